@@ -1,0 +1,47 @@
+"""The `specc` command line: one subcommand per module under compiler/commands/.
+
+Every user error is printed as a diagnostic and exits 2; a traceback means a
+bug in specc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from compiler import __version__
+
+# name -> (module, one-line help).  A new command is one module plus one line.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "compile": ("compiler.commands.compile", "compile specs/ into snapshots/ (or --check them)"),
+    "schema": ("compiler.commands.schema", "print the JSON Schema of the spec language"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="specc", description="Compile backend specs into reviewable, safe changes.")
+    parser.add_argument("--version", action="version", version=f"specc {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(cmd)
+        cmd.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args._run(args))
+    except KeyboardInterrupt:
+        print("specc: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

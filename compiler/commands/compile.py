@@ -1,0 +1,59 @@
+"""`specc compile`: render every target and write snapshots/ (or `--check` it)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from compiler.commands.common import add_spec_options, load_project, report
+from compiler.diagnostics import SpecError
+from compiler.emit import render_tree
+from compiler.writer import WriteError, diff_tree, write_tree
+
+EXIT_STALE = 1
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_spec_options(parser)
+    parser.add_argument("--out", type=Path, default=Path("snapshots"), help="output folder (default: snapshots)")
+    parser.add_argument("--check", action="store_true", help="render in memory and compare with --out; exit 1 and print a diff when stale")
+
+
+def summary(project, tree) -> str:  # type: ignore[no-untyped-def]
+    rows = [("spec", "artifacts", "open questions")]
+    for spec in project.specs:
+        n = sum(1 for p in tree if p.parts[0] == spec.id)
+        rows.append((spec.id, str(n), str(len(spec.questions))))
+    shared = sum(1 for p in tree if p.parts[0] == "_project")
+    if shared:
+        rows.append(("(project)", str(shared), "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        project = load_project(args)
+    except SpecError as err:
+        return report(err, args.format)
+    tree = render_tree(project)
+    out: Path = args.out
+    if args.check:
+        diffs = diff_tree(out, tree)
+        if diffs:
+            sys.stdout.write("".join(diffs))
+            print(f"specc: {len(diffs)} file(s) in {out} are stale; run `specc compile`", file=sys.stderr)
+            return EXIT_STALE
+        print(f"specc: {len(tree)} files in {out} are up to date")
+        return 0
+    try:
+        write_tree(out, tree)
+    except WriteError as err:
+        print(f"specc: error: {err}", file=sys.stderr)
+        return 2
+    print(summary(project, tree))
+    print(f"\nwrote {len(tree)} files to {out}")
+    return 0

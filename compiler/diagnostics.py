@@ -1,0 +1,93 @@
+"""Diagnostics are data: a code, a severity, a message and a source span.
+
+Every user mistake becomes a `Diagnostic`; stages collect them and raise
+`SpecError` with all of a file's problems at once.  Rendering is separate
+(text, json, github) so tools can consume the same data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+from compiler.ir import Span
+
+Severity = Literal["error", "warning", "note"]
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem found in user input, located at `span`."""
+
+    span: Span
+    code: str
+    message: str
+    severity: Severity = "error"
+    hint: str = ""
+
+    def render(self) -> str:
+        text = f"{self.span}: {self.severity} {self.code}: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "col": self.span.col,
+            "file": self.span.file,
+            "hint": self.hint,
+            "line": self.span.line,
+            "message": self.message,
+            "severity": self.severity,
+        }
+
+
+class SpecError(Exception):
+    """Raised when user input is wrong; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics = sorted(set(diagnostics))
+        super().__init__("\n".join(d.render() for d in self.diagnostics))
+
+
+class Collector:
+    """Accumulates diagnostics so a stage can report every problem at once."""
+
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+
+    def error(self, span: Span, code: str, message: str, hint: str = "") -> None:
+        self.items.append(Diagnostic(span, code, message, "error", hint))
+
+    def raise_if_any(self) -> None:
+        if any(d.severity == "error" for d in self.items):
+            raise SpecError(self.items)
+
+
+def _github_escape(text: str, *, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def render(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> str:
+    """Render diagnostics as `text` (path:line:col: error CODE: message),
+    `json` (a list of objects), or `github` (Actions workflow commands)."""
+    items = list(diagnostics)
+    if fmt == "json":
+        return json.dumps([d.as_dict() for d in items], indent=2, sort_keys=True)
+    if fmt == "github":
+        lines = []
+        for d in items:
+            level = "error" if d.severity == "error" else "warning"
+            props = f"file={_github_escape(d.span.file, prop=True)}"
+            if d.span.line:
+                props += f",line={d.span.line},col={d.span.col}"
+            props += f",title={_github_escape(d.code, prop=True)}"
+            msg = d.message + (f" (hint: {d.hint})" if d.hint else "")
+            lines.append(f"::{level} {props}::{_github_escape(msg)}")
+        return "\n".join(lines)
+    return "\n".join(d.render() for d in items)

@@ -1,0 +1,475 @@
+"""The intermediate representation every target reads.
+
+Lowering (`compiler.lower`) turns validated YAML into these frozen dataclasses;
+targets never see raw YAML.  Every node that came from a spec carries the
+`Span` it came from, so later stages can point at the line that caused a
+problem.  Collections are tuples (never dicts or sets) so that iteration order,
+and therefore output, is deterministic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ColumnKind = Literal[
+    "id",  # surrogate primary key: bigint identity (postgres), autoincrement elsewhere
+    "uuid",
+    "string",  # bounded text: varchar(max_length) or text with a length check
+    "text",
+    "int",
+    "bigint",
+    "bool",
+    "timestamp",  # timestamptz on postgres
+    "date",
+    "url",  # a string that holds an absolute http(s) URL
+    "enum",  # a string restricted to EnumDef.values via a CHECK constraint
+    "json",
+]
+OnDelete = Literal["cascade", "restrict", "set null", "no action"]
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A place in a source file: 1-based line and column."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.col}"
+        return self.file
+
+
+NO_SPAN = Span("<builtin>")
+
+
+@dataclass(frozen=True)
+class EnumDef:
+    """A named, reusable set of allowed string values, e.g. theme = {light, dark}."""
+
+    name: str
+    values: tuple[str, ...]
+    span: Span = NO_SPAN
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A reference from one column to `table.column`, with its ON DELETE action."""
+
+    table: str
+    column: str
+    on_delete: OnDelete = "no action"
+
+
+@dataclass(frozen=True)
+class HostRule:
+    """URL host allow-list that applies when `when_column` holds `when_value`.
+
+    Example: links of type `imdb` must be on imdb.com or a subdomain of it.
+    A host matches a listed domain when equal to it or ending in `.domain`.
+    """
+
+    when_column: str
+    when_value: str
+    hosts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table, with every constraint the spec puts on it.
+
+    `min_length`/`max_length` count characters of strings; `minimum`/`maximum`
+    bound integers.  `enum` is set for kind "enum"; `schemes` and `host_rules`
+    for kind "url"; `references` for foreign keys.  `default` is a literal
+    server default, or the sentinel "now" for timestamps.
+    """
+
+    name: str
+    kind: ColumnKind
+    nullable: bool = True
+    min_length: int | None = None
+    max_length: int | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    enum: EnumDef | None = None
+    schemes: tuple[str, ...] = ()
+    host_rules: tuple[HostRule, ...] = ()
+    references: ForeignKey | None = None
+    default: str | int | bool | None = None
+    primary_key: bool = False
+    description: str = ""
+    span: Span = NO_SPAN
+
+
+@dataclass(frozen=True)
+class Index:
+    """A named index over `columns` of `table`."""
+
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    unique: bool = False
+    span: Span = NO_SPAN
+
+
+@dataclass(frozen=True)
+class Cap:
+    """At most `max` rows of a table per distinct value of `per` (a FK column)."""
+
+    max: int
+    per: str
+    span: Span = NO_SPAN
+
+
+@dataclass(frozen=True)
+class Check:
+    """A CHECK constraint derived from a column's constraints.
+
+    `kind` says which: "enum" (column IN values), "length" (character length
+    between min and max), "range" (integer between minimum and maximum), or
+    "url" (the value starts with one of the allowed schemes).  Targets render
+    the expression from these fields; no spec text is ever spliced into SQL.
+    """
+
+    name: str
+    table: str
+    column: str
+    kind: Literal["enum", "length", "range", "url"]
+    values: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+@dataclass(frozen=True)
+class ForeignKeyConstraint:
+    """A named FK constraint: `table.column` references `fk.table.fk.column`."""
+
+    name: str
+    table: str
+    column: str
+    fk: ForeignKey
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table as it stands at one point of the project (base schema or after a spec).
+
+    `checks` and `foreign_keys` are derived from the columns with deterministic
+    names; `cap` is the per-parent row limit the application enforces.
+    """
+
+    name: str
+    columns: tuple[Column, ...]
+    indexes: tuple[Index, ...] = ()
+    checks: tuple[Check, ...] = ()
+    foreign_keys: tuple[ForeignKeyConstraint, ...] = ()
+    cap: Cap | None = None
+    timestamps: bool = False
+    span: Span = NO_SPAN
+
+    def column(self, name: str) -> Column | None:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        return None
+
+    @property
+    def primary_key(self) -> Column | None:
+        for col in self.columns:
+            if col.primary_key:
+                return col
+        return None
+
+
+@dataclass(frozen=True)
+class Schema:
+    """All tables at one point of the project, sorted by name."""
+
+    tables: tuple[Table, ...]
+
+    def table(self, name: str) -> Table | None:
+        for table in self.tables:
+            if table.name == name:
+                return table
+        return None
+
+    def creation_order(self) -> tuple[Table, ...]:
+        """Tables ordered so that every FK target comes before its referrers
+        (ties broken by name, so the order is deterministic)."""
+        done: list[Table] = []
+        seen: set[str] = set()
+
+        def visit(table: Table, stack: tuple[str, ...]) -> None:
+            if table.name in seen or table.name in stack:
+                return
+            for fk in table.foreign_keys:
+                target = self.table(fk.fk.table)
+                if target is not None and target.name != table.name:
+                    visit(target, stack + (table.name,))
+            seen.add(table.name)
+            done.append(table)
+
+        for table in self.tables:
+            visit(table, ())
+        return tuple(done)
+
+
+# --- schema operations: what one spec's migration does, in order ----------
+
+
+@dataclass(frozen=True)
+class CreateTable:
+    """Create a new table with its columns, primary key, checks and FKs inline."""
+
+    table: Table
+
+
+@dataclass(frozen=True)
+class AddColumn:
+    """Add one column (always nullable unless approved) to an existing table."""
+
+    table: str
+    column: Column
+
+
+@dataclass(frozen=True)
+class AddCheck:
+    """Add a CHECK constraint to an existing table (postgres: NOT VALID, then VALIDATE)."""
+
+    check: Check
+
+
+@dataclass(frozen=True)
+class AddForeignKey:
+    """Add a FK constraint to an existing table (postgres: NOT VALID, then VALIDATE)."""
+
+    constraint: ForeignKeyConstraint
+
+
+@dataclass(frozen=True)
+class CreateIndex:
+    """Create an index (postgres: CONCURRENTLY, outside a transaction)."""
+
+    index: Index
+    new_table: bool = False
+
+
+Operation = CreateTable | AddColumn | AddCheck | AddForeignKey | CreateIndex
+
+
+# --- API ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnField:
+    """A body field backed by one column of the authenticated user's own row
+    (or of a row of a child table, inside a ListField)."""
+
+    name: str
+    table: str
+    column: Column
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class ListField:
+    """A body field holding the user's rows of a child table, e.g. profile links.
+
+    `owner_column` is the FK column of `table` pointing at the user;
+    `order_by` orders the rows; in requests the list replaces the whole set.
+    """
+
+    name: str
+    table: str
+    owner_column: str
+    fields: tuple[ColumnField, ...]
+    order_by: str | None = None
+    cap: Cap | None = None
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class MetricSource:
+    """Rows of `table` counted for a metric.
+
+    A row belongs to the user when `owner_column` equals the user's id, or,
+    with `via_column`/`via_table`, when the row's `via_column` points at a
+    row of `via_table` whose `owner_column` equals it.  `time_column` places
+    the row in the window.
+    """
+
+    table: str
+    time_column: str
+    owner_column: str
+    via_column: str | None = None
+    via_table: str | None = None
+    span: Span = NO_SPAN
+
+
+@dataclass(frozen=True)
+class Metric:
+    """An aggregate over a time window: the sum of row counts of its sources.
+
+    `series` asks for a per-day series alongside the total.
+    """
+
+    name: str
+    description: str
+    sources: tuple[MetricSource, ...]
+    series: bool = False
+    span: Span = NO_SPAN
+
+
+@dataclass(frozen=True)
+class MetricField:
+    """A response field holding a metric's value (and series, if asked for)."""
+
+    name: str
+    metric: Metric
+
+
+@dataclass(frozen=True)
+class WindowField:
+    """A response field echoing the query parameter that chose the window."""
+
+    name: str
+    param: str
+
+
+BodyField = ColumnField | ListField | MetricField | WindowField
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """A query parameter restricted to an enum, with its default.
+
+    When `window_days` is set the parameter picks the metric window:
+    each enum value maps to that many days.
+    """
+
+    name: str
+    enum: EnumDef
+    default: str | None
+    required: bool = False
+    window_days: tuple[tuple[str, int], ...] = ()
+    description: str = ""
+    span: Span = NO_SPAN
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    """Exact response headers for caching: Cache-Control and Vary."""
+
+    cache_control: str
+    vary: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One HTTP operation.
+
+    `kind` says what the generated route does: "read" returns the user's own
+    row and child rows, "update" applies a partial update (PATCH semantics) and
+    replaces child lists, "aggregate" computes metrics over a window.
+    """
+
+    operation_id: str
+    method: HttpMethod
+    path: str
+    kind: Literal["read", "update", "aggregate"]
+    auth: bool
+    summary: str
+    query: tuple[QueryParam, ...] = ()
+    request: tuple[BodyField, ...] = ()
+    response: tuple[BodyField, ...] = ()
+    errors: tuple[int, ...] = ()
+    cache: CachePolicy | None = None
+    span: Span = NO_SPAN
+
+
+# --- questions, approvals, the spec and the project ------------------------
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    """A decision the spec left to a default: the question and the default applied."""
+
+    key: str
+    question: str
+    default: str
+    answered: bool = False
+    answer: str = ""
+    span: Span = NO_SPAN
+
+
+@dataclass(frozen=True)
+class Approval:
+    """An explicit approval of a flagged change: the rule, the target, the reason."""
+
+    rule: str
+    target: str
+    reason: str
+    span: Span = NO_SPAN
+
+
+@dataclass(frozen=True)
+class CoordinationLink:
+    """A frontend pull request (or issue) that consumes this spec's endpoints."""
+
+    url: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One compiled spec: identity, the schema change it makes, its API.
+
+    `schema_before` is the project's schema after the base schema and every
+    spec this one follows; `operations` turn it into `schema_after`.
+    """
+
+    id: str
+    title: str
+    motivation: str
+    priority: Literal["high", "medium", "low"]
+    depends_on: tuple[str, ...]
+    coordination: tuple[CoordinationLink, ...]
+    enables: tuple[str, ...]
+    enums: tuple[EnumDef, ...]
+    operations: tuple[Operation, ...]
+    schema_before: Schema
+    schema_after: Schema
+    endpoints: tuple[Endpoint, ...]
+    metrics: tuple[Metric, ...]
+    questions: tuple[OpenQuestion, ...]
+    approvals: tuple[Approval, ...] = ()
+    source: str = ""
+    source_sha256: str = ""
+    span: Span = NO_SPAN
+
+    @property
+    def has_migration(self) -> bool:
+        return bool(self.operations)
+
+
+@dataclass(frozen=True)
+class Project:
+    """Every spec of the project in dependency order, on top of the base schema."""
+
+    base: Schema
+    specs: tuple[Spec, ...]
+    base_source: str = ""
+
+    def spec(self, spec_id: str) -> Spec | None:
+        for spec in self.specs:
+            if spec.id == spec_id:
+                return spec
+        return None
+
+    @property
+    def final_schema(self) -> Schema:
+        return self.specs[-1].schema_after if self.specs else self.base

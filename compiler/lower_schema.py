@@ -1,0 +1,319 @@
+"""Stage 3a: lower a spec's `enums` and `tables` into schema operations.
+
+The spec language is additive: `add` puts new columns on an existing table,
+`columns` creates a new one.  Every constraint becomes a named `Check`,
+`ForeignKeyConstraint` or `Index`, so every dialect renders the same names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from compiler import questions
+from compiler.diagnostics import Collector
+from compiler.ir import (
+    AddCheck,
+    AddColumn,
+    AddForeignKey,
+    Cap,
+    Check,
+    Column,
+    CreateIndex,
+    CreateTable,
+    EnumDef,
+    ForeignKey,
+    ForeignKeyConstraint,
+    HostRule,
+    Index,
+    OpenQuestion,
+    Operation,
+    Schema,
+    Table,
+)
+from compiler.loader import Document
+from compiler.names import constraint_name, identifier_problem
+
+FORBIDDEN_SCHEMES = frozenset({"javascript", "data", "vbscript", "file"})
+DEFAULT_SCHEMES = ("http", "https")
+DEFAULT_URL_MAX = 2048
+_STRINGY = ("string", "url")
+_INTY = ("int", "bigint")
+
+
+class SchemaLowering:
+    """Lowers one spec's enums and tables against the schema before it."""
+
+    def __init__(self, doc: Document, before: Schema, inherited_enums: dict[str, EnumDef], diags: Collector) -> None:
+        self.doc = doc
+        self.before = before
+        self.diags = diags
+        self.enums: dict[str, EnumDef] = dict(inherited_enums)
+        self.own_enums: list[EnumDef] = []
+        self.questions: list[OpenQuestion] = []
+        self.operations: list[Operation] = []
+
+    # -- enums -----------------------------------------------------------------
+
+    def lower_enums(self) -> None:
+        for name, values in (self.doc.data.get("enums") or {}).items():
+            path = ("enums", name)
+            span = self.doc.key_span(path)
+            if values is None:
+                default = questions.DEFAULT_ENUMS.get(name)
+                if default is None:
+                    self.diags.error(
+                        span,
+                        "E214",
+                        f"enum {name!r} has no values, and specc has no safe default for it",
+                        hint="list the allowed values, e.g. [a, b]",
+                    )
+                    continue
+                values = list(default)
+                q = questions.ENUM_VALUES
+                self.questions.append(
+                    OpenQuestion(
+                        f"{q.key}:{name}",
+                        q.question.format(name=name),
+                        q.default.format(values=", ".join(default)),
+                        span=span,
+                    )
+                )
+            enum = EnumDef(name, tuple(str(v) for v in values), span)
+            self.enums[name] = enum
+            self.own_enums.append(enum)
+
+    # -- columns ---------------------------------------------------------------
+
+    def _identifier(self, name: str, path: tuple[Any, ...], what: str) -> None:
+        problem = identifier_problem(name)
+        if problem:
+            code = "E211" if "bytes" in problem else "E210"
+            self.diags.error(self.doc.key_span(path), code, f"{what} name {name!r} {problem}")
+
+    def _column(self, table: str, name: str, raw: dict[str, Any], path: tuple[Any, ...], creating: dict[str, Table]) -> Column:
+        span = self.doc.key_span(path)
+        self._identifier(name, path, "column")
+        kind = raw["type"]
+        nullable = raw.get("nullable", kind != "id")
+        col = Column(name=name, kind="text", nullable=nullable, description=raw.get("description", ""), span=span)
+        low, high = raw.get("min"), raw.get("max")
+        if low is not None and high is not None and high < low:
+            self.diags.error(self.doc.span(path + ("max",)), "E213", f"column {table}.{name}: max ({high}) is below min ({low})")
+        if kind in _STRINGY:
+            if low is not None and low < 0:
+                self.diags.error(self.doc.span(path + ("min",)), "E213", f"column {table}.{name}: a length cannot be negative")
+            if high is not None and high < 1:
+                self.diags.error(self.doc.span(path + ("max",)), "E213", f"column {table}.{name}: max length must be at least 1")
+            if kind == "url" and high is None:
+                high = DEFAULT_URL_MAX
+            col = replace(col, kind=kind, min_length=low, max_length=high)
+        elif kind in _INTY:
+            col = replace(col, kind=kind, minimum=low, maximum=high)
+        elif low is not None or high is not None:
+            self.diags.error(self.doc.span(path), "E215", f"column {table}.{name}: min/max apply only to string, url, int and bigint columns")
+        if kind == "id":
+            col = replace(col, kind="id", primary_key=True, nullable=False)
+        elif kind == "enum":
+            enum_name = raw.get("enum")
+            enum = self.enums.get(enum_name or "")
+            if enum is None:
+                self.diags.error(
+                    self.doc.span(path + ("enum",)) if enum_name else span,
+                    "E203",
+                    f"column {table}.{name}: unknown enum {enum_name!r}" if enum_name else f"column {table}.{name}: type enum needs `enum: NAME`",
+                    hint=f"declared enums: {', '.join(sorted(self.enums)) or 'none'}",
+                )
+            col = replace(col, kind="enum", enum=enum)
+        elif kind == "ref":
+            col = self._reference(table, col, raw, path, creating)
+        elif kind not in _STRINGY + _INTY:
+            col = replace(col, kind=kind)
+        if kind == "url":
+            schemes = tuple(raw.get("schemes") or DEFAULT_SCHEMES)
+            for scheme in schemes:
+                if scheme in FORBIDDEN_SCHEMES:
+                    self.diags.error(self.doc.span(path + ("schemes",)), "E218", f"column {table}.{name}: scheme {scheme!r} is never safe in a link")
+            col = replace(col, schemes=schemes)
+        elif "schemes" in raw or "hosts" in raw:
+            self.diags.error(span, "E215", f"column {table}.{name}: schemes and hosts apply only to url columns")
+        if "default" in raw:
+            col = replace(col, default=raw["default"])
+        if kind == "ref" and col.references and col.references.on_delete == "set null" and not col.nullable:
+            self.diags.error(self.doc.span(path + ("on_delete",)), "E219", f"column {table}.{name}: on_delete 'set null' needs a nullable column")
+        return col
+
+    def _reference(self, table: str, col: Column, raw: dict[str, Any], path: tuple[Any, ...], creating: dict[str, Table]) -> Column:
+        target = raw.get("to")
+        if not target:
+            self.diags.error(self.doc.key_span(path), "E103", f"column {table}.{col.name}: type ref needs `to: TABLE`")
+            return replace(col, kind="bigint")
+        ref_table, _, ref_col = target.partition(".")
+        t = self.before.table(ref_table) or creating.get(ref_table)
+        if t is None:
+            self.diags.error(self.doc.span(path + ("to",)), "E201", f"column {table}.{col.name}: unknown table {ref_table!r}", hint=self._table_hint(ref_table))
+            return replace(col, kind="bigint")
+        pk = t.column(ref_col) if ref_col else t.primary_key
+        if pk is None:
+            self.diags.error(self.doc.span(path + ("to",)), "E202", f"column {table}.{col.name}: table {ref_table!r} has no column {ref_col or 'primary key'!r}")
+            return replace(col, kind="bigint")
+        kind = "bigint" if pk.kind == "id" else pk.kind
+        fk = ForeignKey(ref_table, pk.name, raw.get("on_delete", "no action"))
+        return replace(col, kind=kind, references=fk, max_length=pk.max_length)
+
+    def _table_hint(self, name: str) -> str:
+        import difflib
+
+        close = difflib.get_close_matches(name, [t.name for t in self.before.tables], n=1)
+        return f"did you mean {close[0]!r}?" if close else f"known tables: {', '.join(t.name for t in self.before.tables)}"
+
+    def _host_rules(self, table: str, columns: dict[str, Column], raw_cols: dict[str, Any], base: tuple[Any, ...]) -> dict[str, Column]:
+        out = dict(columns)
+        for name, raw in raw_cols.items():
+            hosts = raw.get("hosts")
+            if not hosts or name not in out:
+                continue
+            path = base + (name, "hosts")
+            by = out.get(hosts["by"]) or (self.before.table(table).column(hosts["by"]) if self.before.table(table) else None)
+            if by is None or by.kind != "enum" or by.enum is None:
+                self.diags.error(self.doc.span(path + ("by",)), "E202", f"column {table}.{name}: hosts.by must name an enum column of {table}")
+                continue
+            rules = []
+            for value, allowed in hosts["allow"].items():
+                if value not in by.enum.values:
+                    self.diags.error(self.doc.key_span(path + ("allow", value)), "E203", f"{value!r} is not a value of enum {by.enum.name!r}")
+                rules.append(HostRule(by.name, value, tuple(allowed)))
+            out[name] = replace(out[name], host_rules=tuple(rules))
+        return out
+
+    # -- constraints -----------------------------------------------------------
+
+    @staticmethod
+    def checks_for(table: str, col: Column) -> tuple[Check, ...]:
+        out = []
+        if col.kind == "enum" and col.enum is not None:
+            out.append(Check(constraint_name("ck", table, col.name, "enum"), table, col.name, "enum", values=col.enum.values))
+        if col.kind in _STRINGY and (col.min_length is not None or col.max_length is not None):
+            out.append(Check(constraint_name("ck", table, col.name, "length"), table, col.name, "length", minimum=col.min_length, maximum=col.max_length))
+        if col.kind in _INTY and (col.minimum is not None or col.maximum is not None):
+            out.append(Check(constraint_name("ck", table, col.name, "range"), table, col.name, "range", minimum=col.minimum, maximum=col.maximum))
+        if col.kind == "url" and col.schemes:
+            out.append(Check(constraint_name("ck", table, col.name, "scheme"), table, col.name, "url", values=col.schemes))
+        return tuple(out)
+
+    @staticmethod
+    def fk_for(table: str, col: Column) -> ForeignKeyConstraint | None:
+        if col.references is None:
+            return None
+        return ForeignKeyConstraint(constraint_name("fk", table, col.name), table, col.name, col.references)
+
+    # -- tables ----------------------------------------------------------------
+
+    def lower_tables(self) -> Schema:
+        tables = {t.name: t for t in self.before.tables}
+        creating: dict[str, Table] = {}
+        for name, raw in (self.doc.data.get("tables") or {}).items():
+            path = ("tables", name)
+            self._identifier(name, path, "table")
+            if "add" in raw:
+                existing = tables.get(name)
+                if existing is None:
+                    self.diags.error(self.doc.key_span(path), "E201", f"table {name!r} does not exist, so columns cannot be added to it", hint="to create it, give it `columns:` instead of `add:`")
+                    continue
+                tables[name] = self._add_columns(existing, raw["add"], path + ("add",), creating)
+            else:
+                if name in tables:
+                    self.diags.error(self.doc.key_span(path), "E208", f"table {name!r} already exists", hint="use `add:` to add columns to it")
+                    continue
+                table = self._create_table(name, raw, path, creating)
+                creating[name] = table
+                tables[name] = table
+        return Schema(tuple(tables[n] for n in sorted(tables)))
+
+    def _add_columns(self, table: Table, raw_cols: dict[str, Any], path: tuple[Any, ...], creating: dict[str, Table]) -> Table:
+        cols: dict[str, Column] = {}
+        for cname, raw in raw_cols.items():
+            cpath = path + (cname,)
+            if table.column(cname) is not None:
+                self.diags.error(self.doc.key_span(cpath), "E209", f"column {table.name}.{cname} already exists")
+                continue
+            col = self._column(table.name, cname, raw, cpath, creating)
+            if col.kind == "id":
+                self.diags.error(self.doc.span(cpath + ("type",)), "E220", f"column {table.name}.{cname}: an existing table cannot get a new primary key")
+            if not col.nullable and col.default is None:
+                self.diags.error(
+                    self.doc.span(cpath + ("nullable",)) if "nullable" in raw else self.doc.key_span(cpath),
+                    "E214",
+                    f"column {table.name}.{cname}: NOT NULL without a default on an existing table has no safe default",
+                    hint="make it nullable, or give it a default",
+                )
+            cols[cname] = col
+        cols = self._host_rules(table.name, cols, raw_cols, path)
+        checks, fks = list(table.checks), list(table.foreign_keys)
+        for col in cols.values():
+            self.operations.append(AddColumn(table.name, col))
+            for check in self.checks_for(table.name, col):
+                self.operations.append(AddCheck(check))
+                checks.append(check)
+            fk = self.fk_for(table.name, col)
+            if fk:
+                self.operations.append(AddForeignKey(fk))
+                fks.append(fk)
+        return replace(table, columns=table.columns + tuple(cols.values()), checks=tuple(checks), foreign_keys=tuple(fks))
+
+    def _create_table(self, name: str, raw: dict[str, Any], path: tuple[Any, ...], creating: dict[str, Table]) -> Table:
+        cols: dict[str, Column] = {}
+        for cname, craw in raw["columns"].items():
+            cols[cname] = self._column(name, cname, craw, path + ("columns", cname), creating)
+        if raw.get("timestamps"):
+            for ts in ("created_at", "updated_at"):
+                if ts in cols:
+                    self.diags.error(self.doc.key_span(path + ("columns", ts)), "E209", f"column {name}.{ts} is added by `timestamps: true`")
+                cols[ts] = Column(ts, "timestamp", nullable=False, default="now", span=self.doc.key_span(path + ("timestamps",)))
+        cols = self._host_rules(name, cols, raw["columns"], path + ("columns",))
+        pks = [c for c in cols.values() if c.primary_key]
+        if len(pks) != 1:
+            self.diags.error(self.doc.key_span(path), "E220", f"new table {name!r} needs exactly one primary key column", hint="add `id: {type: id}`")
+        columns = tuple(cols.values())
+        checks = tuple(ck for c in columns for ck in self.checks_for(name, c))
+        fks = tuple(fk for c in columns if (fk := self.fk_for(name, c)))
+        indexes = self._indexes(name, raw.get("indexes") or [], cols, path + ("indexes",))
+        cap = self._cap(name, raw.get("cap"), cols, path + ("cap",))
+        table = Table(name, columns, indexes, checks, fks, cap, bool(raw.get("timestamps")), self.doc.key_span(path))
+        self.operations.append(CreateTable(table))
+        for index in indexes:
+            self.operations.append(CreateIndex(index, new_table=True))
+        return table
+
+    def _indexes(self, table: str, raw: list[Any], cols: dict[str, Column], path: tuple[Any, ...]) -> tuple[Index, ...]:
+        out: list[Index] = []
+        for i, item in enumerate(raw):
+            columns = item if isinstance(item, list) else item["columns"]
+            unique = False if isinstance(item, list) else bool(item.get("unique"))
+            for c in columns:
+                if c not in cols:
+                    self.diags.error(self.doc.span(path + (i,)), "E202", f"index on {table}: unknown column {c!r}")
+            prefix = "ux" if unique else "ix"
+            out.append(Index(constraint_name(prefix, table, *columns), table, tuple(columns), unique, self.doc.span(path + (i,))))
+        # Postgres does not index FK columns by itself; cascades and joins need one.
+        for col in cols.values():
+            if col.references and not any(ix.columns[0] == col.name for ix in out):
+                out.append(Index(constraint_name("ix", table, col.name), table, (col.name,), False, col.span))
+        return tuple(out)
+
+    def _cap(self, table: str, raw: dict[str, Any] | None, cols: dict[str, Column], path: tuple[Any, ...]) -> Cap | None:
+        if raw is None:
+            return None
+        per = raw["per"]
+        span = self.doc.key_span(path)
+        if per not in cols or cols[per].references is None:
+            self.diags.error(self.doc.span(path + ("per",)), "E202", f"cap on {table}: `per` must name a ref column of {table}, not {per!r}")
+        if "max" in raw:
+            cap_max = raw["max"]
+            if cap_max < 1:
+                self.diags.error(self.doc.span(path + ("max",)), "E212", f"cap on {table}: max must be at least 1, not {cap_max}")
+        else:
+            cap_max = questions.DEFAULT_CAP
+            q = questions.CAP
+            self.questions.append(OpenQuestion(f"{q.key}:{table}", q.question.format(table=table, per=per), q.default, span=span))
+        return Cap(cap_max, per, span)

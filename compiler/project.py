@@ -1,0 +1,138 @@
+"""The whole project: load every spec, validate, order by depends_on, lower.
+
+Each spec is lowered against the schema as it stands after the base schema
+and every spec before it in dependency order, so its migration is computed
+against what will really exist when it runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from compiler.base import load_base_schema
+from compiler.diagnostics import Diagnostic, SpecError
+from compiler.ir import EnumDef, Project, Span, Spec
+from compiler.loader import Document, load_file
+from compiler.lower import lower_spec
+from compiler.validate import validate_structure
+
+BASE_SCHEMA = Path("base") / "schema.sql"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Where a project lives: the specs folder and how paths are displayed."""
+
+    specs_dir: Path
+    root: Path
+
+    def display(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def spec_files(specs_dir: Path) -> list[Path]:
+    """Every spec file, sorted by name."""
+    return sorted(p for p in specs_dir.glob("*.yaml") if p.is_file()) + sorted(
+        p for p in specs_dir.glob("*.yml") if p.is_file()
+    )
+
+
+def load_documents(ws: Workspace) -> list[Document]:
+    """Load and structurally validate every spec; report all files' errors at once."""
+    docs: list[Document] = []
+    diags: list[Diagnostic] = []
+    for path in spec_files(ws.specs_dir):
+        try:
+            doc = load_file(path, ws.display(path))
+        except SpecError as err:
+            diags.extend(err.diagnostics)
+            continue
+        found = validate_structure(doc)
+        if found:
+            diags.extend(found)
+            continue
+        stem = path.stem
+        if doc.data["id"] != stem:
+            diags.append(
+                Diagnostic(doc.span(("id",)), "E207", f"spec id {doc.data['id']!r} does not match its file name {path.name!r}", hint=f"rename the file to {doc.data['id']}.yaml or set id: {stem}")
+            )
+            continue
+        docs.append(doc)
+    if diags:
+        raise SpecError(diags)
+    return docs
+
+
+def dependency_order(docs: list[Document]) -> list[Document]:
+    """Topological order by depends_on, ties broken by id; reports cycles,
+    unknown ids and duplicate ids with their locations."""
+    by_id: dict[str, Document] = {}
+    diags: list[Diagnostic] = []
+    for doc in docs:
+        sid = doc.data["id"]
+        if sid in by_id:
+            diags.append(Diagnostic(doc.span(("id",)), "E206", f"spec id {sid!r} is also used by {by_id[sid].path}"))
+            continue
+        by_id[sid] = doc
+    for doc in by_id.values():
+        for i, dep in enumerate(doc.data.get("depends_on") or []):
+            if dep not in by_id:
+                diags.append(Diagnostic(doc.span(("depends_on", i)), "E204", f"depends_on: unknown spec {dep!r}"))
+            elif dep == doc.data["id"]:
+                diags.append(Diagnostic(doc.span(("depends_on", i)), "E205", "a spec cannot depend on itself"))
+    if diags:
+        raise SpecError(diags)
+    order: list[Document] = []
+    state: dict[str, int] = {}  # 1 = visiting, 2 = done
+
+    def visit(sid: str, chain: tuple[str, ...]) -> None:
+        if state.get(sid) == 2:
+            return
+        if state.get(sid) == 1:
+            cycle = chain[chain.index(sid):] + (sid,)
+            doc = by_id[chain[-1]]
+            idx = (doc.data.get("depends_on") or []).index(sid)
+            raise SpecError([Diagnostic(doc.span(("depends_on", idx)), "E205", f"depends_on forms a cycle: {' -> '.join(cycle)}")])
+        state[sid] = 1
+        for dep in sorted(by_id[sid].data.get("depends_on") or []):
+            visit(dep, chain + (sid,))
+        state[sid] = 2
+        order.append(by_id[sid])
+
+    for sid in sorted(by_id):
+        visit(sid, ())
+    return order
+
+
+def build_project(specs_dir: Path, root: Path | None = None) -> Project:
+    """Load, validate and lower every spec under `specs_dir` into a Project."""
+    ws = Workspace(specs_dir, root or specs_dir.parent)
+    base_path = specs_dir / BASE_SCHEMA
+    base = load_base_schema(base_path, ws.display(base_path))
+    docs = dependency_order(load_documents(ws))
+    specs: list[Spec] = []
+    diags: list[Diagnostic] = []
+    schema = base
+    enums_after: dict[str, dict[str, EnumDef]] = {}
+    for doc in docs:
+        inherited: dict[str, EnumDef] = {}
+        for dep in doc.data.get("depends_on") or []:
+            inherited.update(enums_after.get(dep, {}))
+        try:
+            spec = lower_spec(doc, schema, inherited)
+        except SpecError as err:
+            diags.extend(err.diagnostics)
+            continue
+        specs.append(spec)
+        schema = spec.schema_after
+        enums_after[spec.id] = {**inherited, **{e.name: e for e in spec.enums}}
+    if diags:
+        raise SpecError(diags)
+    return Project(base=base, specs=tuple(specs), base_source=ws.display(base_path))
+
+
+__all__ = ["build_project", "Workspace", "Span"]

@@ -1,0 +1,144 @@
+"""Stage 5: write the artifact tree atomically, or compare it (`--check`).
+
+The new tree is written in full to a sibling temporary folder and then
+swapped in, so `snapshots/` is always entirely the old tree or entirely the
+new one.  On Linux the swap is one `renameat2(RENAME_EXCHANGE)` call; elsewhere
+two renames, with recovery of a leftover backup on the next run.  A lock file
+keeps two compiles of the same tree from interleaving.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import difflib
+import errno
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+from typing import Iterator
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX
+    fcntl = None  # type: ignore[assignment]
+
+
+class WriteError(Exception):
+    """The output could not be written; the message says why, for the user."""
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with renameat2; False if unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    rc = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if rc == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+def read_tree(root: Path) -> dict[PurePosixPath, bytes]:
+    """Every file under `root`, as relative path -> bytes."""
+    if not root.is_dir():
+        return {}
+    out: dict[PurePosixPath, bytes] = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            out[PurePosixPath(path.relative_to(root).as_posix())] = path.read_bytes()
+    return out
+
+
+def diff_tree(root: Path, tree: dict[PurePosixPath, str]) -> list[str]:
+    """Unified diffs of changed, missing and orphaned files (empty when up to date)."""
+    current = read_tree(root)
+    out: list[str] = []
+    for path in sorted(set(current) | set(tree)):
+        want = tree.get(path)
+        have = current.get(path)
+        if want is not None and have == want.encode("utf-8"):
+            continue
+        old = have.decode("utf-8", "replace").splitlines(keepends=True) if have is not None else []
+        new = want.splitlines(keepends=True) if want is not None else []
+        label = root / path
+        a = f"a/{label.as_posix()}" if have is not None else "/dev/null"
+        b = f"b/{label.as_posix()}" if want is not None else "/dev/null"
+        status = "missing" if have is None else "orphaned" if want is None else "changed"
+        out.append(f"# {status}: {label.as_posix()}\n" + "".join(difflib.unified_diff(old, new, a, b)))
+    return out
+
+
+@contextmanager
+def output_lock(root: Path) -> Iterator[None]:
+    """Hold an exclusive lock for writing `root`; fail at once if another compile holds it."""
+    lock_path = root.parent / f".{root.name}.lock"
+    try:
+        root.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")
+    except OSError as exc:
+        raise WriteError(f"cannot write to {root.parent}: {exc.strerror}") from None
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise WriteError(f"another specc compile is writing {root} (lock {lock_path}); try again when it finishes") from None
+        yield
+    finally:
+        handle.close()
+
+
+def recover(root: Path) -> None:
+    """Restore a backup left by an interrupted two-rename swap."""
+    backup = root.parent / f".{root.name}.old"
+    if backup.is_dir() and not root.exists():
+        os.rename(backup, root)
+    elif backup.is_dir():
+        shutil.rmtree(backup, ignore_errors=True)
+
+
+def _write_files(staging: Path, tree: dict[PurePosixPath, str]) -> None:
+    for rel, text in tree.items():
+        target = staging / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def write_tree(root: Path, tree: dict[PurePosixPath, str]) -> None:
+    """Replace `root` with exactly `tree`, atomically."""
+    staging = root.parent / f".{root.name}.new"
+    with output_lock(root):
+        try:
+            recover(root)
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir(parents=True)
+            _write_files(staging, tree)
+            if root.exists():
+                if not _exchange(staging, root):
+                    backup = root.parent / f".{root.name}.old"
+                    os.rename(root, backup)
+                    os.rename(staging, root)
+                    shutil.rmtree(backup)
+                else:
+                    shutil.rmtree(staging)
+            else:
+                os.rename(staging, root)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            reason = exc.strerror or str(exc)
+            if exc.errno == errno.ENOSPC:
+                reason = "the disk is full"
+            raise WriteError(f"cannot write {root}: {reason}; the previous output is unchanged") from None
