@@ -195,6 +195,11 @@ def parse_text(raw: bytes, file: str) -> Document:
                 )
             )
         text = _decode(raw, file)
+        from compiler.yaml_fast import fast_document
+
+        fast = fast_document(text, file)
+        if fast is not None:
+            return fast
         doc = Document(file, text, {})
         loader = _SpecComposer(text, file)
         try:

@@ -11,13 +11,14 @@ import difflib
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterator
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from compiler.diagnostics import Diagnostic
 from compiler.loader import Document
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 _TYPE_NAMES = {
     "object": "a mapping",
@@ -37,7 +38,21 @@ def schema_text() -> str:
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
+    # Imported here: jsonschema is only needed when a spec may be invalid.
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(json.loads(schema_text()))
+
+
+@lru_cache(maxsize=1)
+def _quick_check() -> Callable[[Any], int] | None:
+    """The compiled yes-or-don't-know check (None if the schema needs jsonschema)."""
+    from compiler.schema_fast import Unsupported, compile_schema
+
+    try:
+        return compile_schema(json.loads(schema_text()))
+    except Unsupported:
+        return None
 
 
 def _leaves(error: ValidationError) -> Iterator[ValidationError]:
@@ -120,6 +135,11 @@ def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
 
 def validate_structure(doc: Document) -> list[Diagnostic]:
     """Every schema violation in `doc`, as located diagnostics."""
+    from compiler.schema_fast import VALID
+
+    quick = _quick_check()
+    if quick is not None and quick(doc.data) == VALID:
+        return []  # definitely valid: jsonschema would find nothing
     out: list[Diagnostic] = []
     for error in _validator().iter_errors(doc.data):
         for leaf in _leaves(error):
