@@ -14,36 +14,36 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from compiler.header import HEADER
-from generated_modules import ROOT, seed_project
 from compiler.emit import render_tree
+from compiler.header import HEADER
+from tests.generated_modules import ROOT, seed_project
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
 
 
 @pytest.fixture(scope="module")
-def tree() -> dict[PurePosixPath, str]:
+def openapi_tree() -> dict[PurePosixPath, str]:
     return render_tree(seed_project(), ("openapi",))
 
 
 @pytest.fixture(scope="module")
-def doc(tree: dict[PurePosixPath, str]) -> dict[str, Any]:
-    return yaml.safe_load(tree[PurePosixPath("_project/openapi.yaml")])
+def doc(openapi_tree: dict[PurePosixPath, str]) -> dict[str, Any]:
+    return yaml.safe_load(openapi_tree[PurePosixPath("_project/openapi.yaml")])
 
 
-def test_files(tree: dict[PurePosixPath, str]) -> None:
-    assert sorted(str(p) for p in tree) == [
+def test_files(openapi_tree: dict[PurePosixPath, str]) -> None:
+    assert sorted(str(p) for p in openapi_tree) == [
         "_project/openapi.yaml",
         "dashboard-stats-endpoints/openapi.yaml",
         "profile-links-titles/openapi.yaml",
         "theme-preference-api/openapi.yaml",
     ]
-    for text in tree.values():
+    for text in openapi_tree.values():
         assert text.startswith(f"# {HEADER}\n")
 
 
-def test_every_document_validates(tree: dict[PurePosixPath, str]) -> None:
-    for text in tree.values():
+def test_every_document_validates(openapi_tree: dict[PurePosixPath, str]) -> None:
+    for text in openapi_tree.values():
         document = yaml.safe_load(text)
         assert document["openapi"] == "3.1.0"
         validate(document)
@@ -124,8 +124,8 @@ def test_bodies(doc: dict[str, Any]) -> None:
     assert stats["required"] == ["range", "totalViews", "totalEngagement"]
 
 
-def test_fragment_matches_project_document(tree: dict[PurePosixPath, str], doc: dict[str, Any]) -> None:
-    fragment = yaml.safe_load(tree[PurePosixPath("profile-links-titles/openapi.yaml")])
+def test_fragment_matches_project_document(openapi_tree: dict[PurePosixPath, str], doc: dict[str, Any]) -> None:
+    fragment = yaml.safe_load(openapi_tree[PurePosixPath("profile-links-titles/openapi.yaml")])
     assert set(fragment["paths"]) == {"/api/me/profile"}
     assert fragment["paths"]["/api/me/profile"] == doc["paths"]["/api/me/profile"]
     assert fragment["components"]["schemas"]["UpdateProfileRequest"] == doc["components"]["schemas"]["UpdateProfileRequest"]

@@ -13,7 +13,7 @@ from types import ModuleType
 
 import pytest
 
-from generated_modules import import_file, render_to, seed_project
+from tests.generated_modules import import_file, render_to, seed_project
 
 LONG = "https://example.com/" + "a" * 2100
 

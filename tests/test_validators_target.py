@@ -20,7 +20,7 @@ import pytest
 
 from compiler.header import HEADER
 from compiler.project import build_project
-from generated_modules import ROOT, import_file, render_to, seed_project
+from tests.generated_modules import ROOT, import_file, render_to, seed_project
 
 # ---------------------------------------------------------------------------
 # fixtures

@@ -42,7 +42,8 @@ URLs (``normalize_url``), checked in this order
    not followed by two hex digits: ``url_invalid``.  No ``//`` after the
    scheme: ``url_invalid``.
 6. A ``user@`` or ``user:pass@`` part: ``url_credentials``.
-7. The host (``url_host`` unless noted): it must be present; IP addresses
+7. A port that is not a number from 1 to 65535: ``url_invalid``.
+8. The host (``url_host`` unless noted): it must be present; IP addresses
    and ``[...]`` literals are refused (the last label must start with a
    letter); one trailing dot is dropped; at least two labels; no empty
    labels; each label 1-63 ASCII letters, digits or ``-`` after IDNA, not
@@ -59,7 +60,6 @@ URLs (``normalize_url``), checked in this order
    or Armenian label unless every label of the host (the top-level domain
    too) is in that same script.  ``xn--`` labels are decoded and must
    round-trip and pass the same checks.
-8. A port that is not a number from 1 to 65535: ``url_invalid``.
 9. With ``allowed_hosts``, a host that is not one of them or a subdomain of
    one: ``host_not_allowed``.
 
