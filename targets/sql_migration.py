@@ -304,7 +304,7 @@ def _postgres(spec: Spec) -> tuple[Script, Script]:
         ),
     )
     relax = Phase(
-        "the steps below take only SHARE UPDATE EXCLUSIVE (reads and writes continue), so they may take as long as the table needs; lock_timeout still applies",
+        "lift statement_timeout: the steps below take only SHARE UPDATE EXCLUSIVE (reads and writes continue), so they may scan for as long as the table needs; lock_timeout still applies",
         (Step(ddl.set_setting("statement_timeout", 0), "statement_timeout = 0 (no limit) for the scans below", "none", "none"),),
     )
     up_phases = [settings, Phase("catalog-only changes, all or nothing", tuple(tx), transaction=True)]
@@ -414,7 +414,7 @@ def _add_column_step(op: AddColumn, checks: tuple[Check, ...], fk: ForeignKeyCon
     col = op.column
     if dialect == "sqlite":
         coldef = ddl.column_def(col, dialect, checked=True, inline_checks=checks, inline_fk=fk)
-        return Step(ddl.alter(op.table, [coldef]), _column_what(op) + _with(checks, fk), "write lock on the database file until COMMIT", "none: SQLite appends the column to the table definition; the CHECKs are tested against existing rows, which hold NULL")
+        return Step(ddl.alter(op.table, [coldef]), _column_what(op) + _with(checks, fk, dialect), "write lock on the database file until COMMIT", "none: SQLite appends the column to the table definition; the CHECKs are tested against existing rows, which hold NULL")
     coldef = ddl.column_def(col, dialect, checked=True)
     if checks:
         coldef.append("constraints", exp.ColumnConstraint(kind=exp.CheckColumnConstraint(this=_conjunction(checks))))
@@ -425,11 +425,11 @@ def _add_column_step(op: AddColumn, checks: tuple[Check, ...], fk: ForeignKeyCon
         work = (
             "MariaDB 10.4+: INSTANT when there is no FOREIGN KEY (a column CHECK does not copy the table). "
             "MySQL 8.0/8.4: a CHECK or FOREIGN KEY in ADD COLUMN makes it ALGORITHM=COPY, a table rebuild that blocks writes; "
-            f"on a large {op.table} use an online schema-change tool"
+            f"on a large {op.table} table use an online schema-change tool"
         )
     else:
         work = "none: INSTANT on MySQL 8.0.29+ and MariaDB 10.4+"
-    return Step(ddl.alter(op.table, actions), _column_what(op) + _with(checks, fk), f"metadata lock on {op.table} (brief)", work)
+    return Step(ddl.alter(op.table, actions), _column_what(op) + _with(checks, fk, dialect), f"metadata lock on {op.table} (brief)", work)
 
 
 def _mysql_add_constraint(op: AddCheck | AddForeignKey) -> Step:
@@ -447,8 +447,13 @@ def _conjunction(checks: tuple[Check, ...]) -> exp.Expr:
     return cond
 
 
-def _with(checks: tuple[Check, ...], fk: ForeignKeyConstraint | None) -> str:
-    names = [c.name for c in checks] + ([fk.name] if fk else [])
+def _with(checks: tuple[Check, ...], fk: ForeignKeyConstraint | None, dialect: str) -> str:
+    if dialect == "mysql":
+        # One unnamed column CHECK (the server names it) holds every check.
+        names = [f"a CHECK for {', '.join(c.name for c in checks)}"] if checks else []
+    else:
+        names = [c.name for c in checks]
+    names += [fk.name] if fk else []
     return f" with {', '.join(names)}" if names else ""
 
 
