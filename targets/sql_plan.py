@@ -16,7 +16,8 @@ import re
 
 from compiler.ir import AddCheck, AddColumn, AddForeignKey, Check, Column, CreateIndex, CreateTable, Spec
 from compiler.names import IDENTIFIER
-from targets.sql_migration import LOCK_TIMEOUT, STATEMENT_TIMEOUT, Migration, Phase, Script
+from targets.sql_postgres import LOCK_TIMEOUT, STATEMENT_TIMEOUT
+from targets.sql_script import Migration, Phase, Script
 
 _PUNCT = set("\\`*[]<>|#~!&{}")
 
@@ -134,6 +135,19 @@ def _phases(script: Script) -> list[str]:
     return lines
 
 
+def _failure_notes(script: Script) -> list[str]:
+    has = {kind: any(kind in (s.what or "") for p in script.phases for s in p.steps) for kind in ("validate", "CONCURRENTLY")}
+    notes = ["- in the first transaction: PostgreSQL rolls all of it back and nothing has changed; fix the cause and re-run up.sql."]
+    if has["validate"]:
+        notes += [
+            "- in the validation transaction: existing rows break a constraint. The constraint stays NOT VALID",
+            "  (still enforced for new and updated rows). Fix those rows and re-run the VALIDATE statements, or roll back.",
+        ]
+    if has["CONCURRENTLY"]:
+        notes.append("- in a CONCURRENTLY step: re-run the CONCURRENTLY statements; a leftover INVALID index is dropped first.")
+    return notes
+
+
 def _script(migration: Migration, direction: str, dialect: str) -> Script:
     scripts = migration.up if direction == "up" else migration.down
     return next(s for s in scripts if s.dialect == dialect)
@@ -168,10 +182,7 @@ def render_plan(spec: Spec, migration: Migration) -> str:
         "",
         "If a step fails:",
         "",
-        "- in the first transaction: PostgreSQL rolls all of it back; nothing changed. Re-run up.sql.",
-        "- in the validation transaction: existing rows break a constraint. The constraint stays NOT VALID",
-        "  (still enforced for new and updated rows). Fix those rows, then re-run the VALIDATE statements, or roll back.",
-        "- in a CONCURRENTLY step: re-run the CONCURRENTLY statements; the leftover INVALID index is dropped first.",
+        *_failure_notes(pg_up),
         "",
         "## Rollback: down.sql",
         "",

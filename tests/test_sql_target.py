@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import pytest
 import sqlglot
@@ -14,7 +14,8 @@ from sqlglot import exp
 from compiler.ir import CreateIndex, Index, Project, Spec
 from targets import sql
 from targets.sql_check import SpeccPostgres, SqlSelfCheckError, ValidateConstraint, check_script, check_statement
-from targets.sql_migration import Phase, Script, Step, build
+from targets.sql_migration import build
+from targets.sql_script import Phase, Script, Step
 
 MIGRATING = ["theme-preference-api", "profile-links-titles"]
 
@@ -404,17 +405,22 @@ tables:
 """
 
 
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory) -> tuple[Project, dict[PurePosixPath, str]]:  # type: ignore[no-untyped-def]
+def one_spec_project(tmp_path_factory, spec_id: str, text: str) -> tuple[Project, dict[PurePosixPath, str]]:  # type: ignore[no-untyped-def]
+    """A project of the bundled base schema plus one spec, and its SQL artifacts."""
     from compiler.project import build_project
     from tests.conftest import SPECS
 
-    root = tmp_path_factory.mktemp("hostile")
+    root = tmp_path_factory.mktemp(spec_id)
     (root / "specs" / "base").mkdir(parents=True)
     (root / "specs" / "base" / "schema.sql").write_text((SPECS / "base" / "schema.sql").read_text())
-    (root / "specs" / "hostile-values.yaml").write_text(HOSTILE)
+    (root / "specs" / f"{spec_id}.yaml").write_text(text)
     project = build_project(root / "specs", root)
     return project, sql.emit(project)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> tuple[Project, dict[PurePosixPath, str]]:  # type: ignore[no-untyped-def]
+    return one_spec_project(tmp_path_factory, "hostile-values", HOSTILE)
 
 
 def test_hostile_enum_values_are_sql_literals_that_round_trip(hostile) -> None:  # type: ignore[no-untyped-def]
@@ -442,3 +448,62 @@ def test_hostile_text_cannot_break_the_plan(hostile) -> None:  # type: ignore[no
             cells = line.replace("\\|", "").count("|")
             assert cells == 6, line
     assert "“it's”, “a\\|b”, “x\\`y”, “back\\\\slash”, “\\<b\\>”, “two lines”" in plan
+
+
+# --- a foreign key added to an existing table (no seed spec does this) --------------
+
+
+PINNED = """\
+spec: 1
+id: pinned-post
+title: Pin a post
+tables:
+  users:
+    add:
+      pinned_post_id: {type: ref, to: posts, on_delete: set null}
+      score: {type: int, min: 0, nullable: true, default: 0}
+"""
+
+
+@pytest.fixture(scope="module")
+def pinned(tmp_path_factory) -> tuple[Project, dict[PurePosixPath, str]]:  # type: ignore[no-untyped-def]
+    return one_spec_project(tmp_path_factory, "pinned-post", PINNED)
+
+
+def test_fk_on_existing_table_round_trips_on_sqlite_and_is_enforced(pinned) -> None:  # type: ignore[no-untyped-def]
+    project, tree = pinned
+    conn = base_db(project)
+    before = sqlite_schema(conn)
+    up, down = script(tree, "pinned-post", "sqlite", "up"), script(tree, "pinned-post", "sqlite", "down")
+    conn.executescript(up)
+    assert conn.execute("SELECT * FROM pragma_foreign_key_list('users')").fetchall()
+    conn.execute("INSERT INTO users (id, email, username) VALUES ('u1', 'e', 'n')")
+    assert conn.execute("SELECT score FROM users").fetchone() == (0,)
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        conn.execute("UPDATE users SET pinned_post_id = 'nope'")
+    with pytest.raises(sqlite3.IntegrityError, match="ck_users_score_range"):
+        conn.execute("UPDATE users SET score = -1")
+    conn.execute("DELETE FROM users")
+    conn.executescript(down)
+    assert sqlite_schema(conn) == before
+    conn.executescript(up)
+
+
+def test_fk_on_existing_table_is_not_valid_then_validated_on_postgres(pinned) -> None:  # type: ignore[no-untyped-def]
+    _, tree = pinned
+    statements = postgres_statements(script(tree, "pinned-post", "postgres", "up"))
+    tx = transaction_of(statements)
+    fk_adds = [
+        (s, t)
+        for s, t in zip(statements, tx)
+        if isinstance(s, exp.Alter) and any(isinstance(a, exp.AddConstraint) and a.find(exp.ForeignKey) for a in s.actions)
+    ]
+    assert len(fk_adds) == 1 and fk_adds[0][0].args.get("not_valid") and fk_adds[0][1] == 1
+    validates = [t for s, t in zip(statements, tx) if s.find(ValidateConstraint) and s.find(ValidateConstraint).name == "fk_users_pinned_post_id"]
+    assert validates == [2]
+
+
+def test_fk_on_existing_table_mysql_drops_the_foreign_key_before_its_column(pinned) -> None:  # type: ignore[no-untyped-def]
+    _, tree = pinned
+    down = script(tree, "pinned-post", "mysql", "down")
+    assert "ALTER TABLE users DROP FOREIGN KEY fk_users_pinned_post_id, DROP COLUMN pinned_post_id;" in down
