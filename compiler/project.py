@@ -9,15 +9,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from compiler.base import load_base_schema
 from compiler.diagnostics import Diagnostic, SpecError
-from compiler.ir import EnumDef, Project, Span, Spec
+from compiler.ir import EnumDef, Project, Schema, Span, Spec
 from compiler.loader import Document, load_file
 from compiler.lower import lower_spec
 from compiler.validate import validate_structure
 
+if TYPE_CHECKING:
+    from compiler.incremental import CompileCache
+
 BASE_SCHEMA = Path("base") / "schema.sql"
+
+
+def load_base_schema(path: Path, display: str) -> Schema:
+    """`compiler.base.load_base_schema`, imported on first use: it needs
+    sqlglot, which a compile whose base schema is cached never imports."""
+    from compiler.base import load_base_schema as load
+
+    return load(path, display)
 
 
 @dataclass(frozen=True)
@@ -41,13 +52,23 @@ def spec_files(specs_dir: Path) -> list[Path]:
     )
 
 
-def load_documents(ws: Workspace) -> list[Document]:
-    """Load and structurally validate every spec; report all files' errors at once."""
+def load_documents(ws: Workspace, cache: CompileCache | None = None) -> list[Document]:
+    """Load and structurally validate every spec; report all files' errors at once.
+
+    With a `cache`, an unchanged file that was valid before is not parsed: a
+    stub carries its id and depends_on (see `compiler.incremental`).
+    """
     docs: list[Document] = []
     diags: list[Diagnostic] = []
     for path in spec_files(ws.specs_dir):
+        raw = None
+        if cache is not None:
+            stub, raw = cache.document(path, ws.display(path))
+            if stub is not None:
+                docs.append(stub)
+                continue
         try:
-            doc = load_file(path, ws.display(path))
+            doc = load_file(path, ws.display(path)) if raw is None or cache is None else cache.parse(raw, ws.display(path))
         except SpecError as err:
             diags.extend(err.diagnostics)
             continue
@@ -61,6 +82,8 @@ def load_documents(ws: Workspace) -> list[Document]:
                 Diagnostic(doc.span(("id",)), "E207", f"spec id {doc.data['id']!r} does not match its file name {path.name!r}", hint=f"rename the file to {doc.data['id']}.yaml or set id: {stem}")
             )
             continue
+        if cache is not None:
+            cache.remember_document(doc)
         docs.append(doc)
     if diags:
         raise SpecError(diags)
@@ -108,12 +131,19 @@ def dependency_order(docs: list[Document]) -> list[Document]:
     return order
 
 
-def build_project(specs_dir: Path, root: Path | None = None) -> Project:
-    """Load, validate and lower every spec under `specs_dir` into a Project."""
+def build_project(specs_dir: Path, root: Path | None = None, cache: CompileCache | None = None) -> Project:
+    """Load, validate and lower every spec under `specs_dir` into a Project.
+
+    `cache` (optional) reuses earlier results for unchanged inputs; the
+    Project is the same with or without it.
+    """
     ws = Workspace(specs_dir, root or specs_dir.parent)
     base_path = specs_dir / BASE_SCHEMA
-    base = load_base_schema(base_path, ws.display(base_path))
-    docs = dependency_order(load_documents(ws))
+    if cache is not None:
+        base = cache.base_schema(base_path, ws.display(base_path), load_base_schema)
+    else:
+        base = load_base_schema(base_path, ws.display(base_path))
+    docs = dependency_order(load_documents(ws, cache))
     specs: list[Spec] = []
     diags: list[Diagnostic] = []
     schema = base
@@ -123,7 +153,7 @@ def build_project(specs_dir: Path, root: Path | None = None) -> Project:
         for dep in doc.data.get("depends_on") or []:
             inherited.update(enums_after.get(dep, {}))
         try:
-            spec = lower_spec(doc, schema, inherited)
+            spec = cache.lower(doc, schema, inherited, lower_spec) if cache is not None else lower_spec(doc, schema, inherited)
         except SpecError as err:
             diags.extend(err.diagnostics)
             continue

@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from compiler.diagnostics import SpecError, render
-from compiler.ir import Project
-from compiler.project import build_project
+if TYPE_CHECKING:
+    from compiler.diagnostics import SpecError
+    from compiler.incremental import CompileCache
+    from compiler.ir import Project
+
+# Imports of the pipeline happen inside the functions: `specc compile` checks
+# whether anything changed before it loads any of it.
 
 EXIT_USER_ERROR = 2
 
@@ -25,6 +30,8 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
 
 def report(err: SpecError, fmt: str) -> int:
     """Print diagnostics to stderr and return the user-error exit code."""
+    from compiler.diagnostics import render
+
     print(render(err.diagnostics, fmt), file=sys.stderr)
     if fmt == "text":
         n = len(err.diagnostics)
@@ -32,12 +39,15 @@ def report(err: SpecError, fmt: str) -> int:
     return EXIT_USER_ERROR
 
 
-def load_project(args: argparse.Namespace) -> Project:
+def load_project(args: argparse.Namespace, cache: CompileCache | None = None) -> Project:
     """Build the project from --specs; a missing folder is a user error."""
+    from compiler.diagnostics import SpecError
+    from compiler.project import build_project
+
     specs: Path = args.specs
     if not specs.is_dir():
         from compiler.diagnostics import Diagnostic
         from compiler.ir import Span
 
         raise SpecError([Diagnostic(Span(str(specs)), "E001", "specs folder not found")])
-    return build_project(specs, Path.cwd())
+    return build_project(specs, Path.cwd(), cache=cache)

@@ -1,0 +1,142 @@
+"""The no-op fast path: know that nothing changed without compiling.
+
+After a compile (or a clean `--check`) the manifest records the compiler
+fingerprint, the SHA-256 of every file under the specs folder, and for every
+file of the output tree its size, mtime, inode and SHA-256.  The next compile
+recomputes the input hashes (cheap: specs are small) and stats the output
+tree; if everything matches, the output is exactly what compiling would
+write, and the compile stops there.  This module imports nothing heavy:
+no YAML, no jsonschema, no targets.
+
+Output files are trusted by their stat only when they are older than the
+manifest by a safety margin; a file modified within the timestamp
+granularity of its recording ("racily clean", as git calls it) is compared
+by content instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from compiler.fingerprint import fingerprint
+
+# marshal, not json: it is built in, so reading the manifest imports nothing.
+VERSION = 2
+# Files whose mtime is this close to the recording time are verified by hash.
+RACY_NS = 2_000_000_000
+
+
+def _manifest_path(cache_root: Path, specs: Path, out: Path) -> Path:
+    where = "\0".join((str(Path.cwd().resolve()), str(specs.resolve()), str(out.resolve())))
+    return cache_root / "manifests" / hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()[:40]
+
+
+def _inputs(specs: Path) -> dict[str, str] | None:
+    """relative path -> SHA-256 of every file under `specs` (None if unreadable)."""
+    out: dict[str, str] = {}
+    try:
+        for dirpath, dirnames, filenames in os.walk(specs):
+            dirnames.sort()
+            for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
+                with open(path, "rb") as fh:
+                    out[os.path.relpath(path, specs)] = hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        return None
+    return out
+
+
+def _outputs(out: Path) -> dict[str, list[int]] | None:
+    """relative path -> [size, mtime_ns, inode] of every file under `out`."""
+    found: dict[str, list[int]] = {}
+    if not out.is_dir():
+        return None
+    try:
+        for dirpath, dirnames, filenames in os.walk(out):
+            for name in filenames:
+                path = os.path.join(dirpath, name)
+                st = os.stat(path)
+                found[os.path.relpath(path, out)] = [st.st_size, st.st_mtime_ns, st.st_ino]
+    except OSError:
+        return None
+    return found
+
+
+def unchanged(cache_root: Path, specs: Path, out: Path) -> dict[str, Any] | None:
+    """The recorded manifest if nothing changed since it was written, else None."""
+    path = _manifest_path(cache_root, specs, out)
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != VERSION or data.get("fingerprint") != fingerprint():
+        return None
+    if data.get("inputs") != _inputs(specs):
+        return None
+    outputs = _outputs(out)
+    recorded = data.get("outputs")
+    if outputs is None or not isinstance(recorded, dict) or set(outputs) != set(recorded):
+        return None
+    recorded_at = data.get("recorded_ns", 0)
+    rehashed = False
+    for rel, stat in outputs.items():
+        entry = recorded[rel]
+        if list(entry[:3]) != stat:
+            return None
+        if stat[1] >= recorded_at - RACY_NS:
+            try:
+                digest = hashlib.sha256((out / rel).read_bytes()).hexdigest()
+            except OSError:
+                return None
+            if digest != entry[3]:
+                return None
+            rehashed = True
+    if rehashed:
+        # Verified by content now; later runs may trust these stats.
+        data["recorded_ns"] = time.time_ns()
+        _write(path, data)
+    return data
+
+
+def record(cache_root: Path, specs: Path, out: Path, tree: dict[str, bytes], summary: str) -> None:
+    """Remember that `out` holds exactly `tree`, compiled from the current specs."""
+    inputs = _inputs(specs)
+    outputs = _outputs(out)
+    if inputs is None or outputs is None or set(outputs) != set(tree):
+        return
+    data = {
+        "version": VERSION,
+        "fingerprint": fingerprint(),
+        "recorded_ns": time.time_ns(),
+        "inputs": inputs,
+        "outputs": {rel: stat + [hashlib.sha256(tree[rel]).hexdigest()] for rel, stat in sorted(outputs.items())},
+        "files": len(tree),
+        "summary": summary,
+    }
+    _write(_manifest_path(cache_root, specs, out), data)
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(marshal.dumps(data))
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+def forget(cache_root: Path, specs: Path, out: Path) -> None:
+    """Drop the manifest (the output is about to change or is unknown)."""
+    try:
+        _manifest_path(cache_root, specs, out).unlink()
+    except OSError:
+        pass
