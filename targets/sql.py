@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from compiler.ir import Project, Schema
+from compiler.ir import Project, Schema, Spec
 from targets import sql_ddl as ddl
 from targets.sql_check import check_script, check_statement, render
 from targets.sql_migration import build
@@ -31,14 +31,21 @@ def emit(project: Project) -> dict[PurePosixPath, str]:
     """Migration scripts and plan of every spec that changes the schema."""
     out: dict[PurePosixPath, str] = {}
     for spec in project.specs:
-        root = PurePosixPath(spec.id)
-        if not spec.has_migration:
-            out[root / "migration-plan.md"] = render_no_change_plan(spec)
-            continue
-        migration = build(spec)
-        for script in migration.up + migration.down:
-            out[root / "migrations" / script.dialect / f"{script.direction}.sql"] = script.render()
-        out[root / "migration-plan.md"] = render_plan(spec, migration)
+        out.update(emit_spec(project, spec))
+    return out
+
+
+def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
+    """One spec's migration scripts and plan (it reads only `spec`)."""
+    out: dict[PurePosixPath, str] = {}
+    root = PurePosixPath(spec.id)
+    if not spec.has_migration:
+        out[root / "migration-plan.md"] = render_no_change_plan(spec)
+        return out
+    migration = build(spec)
+    for script in migration.up + migration.down:
+        out[root / "migrations" / script.dialect / f"{script.direction}.sql"] = script.render()
+    out[root / "migration-plan.md"] = render_plan(spec, migration)
     return out
 
 

@@ -154,8 +154,15 @@ def render_schemas(spec: Spec) -> dict[PurePosixPath, str]:
 def emit(project: Project) -> dict[PurePosixPath, str]:
     out: dict[PurePosixPath, str] = {}
     for spec in project.specs:
-        if not spec.endpoints:
-            continue
-        out[PurePosixPath(spec.id, "validators.py")] = render_module(spec)
-        out.update(render_schemas(spec))
+        out.update(emit_spec(project, spec))
+    return out
+
+
+def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
+    """One spec's validators module and JSON Schemas (it reads only `spec`)."""
+    out: dict[PurePosixPath, str] = {}
+    if not spec.endpoints:
+        return out
+    out[PurePosixPath(spec.id, "validators.py")] = render_module(spec)
+    out.update(render_schemas(spec))
     return out
