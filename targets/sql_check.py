@@ -123,7 +123,10 @@ def check_statement(sql: str, dialect: str) -> exp.Expr:
 
 def check_script(script: str, statements: list[str], dialect: str) -> None:
     """The whole file must parse into exactly `statements`, in order (so no
-    comment line swallowed a statement, and no statement leaked out of one)."""
+    comment line swallowed a statement, and no statement leaked out of one),
+    with no opaque `exp.Command`.  Parsing the script and re-rendering every
+    statement to its emitted text is the round trip `check_statement` makes,
+    for all statements at once."""
     try:
         parsed = [s for s in sqlglot.parse(script, read=SQLGLOT_DIALECT[dialect], error_level=ErrorLevel.RAISE) if s is not None]
     except ParseError as err:
@@ -134,6 +137,10 @@ def check_script(script: str, statements: list[str], dialect: str) -> None:
         for node in tree.walk():
             node.comments = None
     rendered = [render(s, dialect) for s in parsed]
-    if rendered != statements:
+    if rendered != statements or any(isinstance(n, exp.Command) for tree in parsed for n in tree.walk()):
+        # Find the statement at fault for a precise message; checking each one
+        # on its own is the slow path, taken only when something is wrong.
+        for sql in statements:
+            check_statement(sql, dialect)
         extra = next((f"{a!r} != {b!r}" for a, b in zip(rendered, statements) if a != b), "")
         raise SqlSelfCheckError(f"{dialect}: script parses into {len(rendered)} statements, not the {len(statements)} emitted {extra}")
