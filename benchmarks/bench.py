@@ -113,23 +113,51 @@ def run_peer(cmd: list[str], openapi: Path, work: Path, env: dict[str, str], lab
 # -- one project ----------------------------------------------------------------
 
 
-def measure_project(name: str, work: Path, env: dict[str, str], n: int | None, peer: list[str] | None) -> dict[str, Any]:
-    """Every measurement for the project in `work/specs` (synthetic when `n` is set)."""
-    rows: dict[str, Measurement] = {}
-    rows["cold"] = run("cold", specc(), work, env)
-    if rows["cold"].returncode != 0:
-        raise SystemExit(f"{name}: cold compile failed:\n{rows['cold'].stderr_tail}")
+def _median(label: str, runs: list[Measurement]) -> Measurement:
+    """The run with the median wall time (its memory figures come with it)."""
+    ordered = sorted(runs, key=lambda m: m.seconds)
+    mid = ordered[(len(ordered) - 1) // 2]
+    return Measurement(label, mid.seconds, mid.max_rss_kb, mid.tree_rss_kb, max(m.returncode for m in runs), mid.stdout_tail, mid.stderr_tail)
+
+
+def _fresh(work: Path) -> None:
+    shutil.rmtree(work / "snapshots", ignore_errors=True)
+    shutil.rmtree(work / ".specc", ignore_errors=True)
+
+
+def measure_project(name: str, work: Path, env: dict[str, str], n: int | None, peer: list[str] | None, repeat: int, repeat_cold: int) -> dict[str, Any]:
+    """Every measurement for the project in `work/specs` (synthetic when `n` is set).
+
+    Cheap measurements run `repeat` times, the cold ones `repeat_cold` times;
+    the table shows the median run, the JSON every run.
+    """
+    samples: dict[str, list[Measurement]] = {k: [] for k in ("cold", "no-op", "one-spec", "check", "check-ci")}
+    for _ in range(repeat_cold):
+        _fresh(work)
+        m = run("cold", specc(), work, env)
+        if m.returncode != 0:
+            raise SystemExit(f"{name}: cold compile failed:\n{m.stderr_tail}")
+        samples["cold"].append(m)
     files = sum(1 for p in (work / "snapshots").rglob("*") if p.is_file())
-    rows["no-op"] = run("no-op", specc(), work, env)
-    if n is not None:
-        changed = synth.edit_one(work, n, 1)
-    else:
-        path = work / "specs" / "theme-preference-api.yaml"
-        path.write_text(path.read_text("utf-8").replace("Read the signed-in user's preferences.", "Read the signed-in user's saved preferences."), "utf-8")
-        changed = "theme-preference-api"
-    rows["one-spec"] = run("one-spec", specc(), work, env)
-    rows["check"] = run("check", specc("--check"), work, env)
-    rows["check-ci"] = run("check-ci", specc("--check", "--no-cache"), work, env)
+    for _ in range(repeat):
+        samples["no-op"].append(run("no-op", specc(), work, env))
+    changed = ""
+    for r in range(repeat):
+        if n is not None:
+            changed = synth.edit_one(work, n, r + 1)
+        else:
+            path = work / "specs" / "theme-preference-api.yaml"
+            text = path.read_text("utf-8")
+            old = "Read the signed-in user's preferences." if r % 2 == 0 else "Read the signed-in user's saved preferences."
+            new = "Read the signed-in user's saved preferences." if r % 2 == 0 else "Read the signed-in user's preferences."
+            path.write_text(text.replace(old, new), "utf-8")
+            changed = "theme-preference-api"
+        samples["one-spec"].append(run("one-spec", specc(), work, env))
+    for _ in range(repeat):
+        samples["check"].append(run("check", specc("--check"), work, env))
+    for _ in range(repeat_cold):
+        samples["check-ci"].append(run("check-ci", specc("--check", "--no-cache"), work, env))
+    rows = {k: _median(k, v) for k, v in samples.items()}
     for key, m in rows.items():
         if m.returncode != 0:
             raise SystemExit(f"{name}: {key} failed (exit {m.returncode}):\n{m.stderr_tail}")
@@ -139,6 +167,7 @@ def measure_project(name: str, work: Path, env: dict[str, str], n: int | None, p
         "files": files,
         "changed_spec": changed,
         "specc": {k: m.as_dict() for k, m in rows.items()},
+        "specc_runs": {k: [m.as_dict() for m in v] for k, v in samples.items()},
     }
     openapi = work / "snapshots" / "_project" / "openapi.yaml"
     if peer is None:
@@ -146,12 +175,14 @@ def measure_project(name: str, work: Path, env: dict[str, str], n: int | None, p
     elif not openapi.exists():
         result["peer"] = {"status": "specc emitted no _project/openapi.yaml (the openapi target is missing)"}
     else:
-        m = run_peer(peer, openapi, work, env, name)
-        ops = sum(1 for line in openapi.read_text("utf-8").splitlines() if line.startswith("    operationId: ") or line.lstrip().startswith("operationId: "))
+        runs = [run_peer(peer, openapi, work, env, name) for _ in range(repeat_cold)]
+        m = _median("peer", runs)
+        ops = sum(1 for line in openapi.read_text("utf-8").splitlines() if line.lstrip().startswith("operationId: "))
         if m.returncode != 0:
             result["peer"] = {"status": "failed", "detail": m.stderr_tail[-800:], **m.as_dict()}
         else:
             result["peer"] = {"status": "ok", "operations": ops, **m.as_dict()}
+            result["peer_runs"] = [r.as_dict() for r in runs]
             result["ratio_cold_vs_peer"] = round(rows["cold"].seconds / m.seconds, 3)
             result["memory_ratio_cold_vs_peer"] = round(rows["cold"].peak_mb / m.peak_mb, 3)
     return result
@@ -216,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-peer", action="store_true", help="do not run fastapi-code-generator")
     parser.add_argument("--peer-venv", type=Path, default=DEFAULT_PEER_VENV, help="venv for the peer (created if missing)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary project folders")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each cheap measurement; the median is reported (default: 3)")
+    parser.add_argument("--repeat-cold", type=int, default=3, help="runs of cold compiles, CI checks and the peer below 1,000 specs (default: 3)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     env = child_env()
@@ -244,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 synth.write_project(work, n)
             print(f"... {name}", file=sys.stderr, flush=True)
-            results.append(measure_project(name, work, env, n, peer))
+            cold_runs = args.repeat_cold if (n or 0) < 1000 else 1
+            results.append(measure_project(name, work, env, n, peer, args.repeat, cold_runs))
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)

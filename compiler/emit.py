@@ -78,12 +78,16 @@ def _render_many(project: Project, indexes: list[int], names: tuple[str, ...], m
     from concurrent.futures import ProcessPoolExecutor
 
     global _WORK
+    # The first spec is rendered here, before forking, so every worker
+    # inherits warm memos (templates, black results for the fixed code).
+    first = _render_spec(project, project.specs[indexes[0]], names, mods)
     _WORK = (project, names, mods)
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            chunk = max(1, len(indexes) // (jobs * 8))
-            return list(pool.map(_render_index, indexes, chunksize=chunk))
+            rest = indexes[1:]
+            chunk = max(1, len(rest) // (jobs * 8))
+            return [first] + list(pool.map(_render_index, rest, chunksize=chunk))
     finally:
         _WORK = None
 

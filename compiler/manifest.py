@@ -27,8 +27,12 @@ from compiler.fingerprint import fingerprint
 
 # marshal, not json: it is built in, so reading the manifest imports nothing.
 VERSION = 2
-# Files whose mtime is this close to the recording time are verified by hash.
-RACY_NS = 2_000_000_000
+# Files whose mtime is this close to the recording time are verified by hash:
+# a write within one timestamp tick of the recording may not change the mtime.
+# File systems with sub-second timestamps tick every few milliseconds; others
+# (FAT, ext3) every one or two seconds.
+RACY_NS_FINE = 100_000_000
+RACY_NS_COARSE = 2_000_000_000
 
 
 def _manifest_path(cache_root: Path, specs: Path, out: Path) -> Path:
@@ -83,12 +87,13 @@ def unchanged(cache_root: Path, specs: Path, out: Path) -> dict[str, Any] | None
     if outputs is None or not isinstance(recorded, dict) or set(outputs) != set(recorded):
         return None
     recorded_at = data.get("recorded_ns", 0)
+    racy = RACY_NS_FINE if data.get("fine_mtime") else RACY_NS_COARSE
     rehashed = False
     for rel, stat in outputs.items():
         entry = recorded[rel]
         if list(entry[:3]) != stat:
             return None
-        if stat[1] >= recorded_at - RACY_NS:
+        if stat[1] >= recorded_at - racy:
             try:
                 digest = hashlib.sha256((out / rel).read_bytes()).hexdigest()
             except OSError:
@@ -116,6 +121,8 @@ def record(cache_root: Path, specs: Path, out: Path, tree: dict[str, bytes], sum
         "inputs": inputs,
         "outputs": {rel: stat + [hashlib.sha256(tree[rel]).hexdigest()] for rel, stat in sorted(outputs.items())},
         "files": len(tree),
+        # Any sub-second part in the mtimes: the file system has fine timestamps.
+        "fine_mtime": any(stat[1] % 1_000_000_000 for stat in outputs.values()),
         "summary": summary,
     }
     _write(_manifest_path(cache_root, specs, out), data)
