@@ -440,6 +440,25 @@ def test_{op}_{name}_ordered_by_{_slug(field.order_by)}(client: httpx.Client, au
     assert_matches(response.json()[{field.name!r}], expected)
 '''
             )
+        table = self.spec.schema_after.table(field.table)
+        names = {f.name for f in field.fields}
+        for index in table.indexes if table else ():
+            columns = [c for c in index.columns if c != field.owner_column]
+            if not index.unique or not columns or not set(columns) <= names:
+                continue
+            same = ", ".join(f"{c!r}: first[{c!r}]" for c in columns)
+            self.parts.append(
+                f'''def test_{op}_{name}_rejects_duplicate_{_slug("_".join(columns))}(client: httpx.Client, auth: dict[str, str]) -> None:
+    """Two items with the same {", ".join(columns)} (unique per user): 422 `duplicate`, nothing written."""
+    {"before = " + read + ".json()" if read else "before = None"}
+    first = {fn}(0)
+    items = [first, {{**{fn}(1), {same}}}]
+    response = {self.call(endpoint, headers="auth", body="{" + repr(field.name) + ": items}")}
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert any(e["code"] == "duplicate" and e["path"].startswith({field.name!r}) for e in errors), errors{chr(10) + "    assert " + read + ".json() == before" if read else ""}
+'''
+            )
         if field.cap is None:
             return
         cap = field.cap.max
@@ -463,12 +482,12 @@ def test_{op}_{name}_ordered_by_{_slug(field.order_by)}(client: httpx.Client, au
     with `cap_exceeded`, and nothing of that request is written (the same
     transaction also carried the other fields)."""
     full = [{fn}(i) for i in range({cap})]
-    response = {self.call(endpoint, headers="auth", body=f"{{**{lit(first)}, {field.name!r}: full}}")}
+    response = {self.call(endpoint, headers="auth", body=_with_list(first, field.name, "full"))}
     assert response.status_code == 200, response.text
     assert_matches(response.json()[{field.name!r}], full)
     before = response.json()
     over = [{fn}(i) for i in range({cap + 1})]
-    response = {self.call(endpoint, headers="auth", body=f"{{**{lit(second)}, {field.name!r}: over}}")}
+    response = {self.call(endpoint, headers="auth", body=_with_list(second, field.name, "over"))}
     assert_errors(response, {field.name!r}, ["cap_exceeded"]){read_check}
 '''
         )
@@ -548,6 +567,12 @@ def test_{op}_{pname}_rejects(client: httpx.Client, auth: dict[str, str], value:
                 self.aggregate(endpoint)
         preamble = _PREAMBLE.format(spec_id=self.spec.id, error_cache=ERROR_CACHE_CONTROL, bad_token=BAD_TOKEN)
         return fmt(preamble + "\n\n" + "\n\n".join(self.parts))
+
+
+def _with_list(scalars: dict[str, Any], name: str, variable: str) -> str:
+    """A dict literal: the scalar fields, then the list field bound to `variable`."""
+    parts = [f"{k!r}: {lit(v)}" for k, v in scalars.items()] + [f"{name!r}: {variable}"]
+    return "{" + ", ".join(parts) + "}"
 
 
 def _enum_column(param: Any) -> Any:
