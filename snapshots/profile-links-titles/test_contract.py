@@ -870,20 +870,39 @@ def test_updateProfile_empty_body_changes_nothing(
     assert client.get("/api/me/profile", headers=auth).json() == before
 
 
+def test_updateProfile_links_rejects_duplicate_position(
+    client: httpx.Client, auth: dict[str, str]
+) -> None:
+    """Two items with the same position (unique per user): 422 `duplicate`, nothing written."""
+    before = client.get("/api/me/profile", headers=auth).json()
+    first = valid_updateProfile_links_item(0)
+    items = [
+        first,
+        {**valid_updateProfile_links_item(1), "position": first["position"]},
+    ]
+    response = client.patch("/api/me/profile", json={"links": items}, headers=auth)
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert any(
+        e["code"] == "duplicate" and e["path"].startswith("links") for e in errors
+    ), errors
+    assert client.get("/api/me/profile", headers=auth).json() == before
+
+
 def test_updateProfile_links_cap(client: httpx.Client, auth: dict[str, str]) -> None:
     """At most 10 rows per user: 10 are accepted; 11 are rejected
     with `cap_exceeded`, and nothing of that request is written (the same
     transaction also carried the other fields)."""
     full = [valid_updateProfile_links_item(i) for i in range(10)]
     response = client.patch(
-        "/api/me/profile", json={**{"title": "a"}, "links": full}, headers=auth
+        "/api/me/profile", json={"title": "a", "links": full}, headers=auth
     )
     assert response.status_code == 200, response.text
     assert_matches(response.json()["links"], full)
     before = response.json()
     over = [valid_updateProfile_links_item(i) for i in range(11)]
     response = client.patch(
-        "/api/me/profile", json={**{"title": "b"}, "links": over}, headers=auth
+        "/api/me/profile", json={"title": "b", "links": over}, headers=auth
     )
     assert_errors(response, "links", ["cap_exceeded"])
     assert (
