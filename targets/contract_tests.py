@@ -240,7 +240,8 @@ class SpecTests:
 
     def common(self, endpoint: Endpoint) -> None:
         op = _op(endpoint)
-        self.parts.append(self.shape_check(endpoint))
+        if endpoint.response:
+            self.parts.append(self.shape_check(endpoint))
         if endpoint.auth:
             self.parts.append(
                 f'''def test_{op}_requires_credentials(client: httpx.Client) -> None:
@@ -260,17 +261,19 @@ def test_{op}_rejects_unknown_credentials(client: httpx.Client) -> None:
             f'''def test_{op}_cache_headers(client: httpx.Client, auth: dict[str, str]) -> None:
     """Success carries exactly the spec's Cache-Control and Vary."""
     response = {self.call(endpoint, headers="auth")}
-    assert response.status_code == 200, response.text
+    assert response.status_code == {ok_status(endpoint)}, response.text
     assert_cache(response, {self.cache_args(endpoint, error=False)})
-
-
-def test_{op}_response_shape(client: httpx.Client, auth: dict[str, str]) -> None:
+'''
+        )
+        if endpoint.response:
+            self.parts.append(
+                f'''def test_{op}_response_shape(client: httpx.Client, auth: dict[str, str]) -> None:
     """The documented response shape: exactly these fields, these types."""
     response = {self.call(endpoint, headers="auth")}
     assert response.status_code == 200, response.text
     check_{op}_shape(response.json())
 '''
-        )
+            )
 
     # -- update endpoints -------------------------------------------------------------
 
@@ -303,6 +306,12 @@ def test_{op}_response_shape(client: httpx.Client, auth: dict[str, str]) -> None
             if read
             else ""
         )
+        own_back = (
+            """
+    assert_matches(response.json(), expected)"""
+            if endpoint.response
+            else ""
+        )
         self.parts.append(
             f'''@pytest.mark.parametrize(
     ("body", "expected"),
@@ -311,9 +320,8 @@ def test_{op}_response_shape(client: httpx.Client, auth: dict[str, str]) -> None
 def test_{op}_accepts(client: httpx.Client, auth: dict[str, str], body: Any, expected: Any) -> None:
     """Values inside every constraint are accepted, stored and read back (normalised)."""
     response = {self.call(endpoint, headers="auth", body="body")}
-    assert response.status_code == 200, response.text
-    assert_cache(response, {self.cache_args(endpoint, error=False)})
-    assert_matches(response.json(), expected){read_back}
+    assert response.status_code == {ok_status(endpoint)}, response.text
+    assert_cache(response, {self.cache_args(endpoint, error=False)}){own_back}{read_back}
 '''
         )
         before = f"before = {read}.json()" if read else "before = None"
@@ -346,7 +354,7 @@ def test_{op}_rejects(client: httpx.Client, auth: dict[str, str], body: Any, pat
     """PATCH semantics: absent fields stay as they are."""
     before = {read}.json()
     response = {self.call(endpoint, headers="auth", body="{}")}
-    assert response.status_code == 200, response.text
+    assert response.status_code == {ok_status(endpoint)}, response.text
     assert {read}.json() == before
 '''
             )
@@ -417,27 +425,35 @@ def test_{op}_rejects(client: httpx.Client, auth: dict[str, str], body: Any, pat
         op = _op(endpoint)
         fn = self.item_fn(endpoint, field)
         name = _slug(field.name)
+        ok = ok_status(endpoint)
+        # Where the list is read back after a write: the response, else a GET.
+        if any(isinstance(f, ListField) and f.name == field.name for f in endpoint.response):
+            state = "response.json()"
+        elif read:
+            state = f"{read}.json()"
+        else:
+            return
         if field.order_by and any(f.name == field.order_by for f in field.fields):
             self.parts.append(
                 f'''def test_{op}_{name}_replaces_the_whole_list(client: httpx.Client, auth: dict[str, str]) -> None:
     """A list in the request replaces every row: three, then one."""
     three = [{fn}(i) for i in range(3)]
     response = {self.call(endpoint, headers="auth", body="{" + repr(field.name) + ": three}")}
-    assert response.status_code == 200, response.text
-    assert_matches(response.json()[{field.name!r}], three)
+    assert response.status_code == {ok}, response.text
+    assert_matches({state}[{field.name!r}], three)
     one = [{fn}(7)]
     response = {self.call(endpoint, headers="auth", body="{" + repr(field.name) + ": one}")}
-    assert response.status_code == 200, response.text
-    assert_matches(response.json()[{field.name!r}], one)
+    assert response.status_code == {ok}, response.text
+    assert_matches({state}[{field.name!r}], one)
 
 
 def test_{op}_{name}_ordered_by_{_slug(field.order_by)}(client: httpx.Client, auth: dict[str, str]) -> None:
     """Rows come back ordered by {field.order_by}, whatever the request order."""
     items = [{fn}(i) for i in (2, 0, 1)]
     response = {self.call(endpoint, headers="auth", body="{" + repr(field.name) + ": items}")}
-    assert response.status_code == 200, response.text
+    assert response.status_code == {ok}, response.text
     expected = sorted(items, key=lambda item: item[{field.order_by!r}])
-    assert_matches(response.json()[{field.name!r}], expected)
+    assert_matches({state}[{field.name!r}], expected)
 '''
             )
         table = self.spec.schema_after.table(field.table)
@@ -483,9 +499,9 @@ def test_{op}_{name}_ordered_by_{_slug(field.order_by)}(client: httpx.Client, au
     transaction also carried the other fields)."""
     full = [{fn}(i) for i in range({cap})]
     response = {self.call(endpoint, headers="auth", body=_with_list(first, field.name, "full"))}
-    assert response.status_code == 200, response.text
-    assert_matches(response.json()[{field.name!r}], full)
-    before = response.json()
+    assert response.status_code == {ok}, response.text
+    assert_matches({state}[{field.name!r}], full)
+    before = {read + '.json()' if read else state}
     over = [{fn}(i) for i in range({cap + 1})]
     response = {self.call(endpoint, headers="auth", body=_with_list(second, field.name, "over"))}
     assert_errors(response, {field.name!r}, ["cap_exceeded"]){read_check}
@@ -567,6 +583,11 @@ def test_{op}_{pname}_rejects(client: httpx.Client, auth: dict[str, str], value:
                 self.aggregate(endpoint)
         preamble = _PREAMBLE.format(spec_id=self.spec.id, error_cache=ERROR_CACHE_CONTROL, bad_token=BAD_TOKEN)
         return fmt(preamble + "\n\n" + "\n\n".join(self.parts))
+
+
+def ok_status(endpoint: Endpoint) -> int:
+    """200 with a body; 204 when the spec gives the endpoint no response fields."""
+    return 200 if endpoint.response else 204
 
 
 def _with_list(scalars: dict[str, Any], name: str, variable: str) -> str:

@@ -102,6 +102,8 @@ def _endpoint_context(endpoint: Endpoint, spec: Spec) -> dict[str, Any]:
         "path_lit": py(endpoint.path),
         "summary_lit": py(endpoint.summary),
         "kind": endpoint.kind,
+        # 204 when the spec gives no response fields (as the OpenAPI document says).
+        "ok_status": 200 if endpoint.response else 204,
         "auth": endpoint.auth,
         "query": bool(endpoint.query),
         "user_key_lit": py(f"{op}:user"),

@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 # Which paramstyle each dialect's SQL is rendered in: sqlite3 takes qmark
 # (`?`); psycopg, PyMySQL and mysqlclient take format (`%s`).
@@ -42,8 +42,8 @@ def error(path: str, code: str, message: str) -> dict[str, str]:
     return {"path": path, "code": code, "message": message}
 
 
-def respond(status: int, body: Any, cache: Mapping[str, str]) -> JSONResponse:
-    """A JSON response with the endpoint's cache headers.
+def respond(status: int, body: Any, cache: Mapping[str, str]) -> Response:
+    """A JSON response (none for 204) with the endpoint's cache headers.
 
     Successful responses carry exactly the spec's Cache-Control and Vary;
     errors keep Vary but say `Cache-Control: no-store`.
@@ -51,21 +51,23 @@ def respond(status: int, body: Any, cache: Mapping[str, str]) -> JSONResponse:
     headers = dict(cache)
     if status >= 400:
         headers["Cache-Control"] = ERROR_CACHE_CONTROL
+    if status == 204:
+        return Response(status_code=204, headers=headers)
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def unauthorized(cache: Mapping[str, str]) -> JSONResponse:
+def unauthorized(cache: Mapping[str, str]) -> Response:
     """401: the auth hook found no signed-in user (or the user has no row)."""
     body = {"errors": [error("", "unauthorized", "sign in to use this endpoint")]}
     return respond(401, body, cache)
 
 
-def invalid(errors: Sequence[Any], cache: Mapping[str, str]) -> JSONResponse:
+def invalid(errors: Sequence[Any], cache: Mapping[str, str]) -> Response:
     """422 with every validation error (FieldError objects of the validators)."""
     return respond(422, {"errors": [e.as_dict() for e in errors]}, cache)
 
 
-def invalid_json(cache: Mapping[str, str]) -> JSONResponse:
+def invalid_json(cache: Mapping[str, str]) -> Response:
     """422: the request body is not JSON at all."""
     body = {"errors": [error("", "type", "the request body must be JSON")]}
     return respond(422, body, cache)

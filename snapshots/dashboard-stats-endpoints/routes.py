@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 SPEC_ID = "dashboard-stats-endpoints"
 TITLE = "Dashboard stats for the last 7 or 30 days"
@@ -104,7 +104,7 @@ def build_router(
         request: Request,
         conn: Any = Depends(get_connection),
         user_id: Any = Depends(get_current_user_id),
-    ) -> JSONResponse:
+    ) -> Response:
         cache = CACHE["getDashboardStats"]
         if user_id is None:
             return runtime.unauthorized(cache)

@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 SPEC_ID = "profile-links-titles"
 TITLE = "Profile headline and normalized profile links"
@@ -120,7 +120,7 @@ def build_router(
     def route_getProfile(
         conn: Any = Depends(get_connection),
         user_id: Any = Depends(get_current_user_id),
-    ) -> JSONResponse:
+    ) -> Response:
         cache = CACHE["getProfile"]
         if user_id is None:
             return runtime.unauthorized(cache)
@@ -140,7 +140,7 @@ def build_router(
         body: Any = Depends(runtime.json_body),
         conn: Any = Depends(get_connection),
         user_id: Any = Depends(get_current_user_id),
-    ) -> JSONResponse:
+    ) -> Response:
         cache = CACHE["updateProfile"]
         if user_id is None:
             return runtime.unauthorized(cache)

@@ -899,7 +899,7 @@ def test_updateProfile_links_cap(client: httpx.Client, auth: dict[str, str]) -> 
     )
     assert response.status_code == 200, response.text
     assert_matches(response.json()["links"], full)
-    before = response.json()
+    before = client.get("/api/me/profile", headers=auth).json()
     over = [valid_updateProfile_links_item(i) for i in range(11)]
     response = client.patch(
         "/api/me/profile", json={"title": "b", "links": over}, headers=auth

@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 SPEC_ID = "theme-preference-api"
 TITLE = "Persist the user's theme preference"
@@ -105,7 +105,7 @@ def build_router(
     def route_getPreferences(
         conn: Any = Depends(get_connection),
         user_id: Any = Depends(get_current_user_id),
-    ) -> JSONResponse:
+    ) -> Response:
         cache = CACHE["getPreferences"]
         if user_id is None:
             return runtime.unauthorized(cache)
@@ -125,7 +125,7 @@ def build_router(
         body: Any = Depends(runtime.json_body),
         conn: Any = Depends(get_connection),
         user_id: Any = Depends(get_current_user_id),
-    ) -> JSONResponse:
+    ) -> Response:
         cache = CACHE["updatePreferences"]
         if user_id is None:
             return runtime.unauthorized(cache)
