@@ -151,8 +151,11 @@ def column_schema(col: Column, *, request: bool) -> dict[str, Any]:
     elif col.kind == "date":
         s = {"type": "string", "format": "date"}
     elif col.kind == "json":
-        # Any JSON value; `type` lists them so nullable can be expressed.
-        return {} if col.nullable else {"not": {"type": "null"}}
+        # Any JSON value (null only when nullable): no `type` to widen.
+        s = {} if col.nullable else {"not": {"type": "null"}}
+        if col.description:
+            s["description"] = col.description
+        return s
     else:  # pragma: no cover - ColumnKind is closed
         raise AssertionError(f"unhandled column kind {col.kind!r}")
     if col.description:

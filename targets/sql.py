@@ -3,7 +3,9 @@
 For every spec with schema operations it emits
 `<spec-id>/migrations/{postgres,sqlite,mysql}/{up,down}.sql` and
 `<spec-id>/migration-plan.md`.  A spec without operations gets no migration
-files and no plan: it changes no schema, and the PR body says so.
+files (an empty up.sql would still need running and reviewing), only a
+migration-plan.md that says it changes no schema, so every spec's PR has a
+plan to link to.
 
 Statements are built as sqlglot expressions from the IR (`sql_ddl`),
 arranged per dialect (`sql_migration`), self-checked by parsing them back
@@ -20,7 +22,7 @@ from compiler.ir import Project, Schema
 from targets import sql_ddl as ddl
 from targets.sql_check import check_script, check_statement, render
 from targets.sql_migration import build
-from targets.sql_plan import render_plan
+from targets.sql_plan import render_no_change_plan, render_plan
 
 DIALECTS = ddl.DIALECTS
 
@@ -29,10 +31,11 @@ def emit(project: Project) -> dict[PurePosixPath, str]:
     """Migration scripts and plan of every spec that changes the schema."""
     out: dict[PurePosixPath, str] = {}
     for spec in project.specs:
+        root = PurePosixPath(spec.id)
         if not spec.has_migration:
+            out[root / "migration-plan.md"] = render_no_change_plan(spec)
             continue
         migration = build(spec)
-        root = PurePosixPath(spec.id)
         for script in migration.up + migration.down:
             out[root / "migrations" / script.dialect / f"{script.direction}.sql"] = script.render()
         out[root / "migration-plan.md"] = render_plan(spec, migration)

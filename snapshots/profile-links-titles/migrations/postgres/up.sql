@@ -29,7 +29,7 @@ CREATE TABLE profile_links (
 CREATE UNIQUE INDEX ux_profile_links_user_id_position ON profile_links(user_id, position);
 COMMIT;
 
--- the steps below take only SHARE UPDATE EXCLUSIVE (reads and writes continue), so they may take as long as the table needs; lock_timeout still applies
+-- lift statement_timeout: the steps below take only SHARE UPDATE EXCLUSIVE (reads and writes continue), so they may scan for as long as the table needs; lock_timeout still applies
 SET statement_timeout = 0;
 
 -- validate the new constraints against existing rows, in a second transaction

@@ -12,7 +12,7 @@ ALTER TABLE users ADD COLUMN theme TEXT;
 ALTER TABLE users ADD CONSTRAINT ck_users_theme_enum CHECK (theme IN ('light', 'dark')) NOT VALID;
 COMMIT;
 
--- the steps below take only SHARE UPDATE EXCLUSIVE (reads and writes continue), so they may take as long as the table needs; lock_timeout still applies
+-- lift statement_timeout: the steps below take only SHARE UPDATE EXCLUSIVE (reads and writes continue), so they may scan for as long as the table needs; lock_timeout still applies
 SET statement_timeout = 0;
 
 -- validate the new constraints against existing rows, in a second transaction
