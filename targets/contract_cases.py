@@ -50,12 +50,13 @@ class Reject:
     codes: tuple[str, ...]
 
 
-def text_value(column: Column, length: int, char: str = "x") -> Any:
+def text_value(length: int, char: str = "x") -> Any:
     """A string of exactly `length` characters (a Rep when long)."""
     return Rep("", char, length) if length > 8 else char * length
 
 
-def url_of_length(column: Column, length: int, host: str = HOST) -> Any:
+def url_of_length(length: int, host: str = HOST) -> Any:
+    """An https URL of exactly `length` characters."""
     prefix = f"https://{host}/"
     return Rep(prefix, "a", max(length - len(prefix), 0))
 
@@ -65,12 +66,12 @@ def string_cases(column: Column) -> tuple[list[Accept], list[Reject]]:
     rejects: list[Reject] = []
     if column.max_length is not None:
         n = column.max_length
-        accepts.append(Accept(f"length-{n}-max", text_value(column, n), text_value(column, n)))
-        rejects.append(Reject(f"length-{n + 1}-over-max", text_value(column, n + 1), ("too_long",)))
+        accepts.append(Accept(f"length-{n}-max", text_value(n), text_value(n)))
+        rejects.append(Reject(f"length-{n + 1}-over-max", text_value(n + 1), ("too_long",)))
     if column.min_length:
         n = column.min_length
-        accepts.append(Accept(f"length-{n}-min", text_value(column, n), text_value(column, n)))
-        rejects.append(Reject(f"length-{n - 1}-under-min", text_value(column, n - 1), ("too_short",)))
+        accepts.append(Accept(f"length-{n}-min", text_value(n), text_value(n)))
+        rejects.append(Reject(f"length-{n - 1}-under-min", text_value(n - 1), ("too_short",)))
     rejects.append(Reject("not-a-string", 12345, ("type",)))
     return accepts, rejects
 
@@ -144,8 +145,8 @@ def url_cases(column: Column, host: str = HOST) -> tuple[list[Accept], list[Reje
             accepts.append(Accept("url-idna-host", "https://bücher.example/a", "https://xn--bcher-kva.example/a"))
         if column.max_length is not None:
             n = column.max_length
-            accepts.append(Accept(f"url-length-{n}-max", url_of_length(column, n, host), url_of_length(column, n, host)))
-            rejects.append(Reject(f"url-length-{n + 1}-over-max", url_of_length(column, n + 1, host), ("url_too_long", "too_long")))
+            accepts.append(Accept(f"url-length-{n}-max", url_of_length(n, host), url_of_length(n, host)))
+            rejects.append(Reject(f"url-length-{n + 1}-over-max", url_of_length(n + 1, host), ("url_too_long", "too_long")))
     if "http" in schemes:
         accepts.append(Accept("url-http-drops-default-port", f"http://{host}:80/a", f"http://{host}/a"))
     for name, value, codes in _URL_REJECTS:
@@ -279,11 +280,6 @@ def item_values(field: ListField) -> dict[str, ItemValue]:
         else:
             out[f.name] = ItemValue("None")
     return out
-
-
-def item_value(field: ListField, i: int) -> dict[str, Any]:
-    """The i-th valid item, as data."""
-    return {name: v.at(i) for name, v in item_values(field).items()}
 
 
 def host_rule_cases(field: ListField) -> tuple[list[tuple[str, dict[str, Any], dict[str, Any]]], list[tuple[str, dict[str, Any], str, tuple[str, ...]]]]:

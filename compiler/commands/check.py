@@ -12,8 +12,13 @@ import json
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from compiler.commands.common import EXIT_USER_ERROR, load_project, report
 from compiler.diagnostics import SpecError
+
+if TYPE_CHECKING:
+    from compiler.check import CheckResult
 
 EXIT_FAILED = 1
 
@@ -46,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if result.success else EXIT_FAILED
 
 
-def render_text(result) -> str:  # type: ignore[no-untyped-def]
+def render_text(result: CheckResult) -> str:
     """The human summary: one line per section, then every failure."""
     lines = [f"specc check: {', '.join(result.specs)}", ""]
     for section in result.sections:
