@@ -78,6 +78,11 @@ def assert_unauthorized(response: httpx.Response) -> None:
     assert [e["code"] for e in response.json()["errors"]] == ["unauthorized"]
 
 
+def pick(expected: dict[str, Any], keys: set[str]) -> dict[str, Any]:
+    """The part of `expected` that a response with these fields shows."""
+    return {k: v for k, v in expected.items() if k in keys}
+
+
 def without(item: dict[str, Any], key: str) -> dict[str, Any]:
     """`item` without `key`: a request item missing one field."""
     return {k: v for k, v in item.items() if k != key}
