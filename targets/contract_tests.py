@@ -176,10 +176,26 @@ class SpecTests:
                 return other
         return None
 
+    @staticmethod
+    def required_base(endpoint: Endpoint) -> dict[str, Any]:
+        """Valid values of the request's required fields: every body carries them."""
+        base: dict[str, Any] = {}
+        for field in endpoint.request:
+            if isinstance(field, ColumnField) and field.required:
+                base[field.name] = cc.valid_scalar(field.column, 0)
+            elif isinstance(field, ListField) and field.required:
+                base[field.name] = []
+        return base
+
+    @staticmethod
+    def entries(values: dict[str, Any], skip: str = "") -> str:
+        """`'k': v, ` source for each entry but `skip`, to open a dict literal with."""
+        return "".join(f"{k!r}: {lit(v)}, " for k, v in values.items() if k != skip)
+
     def call(self, endpoint: Endpoint, *, headers: str, body: str | None = None, params: str | None = None) -> str:
         args = [repr(endpoint.path)]
         if endpoint.method in ("POST", "PUT", "PATCH"):
-            args.append(f"json={body if body is not None else '{}'}")
+            args.append(f"json={body if body is not None else lit(self.required_base(endpoint))}")
         if params is not None:
             args.append(f"params={params}")
         args.append(f"headers={headers}")
@@ -288,21 +304,25 @@ def test_{op}_rejects_unknown_credentials(client: httpx.Client) -> None:
         read = self.call(reader, headers="auth") if reader else None
         accepts: list[str] = []
         rejects: list[str] = []
+        base = self.required_base(endpoint)
         for field in endpoint.request:
+            if field.required:
+                missing = {k: v for k, v in base.items() if k != field.name}
+                rejects.append(f"pytest.param({lit(missing)}, {field.name!r}, ['required'], id={(field.name + '-missing')!r})")
             if isinstance(field, ColumnField):
                 ok, bad = cc.column_cases(field.column)
                 for case in ok:
-                    body = {field.name: case.value}
+                    body = {**base, field.name: case.value}
                     accepts.append(f"pytest.param({lit(body)}, {lit({field.name: case.expected})}, id={(field.name + '-' + case.id)!r})")
                 for case in bad:
-                    body = {field.name: case.value}
+                    body = {**base, field.name: case.value}
                     rejects.append(f"pytest.param({lit(body)}, {field.name!r}, {lit(list(case.codes))}, id={(field.name + '-' + case.id)!r})")
             elif isinstance(field, ListField):
                 self.item_helper(endpoint, field)
                 a, r = self.list_cases(endpoint, field)
                 accepts.extend(a)
                 rejects.extend(r)
-        rejects.append(f"pytest.param({{'no_such_field': 1}}, 'no_such_field', ['unknown_field'], id='unknown-field')")
+        rejects.append(f"pytest.param({lit({**base, 'no_such_field': 1})}, 'no_such_field', ['unknown_field'], id='unknown-field')")
         rejects.append("pytest.param([], '', ['type'], id='body-not-an-object')")
         rejects.append("pytest.param('text', '', ['type'], id='body-a-string')")
         read_back = (
@@ -353,7 +373,7 @@ def test_{op}_rejects(client: httpx.Client, auth: dict[str, str], body: Any, pat
     assert_errors(response, "", ["type"])
 '''
         )
-        if read:
+        if read and not base:
             self.parts.append(
                 f'''def test_{op}_empty_body_changes_nothing(client: httpx.Client, auth: dict[str, str]) -> None:
     """PATCH semantics: absent fields stay as they are."""
@@ -388,9 +408,11 @@ def test_{op}_rejects(client: httpx.Client, auth: dict[str, str], body: Any, pat
         fn = self.item_fn(endpoint, field)
         ruled = cc.host_rules_by_value(field)
 
+        base = self.entries(self.required_base(endpoint), skip=field.name)
+
         def body(overrides: dict[str, Any]) -> str:
             inner = "".join(f", {k!r}: {lit(v)}" for k, v in overrides.items())
-            return f"{{{field.name!r}: [{{**{fn}(0){inner}}}]}}"
+            return f"{{{base}{field.name!r}: [{{**{fn}(0){inner}}}]}}"
 
         def accept(overrides: dict[str, Any], expected: dict[str, Any], case_id: str) -> None:
             accepts.append(f"pytest.param({body(overrides)}, {body(expected)}, id={case_id!r})")
@@ -414,7 +436,7 @@ def test_{op}_rejects(client: httpx.Client, auth: dict[str, str], body: Any, pat
             for case in bad:
                 reject({sub.name: case.value}, path, case.codes, f"{path}-{case.id}")
             if sub.required:
-                missing = f"{{{field.name!r}: [without({fn}(0), {sub.name!r})]}}"
+                missing = f"{{{base}{field.name!r}: [without({fn}(0), {sub.name!r})]}}"
                 rejects.append(f"pytest.param({missing}, {path!r}, ['required'], id={(path + '-missing')!r})")
         host_ok, host_bad = cc.host_rule_cases(field)
         for case_id, overrides, expected in host_ok:
@@ -422,8 +444,8 @@ def test_{op}_rejects(client: httpx.Client, auth: dict[str, str], body: Any, pat
         for case_id, overrides, url_field, codes in host_bad:
             reject(overrides, f"{field.name}[0].{url_field}", codes, f"{field.name}[0]-{case_id}")
         reject({"no_such_field": 1}, f"{field.name}[0].no_such_field", ["unknown_field"], f"{field.name}[0]-unknown-field")
-        rejects.append(f"pytest.param({lit({field.name: 'not a list'})}, {field.name!r}, ['type'], id={(field.name + '-not-a-list')!r})")
-        rejects.append(f"pytest.param({lit({field.name: ['not an object']})}, {f'{field.name}[0]'!r}, ['type'], id={(field.name + '[0]-not-an-object')!r})")
+        rejects.append(f"pytest.param({{{base}{field.name!r}: 'not a list'}}, {field.name!r}, ['type'], id={(field.name + '-not-a-list')!r})")
+        rejects.append(f"pytest.param({{{base}{field.name!r}: ['not an object']}}, {f'{field.name}[0]'!r}, ['type'], id={(field.name + '[0]-not-an-object')!r})")
         return accepts, rejects
 
     def list_tests(self, endpoint: Endpoint, field: ListField, read: str | None) -> None:
@@ -431,6 +453,8 @@ def test_{op}_rejects(client: httpx.Client, auth: dict[str, str], body: Any, pat
         fn = self.item_fn(endpoint, field)
         name = _slug(field.name)
         ok = ok_status(endpoint)
+        required = self.required_base(endpoint)
+        base = self.entries(required, skip=field.name)
         # Where the list is read back after a write: the response, else a GET.
         if any(isinstance(f, ListField) and f.name == field.name for f in endpoint.response):
             state = "response.json()"
@@ -443,11 +467,11 @@ def test_{op}_rejects(client: httpx.Client, auth: dict[str, str], body: Any, pat
                 f'''def test_{op}_{name}_replaces_the_whole_list(client: httpx.Client, auth: dict[str, str]) -> None:
     """A list in the request replaces every row: three, then one."""
     three = [{fn}(i) for i in range(3)]
-    response = {self.call(endpoint, headers="auth", body="{" + repr(field.name) + ": three}")}
+    response = {self.call(endpoint, headers="auth", body="{" + base + repr(field.name) + ": three}")}
     assert response.status_code == {ok}, response.text
     assert_matches({state}[{field.name!r}], three)
     one = [{fn}(7)]
-    response = {self.call(endpoint, headers="auth", body="{" + repr(field.name) + ": one}")}
+    response = {self.call(endpoint, headers="auth", body="{" + base + repr(field.name) + ": one}")}
     assert response.status_code == {ok}, response.text
     assert_matches({state}[{field.name!r}], one)
 
@@ -455,7 +479,7 @@ def test_{op}_rejects(client: httpx.Client, auth: dict[str, str], body: Any, pat
 def test_{op}_{name}_ordered_by_{_slug(field.order_by)}(client: httpx.Client, auth: dict[str, str]) -> None:
     """Rows come back ordered by {field.order_by}, whatever the request order."""
     items = [{fn}(i) for i in (2, 0, 1)]
-    response = {self.call(endpoint, headers="auth", body="{" + repr(field.name) + ": items}")}
+    response = {self.call(endpoint, headers="auth", body="{" + base + repr(field.name) + ": items}")}
     assert response.status_code == {ok}, response.text
     expected = sorted(items, key=lambda item: item[{field.order_by!r}])
     assert_matches({state}[{field.name!r}], expected)
@@ -474,7 +498,7 @@ def test_{op}_{name}_ordered_by_{_slug(field.order_by)}(client: httpx.Client, au
     {"before = " + read + ".json()" if read else "before = None"}
     first = {fn}(0)
     items = [first, {{**{fn}(1), {same}}}]
-    response = {self.call(endpoint, headers="auth", body="{" + repr(field.name) + ": items}")}
+    response = {self.call(endpoint, headers="auth", body="{" + base + repr(field.name) + ": items}")}
     assert response.status_code == 422, response.text
     errors = response.json()["errors"]
     assert any(e["code"] == "duplicate" and e["path"].startswith({field.name!r}) for e in errors), errors{chr(10) + "    assert " + read + ".json() == before" if read else ""}
@@ -503,12 +527,12 @@ def test_{op}_{name}_ordered_by_{_slug(field.order_by)}(client: httpx.Client, au
     with `cap_exceeded`, and nothing of that request is written (the same
     transaction also carried the other fields)."""
     full = [{fn}(i) for i in range({cap})]
-    response = {self.call(endpoint, headers="auth", body=_with_list(first, field.name, "full"))}
+    response = {self.call(endpoint, headers="auth", body=_with_list({**required, **first}, field.name, "full"))}
     assert response.status_code == {ok}, response.text
     assert_matches({state}[{field.name!r}], full)
     before = {read + '.json()' if read else state}
     over = [{fn}(i) for i in range({cap + 1})]
-    response = {self.call(endpoint, headers="auth", body=_with_list(second, field.name, "over"))}
+    response = {self.call(endpoint, headers="auth", body=_with_list({**required, **second}, field.name, "over"))}
     assert_errors(response, {field.name!r}, ["cap_exceeded"]){read_check}
 '''
         )
@@ -596,8 +620,8 @@ def ok_status(endpoint: Endpoint) -> int:
 
 
 def _with_list(scalars: dict[str, Any], name: str, variable: str) -> str:
-    """A dict literal: the scalar fields, then the list field bound to `variable`."""
-    parts = [f"{k!r}: {lit(v)}" for k, v in scalars.items()] + [f"{name!r}: {variable}"]
+    """A dict literal: the other fields, then the list field bound to `variable`."""
+    parts = [f"{k!r}: {lit(v)}" for k, v in scalars.items() if k != name] + [f"{name!r}: {variable}"]
     return "{" + ", ".join(parts) + "}"
 
 

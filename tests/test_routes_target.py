@@ -315,8 +315,8 @@ def test_the_same_contract_tests_run_against_a_live_server(served: Served, tmp_p
 
 def test_every_column_kind_passes_its_own_contract(tmp_path: Path) -> None:
     """A spec with ints (negative bounds too), bools, a scalar URL, a string
-    with a minimum, a capped list without order_by, an enum value with a
-    space, PUT, a per-day series and a custom Vary: the generated contract
+    with a minimum, required fields, a capped list without order_by, an enum
+    value with a space, PUT, a per-day series and a custom Vary: the generated contract
     tests derive their cases from all of it, and the generated app passes."""
     from compiler.check import run_checks
 
@@ -334,6 +334,8 @@ def test_every_column_kind_passes_its_own_contract(tmp_path: Path) -> None:
         "test_putVariety_tags_cap",
         "test_putVariety_tags_rejects_duplicate_tag",
         "test_getRecent_window_accepts[odd value]",
+        "test_putVariety_rejects[motto-missing]",
+        "test_putVariety_rejects[tags-missing]",
     ):
         assert f"contract: zz-variety::{case}" in names, case
     assert result.contract_counts()["passed"] > 80
