@@ -78,8 +78,24 @@ class Section:
             return "not_run"
         return "passed"
 
+    @property
+    def summary(self) -> str:
+        text = f"{self.run} run: {self.count('passed')} passed, {self.count('failed')} failed"
+        if self.count("skipped"):
+            text += f", {self.count('skipped')} skipped"
+        if self.count("not_run"):
+            reasons = sorted({c.detail for c in self.checks if c.status == "not_run" and c.detail})
+            text += f", {self.count('not_run')} not run" + (f" ({'; '.join(reasons)})" if reasons else "")
+        return text
+
     def as_dict(self) -> dict[str, Any]:
+        # `ok`/`ran`/`message` let generic consumers (the PR checklist) read a
+        # section without knowing its checks; `ran` is false whenever anything
+        # could not run, so an incomplete section never reads as passed.
         return {
+            "ok": self.status == "passed",
+            "ran": self.status != "not_run",
+            "message": self.summary,
             "status": self.status,
             "run": self.run,
             "passed": self.count("passed"),
