@@ -13,13 +13,14 @@ docs/routes.md.  This module only writes text: it never imports FastAPI.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import black
 import jinja2
 
 from compiler.ir import ColumnField, Endpoint, ListField, MetricField, Project, Spec, WindowField
+from compiler.pyformat import format_module
 from targets import route_queries as q
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -38,9 +39,18 @@ def py(value: object) -> str:
     return repr(value)
 
 
-def fmt(source: str) -> str:
-    """Black-formatted source (a failure here is a bug in a template)."""
-    return black.format_str(source, mode=black.Mode())
+def fmt(source: str, template: str = "") -> str:
+    """Black-formatted source (a failure here is a bug in a template).
+
+    Statements that appear verbatim in `template` (kept black-formatted) are
+    not re-formatted; see `compiler.pyformat`.
+    """
+    return format_module(source, clean=_template_text(template) if template else "")
+
+
+@lru_cache(maxsize=None)
+def _template_text(name: str) -> str:
+    return (TEMPLATES / name).read_text("utf-8")
 
 
 def validators_module_name(spec_id: str) -> str:
@@ -178,26 +188,39 @@ def render_routes(spec: Spec) -> str:
         dialects_lit=", ".join(q.DIALECTS),
         endpoints=[_endpoint_context(e, spec) for e in spec.endpoints],
     )
-    return fmt(source)
+    return fmt(source, "routes.py.j2")
 
 
 def render_app(project: Project) -> str:
     """`_project/app.py`: create_app() including every spec's router."""
     specs = tuple(s.id for s in project.specs if s.endpoints)
     source = _ENV.get_template("app.py.j2").render(specs_lit=py(specs), title_lit=py("specc generated API"))
-    return fmt(source)
+    return fmt(source, "app.py.j2")
 
 
 def render_runtime() -> str:
     """`_project/runtime.py`: support shared by every routes module."""
-    return fmt(_ENV.get_template("runtime.py.j2").render())
+    return fmt(_ENV.get_template("runtime.py.j2").render(), "runtime.py.j2")
 
 
 def emit(project: Project) -> dict[PurePosixPath, str]:
     out: dict[PurePosixPath, str] = {}
     for spec in project.specs:
-        if spec.endpoints:
-            out[PurePosixPath(spec.id) / "routes.py"] = render_routes(spec)
-    out[PurePosixPath("_project") / "app.py"] = render_app(project)
-    out[PurePosixPath("_project") / "runtime.py"] = render_runtime()
+        out.update(emit_spec(project, spec))
+    out.update(emit_project(project))
     return out
+
+
+def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
+    """`<spec-id>/routes.py` (it reads only `spec`)."""
+    if not spec.endpoints:
+        return {}
+    return {PurePosixPath(spec.id) / "routes.py": render_routes(spec)}
+
+
+def emit_project(project: Project) -> dict[PurePosixPath, str]:
+    """`_project/app.py` and `_project/runtime.py`."""
+    return {
+        PurePosixPath("_project") / "app.py": render_app(project),
+        PurePosixPath("_project") / "runtime.py": render_runtime(),
+    }
