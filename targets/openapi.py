@@ -8,6 +8,7 @@ its JSON Schemas, so the contract and the enforcement cannot drift.
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from pathlib import PurePosixPath
 from typing import Any
@@ -174,14 +175,29 @@ def build_document(specs: tuple[Spec, ...], title: str, description: str) -> dic
     }
 
 
-# libyaml's emitter (PyYAML's C extension) writes the same bytes as the
-# pure-Python one, three times faster; tests compare the two.
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+# libyaml's emitter (PyYAML's C extension) is three times faster than the
+# pure-Python one and writes the same bytes for documents whose strings are
+# non-empty and free of control characters, line separators, astral-plane
+# characters and byte order marks (it escapes or quotes some of those
+# differently).  Other documents use the pure-Python emitter.  Tests compare.
+_FAST_DUMPER = getattr(yaml, "CSafeDumper", None)
+_PLAIN_TEXT = re.compile("[\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]+\\Z")
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, str):
+        return _PLAIN_TEXT.match(value) is not None
+    if isinstance(value, dict):
+        return all(_plain(k) and _plain(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    return True
 
 
 def dump(doc: dict[str, Any]) -> str:
     """Deterministic YAML: sorted keys, Unicode kept, no line folding."""
-    return yaml.dump(doc, Dumper=_DUMPER, sort_keys=True, allow_unicode=True, width=2**31 - 1, default_flow_style=False)
+    dumper = _FAST_DUMPER if _FAST_DUMPER is not None and _plain(doc) else yaml.SafeDumper
+    return yaml.dump(doc, Dumper=dumper, sort_keys=True, allow_unicode=True, width=2**31 - 1, default_flow_style=False)
 
 
 PROJECT_TITLE = "specc project API"
