@@ -154,7 +154,7 @@ def _pg_embedded(tmp: Path) -> tuple[PgServer, Any] | None:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
+def pg_server() -> Iterator[PgServer]:
     try:
         import psycopg  # noqa: F401
     except ImportError:
@@ -162,7 +162,9 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
     server = _pg_from_env()
     keep: Any = None
     if server is None and os.environ.get("SPECC_PG_EMBEDDED", "1") != "0":
-        started = _pg_embedded(tmp_path_factory.mktemp("pg-embedded"))
+        # Not under pytest's tmp: that folder is private to root, and the
+        # embedded server runs as its own unprivileged user.
+        started = _pg_embedded(Path(tempfile.mkdtemp(prefix="specc-pg-")))
         if started is not None:
             server, keep = started
     if server is None:
