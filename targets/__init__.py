@@ -20,6 +20,7 @@ Emit = Callable[[Project], dict[PurePosixPath, str]]
 # name -> module under targets/.  Order is the order targets run in.
 TARGETS: dict[str, str] = {
     "sql": "targets.sql",
+    "backfill": "targets.backfill",
 }
 
 
