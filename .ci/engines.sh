@@ -13,6 +13,11 @@
 #   SPECC_MYSQL_SOCKET / SPECC_MYSQL_USER
 # and SPECC_REQUIRE_ENGINES=1, which makes the engine tests fail instead of
 # skip when a server cannot be reached.
+#
+# In .ci/run (an assignment, so `set -e` sees a failed start):
+#   ENGINES_ENV="$(bash .ci/engines.sh start)"
+#   eval "$ENGINES_ENV"
+#   trap 'bash .ci/engines.sh stop' EXIT
 set -euo pipefail
 
 DIR="${SPECC_ENGINES_DIR:-/tmp/specc-engines}"
@@ -56,7 +61,7 @@ start_pg() {
   mkdir -p "$DIR/pg"
   [ "$(id -u)" = 0 ] && chown -R postgres: "$DIR/pg"
   if [ ! -f "$data/PG_VERSION" ]; then
-    as_pg "$bin/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$DIR/pg/initdb.log" 2>&1 \
+    as_pg "$bin/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$DIR/pg/initdb.log" 2>&1 \
       || { cat "$DIR/pg/initdb.log" >&2; return 1; }
   fi
   as_pg "$bin/pg_ctl" -D "$data" -l "$DIR/pg/server.log" -w -t 60 \
