@@ -43,7 +43,10 @@ def _projects() -> dict[str, Project]:
     import shutil
     import tempfile
 
+    import atexit
+
     extra = Path(tempfile.mkdtemp(prefix="specc-extra-"))
+    atexit.register(shutil.rmtree, extra, True)
     shutil.copytree(SPECS, extra / "specs")
     (extra / "specs" / "post-editors.yaml").write_text(EXTRA_SPEC)
     return {"seeds": build_project(SPECS, ROOT), "extra": build_project(extra / "specs", extra)}

@@ -12,12 +12,27 @@ from compiler.cli import main
 from tests.conftest import SPECS
 
 
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled specs, compiled once per module."""
+    import os
+
+    root = tmp_path_factory.mktemp("compiled")
+    shutil.copytree(SPECS, root / "specs")
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        assert main(["compile"]) == 0
+    finally:
+        os.chdir(cwd)
+    return root
+
+
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(SPECS, tmp_path / "specs")
-    monkeypatch.chdir(tmp_path)
-    assert main(["compile"]) == 0
-    return tmp_path
+def workdir(compiled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(compiled, tmp_path / "w")
+    monkeypatch.chdir(tmp_path / "w")
+    return tmp_path / "w"
 
 
 def _edit(path: Path, old: str, new: str) -> None:

@@ -14,13 +14,28 @@ from compiler.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(scope="module")
+def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Compiled once per module, with theme-preference-api released."""
+    import os
+
+    root = tmp_path_factory.mktemp("released")
+    shutil.copytree(ROOT / "specs", root / "specs")
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        assert main(["compile"]) == 0
+        assert main(["release", "theme-preference-api"]) == 0
+    finally:
+        os.chdir(cwd)
+    return root
+
+
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(ROOT / "specs", tmp_path / "specs")
-    monkeypatch.chdir(tmp_path)
-    assert main(["compile"]) == 0
-    assert main(["release", "theme-preference-api"]) == 0
-    return tmp_path
+def project(released: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(released, tmp_path / "p")
+    monkeypatch.chdir(tmp_path / "p")
+    return tmp_path / "p"
 
 
 def _edit(path: Path, old: str, new: str) -> None:
