@@ -40,9 +40,23 @@ def _manifest_path(cache_root: Path, specs: Path, out: Path) -> Path:
     return cache_root / "manifests" / hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
 
-def _inputs(specs: Path) -> dict[str, str] | None:
-    """relative path -> SHA-256 of every file under `specs` (None if unreadable)."""
+# Files next to the output folder that a compile reads (the released
+# migrations' sums, checked by `compiler.guards`).
+SIBLING_INPUTS = ("released.sum",)
+
+
+def _inputs(specs: Path, out_dir: Path | None = None) -> dict[str, str] | None:
+    """relative path -> SHA-256 of every file under `specs` and of the
+    compile's inputs next to `out_dir` (None if unreadable)."""
     out: dict[str, str] = {}
+    if out_dir is not None:
+        for name in SIBLING_INPUTS:
+            try:
+                out[f"<out>/../{name}"] = hashlib.sha256((out_dir.parent / name).read_bytes()).hexdigest()
+            except FileNotFoundError:
+                out[f"<out>/../{name}"] = "absent"
+            except OSError:
+                return None
     try:
         for dirpath, dirnames, filenames in os.walk(specs):
             dirnames.sort()
@@ -80,7 +94,7 @@ def unchanged(cache_root: Path, specs: Path, out: Path) -> dict[str, Any] | None
         return None
     if not isinstance(data, dict) or data.get("version") != VERSION or data.get("fingerprint") != fingerprint():
         return None
-    if data.get("inputs") != _inputs(specs):
+    if data.get("inputs") != _inputs(specs, out):
         return None
     outputs = _outputs(out)
     recorded = data.get("outputs")
@@ -110,7 +124,7 @@ def unchanged(cache_root: Path, specs: Path, out: Path) -> dict[str, Any] | None
 
 def record(cache_root: Path, specs: Path, out: Path, tree: dict[str, bytes], summary: str) -> None:
     """Remember that `out` holds exactly `tree`, compiled from the current specs."""
-    inputs = _inputs(specs)
+    inputs = _inputs(specs, out)
     outputs = _outputs(out)
     if inputs is None or outputs is None or set(outputs) != set(tree):
         return

@@ -45,6 +45,7 @@ TARGETS: dict[str, str] = {
     "openapi": "targets.openapi",
     "routes": "targets.routes",
     "contract_tests": "targets.contract_tests",
+    "backfill": "targets.backfill",
 }
 
 

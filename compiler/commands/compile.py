@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
     from compiler.diagnostics import SpecError
     from compiler.emit import render_tree
+    from compiler.guards import guard
     from compiler.writer import WriteError, diff_tree, write_tree
 
     cache = None
@@ -85,6 +86,10 @@ def run(args: argparse.Namespace) -> int:
     except SpecError as err:
         return report(err, args.format)
     tree = render_tree(project, cache=cache, jobs=args.jobs)
+    try:
+        guard(project, tree, out)  # safety lint + released migrations
+    except SpecError as err:
+        return report(err, args.format)
     table = summary(project, tree)
     if args.check:
         diffs = diff_tree(out, tree)
