@@ -99,7 +99,12 @@ def output_lock(root: Path) -> Iterator[None]:
 
 
 def recover(root: Path) -> None:
-    """Restore a backup left by an interrupted two-rename swap."""
+    """Restore a backup left by an interrupted two-rename swap, or undo an
+    interrupted in-place update (`compiler.writer_incremental`)."""
+    from compiler.writer_incremental import rollback
+
+    if rollback(root):
+        return
     backup = root.parent / f".{root.name}.old"
     if backup.is_dir() and not root.exists():
         os.rename(backup, root)
@@ -142,11 +147,18 @@ def _write_files(staging: Path, tree: dict[PurePosixPath, str]) -> None:
 
 
 def write_tree(root: Path, tree: dict[PurePosixPath, str]) -> None:
-    """Replace `root` with exactly `tree`, atomically."""
+    """Replace `root` with exactly `tree`, atomically (for a big tree with few
+    changes: all-or-nothing per file set, see `compiler.writer_incremental`)."""
     staging = root.parent / f".{root.name}.new"
     with output_lock(root):
         try:
             recover(root)
+            # Few changes in a big tree: replace just those files (same
+            # all-or-nothing outcome, see writer_incremental).
+            from compiler.writer_incremental import update
+
+            if update(root, tree, sync=_syncfs):
+                return
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir(parents=True)
             _write_files(staging, tree)

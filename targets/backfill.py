@@ -203,8 +203,15 @@ def emit(project: Project) -> dict[PurePosixPath, str]:
     """`backfill.py` and `README.md` for every backfill of every spec."""
     out: dict[PurePosixPath, str] = {}
     for spec in project.specs:
-        for b in spec.backfills:
-            root = PurePosixPath(spec.id) / "backfills" / b.name
-            out[root / "backfill.py"] = render_script(spec, b)
-            out[root / "README.md"] = render_readme(spec, b)
+        out.update(emit_spec(project, spec))
+    return out
+
+
+def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
+    """One spec's backfills (it reads only `spec`)."""
+    out: dict[PurePosixPath, str] = {}
+    for b in spec.backfills:
+        root = PurePosixPath(spec.id) / "backfills" / b.name
+        out[root / "backfill.py"] = render_script(spec, b)
+        out[root / "README.md"] = render_readme(spec, b)
     return out

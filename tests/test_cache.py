@@ -254,3 +254,75 @@ def test_no_cache_writes_no_cache(seed: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert not (seed / ".specc").exists()
     assert files(seed / "snapshots") == uncached(seed / "specs", seed)
+
+
+# --- small changes to big trees -----------------------------------------------------
+
+
+def test_incremental_write_changes_only_what_differs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import PurePosixPath
+
+    import compiler.writer_incremental as wi
+    from compiler.writer import read_tree, write_tree
+
+    monkeypatch.setattr(wi, "INCREMENTAL_MIN_FILES", 4)
+    root = tmp_path / "snapshots"
+    tree = {PurePosixPath(f"s{i}/f{j}.txt"): f"{i}-{j}\n" for i in range(5) for j in range(3)}
+    write_tree(root, tree)
+    untouched = (root / "s0" / "f0.txt").stat().st_ino
+    new = dict(tree)
+    new[PurePosixPath("s1/f1.txt")] = "changed\n"
+    new[PurePosixPath("s9/new.txt")] = "new\n"
+    del new[PurePosixPath("s2/f2.txt")]
+    write_tree(root, new)
+    assert read_tree(root) == {p: t.encode() for p, t in new.items()}
+    assert (root / "s0" / "f0.txt").stat().st_ino == untouched  # not rewritten
+    assert not (tmp_path / ".snapshots.new").exists() and not (tmp_path / ".snapshots.old").exists()
+
+
+@pytest.mark.parametrize("fail_at", [1, 2, 3, 4])
+def test_incremental_write_failure_or_crash_leaves_the_old_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int) -> None:
+    from pathlib import PurePosixPath
+
+    import compiler.writer_incremental as wi
+    from compiler.writer import WriteError, read_tree, recover, write_tree
+
+    monkeypatch.setattr(wi, "INCREMENTAL_MIN_FILES", 4)
+    root = tmp_path / "snapshots"
+    tree = {PurePosixPath(f"s{i}/f{j}.txt"): f"{i}-{j}\n" for i in range(5) for j in range(3)}
+    write_tree(root, tree)
+    before = read_tree(root)
+    new = dict(tree)
+    new[PurePosixPath("s1/f1.txt")] = "changed\n"
+    new[PurePosixPath("s9/new.txt")] = "new\n"
+    del new[PurePosixPath("s2/f2.txt")]
+    real = wi._move
+    calls = {"n": 0}
+
+    def flaky(src: Path, dst: Path) -> None:
+        calls["n"] += 1
+        if calls["n"] == fail_at:
+            raise OSError(5, "injected I/O error")
+        real(src, dst)
+
+    monkeypatch.setattr(wi, "_move", flaky)
+    with pytest.raises(WriteError):
+        write_tree(root, new)
+    monkeypatch.setattr(wi, "_move", real)
+    assert read_tree(root) == before
+    # A crash (no rollback in-process) is undone by the next run's recover().
+    calls["n"] = 0
+
+    def crash(src: Path, dst: Path) -> None:
+        calls["n"] += 1
+        if calls["n"] == fail_at:
+            raise KeyboardInterrupt
+        real(src, dst)
+
+    monkeypatch.setattr(wi, "_move", crash)
+    monkeypatch.setattr(wi, "rollback", lambda root: False)  # the process dies before it can roll back
+    with pytest.raises(KeyboardInterrupt):
+        write_tree(root, new)
+    monkeypatch.undo()
+    recover(root)
+    assert read_tree(root) == before
