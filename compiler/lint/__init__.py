@@ -13,9 +13,10 @@ Every rule, its target format and its fix are in docs/lint-rules.md.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Mapping
+from typing import Any, Mapping
 
 import yaml
 
@@ -51,6 +52,20 @@ def _locator(project: Project):  # type: ignore[no-untyped-def]
     return locate
 
 
+# Text whose YAML libyaml and PyYAML read alike: no control characters, line
+# separators, byte order marks or astral-plane characters (see targets.openapi).
+_PLAIN_YAML = re.compile("[\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*\\Z")
+
+
+def _load_yaml(text: str) -> Any:
+    """`yaml.safe_load`, with libyaml's parser (6x faster) when the text is
+    plain: a 1,000-spec OpenAPI document takes 40 s in pure Python."""
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is not None and _PLAIN_YAML.match(text):
+        return yaml.load(text, Loader=loader)
+    return yaml.safe_load(text)
+
+
 def lint_project(
     project: Project,
     tree: Mapping[PurePosixPath, str],
@@ -70,9 +85,11 @@ def lint_project(
             if rule.scope == "migration":
                 findings.extend(rule.check(ctx))
     if previous_openapi is not None and OPENAPI in tree:
+        new = surface(_load_yaml(tree[OPENAPI]))
+        old = new if previous_openapi == tree[OPENAPI] else surface(_load_yaml(previous_openapi))
         api = ApiContext(
-            surface(yaml.safe_load(previous_openapi)),
-            surface(yaml.safe_load(tree[OPENAPI])),
+            old,
+            new,
             previous_file,
             previous_openapi,
             _locator(project),
