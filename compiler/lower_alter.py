@@ -128,7 +128,7 @@ class AlterLowering:
             if after is None:
                 continue
             old, new = self._checks_after(table, before, after, raw)
-            if after == before and old == new:
+            if replace(after, span=before.span) == before and old == new:
                 self._error(self.doc.key_span(cpath), "E224", f"alter of {table.name}.{name} changes nothing", hint="remove the entry, or say what changes (type, max, min, nullable, default, enum)")
                 continue
             table = self._apply_alter(table, before, after, old, new, self.doc.key_span(cpath))
