@@ -228,14 +228,16 @@ def alter_column(op: AlterColumn, spec_id: str, *, rollback: bool = False) -> Pg
                 f"change the type of {target} from {old_type} to {new_type}",
                 f"ACCESS EXCLUSIVE on {t}, held until COMMIT",
                 "none: a longer text type is a catalog change" if widening else f"rewrites {t} and its indexes (or scans it, for a shorter length) while holding the lock",
-                () if widening else comments("SC107", "changing-column-type", f"changes the type of {target}"),
+                _type_comments(spec_id, target, old_type, new_type, widening, comments),
             )
         )
     if op.changes_default:
         what = "drop the default of" if op.after.default is None else "set a new default on"
-        steps.tx.append(Step(ddl.alter(t, [ddl.set_default(op.after, "postgres")]), f"{what} {target} (existing rows keep their values)", f"ACCESS EXCLUSIVE on {t} (brief)", "none: a catalog change"))
+        why = (f"squawk-ignore ban-drop-default -- {spec_id}: {target} had no default before",) if rollback else (f"squawk-ignore ban-drop-default -- {spec_id}: the spec declares {target} without a default",)
+        steps.tx.append(Step(ddl.alter(t, [ddl.set_default(op.after, "postgres")]), f"{what} {target} (existing rows keep their values)", f"ACCESS EXCLUSIVE on {t} (brief)", "none: a catalog change", why if op.after.default is None else ()))
     if op.drops_not_null:
-        steps.tx.append(Step(ddl.alter(t, [ddl.set_not_null(name, False)]), f"drop NOT NULL from {target}", f"ACCESS EXCLUSIVE on {t} (brief)", "none: a catalog change"))
+        why = f"{target} was nullable before" if rollback else f"the spec makes {target} nullable"
+        steps.tx.append(Step(ddl.alter(t, [ddl.set_not_null(name, False)]), f"drop NOT NULL from {target}", f"ACCESS EXCLUSIVE on {t} (brief)", "none: a catalog change", (f"squawk-ignore ban-drop-not-null -- {spec_id}: {why}",)))
     for check in new:
         _add_check(check, steps)
     if op.sets_not_null:
@@ -260,6 +262,15 @@ def alter_column(op: AlterColumn, spec_id: str, *, rollback: bool = False) -> Pg
         )
         steps.finish.append(_drop_check(t, ck, (f"squawk-ignore ban-drop-constraint -- {spec_id}: {ck} is redundant once the column is NOT NULL",)))
     return steps
+
+
+def _type_comments(spec_id: str, target: str, old: str, new: str, widening: bool, comments) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    rules = "changing-column-type, prefer-text-field" if new.startswith("VARCHAR") else "changing-column-type"
+    if widening:
+        return (f"squawk-ignore {rules} -- {spec_id}: {old} to {new} only widens {target}, a catalog-only change",)
+    if "," in rules:
+        return (f"squawk-ignore {rules} -- {spec_id}: restores {target} as {new}",)
+    return comments("SC107", rules, f"changes the type of {target}")
 
 
 def _length(sql_type: str) -> int:

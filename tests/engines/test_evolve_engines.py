@@ -72,3 +72,18 @@ def test_set_not_null_skips_its_scan_thanks_to_the_validated_check(pg_server, pg
         conn.execute("SET client_min_messages = debug1")
         conn.execute("ALTER TABLE users ALTER COLUMN theme SET NOT NULL")
     assert any("sufficient to prove" in n for n in notices), notices
+
+
+def test_squawk_finds_nothing_in_the_evolution_migrations(tmp_path: Path) -> None:
+    """Every risky statement carries a squawk-ignore comment with its reason
+    (the spec's approval, or the rollback it belongs to)."""
+    import subprocess
+
+    from tests.engines.test_squawk import _squawk
+
+    paths = []
+    for spec_id in EVOLVE_IDS:
+        for direction in ("up", "down"):
+            paths.append(str(_file(tmp_path, TREE, spec_id, "postgres", direction)))
+    proc = subprocess.run([_squawk(), *paths], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
