@@ -122,14 +122,14 @@ class AlterLowering:
             if before is None:
                 continue
             if before.primary_key:
-                self._error(self.doc.key_span(cpath), "E222", f"column {table.name}.{name} is the primary key; specc does not alter primary keys", hint="no approval makes this safe: keys are referenced by other tables and by clients")
+                self._error(self.doc.key_span(cpath), "E241", f"column {table.name}.{name} is the primary key; specc does not alter primary keys", hint="no approval makes this safe: keys are referenced by other tables and by clients")
                 continue
             after = self._altered(table, before, raw, cpath)
             if after is None:
                 continue
             old, new = self._checks_after(table, before, after, raw)
             if replace(after, span=before.span) == before and old == new:
-                self._error(self.doc.key_span(cpath), "E224", f"alter of {table.name}.{name} changes nothing", hint="remove the entry, or say what changes (type, max, min, nullable, default, enum)")
+                self._error(self.doc.key_span(cpath), "E243", f"alter of {table.name}.{name} changes nothing", hint="remove the entry, or say what changes (type, max, min, nullable, default, enum)")
                 continue
             table = self._apply_alter(table, before, after, old, new, self.doc.key_span(cpath))
         return table
@@ -138,7 +138,7 @@ class AlterLowering:
         span = self.doc.key_span(path)
         if "type" in raw:
             if raw["type"] in ("id", "ref"):
-                self._error(self.doc.span(path + ("type",)), "E221", f"column {table.name}.{before.name}: cannot change a column into type {raw['type']!r}", hint="add a new column instead")
+                self._error(self.doc.span(path + ("type",)), "E240", f"column {table.name}.{before.name}: cannot change a column into type {raw['type']!r}", hint="add a new column instead")
                 return None
             full: dict[str, Any] = {"nullable": before.nullable, **raw}
             if before.default is not None and "default" not in raw and raw["type"] == before.kind:
@@ -190,17 +190,17 @@ class AlterLowering:
             if col is None:
                 continue
             if col.primary_key:
-                self._error(span, "E222", f"column {table.name}.{name} is the primary key and cannot be dropped", hint="drop the whole table with `drop_tables:` instead")
+                self._error(span, "E241", f"column {table.name}.{name} is the primary key and cannot be dropped", hint="drop the whole table with `drop_tables:` instead")
                 continue
             users = self._referrers(tables, table.name, name)
             if users:
-                self._error(span, "E223", f"column {table.name}.{name} is referenced by {', '.join(users)}; dropping it would leave a foreign key dangling", hint="drop or alter the referencing columns first; no approval makes a dangling foreign key safe")
+                self._error(span, "E242", f"column {table.name}.{name} is referenced by {', '.join(users)}; dropping it would leave a foreign key dangling", hint="drop or alter the referencing columns first; no approval makes a dangling foreign key safe")
                 continue
             if table.cap is not None and table.cap.per == name:
-                self._error(span, "E223", f"column {table.name}.{name} groups the table's cap (`cap.per`)")
+                self._error(span, "E242", f"column {table.name}.{name} groups the table's cap (`cap.per`)")
                 continue
             if any(r.when_column == name for c in table.columns for r in c.host_rules):
-                self._error(span, "E223", f"column {table.name}.{name} selects URL host allow-lists (`hosts.by`)")
+                self._error(span, "E242", f"column {table.name}.{name} selects URL host allow-lists (`hosts.by`)")
                 continue
             checks = tuple(c for c in table.checks if c.column == name)
             fk = next((f for f in table.foreign_keys if f.column == name), None)
@@ -242,7 +242,7 @@ class AlterLowering:
                 continue
             users = self._referrers(tables, name)
             if users:
-                self._error(span, "E223", f"table {name!r} is referenced by {', '.join(users)}; dropping it would leave foreign keys dangling", hint="drop the referencing columns or tables in the same spec first; no approval makes a dangling foreign key safe")
+                self._error(span, "E242", f"table {name!r} is referenced by {', '.join(users)}; dropping it would leave foreign keys dangling", hint="drop the referencing columns or tables in the same spec first; no approval makes a dangling foreign key safe")
                 continue
             self.o.operations.append(DropTable(table, span))
             del tables[name]

@@ -128,11 +128,11 @@ BAD = {
     "drop-unknown": ("tables:\n  users:\n    drop: [nope]\n", "3:11: error E202: table 'users' has no column 'nope'"),
     "rename-unknown": ("tables:\n  users:\n    rename: {nope: yes_}\n", "3:14: error E202: table 'users' has no column 'nope'"),
     "rename-taken": ("tables:\n  users:\n    rename: {email: username}\n", "error E209: column users.username already exists"),
-    "drop-pk": ("tables:\n  users:\n    drop: [id]\n", "error E222: column users.id is the primary key"),
-    "drop-referenced": ("drop_tables: [posts]\n", "1:15: error E223: table 'posts' is referenced by post_comments.post_id, post_likes.post_id"),
+    "drop-pk": ("tables:\n  users:\n    drop: [id]\n", "error E241: column users.id is the primary key"),
+    "drop-referenced": ("drop_tables: [posts]\n", "1:15: error E242: table 'posts' is referenced by post_comments.post_id, post_likes.post_id"),
     "drop-unknown-table": ("drop_tables: [nope]\n", "1:15: error E201: table 'nope' does not exist"),
-    "alter-nothing": ("tables:\n  users:\n    alter:\n      email: {nullable: false}\n", "error E224: alter of users.email changes nothing"),
-    "alter-to-ref": ("tables:\n  users:\n    alter:\n      email: {type: ref}\n", "error E221"),
+    "alter-nothing": ("tables:\n  users:\n    alter:\n      email: {nullable: false}\n", "error E243: alter of users.email changes nothing"),
+    "alter-to-ref": ("tables:\n  users:\n    alter:\n      email: {type: ref}\n", "error E240"),
     "index-unknown": ("tables:\n  users:\n    indexes: [[nope]]\n", "error E202: index on users: unknown column 'nope'"),
 }
 
