@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import targets
+from compiler.cache import key_of
 from compiler.header import with_header
 from compiler.ir import Project, Spec
 
@@ -113,9 +114,12 @@ def _spec_entries(
     entries: list[Entry | None] = [None] * len(project.specs)
     keys: list[str | None] = [None] * len(project.specs)
     with_deps = any(getattr(mods[n], "EMIT_SPEC_READS_DEPENDENCIES", False) for n in names)
+    extra = [mods[n].emit_spec_key for n in names if hasattr(mods[n], "emit_spec_key")]
     if cache is not None and names:
         for i, spec in enumerate(project.specs):
             key = cache.spec_output_key(spec.id, names)
+            if key is not None and extra:
+                key = key + ":" + key_of(*(f(project, spec) for f in extra))
             if key is not None and with_deps:
                 dep_keys = [cache.spec_output_key(d, names) for d in _dependencies(project, spec)]
                 key = None if any(k is None for k in dep_keys) else key + ":" + ",".join(dep_keys)  # type: ignore[arg-type]

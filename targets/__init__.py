@@ -13,7 +13,10 @@ possible; see `compiler.emit`).  A target may also define:
   spec.  It may read `spec` (including `schema_before`/`schema_after`) and
   `project.base`, not other specs: its result is cached under a key of that
   spec's inputs only.  A target whose per-spec files also depend on the
-  specs a spec depends on sets `EMIT_SPEC_READS_DEPENDENCIES = True`.
+  specs a spec depends on sets `EMIT_SPEC_READS_DEPENDENCIES = True`; one
+  that reads something else of the project defines
+  `emit_spec_key(project, spec) -> str`, a text that changes whenever that
+  something changes (it becomes part of the cache key).
 - `emit_project(project) -> dict[PurePosixPath, str]`: the project-wide
   files (re-rendered whenever any spec changes), or, when the target also
   defines `spec_fragment`, `emit_project(project, fragments)`.

@@ -23,6 +23,7 @@ from targets import sql_ddl as ddl
 from targets.sql_check import check_script, check_statement, render
 from targets.sql_migration import build
 from targets.sql_plan import render_no_change_plan, render_plan
+from targets.sql_sqlite_mysql_alter import mysql_inline_checks
 
 DIALECTS = ddl.DIALECTS
 
@@ -35,18 +36,44 @@ def emit(project: Project) -> dict[PurePosixPath, str]:
     return out
 
 
+# id(project) -> (project, spec id -> MySQL inline CHECKs before that spec).
+_INLINE: dict[int, tuple[Project, dict[str, frozenset[tuple[str, str]]]]] = {}
+
+
+def _inline_before(project: Project, spec: Spec) -> frozenset[tuple[str, str]]:
+    """`mysql_inline_checks` of every operation of the specs before `spec`,
+    computed once per project as a running fold (not once per spec: that
+    would be quadratic in the number of specs)."""
+    known = _INLINE.get(id(project))
+    if known is None or known[0] is not project:
+        states: dict[str, frozenset[tuple[str, str]]] = {}
+        state: frozenset[tuple[str, str]] = frozenset()
+        for s in project.specs:
+            states[s.id] = state
+            state = mysql_inline_checks(s.operations, start=state)
+        _INLINE.clear()
+        _INLINE[id(project)] = known = (project, states)
+    return known[1][spec.id]
+
+
 def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
-    """One spec's migration scripts and plan (it reads only `spec`)."""
+    """One spec's migration scripts and plan.  Besides `spec` it reads the
+    MySQL inline CHECKs the earlier specs left (see `emit_spec_key`)."""
     out: dict[PurePosixPath, str] = {}
     root = PurePosixPath(spec.id)
     if not spec.has_migration:
         out[root / "migration-plan.md"] = render_no_change_plan(spec)
         return out
-    migration = build(spec)
+    migration = build(spec, _inline_before(project, spec))
     for script in migration.up + migration.down:
         out[root / "migrations" / script.dialect / f"{script.direction}.sql"] = script.render()
     out[root / "migration-plan.md"] = render_plan(spec, migration)
     return out
+
+
+def emit_spec_key(project: Project, spec: Spec) -> str:
+    """What `emit_spec` reads beyond `spec`, for the cache key."""
+    return repr(sorted(_inline_before(project, spec)))
 
 
 def schema_statements(schema: Schema, dialect: str) -> list[str]:
