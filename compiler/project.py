@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from compiler.base import load_base_schema
 from compiler.diagnostics import Diagnostic, SpecError
@@ -41,7 +42,13 @@ def spec_files(specs_dir: Path) -> list[Path]:
     )
 
 
-def load_documents(ws: Workspace) -> list[Document]:
+# Changes a loaded document's data before validation (the agent's context:
+# narrowed endpoints, chosen enum values, caps).  Returns diagnostics for
+# overrides that do not apply.
+Overlay = Callable[[Document], list[Diagnostic]]
+
+
+def load_documents(ws: Workspace, overlay: Overlay | None = None) -> list[Document]:
     """Load and structurally validate every spec; report all files' errors at once."""
     docs: list[Document] = []
     diags: list[Diagnostic] = []
@@ -51,6 +58,12 @@ def load_documents(ws: Workspace) -> list[Document]:
         except SpecError as err:
             diags.extend(err.diagnostics)
             continue
+        if overlay is not None:
+            # Overridden values are validated below exactly like spec text.
+            found = overlay(doc)
+            if found:
+                diags.extend(found)
+                continue
         found = validate_structure(doc)
         if found:
             diags.extend(found)
@@ -108,12 +121,16 @@ def dependency_order(docs: list[Document]) -> list[Document]:
     return order
 
 
-def build_project(specs_dir: Path, root: Path | None = None) -> Project:
-    """Load, validate and lower every spec under `specs_dir` into a Project."""
+def build_project(specs_dir: Path, root: Path | None = None, overlay: Overlay | None = None) -> Project:
+    """Load, validate and lower every spec under `specs_dir` into a Project.
+
+    `overlay`, when given, may change each document's data after loading and
+    before validation (see `Overlay`).
+    """
     ws = Workspace(specs_dir, root or specs_dir.parent)
     base_path = specs_dir / BASE_SCHEMA
     base = load_base_schema(base_path, ws.display(base_path))
-    docs = dependency_order(load_documents(ws))
+    docs = dependency_order(load_documents(ws, overlay))
     specs: list[Spec] = []
     diags: list[Diagnostic] = []
     schema = base
