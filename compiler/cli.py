@@ -17,6 +17,10 @@ from compiler import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "compile": ("compiler.commands.compile", "compile specs/ into snapshots/ (or --check them)"),
     "schema": ("compiler.commands.schema", "print the JSON Schema of the spec language"),
+    "tasks": ("compiler.commands.tasks", "list the Backend Agent's tasks with priority, migration need and status"),
+    "start": ("compiler.commands.start", "start a task: compile it and preview the changes (or ask questions)"),
+    "checks": ("compiler.commands.checks", "run `specc check` for a conversation's task"),
+    "pr": ("compiler.commands.pr", "after an explicit confirmation, prepare draft PR payloads (opens nothing)"),
 }
 
 

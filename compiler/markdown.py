@@ -15,7 +15,7 @@ from urllib.parse import quote
 # characters that start inline constructs anywhere in a line.
 _INLINE = re.compile(r"([\\`*_\[\]|~])")
 # Constructs that only mean something at the start of a line.
-_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
+_LINE_START = re.compile(r"^(\s*)(\d+)?([#>+=.)-])")
 _SAFE_URL = re.compile(r"^https?://[^\s<>()\[\]`\"'\\]+$")
 _FENCE_LANG = re.compile(r"^[a-z0-9_+-]*$")
 
@@ -28,7 +28,10 @@ def text(value: object) -> str:
     s = _INLINE.sub(r"\\\1", s)
     # `#`, `-`, `1.` ... only matter at the start of a line, but a caller may
     # place the text there (a paragraph), so neutralise them unconditionally.
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), s)
+    match = _LINE_START.match(s)
+    if match and (match.group(2) is None) == (match.group(3) not in ".)"):
+        s = s[: match.start(3)] + "\\" + s[match.start(3) :]
+    return s
 
 
 def code(value: object) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
@@ -40,7 +40,7 @@ from compiler.agent.patch import make_patch
 from compiler.diagnostics import SpecError
 from compiler.draft import payloads
 from compiler.emit import render_tree
-from compiler.ir import Project
+from compiler.ir import AddColumn, OpenQuestion, Project, Spec
 from compiler.project import BASE_SCHEMA, build_project, spec_files
 from compiler.writer import read_tree
 from compiler.tasks import PRIORITY_RANK, VIEW_IDS, Task, find_task, project_tasks, task_paths, view_task
@@ -76,6 +76,14 @@ class _Build:
 
 def _sha(text: str | bytes) -> str:
     return hashlib.sha256(text.encode("utf-8") if isinstance(text, str) else text).hexdigest()
+
+
+def _spec_mentions(spec: Spec, kind: str, name: str) -> bool:
+    """Whether a no-safe-default answer (enum values, NOT NULL column) is about `spec`."""
+    if kind == "enum-values":
+        return any(e.name == name for e in spec.enums)
+    table, _, column = name.partition(".")
+    return any(isinstance(op, AddColumn) and op.table == table and op.column.name == column for op in spec.operations)
 
 
 def _task_dict(task: Task) -> dict[str, Any]:
@@ -162,6 +170,36 @@ class BackendAgent:
         chosen = [p for p in tree if p in set(task_paths(task, tree)) or p.parent == folder]
         return _sha(json.dumps([[p.as_posix(), _sha(tree[p])] for p in sorted(chosen)]))
 
+    def _record_answers(self, project: Project, context: Context, scope: tuple[str, ...]) -> Project:
+        """Put the context's answers into the IR as answered questions, so the
+        preview and the PR body list them next to the defaults they replace."""
+        try:
+            baseline: Project | None = self._project()
+        except (SpecError, AgentFailure):
+            baseline = None
+        specs = []
+        for spec in project.specs:
+            if spec.id not in scope:
+                specs.append(spec)
+                continue
+            before = baseline.spec(spec.id) if baseline else None
+            known = before.questions if before else ()
+            added: list[OpenQuestion] = []
+            for key, value in context.answers:
+                answer = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+                hits = [q for q in known if q.key == key or (key == "cap:*links*" and q.key.startswith("cap:") and "link" in q.key)]
+                if hits:
+                    added += [replace(q, answered=True, answer=answer) for q in hits]
+                elif before is None or key.startswith(("enum-values:", "not-null:")):
+                    # A question with no safe default: there was no default to replace.
+                    kind, _, name = key.partition(":")
+                    text = f"Which values are allowed for enum '{name}'?" if kind == "enum-values" else f"Column {name}: nullable, or which default for existing rows?" if kind == "not-null" else key
+                    if any(q.key == key for q in spec.questions) or not _spec_mentions(spec, kind, name):
+                        continue
+                    added.append(OpenQuestion(key, text, "(no safe default)", answered=True, answer=answer, span=spec.span))
+            specs.append(replace(spec, questions=spec.questions + tuple(added)))
+        return replace(project, specs=tuple(specs))
+
     def _build(self, task_id: str, context: Context) -> _Build:
         """Compile the project with the context applied and select the task.
 
@@ -173,14 +211,22 @@ class BackendAgent:
         try:
             project = self._project(overlay)
         except SpecError as err:
-            codes = {d.code for d in err.diagnostics}
-            if overlay.pending and codes == {"E214"}:
+            # An enum with no values also makes its uses "unknown enum" (E203):
+            # those follow from the question, they are not separate errors.
+            pending_enums = {q.key.partition(":")[2] for q in overlay.pending if q.key.startswith("enum-values:")}
+            follows = all(
+                d.code == "E214" or (d.code == "E203" and any(f"unknown enum {name!r}" in d.message for name in pending_enums))
+                for d in err.diagnostics
+            )
+            if overlay.pending and follows:
                 raise AgentFailure({"success": True, "status": NEEDS_ANSWERS, "questions": [q.as_dict() for q in overlay.pending]}) from None
             raise _fail(
                 "the specs do not compile" + (" with this context" if context.as_dict() else ""),
                 diagnostics=[d.as_dict() for d in err.diagnostics],
             ) from None
         overlay.check_used()
+        if context.answers:
+            project = self._record_answers(project, context, scope)
         if task_id in VIEW_IDS:
             task = view_task(project, task_id, context.specs)
         else:
@@ -227,7 +273,7 @@ class BackendAgent:
             ]
             rows.append(
                 (
-                    (top.rank if top else len(audit_mod.SEVERITY_RANK), PRIORITY_RANK[task.priority], task.kind != "spec", index),
+                    (top.rank if top else len(audit_mod.SEVERITY_RANK), task.kind != "spec", PRIORITY_RANK[task.priority], index),
                     {
                         **_task_dict(task),
                         "checks": None if last is None else {"success": bool(last.get("success")), "message": last.get("message")},
@@ -255,12 +301,6 @@ class BackendAgent:
         try:
             ctx = parse(context)
             build = self._build(task_id, ctx)
-            baseline = None
-            if ctx.answers:
-                try:
-                    baseline = self._project()
-                except SpecError:
-                    baseline = None
         except ContextError as exc:
             return {"success": False, "message": f"context: {exc}"}
         except AgentFailure as exc:
@@ -276,7 +316,9 @@ class BackendAgent:
                 "questions": questions,
                 "message": "Some questions have no safe default, so there is no preview yet. Answer them with context and start the task again.",
             }
-        preview = preview_mod.build(build.project, build.task, build.tree, build.files, ctx, baseline, self.root, self.out_dir, self._out_label())
+        # The preview also shows the task's own PR body/payload snapshots.
+        shown = {**build.files, **{p: t for p, t in build.tree.items() if p.parent == pr_dir(build.task.id, build.task.kind)}}
+        preview = preview_mod.build(build.project, build.task, build.tree, shown, ctx, self.root, self.out_dir, self._out_label())
         others = [c for c in self.store.active(task_id) if c.user != user]
         conv = self.store.create(user, task_id, ctx.as_dict(), build.spec_hash, build.output_hash, preview, preview["questions"], PREVIEWED)
         result: dict[str, Any] = {

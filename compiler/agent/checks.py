@@ -9,7 +9,7 @@ this build, or it crashes, the result says plainly that checks did not run:
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, Callable
 
 from compiler.ir import Project
 
@@ -22,21 +22,29 @@ def not_run(reason: str) -> dict[str, Any]:
     return {"success": False, "ran": False, "lint": dict(part), "tests": dict(part), "build": dict(part), "message": f"checks did not run: {reason}"}
 
 
-def run(project: Project, spec_ids: tuple[str, ...]) -> dict[str, Any]:
-    """Run `specc check` for `spec_ids`; a dict `{success, lint, tests, build, message, ran}`."""
+def load_checker() -> Callable[..., Any] | str:
+    """`compiler.check.run_checks`, or the reason it is unavailable."""
     try:
         module = importlib.import_module("compiler.check")
     except ModuleNotFoundError as exc:
-        if exc.name not in ("compiler.check",):
-            return not_run(f"`specc check` needs {exc.name!r}, which is not installed (pip install 'specc[check]')")
-        return not_run("`specc check` is not available in this build of specc (compiler/check.py is missing)")
+        if exc.name != "compiler.check":
+            return f"`specc check` needs {exc.name!r}, which is not installed (pip install 'specc[check]')"
+        return "`specc check` is not available in this build of specc (compiler/check.py is missing)"
     run_checks = getattr(module, "run_checks", None)
     if run_checks is None:
-        return not_run("compiler.check has no run_checks(project, spec_ids)")
+        return "compiler.check has no run_checks(project, spec_ids)"
+    return run_checks  # type: ignore[no-any-return]
+
+
+def run(project: Project, spec_ids: tuple[str, ...]) -> dict[str, Any]:
+    """Run `specc check` for `spec_ids`; a dict `{success, lint, tests, build, message, ran}`."""
+    run_checks = load_checker()
+    if isinstance(run_checks, str):
+        return not_run(run_checks)
     if not spec_ids:
         return not_run("the task covers no specs, so there is nothing to check")
     try:
-        result = run_checks(project, list(spec_ids))
+        result = run_checks(project, spec_ids)
     except Exception as exc:  # a crash in the checker must not read as a pass
         return not_run(f"`specc check` crashed: {type(exc).__name__}: {exc}")
     data = result.as_dict() if hasattr(result, "as_dict") else dict(result)

@@ -97,11 +97,27 @@ class ConversationStore:
         except OSError as exc:
             raise StateError(f"cannot create the state directory {self.state_dir}: {exc.strerror}") from None
         with self._connect() as db:
+            # WAL lets readers run while another process writes.  Switching to
+            # it can report "locked" without waiting while a second process
+            # creates the same fresh database, so retry briefly.
+            for attempt in range(50):
+                try:
+                    db.execute("PRAGMA journal_mode = WAL")
+                    break
+                except sqlite3.OperationalError:
+                    if attempt == 49:
+                        raise
+                    time.sleep(0.05)
+            db.execute("BEGIN IMMEDIATE")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version not in (0, SCHEMA_VERSION):
+                db.execute("ROLLBACK")
                 raise StateError(f"{self.path} has state schema version {version}; this specc understands {SCHEMA_VERSION}")
-            db.executescript(_DDL)
+            for statement in _DDL.split(";"):
+                if statement.strip():
+                    db.execute(statement)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("COMMIT")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -110,7 +126,6 @@ class ConversationStore:
         except sqlite3.Error as exc:
             raise StateError(f"cannot open {self.path}: {exc}") from None
         try:
-            db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA busy_timeout = 30000")
             yield db
         except sqlite3.DatabaseError as exc:

@@ -38,7 +38,7 @@ def file_changes(files: Mapping[PurePosixPath, str], task: Task, out_dir: Path, 
             if path.is_file():
                 rel = PurePosixPath(path.relative_to(out_dir).as_posix())
                 existing[rel] = path.read_bytes().decode("utf-8", "replace")
-    scope = set(task_paths(task, existing))
+    scope = set(task_paths(task, existing)) | {p for p in existing if p.parent in {f.parent for f in files if group_of(f) == "pr"}}
     for rel in sorted(set(files) | scope, key=lambda p: p.as_posix()):
         new = files.get(rel)
         old = existing.get(rel)
@@ -96,19 +96,12 @@ def migrations(project: Project, task: Task, tree: Mapping[PurePosixPath, str]) 
     return out
 
 
-def questions(project: Project, task: Task, context: Context, baseline: Project | None) -> list[dict[str, Any]]:
-    """Open questions with the default applied, and those the context answered."""
+def questions(project: Project, task: Task) -> list[dict[str, Any]]:
+    """Open questions with the default applied (or the context's answer)."""
     out: list[dict[str, Any]] = []
     for spec in (s for s in project.specs if s.id in task.spec_ids):
         for q in spec.questions:
-            out.append({"answered": False, "answer": None, "default": q.default, "key": q.key, "question": q.question, "spec": spec.id, "where": str(q.span)})
-    known = {(s.id, q.key): q for s in (baseline.specs if baseline else ()) if s.id in task.spec_ids for q in s.questions}
-    for key, value in context.answers:
-        matches = [(sid, q) for (sid, k), q in known.items() if k == key or (key == "cap:*links*" and k.startswith("cap:") and "link" in k)]
-        for sid, q in matches:
-            out.append({"answered": True, "answer": value, "default": q.default, "key": q.key, "question": q.question, "spec": sid, "where": str(q.span)})
-        if not matches:
-            out.append({"answered": True, "answer": value, "default": None, "key": key, "question": key, "spec": None, "where": "context"})
+            out.append({"answered": q.answered, "answer": q.answer if q.answered else None, "default": q.default, "key": q.key, "question": q.question, "spec": spec.id, "where": str(q.span)})
     return out
 
 
@@ -170,7 +163,6 @@ def build(
     tree: Mapping[PurePosixPath, str],
     files: Mapping[PurePosixPath, str],
     context: Context,
-    baseline: Project | None,
     root: Path,
     out_dir: Path,
     out_label: str,
@@ -191,7 +183,7 @@ def build(
         "needs_migration": task.needs_migration,
         "migration_safe": all(m["safe"] for m in migrations(project, task, tree)),
         "pull_requests": prs,
-        "questions": questions(project, task, context, baseline),
+        "questions": questions(project, task),
         "repo_files": repo_files(root, context.files, project, task),
         "tests_to_add": tests_to_add(project, task, files),
     }
