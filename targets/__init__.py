@@ -20,6 +20,8 @@ Emit = Callable[[Project], dict[PurePosixPath, str]]
 # name -> module under targets/.  Order is the order targets run in.
 TARGETS: dict[str, str] = {
     "sql": "targets.sql",
+    "validators": "targets.validators",
+    "openapi": "targets.openapi",
     "security": "targets.security",
     "ci": "targets.ci",
     # pr renders the others first (for "files modified"), so it comes last.

@@ -20,9 +20,15 @@ SEED_TASKS = (
 )
 
 
+_SEED_TREE: dict = {}
+
+
 def make_project(tmp: Path, compile_snapshots: bool = True) -> Path:
     """Copy specs/ into `tmp` (and compile snapshots there); return the root."""
     shutil.copytree(REPO / "specs", tmp / "specs")
     if compile_snapshots:
-        write_tree(tmp / "snapshots", render_tree(build_project(tmp / "specs", tmp)))
+        # The seed specs always compile to the same tree: render it once.
+        if not _SEED_TREE:
+            _SEED_TREE.update(render_tree(build_project(tmp / "specs", tmp)))
+        write_tree(tmp / "snapshots", dict(_SEED_TREE))
     return tmp

@@ -19,23 +19,8 @@ from compiler.draft import SECTIONS, payloads
 from compiler.draft.body import sha256
 from compiler.emit import render_tree
 from compiler.ir import CoordinationLink
-from compiler.project import build_project
 from compiler.tasks import VIEW_IDS, find_task, project_tasks
 from tests.agent_fixtures import REPO
-
-
-@pytest.fixture(scope="module")
-def project():  # type: ignore[no-untyped-def]
-    return build_project(REPO / "specs", REPO)
-
-
-@pytest.fixture(scope="module")
-def tree(project):  # type: ignore[no-untyped-def]
-    return render_tree(project)
-
-
-def _pr_files(tree):  # type: ignore[no-untyped-def]
-    return {p: t for p, t in tree.items() if "pr" in p.parts}
 
 
 def test_every_task_has_a_body_and_payload(project, tree) -> None:  # type: ignore[no-untyped-def]
@@ -195,3 +180,10 @@ def test_pr_output_is_deterministic_across_hash_seeds() -> None:
         env = {**os.environ, "PYTHONHASHSEED": seed}
         outs.add(subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, check=True).stdout)
     assert len(outs) == 1
+
+
+def test_render_all_is_render_tree(project, tree) -> None:  # type: ignore[no-untyped-def]
+    from targets.pr import render_all
+
+    assert render_all(project) == tree
+    assert list(render_all(project)) == list(tree)

@@ -39,12 +39,11 @@ from compiler.agent.conversations import (
 from compiler.agent.patch import make_patch
 from compiler.diagnostics import SpecError
 from compiler.draft import payloads
-from compiler.emit import render_tree
 from compiler.ir import AddColumn, OpenQuestion, Project, Spec
 from compiler.project import BASE_SCHEMA, build_project, spec_files
 from compiler.writer import read_tree
 from compiler.tasks import PRIORITY_RANK, VIEW_IDS, Task, find_task, project_tasks, task_paths, view_task
-from targets.pr import pr_dir
+from targets.pr import pr_dir, render_all
 
 # Statuses of a task in the overview, most pressing first.
 TASK_STATUSES = ("checks failing", "stale", "has open questions", "compiled")
@@ -234,7 +233,7 @@ class BackendAgent:
             if found is None:
                 raise _fail(f"unknown task {task_id!r}")
             task = found
-        tree = render_tree(project)
+        tree = render_all(project)
         files = {p: tree[p] for p in task_paths(task, tree)}
         return _Build(project, task, tree, files, self._spec_hash(project, task), self._output_hash(task, tree))
 
@@ -253,7 +252,7 @@ class BackendAgent:
             return {"success": False, "message": "the specs do not compile", "diagnostics": [d.as_dict() for d in err.diagnostics]}
         except AgentFailure as exc:
             return exc.result
-        tree = render_tree(project)
+        tree = render_all(project)
         on_disk = read_tree(self.out_dir)
         rows = []
         tasks = project_tasks(project)

@@ -44,7 +44,7 @@ def run(project: Project, spec_ids: tuple[str, ...]) -> dict[str, Any]:
     if not spec_ids:
         return not_run("the task covers no specs, so there is nothing to check")
     try:
-        result = run_checks(project, spec_ids)
+        result = run_checks(project, list(spec_ids))
     except Exception as exc:  # a crash in the checker must not read as a pass
         return not_run(f"`specc check` crashed: {type(exc).__name__}: {exc}")
     data = result.as_dict() if hasattr(result, "as_dict") else dict(result)

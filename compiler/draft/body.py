@@ -282,7 +282,9 @@ def _questions(project: Project, part: Part) -> list[str]:
     lines = []
     for spec in specs_of(project, part.task):
         for q in spec.questions:
-            where = f"{spec.source or spec.id}:{q.span.line}" if q.span.line else (spec.source or spec.id)
+            # The file name only: the display path depends on the working directory.
+            name = PurePosixPath(q.span.file).name if q.span.file and q.span.file != "<builtin>" else spec.id
+            where = f"{name}:{q.span.line}" if q.span.line else name
             state = f"answered: {md.code(q.answer)}" if q.answered else f"default applied: {md.code(q.default)}"
             lines.append(f"- {md.text(q.question)} ({md.code(q.key)}, {md.code(where)}): {state}")
     return lines or ["None: the spec answers every question specc knows to ask."]

@@ -26,14 +26,18 @@ def part_status(value: object) -> tuple[str, str]:
     if isinstance(value, bool):
         return ("passed" if value else "failed"), ""
     if isinstance(value, Mapping):
-        if value.get("ran") is False or value.get("skipped") is True:
-            return "not run", str(value.get("message") or value.get("reason") or "")
-        ok: Any = value.get("success", value.get("ok"))
         details = ", ".join(
             f"{k}: {value[k]}"
             for k in sorted(value)
-            if k not in ("success", "ok", "ran", "output", "log") and isinstance(value[k], (int, float, str)) and not isinstance(value[k], bool)
+            if k not in ("success", "ok", "ran", "status", "output", "log") and isinstance(value[k], (int, float, str)) and not isinstance(value[k], bool)
         )
+        # `specc check` sections say `status: passed | failed | not_run`.
+        if "status" in value:
+            status = str(value["status"])
+            return ("passed" if status == "passed" else "failed" if status == "failed" else "not run"), details
+        if value.get("ran") is False or value.get("skipped") is True:
+            return "not run", str(value.get("message") or value.get("reason") or "")
+        ok: Any = value.get("success", value.get("ok"))
         if ok is None:
             return "not run", details
         return ("passed" if ok else "failed"), details
@@ -50,6 +54,12 @@ def render(checks: Mapping[str, Any] | None) -> list[str]:
         status, details = part_status(checks.get(part))
         label = f"{part}: **{status}**" + (f" ({md.text(details)})" if details else "")
         lines.append(md.checkbox(status == "passed", label))
+        data = checks.get(part)
+        # Name what failed or could not run, so a reviewer need not rerun to see it.
+        for item in (data.get("checks") or []) if isinstance(data, Mapping) else []:
+            if isinstance(item, Mapping) and item.get("status") in ("failed", "not_run"):
+                detail = f": {md.text(item.get('detail'))}" if item.get("detail") else ""
+                lines.append(f"  - {md.text(str(item.get('status')).replace('_', ' '))} {md.code(item.get('name', ''))}{detail}")
     message = checks.get("message")
     if message:
         lines += ["", f"Result of `specc check`: {md.text(message)}"]
