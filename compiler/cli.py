@@ -17,6 +17,7 @@ from compiler import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "compile": ("compiler.commands.compile", "compile specs/ into snapshots/ (or --check them)"),
     "schema": ("compiler.commands.schema", "print the JSON Schema of the spec language"),
+    "check": ("compiler.commands.check", "lint, build and test the generated code (needs the `check` extra)"),
     "tasks": ("compiler.commands.tasks", "list the Backend Agent's tasks with priority, migration need and status"),
     "start": ("compiler.commands.start", "start a task: compile it and preview the changes (or ask questions)"),
     "checks": ("compiler.commands.checks", "run `specc check` for a conversation's task"),

@@ -22,6 +22,8 @@ TARGETS: dict[str, str] = {
     "sql": "targets.sql",
     "validators": "targets.validators",
     "openapi": "targets.openapi",
+    "routes": "targets.routes",
+    "contract_tests": "targets.contract_tests",
     "security": "targets.security",
     "ci": "targets.ci",
     # pr renders the others first (for "files modified"), so it comes last.

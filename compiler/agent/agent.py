@@ -118,9 +118,28 @@ class BackendAgent:
         self.root = Path(root)
         self.specs_dir = Path(specs_dir) if specs_dir is not None else self.root / "specs"
         self.out_dir = Path(out_dir) if out_dir is not None else self.root / "snapshots"
+        self._renders: list[tuple[int, Project, dict[PurePosixPath, str]]] = []
         self.store = ConversationStore(Path(state_dir) if state_dir is not None else self.root / ".specc", ttl=ttl, clock=clock)
 
     # -- compiling ---------------------------------------------------------
+
+    def _render(self, project: Project) -> dict[PurePosixPath, str]:
+        """The rendered tree of `project`, memoised per agent instance.
+
+        Targets are pure functions of the IR, so an equal Project renders to
+        the same bytes; rendering (black, templates) is the slow part of every
+        call, and one conversation renders the same project several times.
+        """
+        try:
+            key = hash(project)
+        except TypeError:  # an unhashable IR value: just render
+            return render_all(project)
+        for cached_key, cached_project, tree in self._renders:
+            if cached_key == key and cached_project == project:
+                return dict(tree)
+        tree = render_all(project)
+        self._renders = ([(key, project, tree)] + self._renders)[:4]
+        return dict(tree)
 
     def _out_label(self) -> str:
         try:
@@ -233,7 +252,7 @@ class BackendAgent:
             if found is None:
                 raise _fail(f"unknown task {task_id!r}")
             task = found
-        tree = render_all(project)
+        tree = self._render(project)
         files = {p: tree[p] for p in task_paths(task, tree)}
         return _Build(project, task, tree, files, self._spec_hash(project, task), self._output_hash(task, tree))
 
@@ -252,7 +271,7 @@ class BackendAgent:
             return {"success": False, "message": "the specs do not compile", "diagnostics": [d.as_dict() for d in err.diagnostics]}
         except AgentFailure as exc:
             return exc.result
-        tree = render_all(project)
+        tree = self._render(project)
         on_disk = read_tree(self.out_dir)
         rows = []
         tasks = project_tasks(project)

@@ -31,7 +31,10 @@ def part_status(value: object) -> tuple[str, str]:
             for k in sorted(value)
             if k not in ("success", "ok", "ran", "status", "output", "log") and isinstance(value[k], (int, float, str)) and not isinstance(value[k], bool)
         )
-        # `specc check` sections say `status: passed | failed | not_run`.
+        # `specc check` sections say `status: passed | failed | not_run`, with counts.
+        if "status" in value and isinstance(value.get("run"), int):
+            details = f"{value['run']} run: {value.get('passed', 0)} passed, {value.get('failed', 0)} failed"
+            details += "".join(f", {value[k]} {k.replace('_', ' ')}" for k in ("skipped", "not_run") if value.get(k))
         if "status" in value:
             status = str(value["status"])
             return ("passed" if status == "passed" else "failed" if status == "failed" else "not run"), details
