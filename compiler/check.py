@@ -78,8 +78,24 @@ class Section:
             return "not_run"
         return "passed"
 
+    @property
+    def summary(self) -> str:
+        text = f"{self.run} run: {self.count('passed')} passed, {self.count('failed')} failed"
+        if self.count("skipped"):
+            text += f", {self.count('skipped')} skipped"
+        if self.count("not_run"):
+            reasons = sorted({c.detail for c in self.checks if c.status == "not_run" and c.detail})
+            text += f", {self.count('not_run')} not run" + (f" ({'; '.join(reasons)})" if reasons else "")
+        return text
+
     def as_dict(self) -> dict[str, Any]:
+        # `ok`/`ran`/`message` let generic consumers (the PR checklist) read a
+        # section without knowing its checks; `ran` is false whenever anything
+        # could not run, so an incomplete section never reads as passed.
         return {
+            "ok": self.status == "passed",
+            "ran": self.status != "not_run",
+            "message": self.summary,
             "status": self.status,
             "run": self.run,
             "passed": self.count("passed"),
@@ -267,6 +283,16 @@ def build(out: Path, specs: tuple[Spec, ...], section: Section) -> bool:
         return False
     finally:
         sys.modules.pop(name, None)
+    try:
+        return _build_app(module, specs, section)
+    finally:
+        # The generated modules register themselves by name; drop them so a
+        # later check (another tree) starts clean.
+        for key in [k for k, m in sys.modules.items() if k.startswith("specc_generated_") and str(getattr(m, "__file__", "")).startswith(str(out.resolve()))]:
+            del sys.modules[key]
+
+
+def _build_app(module: Any, specs: tuple[Spec, ...], section: Section) -> bool:
     ok = True
     for dialect in ("sqlite", "postgres", "mysql"):
         try:
@@ -408,11 +434,9 @@ def _junit_cases(report: Path) -> list[tuple[str, Status, str]]:
         status: Status = "passed"
         detail = ""
         for child in case:
-            if child.tag in ("failure", "error"):
-                status = "failed"
-                detail = (child.get("message") or child.text or "").strip().splitlines()[0][:500] if (child.get("message") or child.text) else child.tag
-            elif child.tag == "skipped":
-                status = "skipped"
-                detail = (child.get("message") or "").strip()[:500]
+            if child.tag in ("failure", "error", "skipped"):
+                status = "skipped" if child.tag == "skipped" else "failed"
+                lines = (child.get("message") or child.text or child.tag).strip().splitlines()
+                detail = (lines[0] if lines else child.tag)[:500]
         cases.append((name, status, detail))
     return cases

@@ -22,6 +22,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "start": ("compiler.commands.start", "start a task: compile it and preview the changes (or ask questions)"),
     "checks": ("compiler.commands.checks", "run `specc check` for a conversation's task"),
     "pr": ("compiler.commands.pr", "after an explicit confirmation, prepare draft PR payloads (opens nothing)"),
+    "lint": ("compiler.commands.lint", "run the safety rules over what compile would produce"),
+    "release": ("compiler.commands.release", "record specs whose migrations have run, making them immutable"),
+    "new": ("compiler.commands.new", "scaffold a spec (--evolve: one that changes a released spec)"),
+    "prisma": ("compiler.commands.prisma", "write the postgres migrations in Prisma's layout (migration.sql + rollback.sql)"),
+    "import-base": ("compiler.commands.import_base", "replay an existing migrations folder (plain or Prisma) into specs/base/schema.sql"),
 }
 
 

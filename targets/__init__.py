@@ -24,6 +24,7 @@ TARGETS: dict[str, str] = {
     "openapi": "targets.openapi",
     "routes": "targets.routes",
     "contract_tests": "targets.contract_tests",
+    "backfill": "targets.backfill",
     "security": "targets.security",
     "ci": "targets.ci",
     # pr renders the others first (for "files modified"), so it comes last.

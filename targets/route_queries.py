@@ -35,6 +35,9 @@ class Statement:
         """The statement as `dialect` SQL, with that driver's placeholders."""
         marker = PLACEHOLDER[dialect]
         tree = self.expression.transform(lambda node: exp.var(marker) if isinstance(node, exp.Placeholder) else node)
+        if dialect == "sqlite" and tree.args.get("locks"):
+            # SQLite has no row locks: a write transaction already excludes other writers.
+            tree.set("locks", None)
         return tree.sql(dialect=dialect)
 
 
@@ -72,6 +75,17 @@ def select_user(op: str, schema: Schema, fields: tuple[ColumnField, ...]) -> Sta
     columns = [col(key)] + [col(f.column.name) for f in fields]
     query = exp.select(*columns).from_(table_ref(SUBJECT_TABLE)).where(col(key).eq(param()))
     return Statement(f"{op}:user", query, ("user_id",))
+
+
+def lock_user(op: str, schema: Schema) -> Statement:
+    """SELECT ... FOR UPDATE of the user's row, first in every write transaction.
+
+    Two concurrent writes of the same user then run one after the other, so
+    the cap counted inside the transaction cannot be raced past.
+    """
+    key = subject_key(schema)
+    query = exp.select(col(key)).from_(table_ref(SUBJECT_TABLE)).where(col(key).eq(param())).lock(update=True)
+    return Statement(f"{op}:lock", query, ("user_id",))
 
 
 def select_list(op: str, schema: Schema, field: ListField) -> Statement:
@@ -191,6 +205,7 @@ def endpoint_statements(endpoint: Endpoint, schema: Schema) -> tuple[Statement, 
         out.append(select_user(op, schema, scalars))
         out.extend(select_list(op, schema, f) for f in endpoint.response if isinstance(f, ListField))
     if endpoint.kind == "update":
+        out.append(lock_user(op, schema))
         for field in endpoint.request:
             if isinstance(field, ColumnField):
                 out.append(update_column(op, schema, field))

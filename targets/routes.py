@@ -107,6 +107,7 @@ def _endpoint_context(endpoint: Endpoint, spec: Spec) -> dict[str, Any]:
         "auth": endpoint.auth,
         "query": bool(endpoint.query),
         "user_key_lit": py(f"{op}:user"),
+        "lock_key_lit": py(f"{op}:lock"),
         "window_param_lit": "",
         "window_days_lit": "{}",
     }

@@ -15,9 +15,14 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from compiler.ir import AddCheck, AddColumn, AddForeignKey, Check, CreateIndex, CreateTable, ForeignKeyConstraint, Spec
+from compiler.ir import AddCheck, AddColumn, AddForeignKey, Check, CreateIndex, CreateTable, ForeignKeyConstraint, Operation, Spec
 from targets import sql_ddl as ddl
 from targets.sql_script import Phase, Script, Step, attached, column_what, destroys, destroys_line
+
+
+def _added_columns(ops: tuple[Operation, ...], table: str) -> set[str]:
+    """Columns of `table` that these operations add."""
+    return {op.column.name for op in ops if isinstance(op, AddColumn) and op.table == table}
 
 
 def sqlite_or_mysql_scripts(spec: Spec, dialect: str) -> tuple[Script, Script]:
@@ -64,7 +69,10 @@ def sqlite_or_mysql_scripts(spec: Spec, dialect: str) -> tuple[Script, Script]:
                 f"reads all of {ix.table}; InnoDB builds it online (INPLACE, LOCK=NONE)" if dialect == "mysql" else f"reads all of {ix.table}"
             )
             up.append(Step(ddl.create_index(ix, dialect), f"create {'unique ' if ix.unique else ''}index {ix.name} on {ix.table} ({', '.join(ix.columns)})", _lock(dialect, "index"), work))
-            if not op.new_table:
+            # MySQL refuses to drop an index a foreign key needs (error 1553); an
+            # index only on columns this migration adds goes away with them.
+            gone_with_columns = dialect == "mysql" and set(ix.columns) <= _added_columns(ops, ix.table)
+            if not op.new_table and not gone_with_columns:
                 down.append(Step(ddl.drop_index(ix, dialect), f"drop index {ix.name}", _lock(dialect, "index"), "none"))
     destroyed = destroys(ops)
     transactional = dialect == "sqlite"

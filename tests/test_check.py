@@ -25,6 +25,7 @@ def test_check_is_green_for_the_seed_specs_with_real_counts(project: Project) ->
     for name in ("lint", "build", "tests"):
         section = result[name]
         assert section["status"] == "passed"
+        assert section["ok"] is True and section["ran"] is True
         assert section["failed"] == section["not_run"] == 0
         assert section["run"] == section["passed"] == len(section["checks"]) > 0
     contract = result["tests"]["contract"]
@@ -67,6 +68,9 @@ def test_what_did_not_run_is_never_reported_as_passed(project: Project, tree: di
     assert data["tests"]["contract"]["passed"] == 0
     assert statuses(data["tests"])["contract: (all)"] == "not_run"
     assert data["tests"]["status"] == "not_run"
+    assert data["tests"]["ran"] is False and data["tests"]["ok"] is False
+    assert data["build"]["ok"] is False
+    assert "not run (the app did not build)" in data["tests"]["message"]
     assert "FAILED" in result.message
 
 

@@ -187,3 +187,14 @@ def test_render_all_is_render_tree(project, tree) -> None:  # type: ignore[no-un
 
     assert render_all(project) == tree
     assert list(render_all(project)) == list(tree)
+
+
+def test_backfills_go_with_the_migration_pr(project, tree) -> None:  # type: ignore[no-untyped-def]
+    for spec in project.specs:
+        for b in spec.backfills:
+            mig = json.loads(tree[PurePosixPath(spec.id, "pr", "migration.payload.json")])
+            assert any(f"/backfills/{b.name}/" in f["path"] for f in mig["files"])
+            body = mig["body"]
+            assert "### Backfills" in body and "roll back backfill" in body
+            rollback = body[body.index("### Rollback"):]
+            assert rollback.index("roll back backfill") < rollback.index("drop ")

@@ -339,3 +339,21 @@ def test_every_column_kind_passes_its_own_contract(tmp_path: Path) -> None:
     ):
         assert f"contract: zz-variety::{case}" in names, case
     assert result.contract_counts()["passed"] > 80
+
+
+def test_writes_lock_the_user_row_first_so_the_cap_cannot_be_raced() -> None:
+    from tests.conftest import ROOT, SPECS
+    from compiler.project import build_project
+    from targets.route_queries import endpoint_statements
+
+    project = build_project(SPECS, ROOT)
+    spec = project.spec("profile-links-titles")
+    assert spec is not None
+    update = next(e for e in spec.endpoints if e.kind == "update")
+    statements = endpoint_statements(update, spec.schema_after)
+    lock = next(s for s in statements if s.key.endswith(":lock"))
+    assert lock.render("postgres").endswith("FOR UPDATE")
+    assert lock.render("mysql").endswith("FOR UPDATE")
+    assert "FOR UPDATE" not in lock.render("sqlite")
+    keys = [s.key for s in statements]
+    assert keys.index(lock.key) < keys.index("updateProfile:delete:links")

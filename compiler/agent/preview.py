@@ -90,6 +90,10 @@ def migrations(project: Project, task: Task, tree: Mapping[PurePosixPath, str]) 
         for name in ("up", "down"):
             path = PurePosixPath(spec.id, "migrations", "postgres", f"{name}.sql")
             plan[f"postgres_{name}_sql"] = tree.get(path)
+        plan["backfills"] = [
+            {"description": b.description, "name": b.name, "readme": PurePosixPath(spec.id, "backfills", b.name, "README.md").as_posix(), "table": b.table}
+            for b in spec.backfills
+        ]
         plan_path = PurePosixPath(spec.id, "migration-plan.md")
         plan["plan_file"] = plan_path.as_posix() if plan_path in tree else None
         out.append(plan)

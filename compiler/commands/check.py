@@ -55,12 +55,7 @@ def render_text(result: CheckResult) -> str:
     """The human summary: one line per section, then every failure."""
     lines = [f"specc check: {', '.join(result.specs)}", ""]
     for section in result.sections:
-        counts = f"{section.run} run: {section.count('passed')} passed, {section.count('failed')} failed"
-        if section.count("skipped"):
-            counts += f", {section.count('skipped')} skipped"
-        if section.count("not_run"):
-            counts += f", {section.count('not_run')} not run"
-        lines.append(f"{section.name:<6} {section.status:<8} {counts}")
+        lines.append(f"{section.name:<6} {section.status:<8} {section.summary}")
     contract = result.contract_counts()
     migrations = [c for c in result.tests.checks if c.name.startswith("migrations:")]
     lines.append(

@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 from compiler.commands.common import add_spec_options, load_project, report
 from compiler.diagnostics import SpecError
 from compiler.emit import render_tree
+from compiler.guards import guard
 from compiler.ir import Project
 from compiler.writer import WriteError, diff_tree, write_tree
 
@@ -43,6 +44,10 @@ def run(args: argparse.Namespace) -> int:
         return report(err, args.format)
     tree = render_tree(project)
     out: Path = args.out
+    try:
+        guard(project, tree, out)  # safety lint + released migrations
+    except SpecError as err:
+        return report(err, args.format)
     if args.check:
         diffs = diff_tree(out, tree)
         if diffs:

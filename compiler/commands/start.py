@@ -66,6 +66,8 @@ def render_text(result: dict[str, Any], diffs: bool) -> str:
         lines.append(f"  {m['spec']}: {'safe' if m['safe'] else 'NOT SAFE'}")
         for i, s in enumerate(m["steps"], 1):
             lines.append(f"    {i}. {s['action']} {s['target']}: {'safe' if s['safe'] else 'UNSAFE'}; {s['why']}")
+        for b in m.get("backfills") or []:
+            lines.append(f"    backfill {b['name']} on {b['table']} (run by you, never by specc; see {b['readme']})")
         lines.append("    rollback: " + "; then ".join(m["rollback"]))
     lines += ["", "Tests to add:"]
     lines += [f"  - {t['file'] + '::' if t['file'] else ''}{t['name']}" + ("" if t["generated"] else " (planned)") for t in p["tests_to_add"]] or ["  none"]

@@ -115,6 +115,14 @@ def _spec_migration(spec: Spec, tree: Mapping[PurePosixPath, str], level: str) -
         lines.append(f"{i}. {md.text(step.action)} {md.code(step.target)}: {verdict}, {md.text(step.why)}")
         for note in step.notes:
             lines.append(f"   - {md.text(note)}")
+    if spec.backfills:
+        lines += ["", f"{level} Backfills", ""]
+        lines.append("Data moves that accompany the migration. specc never runs them: run each after the up migration has been applied.")
+        lines.append("")
+        for b in spec.backfills:
+            readme = PurePosixPath(spec.id, "backfills", b.name, "README.md")
+            where = f" (how to run, resume and roll back: {md.code(readme.as_posix())})" if readme in tree else ""
+            lines.append(f"- {md.code(b.name)} on {md.code(b.table)}: {md.text(b.description)}{where}")
     plan_path = PurePosixPath(spec.id, "migration-plan.md")
     if plan_path in tree:
         lines += ["", f"The full plan is in {md.code(plan_path.as_posix())}."]
@@ -122,7 +130,9 @@ def _spec_migration(spec: Spec, tree: Mapping[PurePosixPath, str], level: str) -
     if up in tree:
         lines += ["", f"PostgreSQL ({md.code(up.as_posix())}):", "", md.fence(_strip_header(tree[up]), "sql")]
     lines += ["", f"{level} Rollback", ""]
-    for i, action in enumerate(plan.rollback, 1):
+    # A backfill writes into what the migration created: undo it first.
+    rollback = [f"roll back backfill {b.name} (python backfill.py rollback)" for b in reversed(spec.backfills)] + list(plan.rollback)
+    for i, action in enumerate(rollback, 1):
         lines.append(f"{i}. {md.text(action)}")
     down = PurePosixPath(spec.id, "migrations", "postgres", "down.sql")
     if down in tree:
@@ -259,8 +269,9 @@ def _risk(project: Project, part: Part) -> list[str]:
     if part.kind == "migration" or part.task.id == MIGRATIONS:
         lines += [
             "1. Merge this PR and run the migration (expand only; nothing reads the new schema yet).",
-            "2. Merge and deploy the application PR.",
-            "3. Roll back in reverse: revert the application, then run the down migration.",
+            "2. Run the backfills listed above, if any (resumable, batched; specc never runs them).",
+            "3. Merge and deploy the application PR.",
+            "4. Roll back in reverse: revert the application, roll back the backfills, then run the down migration.",
         ]
     elif part.kind == "app":
         lines += [

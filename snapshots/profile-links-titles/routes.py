@@ -56,6 +56,7 @@ SQL: dict[str, dict[str, str]] = {
         "getProfile:list:links": "SELECT `id`, `label`, `url`, `type`, `position` FROM `profile_links` WHERE `user_id` = %s ORDER BY CASE WHEN `position` IS NULL THEN 1 ELSE 0 END, `position`, CASE WHEN `id` IS NULL THEN 1 ELSE 0 END, `id`",
         "updateProfile:user": "SELECT `id`, `title` FROM `users` WHERE `id` = %s",
         "updateProfile:list:links": "SELECT `id`, `label`, `url`, `type`, `position` FROM `profile_links` WHERE `user_id` = %s ORDER BY CASE WHEN `position` IS NULL THEN 1 ELSE 0 END, `position`, CASE WHEN `id` IS NULL THEN 1 ELSE 0 END, `id`",
+        "updateProfile:lock": "SELECT `id` FROM `users` WHERE `id` = %s FOR UPDATE",
         "updateProfile:set:title": "UPDATE `users` SET `title` = %s WHERE `id` = %s",
         "updateProfile:touch": "UPDATE `users` SET `updated_at` = CURRENT_TIMESTAMP() WHERE `id` = %s",
         "updateProfile:delete:links": "DELETE FROM `profile_links` WHERE `user_id` = %s",
@@ -67,6 +68,7 @@ SQL: dict[str, dict[str, str]] = {
         "getProfile:list:links": 'SELECT "id", "label", "url", "type", "position" FROM "profile_links" WHERE "user_id" = %s ORDER BY "position", "id"',
         "updateProfile:user": 'SELECT "id", "title" FROM "users" WHERE "id" = %s',
         "updateProfile:list:links": 'SELECT "id", "label", "url", "type", "position" FROM "profile_links" WHERE "user_id" = %s ORDER BY "position", "id"',
+        "updateProfile:lock": 'SELECT "id" FROM "users" WHERE "id" = %s FOR UPDATE',
         "updateProfile:set:title": 'UPDATE "users" SET "title" = %s WHERE "id" = %s',
         "updateProfile:touch": 'UPDATE "users" SET "updated_at" = CURRENT_TIMESTAMP WHERE "id" = %s',
         "updateProfile:delete:links": 'DELETE FROM "profile_links" WHERE "user_id" = %s',
@@ -78,6 +80,7 @@ SQL: dict[str, dict[str, str]] = {
         "getProfile:list:links": 'SELECT "id", "label", "url", "type", "position" FROM "profile_links" WHERE "user_id" = ? ORDER BY "position" NULLS LAST, "id" NULLS LAST',
         "updateProfile:user": 'SELECT "id", "title" FROM "users" WHERE "id" = ?',
         "updateProfile:list:links": 'SELECT "id", "label", "url", "type", "position" FROM "profile_links" WHERE "user_id" = ? ORDER BY "position" NULLS LAST, "id" NULLS LAST',
+        "updateProfile:lock": 'SELECT "id" FROM "users" WHERE "id" = ?',
         "updateProfile:set:title": 'UPDATE "users" SET "title" = ? WHERE "id" = ?',
         "updateProfile:touch": 'UPDATE "users" SET "updated_at" = CURRENT_TIMESTAMP WHERE "id" = ?',
         "updateProfile:delete:links": 'DELETE FROM "profile_links" WHERE "user_id" = ?',
@@ -219,7 +222,7 @@ def _write_updateProfile(
     """Apply a validated updateProfile body inside the caller's transaction: set
     the columns given (PATCH), replace each list given, then enforce caps on
     the rows as written.  None when the user has no row."""
-    cur.execute(sql["updateProfile:user"], (user_id,))
+    cur.execute(sql["updateProfile:lock"], (user_id,))
     if cur.fetchone() is None:
         return None
     if "title" in data:

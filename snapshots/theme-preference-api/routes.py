@@ -54,18 +54,21 @@ SQL: dict[str, dict[str, str]] = {
     "mysql": {
         "getPreferences:user": "SELECT `id`, `theme` FROM `users` WHERE `id` = %s",
         "updatePreferences:user": "SELECT `id`, `theme` FROM `users` WHERE `id` = %s",
+        "updatePreferences:lock": "SELECT `id` FROM `users` WHERE `id` = %s FOR UPDATE",
         "updatePreferences:set:theme": "UPDATE `users` SET `theme` = %s WHERE `id` = %s",
         "updatePreferences:touch": "UPDATE `users` SET `updated_at` = CURRENT_TIMESTAMP() WHERE `id` = %s",
     },
     "postgres": {
         "getPreferences:user": 'SELECT "id", "theme" FROM "users" WHERE "id" = %s',
         "updatePreferences:user": 'SELECT "id", "theme" FROM "users" WHERE "id" = %s',
+        "updatePreferences:lock": 'SELECT "id" FROM "users" WHERE "id" = %s FOR UPDATE',
         "updatePreferences:set:theme": 'UPDATE "users" SET "theme" = %s WHERE "id" = %s',
         "updatePreferences:touch": 'UPDATE "users" SET "updated_at" = CURRENT_TIMESTAMP WHERE "id" = %s',
     },
     "sqlite": {
         "getPreferences:user": 'SELECT "id", "theme" FROM "users" WHERE "id" = ?',
         "updatePreferences:user": 'SELECT "id", "theme" FROM "users" WHERE "id" = ?',
+        "updatePreferences:lock": 'SELECT "id" FROM "users" WHERE "id" = ?',
         "updatePreferences:set:theme": 'UPDATE "users" SET "theme" = ? WHERE "id" = ?',
         "updatePreferences:touch": 'UPDATE "users" SET "updated_at" = CURRENT_TIMESTAMP WHERE "id" = ?',
     },
@@ -182,7 +185,7 @@ def _write_updatePreferences(
     """Apply a validated updatePreferences body inside the caller's transaction: set
     the columns given (PATCH), replace each list given, then enforce caps on
     the rows as written.  None when the user has no row."""
-    cur.execute(sql["updatePreferences:user"], (user_id,))
+    cur.execute(sql["updatePreferences:lock"], (user_id,))
     if cur.fetchone() is None:
         return None
     if "theme" in data:
