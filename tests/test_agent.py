@@ -309,14 +309,17 @@ def test_bad_audits_are_reported(root: Path, text: str, message: str) -> None:
 
 def test_context_constraints_and_answers(root: Path) -> None:
     agent = agent_at(root)
-    result = agent.start_task("alice", "profile-links-titles", {"max_links": 5, "enums": {"link_type": ["website", "imdb"]}})
+    # The backfill's default type is `other`, so it must stay allowed.
+    conflict = agent.start_task("alice", "profile-links-titles", {"enums": {"link_type": ["website", "imdb"]}})
+    assert conflict["success"] is False and any(d["code"] == "E231" for d in conflict["diagnostics"])
+    result = agent.start_task("alice", "profile-links-titles", {"max_links": 5, "enums": {"link_type": ["website", "imdb", "other"]}})
     assert result["success"], result
     answered = {q["key"]: q for q in result["preview"]["questions"] if q["answered"]}
     assert answered["cap:profile_links"]["answer"] == "5" and answered["cap:profile_links"]["default"] == "10"
-    assert answered["enum-values:link_type"]["answer"] == "website, imdb"
+    assert answered["enum-values:link_type"]["answer"] == "website, imdb, other"
     assert not [q for q in result["preview"]["questions"] if not q["answered"]]
     body = agent.confirm_and_prepare_pr(result["conversation_id"], "confirm profile-links-titles")["draft_pr_payload"]["body"]
-    assert "answered: `5`" in body and "answered: `website, imdb`" in body
+    assert "answered: `5`" in body and "answered: `website, imdb, other`" in body
 
 
 def test_context_answers_the_cache_question(root: Path) -> None:
