@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from compiler.ir import AddCheck, AddColumn, AddForeignKey, CreateIndex, CreateTable, Operation, Spec
+from compiler.ir import AddCheck, AddColumn, AddForeignKey, AlterColumn, CreateIndex, CreateTable, DropColumn, DropTable, Operation, RenameColumn, Spec
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Step:
     why: str
     rollback: str
     notes: tuple[str, ...] = ()
+    approved: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,17 +39,23 @@ class Plan:
         return all(step.safe for step in self.steps)
 
     @property
+    def approved(self) -> bool:
+        """Whether every unsafe step carries an explicit approval in the spec."""
+        return all(step.safe or step.approved for step in self.steps)
+
+    @property
     def rollback(self) -> tuple[str, ...]:
         """Rollback actions, in the reverse order of the steps."""
         return tuple(step.rollback for step in reversed(self.steps))
 
     def as_dict(self) -> dict[str, object]:
         return {
+            "approved": self.approved,
             "rollback": list(self.rollback),
             "safe": self.safe,
             "spec": self.spec_id,
             "steps": [
-                {"action": s.action, "notes": list(s.notes), "rollback": s.rollback, "safe": s.safe, "target": s.target, "why": s.why}
+                {"action": s.action, "approved": s.approved, "notes": list(s.notes), "rollback": s.rollback, "safe": s.safe, "target": s.target, "why": s.why}
                 for s in self.steps
             ],
         }
@@ -85,10 +92,11 @@ def _step(op: Operation, spec: Spec) -> Step:
         return Step(
             "add column",
             target,
-            ok,
+            False,
             "NOT NULL without a default fails on a table that has rows",
             f"drop column {target}",
             tuple(n for n in approved if target in n) or ("needs a backfill plan and an explicit approval",),
+            approved=ok,
         )
     if isinstance(op, AddCheck):
         c = op.check
@@ -110,6 +118,8 @@ def _step(op: Operation, spec: Spec) -> Step:
             f"drop constraint {c.name} on {c.table}",
             (f"on delete {c.fk.on_delete}",),
         )
+    if isinstance(op, (DropColumn, DropTable, RenameColumn, AlterColumn)):
+        return _breaking(op, spec)
     assert isinstance(op, CreateIndex)
     ix = op.index
     kind = "unique index" if ix.unique else "index"
@@ -126,6 +136,30 @@ def _step(op: Operation, spec: Spec) -> Step:
         f"drop index {ix.name} (CONCURRENTLY on PostgreSQL)",
         notes,
     )
+
+
+def _breaking(op: DropColumn | DropTable | RenameColumn | AlterColumn, spec: Spec) -> Step:
+    """Non-additive steps: never "safe"; the lint gate only lets them through
+    with an approval, which the step then carries."""
+    if isinstance(op, DropColumn):
+        target = f"{op.table}.{op.column.name}"
+        step = Step("drop column", target, False, "destroys the column's data; code that still reads it breaks", f"re-add column {target} (its structure only: the data is not restored)")
+    elif isinstance(op, DropTable):
+        target = op.table.name
+        step = Step("drop table", target, False, "destroys every row of the table", f"recreate table {target}, empty (the rows are not restored)")
+    elif isinstance(op, RenameColumn):
+        target = f"{op.table}.{op.old}"
+        step = Step("rename column", f"{target} -> {op.new}", False, "code deployed before this migration still uses the old name", f"rename {op.table}.{op.new} back to {op.old}")
+    else:
+        target = f"{op.table}.{op.before.name}"
+        only_relaxes = not op.sets_not_null and not op.changes_checks and op.before.kind == op.after.kind and op.before.max_length == op.after.max_length
+        why = "relaxes the column (drops NOT NULL or changes the default): existing rows stay valid" if only_relaxes else "changes type, length, nullability or allowed values: existing rows or running code may not fit"
+        step = Step("alter column", target, only_relaxes, why, f"restore the previous definition of {target}")
+    approvals = [a for a in spec.approvals if a.target in (target, step.target)]
+    if approvals:
+        notes = tuple(f"approved {a.rule}: {a.reason}" for a in approvals)
+        return Step(step.action, step.target, step.safe, step.why, step.rollback, notes, approved=True)
+    return step
 
 
 def plan_for(spec: Spec) -> Plan:

@@ -198,3 +198,20 @@ def test_backfills_go_with_the_migration_pr(project, tree) -> None:  # type: ign
             assert "### Backfills" in body and "roll back backfill" in body
             rollback = body[body.index("### Rollback"):]
             assert rollback.index("roll back backfill") < rollback.index("drop ")
+
+
+def test_breaking_changes_are_marked_unsafe_with_their_approvals() -> None:
+    from compiler.ir import AlterColumn, DropColumn, DropTable, RenameColumn
+    from tests.evolve_project import evolve_project, evolve_tree
+
+    evolve = evolve_project()
+    tree = evolve_tree(evolve)
+    breaking = [s for s in evolve.specs if any(isinstance(op, (DropColumn, DropTable, RenameColumn, AlterColumn)) for op in s.operations)]
+    assert breaking
+    for spec in breaking:
+        task = find_task(evolve, spec.id)
+        body = payloads(evolve, task, tree)[0][1]["body"]
+        for heading in SECTIONS:
+            assert heading in body
+        assert "**unsafe, approved**" in body
+        assert "Verdict: NOT safe" in body and "Risk: **high**" in body

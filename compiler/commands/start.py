@@ -63,9 +63,9 @@ def render_text(result: dict[str, Any], diffs: bool) -> str:
                 lines += ["", f["diff"].rstrip("\n")]
     lines += ["", f"Migration: {'needed' if p['needs_migration'] else 'none'}" + (f" ({'safe' if p['migration_safe'] else 'NOT SAFE'})" if p["needs_migration"] else "")]
     for m in p["migrations"]:
-        lines.append(f"  {m['spec']}: {'safe' if m['safe'] else 'NOT SAFE'}")
+        lines.append(f"  {m['spec']}: {'safe' if m['safe'] else 'NOT SAFE, approved' if m['approved'] else 'NOT SAFE'}")
         for i, s in enumerate(m["steps"], 1):
-            lines.append(f"    {i}. {s['action']} {s['target']}: {'safe' if s['safe'] else 'UNSAFE'}; {s['why']}")
+            lines.append(f"    {i}. {s['action']} {s['target']}: {'safe' if s['safe'] else 'UNSAFE, approved' if s['approved'] else 'UNSAFE'}; {s['why']}")
         for b in m.get("backfills") or []:
             lines.append(f"    backfill {b['name']} on {b['table']} (run by you, never by specc; see {b['readme']})")
         lines.append("    rollback: " + "; then ".join(m["rollback"]))

@@ -107,11 +107,17 @@ def _strip_header(text: str) -> str:
 
 def _spec_migration(spec: Spec, tree: Mapping[PurePosixPath, str], level: str) -> list[str]:
     plan = plan_for(spec)
-    lines = [f"**Verdict: {'safe' if plan.safe else 'NOT safe'}** ({'additive and non-blocking' if plan.safe else 'needs review and an explicit approval'})", ""]
+    if plan.safe:
+        verdict = "**Verdict: safe** (additive and non-blocking)"
+    elif plan.approved:
+        verdict = "**Verdict: NOT safe, approved** (not additive; every unsafe step has an explicit approval in the spec: review the data loss and the deploy order below)"
+    else:
+        verdict = "**Verdict: NOT safe** (needs review and an explicit approval)"
+    lines = [verdict, ""]
     lines.append(f"{level} Steps")
     lines.append("")
     for i, step in enumerate(plan.steps, 1):
-        verdict = "safe" if step.safe else "**unsafe**"
+        verdict = "safe" if step.safe else "**unsafe, approved**" if step.approved else "**unsafe**"
         lines.append(f"{i}. {md.text(step.action)} {md.code(step.target)}: {verdict}, {md.text(step.why)}")
         for note in step.notes:
             lines.append(f"   - {md.text(note)}")
