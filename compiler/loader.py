@@ -204,12 +204,15 @@ def _build(
 def _decode(raw: bytes, file: str) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]  # a UTF-8 byte-order mark is accepted and ignored
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _Stop(Diagnostic(Span(file, 1, 1), "E001", "file is UTF-16, not UTF-8", hint="save the spec as UTF-8"))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        # Columns count characters, like every other diagnostic.
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
         raise _Stop(
             Diagnostic(
                 Span(file, line, col),

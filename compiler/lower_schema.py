@@ -131,9 +131,9 @@ class SchemaLowering:
             col = replace(col, kind=kind)
         if kind == "url":
             schemes = tuple(raw.get("schemes") or DEFAULT_SCHEMES)
-            for scheme in schemes:
+            for i, scheme in enumerate(schemes):
                 if scheme in FORBIDDEN_SCHEMES:
-                    self.diags.error(self.doc.span(path + ("schemes",)), "E218", f"column {table}.{name}: scheme {scheme!r} is never safe in a link")
+                    self.diags.error(self.doc.span(path + ("schemes", i)), "E218", f"column {table}.{name}: scheme {scheme!r} is never safe in a link")
             col = replace(col, schemes=schemes)
         elif "schemes" in raw or "hosts" in raw:
             self.diags.error(span, "E215", f"column {table}.{name}: schemes and hosts apply only to url columns")
@@ -240,7 +240,7 @@ class SchemaLowering:
             col = self._column(table.name, cname, raw, cpath, creating)
             if col.kind == "id":
                 self.diags.error(self.doc.span(cpath + ("type",)), "E220", f"column {table.name}.{cname}: an existing table cannot get a new primary key")
-            if not col.nullable and col.default is None:
+            elif not col.nullable and col.default is None:
                 self.diags.error(
                     self.doc.span(cpath + ("nullable",)) if "nullable" in raw else self.doc.key_span(cpath),
                     "E214",

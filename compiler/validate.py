@@ -145,14 +145,18 @@ def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
         return [Diagnostic(span, "E103", f"{_where(path)} is missing required key {missing!r}")]
     if validator == "pattern":
         return [Diagnostic(span, "E104", f"{_where(path)}: {error.instance!r} must be {_pattern_words(error.validator_value)}")]
-    if validator in ("enum", "const"):
-        allowed = error.validator_value if validator == "enum" else [error.validator_value]
-        close = difflib.get_close_matches(str(error.instance), [str(a) for a in allowed], n=1, cutoff=0.6)
+    if validator == "const":
+        return [Diagnostic(span, "E104", f"{_where(path)} must be {error.validator_value!r}, not {error.instance!r}")]
+    if validator == "enum":
+        allowed = ", ".join(map(repr, error.validator_value))
+        if not isinstance(error.instance, str):
+            return [Diagnostic(span, "E104", f"{_where(path)} must be one of {allowed}, not {_actual_type(error.instance)}")]
+        close = difflib.get_close_matches(error.instance, [str(a) for a in error.validator_value], n=1, cutoff=0.6)
         return [
             Diagnostic(
                 span,
                 "E104",
-                f"{_where(path)}: {error.instance!r} is not one of {', '.join(map(repr, allowed))}",
+                f"{_where(path)}: {error.instance!r} is not one of {allowed}",
                 hint=f"did you mean {close[0]!r}?" if close else "",
             )
         ]
