@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from compiler.commands.common import add_spec_options, load_project, report
 from compiler.diagnostics import SpecError
 from compiler.emit import render_tree
+from compiler.ir import Project
 from compiler.writer import WriteError, diff_tree, write_tree
 
 EXIT_STALE = 1
@@ -20,7 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check", action="store_true", help="render in memory and compare with --out; exit 1 and print a diff when stale")
 
 
-def summary(project, tree) -> str:  # type: ignore[no-untyped-def]
+def summary(project: Project, tree: dict[PurePosixPath, str]) -> str:
+    """The table `specc compile` prints: spec, artifacts, open questions."""
     rows = [("spec", "artifacts", "open questions")]
     for spec in project.specs:
         n = sum(1 for p in tree if p.parts[0] == spec.id)
