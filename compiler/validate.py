@@ -172,6 +172,15 @@ def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
         limit = error.validator_value
         bound = f"at most {limit}" if validator == "maxLength" else f"at least {limit}"
         return [Diagnostic(span, "E105", f"{_where(path)} is {len(error.instance)} characters long; it must be {bound}")]
+    if validator == "uniqueItems" and isinstance(error.instance, list):
+        seen: list[Any] = []
+        for i, item in enumerate(error.instance):
+            if item in seen:
+                return [Diagnostic(doc.span(path + (i,)), "E105", f"{_where(path)} lists {item!r} more than once")]
+            seen.append(item)
+    if validator == "minItems":
+        n = error.validator_value
+        return [Diagnostic(span, "E105", f"{_where(path)} must list at least {n} item{'s' if n != 1 else ''}")]
     return [Diagnostic(span, "E105", f"{_where(path)}: {error.message}")]
 
 

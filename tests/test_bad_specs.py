@@ -124,7 +124,9 @@ def test_bad_spec(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
 
 
 @pytest.mark.parametrize("case", sorted(LIMITS))
-def test_limits_refuse_fast_and_small(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_limits_refuse_fast_and_small(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Oversized and overdeep input is refused in well under a second, without
     holding the input (10 MB) or an expanded tree in memory."""
     workdir = tmp_path / "project"
