@@ -15,7 +15,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from compiler.diagnostics import Collector, Diagnostic, SpecError
-from compiler.ir import Column, ColumnKind, ForeignKey, ForeignKeyConstraint, Index, Schema, Span, Table
+from compiler.ir import Check, Column, ColumnKind, EnumDef, ForeignKey, ForeignKeyConstraint, Index, Schema, Span, Table
 
 _TYPE_KINDS: dict[exp.DataType.Type, ColumnKind] = {
     exp.DataType.Type.UUID: "uuid",
@@ -31,7 +31,12 @@ _TYPE_KINDS: dict[exp.DataType.Type, ColumnKind] = {
     exp.DataType.Type.DATE: "date",
     exp.DataType.Type.JSON: "json",
     exp.DataType.Type.JSONB: "json",
+    # serial types: an integer with a sequence default; a serial primary key is an `id`
+    exp.DataType.Type.SERIAL: "int",
+    exp.DataType.Type.SMALLSERIAL: "int",
+    exp.DataType.Type.BIGSERIAL: "bigint",
 }
+_SERIALS = (exp.DataType.Type.SERIAL, exp.DataType.Type.SMALLSERIAL, exp.DataType.Type.BIGSERIAL)
 
 _ON_DELETE = {"CASCADE": "cascade", "RESTRICT": "restrict", "SET NULL": "set null", "NO ACTION": "no action"}
 
@@ -41,10 +46,33 @@ def _line_of(sql: str, needle: str) -> int:
     return sql.count("\n", 0, idx) + 1 if idx >= 0 else 1
 
 
-def _column(coldef: exp.ColumnDef, table: str, span: Span, diags: Collector) -> Column:
+def in_list_values(check: exp.Expression, column: str) -> tuple[str, ...] | None:
+    """The values of a `column IN ('a', 'b')` check, or None for any other check."""
+    node = check.this if isinstance(check, (exp.CheckColumnConstraint, exp.Paren)) else check
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.In) and isinstance(node.this, exp.Column) and node.this.name == column:
+        if all(isinstance(v, exp.Literal) and v.is_string for v in node.expressions):
+            return tuple(v.name for v in node.expressions)
+    return None
+
+
+def enum_check(table: str, col: Column) -> Check:
+    """The CHECK an enum column of an existing table has (postgres's default name)."""
+    assert col.enum is not None
+    return Check(f"{table}_{col.name}_check", table, col.name, "enum", values=col.enum.values)
+
+
+def _column(coldef: exp.ColumnDef, table: str, span: Span, diags: Collector, enums: dict[str, EnumDef] | None = None) -> Column:
     name = coldef.name
     dtype = coldef.args.get("kind")
     kind = _TYPE_KINDS.get(dtype.this) if isinstance(dtype, exp.DataType) else None
+    enum: EnumDef | None = None
+    if isinstance(dtype, exp.DataType) and dtype.this == exp.DataType.Type.USERDEFINED and enums:
+        # A column typed with a CREATE TYPE ... AS ENUM (replayed migrations).
+        type_name = dtype.args.get("kind")
+        enum = enums.get(type_name.name if isinstance(type_name, exp.Expression) else str(type_name))
+        kind = "enum" if enum is not None else None
     if kind is None:
         diags.error(span, "E217", f"base schema: column {table}.{name} has unsupported type {dtype.sql('postgres') if dtype else '?'}")
         kind = "text"
@@ -68,6 +96,10 @@ def _column(coldef: exp.ColumnDef, table: str, span: Span, diags: Collector) -> 
                 default = value.this if value.is_string else int(value.this)
             elif isinstance(value, exp.Boolean):
                 default = bool(value.this)
+        elif isinstance(ck, exp.CheckColumnConstraint) and kind in ("string", "text"):
+            values = in_list_values(ck, name)
+            if values is not None:
+                kind, enum = "enum", EnumDef(f"{table}_{name}", values)
         elif isinstance(ck, exp.Reference):
             target = ck.this
             ref_table = target.this.name
@@ -78,9 +110,12 @@ def _column(coldef: exp.ColumnDef, table: str, span: Span, diags: Collector) -> 
                 if f"ON DELETE {text}" in options:
                     on_delete = value
             ref = ForeignKey(ref_table, ref_cols[0], on_delete)  # type: ignore[arg-type]
+    if isinstance(dtype, exp.DataType) and dtype.this in _SERIALS and primary:
+        kind = "id"
     if kind == "id" and not primary:
         kind = "bigint"
     return Column(
+        enum=enum,
         name=name,
         kind=kind,
         nullable=nullable,
@@ -126,7 +161,8 @@ def parse_base_schema(sql: str, file: str) -> Schema:
                 for c in cols
                 if c.references is not None
             )
-            tables[name] = Table(name=name, columns=cols, foreign_keys=fks, span=span)
+            checks = tuple(enum_check(name, c) for c in cols if c.enum is not None)
+            tables[name] = Table(name=name, columns=cols, checks=checks, foreign_keys=fks, span=span)
         elif isinstance(stmt, exp.Create) and stmt.kind == "INDEX":
             index = stmt.this
             table = index.args["table"].name

@@ -17,6 +17,12 @@ from compiler import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "compile": ("compiler.commands.compile", "compile specs/ into snapshots/ (or --check them)"),
     "schema": ("compiler.commands.schema", "print the JSON Schema of the spec language"),
+    "check": ("compiler.commands.check", "lint, build and test the generated code (needs the `check` extra)"),
+    "lint": ("compiler.commands.lint", "run the safety rules over what compile would produce"),
+    "release": ("compiler.commands.release", "record specs whose migrations have run, making them immutable"),
+    "new": ("compiler.commands.new", "scaffold a spec (--evolve: one that changes a released spec)"),
+    "prisma": ("compiler.commands.prisma", "write the postgres migrations in Prisma's layout (migration.sql + rollback.sql)"),
+    "import-base": ("compiler.commands.import_base", "replay an existing migrations folder (plain or Prisma) into specs/base/schema.sql"),
 }
 
 

@@ -261,6 +261,75 @@ class CreateIndex:
 Operation = CreateTable | AddColumn | AddCheck | AddForeignKey | CreateIndex
 
 
+# --- backfills: data moves that accompany a migration, never run by specc ---
+
+
+@dataclass(frozen=True)
+class SetValue:
+    """`column` gets `value` on rows where it IS NULL."""
+
+    column: str
+    value: str | int | bool
+
+
+@dataclass(frozen=True)
+class JsonField:
+    """A child column read from key `key` of each JSON item (`default` when absent).
+
+    `column` is the full IR column of the child table, so the runner can
+    apply the same checks the database will (enum, length, scheme, range)
+    and skip, rather than fail on, an item that would violate them."""
+
+    column: Column
+    key: str | None
+    default: str | int | bool | None = None
+
+
+@dataclass(frozen=True)
+class SetBackfill:
+    """Set default values on existing rows of `table`, batch by batch.
+
+    Idempotent because only NULLs are written; the ledger records each row
+    changed, so the rollback resets exactly those rows to NULL."""
+
+    name: str
+    description: str
+    table: str
+    key: str  # the primary key column batches walk
+    values: tuple[SetValue, ...]
+    batch_size: int = 1000
+    span: Span = NO_SPAN
+
+
+@dataclass(frozen=True)
+class JsonRowsBackfill:
+    """Move a JSON array column of `table` into rows of child table `into`.
+
+    Each source row's array items become child rows with `owner` set to the
+    source row's key and `position` (if any) to the item's position among the
+    moved items; items that would violate a column rule, and items beyond the
+    child table's cap, are skipped and counted.  A source row whose owner
+    already has child rows is left alone, so rows written through the API are
+    never mixed with legacy ones."""
+
+    name: str
+    description: str
+    table: str
+    key: str
+    json_column: str
+    into: str
+    into_key: Column  # the child table's primary key (returned for the ledger)
+    owner: str
+    position: str | None
+    fields: tuple[JsonField, ...]
+    cap: int | None = None
+    batch_size: int = 1000
+    span: Span = NO_SPAN
+
+
+Backfill = SetBackfill | JsonRowsBackfill
+
+
 # --- API ---------------------------------------------------------------------
 
 
@@ -447,6 +516,7 @@ class Spec:
     metrics: tuple[Metric, ...]
     questions: tuple[OpenQuestion, ...]
     approvals: tuple[Approval, ...] = ()
+    backfills: tuple[Backfill, ...] = ()
     source: str = ""
     source_sha256: str = ""
     span: Span = NO_SPAN

@@ -8,6 +8,7 @@ from compiler.diagnostics import Collector
 from compiler.ir import Approval, CoordinationLink, EnumDef, Schema, Spec
 from compiler.loader import Document
 from compiler.lower_api import ApiLowering
+from compiler.lower_backfill import BackfillLowering
 from compiler.lower_schema import SchemaLowering
 
 
@@ -21,6 +22,7 @@ def lower_spec(doc: Document, before: Schema, inherited_enums: dict[str, EnumDef
     api = ApiLowering(doc, after, schema_part.enums, diags)
     metrics = api.lower_metrics()
     endpoints = api.lower_endpoints()
+    backfills = BackfillLowering(doc, after, diags).lower()
     diags.raise_if_any()
     approvals = tuple(
         Approval(a["rule"], a["target"], " ".join(a["reason"].split()), doc.span(("approvals", i)))
@@ -44,6 +46,7 @@ def lower_spec(doc: Document, before: Schema, inherited_enums: dict[str, EnumDef
         metrics=metrics,
         questions=tuple(open_questions),
         approvals=approvals,
+        backfills=backfills,
         source=doc.path,
         source_sha256=hashlib.sha256(doc.text.encode("utf-8")).hexdigest(),
         span=doc.span(()),

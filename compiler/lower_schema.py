@@ -292,7 +292,8 @@ class SchemaLowering:
                 )
             cols[cname] = col
         cols = self._host_rules(table.name, cols, raw_cols, path)
-        checks, fks = list(table.checks), list(table.foreign_keys)
+        checks, fks, indexes = list(table.checks), list(table.foreign_keys), list(table.indexes)
+        new_indexes = []
         for col in cols.values():
             self.operations.append(AddColumn(table.name, col))
             for check in self.checks_for(table.name, col):
@@ -302,7 +303,18 @@ class SchemaLowering:
             if fk:
                 self.operations.append(AddForeignKey(fk))
                 fks.append(fk)
-        return replace(table, columns=table.columns + tuple(cols.values()), checks=tuple(checks), foreign_keys=tuple(fks))
+                # Postgres does not index FK columns by itself; cascades and joins need one.
+                new_indexes.append(Index(constraint_name("ix", table.name, col.name), table.name, (col.name,), False, col.span))
+        for index in new_indexes:
+            self.operations.append(CreateIndex(index, new_table=False))
+        indexes.extend(new_indexes)
+        return replace(
+            table,
+            columns=table.columns + tuple(cols.values()),
+            indexes=tuple(indexes),
+            checks=tuple(checks),
+            foreign_keys=tuple(fks),
+        )
 
     def _create_table(self, name: str, raw: dict[str, Any], path: tuple[Any, ...], creating: dict[str, Table]) -> Table:
         cols: dict[str, Column] = {}

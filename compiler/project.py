@@ -130,9 +130,26 @@ def build_project(specs_dir: Path, root: Path | None = None) -> Project:
         specs.append(spec)
         schema = spec.schema_after
         enums_after[spec.id] = {**inherited, **{e.name: e for e in spec.enums}}
+    diags.extend(_cross_spec_endpoint_conflicts(specs))
     if diags:
         raise SpecError(diags)
     return Project(base=base, specs=tuple(specs), base_source=ws.display(base_path))
+
+
+def _cross_spec_endpoint_conflicts(specs: list[Spec]) -> list[Diagnostic]:
+    """Endpoints share one API: no two specs may claim the same route or operationId."""
+    out: list[Diagnostic] = []
+    routes: dict[tuple[str, str], Spec] = {}
+    operations: dict[str, Spec] = {}
+    for spec in specs:
+        for ep in spec.endpoints:
+            first = routes.setdefault((ep.method, ep.path), spec)
+            if first is not spec:
+                out.append(Diagnostic(ep.span, "E216", f"endpoint {ep.method} {ep.path} is already defined by spec {first.id!r}"))
+            first = operations.setdefault(ep.operation_id, spec)
+            if first is not spec:
+                out.append(Diagnostic(ep.span, "E216", f"operationId {ep.operation_id!r} is already used by spec {first.id!r}"))
+    return out
 
 
 __all__ = ["build_project", "Workspace", "Span"]

@@ -20,6 +20,11 @@ Emit = Callable[[Project], dict[PurePosixPath, str]]
 # name -> module under targets/.  Order is the order targets run in.
 TARGETS: dict[str, str] = {
     "sql": "targets.sql",
+    "validators": "targets.validators",
+    "openapi": "targets.openapi",
+    "routes": "targets.routes",
+    "contract_tests": "targets.contract_tests",
+    "backfill": "targets.backfill",
 }
 
 

@@ -1,10 +1,85 @@
-"""Placeholder until the SQL target lands."""
+"""The SQL target: migrations for postgres, sqlite and mysql, and their plan.
+
+For every spec with schema operations it emits
+`<spec-id>/migrations/{postgres,sqlite,mysql}/{up,down}.sql` and
+`<spec-id>/migration-plan.md`.  A spec without operations gets no migration
+files (an empty up.sql would still need running and reviewing), only a
+migration-plan.md that says it changes no schema, so every spec's PR has a
+plan to link to.
+
+Statements are built as sqlglot expressions from the IR (`sql_ddl`),
+arranged per dialect (`sql_migration`), self-checked by parsing them back
+(`sql_check`) and described in the plan (`sql_plan`).  `render_schema`
+renders a whole `Schema` (e.g. `Project.base`) as DDL, for the test suites
+and `specc check`, which build databases from it.
+"""
+
 from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from compiler.ir import Project
+from compiler.ir import Project, Schema
+from targets import sql_ddl as ddl
+from targets.sql_check import check_script, check_statement, render
+from targets.sql_migration import build
+from targets.sql_plan import render_no_change_plan, render_plan
+
+DIALECTS = ddl.DIALECTS
 
 
 def emit(project: Project) -> dict[PurePosixPath, str]:
-    return {}
+    """Migration scripts and plan of every spec that changes the schema."""
+    out: dict[PurePosixPath, str] = {}
+    for spec in project.specs:
+        root = PurePosixPath(spec.id)
+        if not spec.has_migration:
+            out[root / "migration-plan.md"] = render_no_change_plan(spec)
+            continue
+        migration = build(spec)
+        for script in migration.up + migration.down:
+            out[root / "migrations" / script.dialect / f"{script.direction}.sql"] = script.render()
+        out[root / "migration-plan.md"] = render_plan(spec, migration)
+    return out
+
+
+def schema_statements(schema: Schema, dialect: str) -> list[str]:
+    """Every statement that creates `schema` from nothing on `dialect`, in
+    dependency order: tables (FK targets first), then their indexes.
+
+    A foreign key whose target table comes later (a cycle) is added with
+    ALTER TABLE after all tables exist; SQLite, which cannot add constraints
+    later but does not check FK targets at CREATE time, keeps it inline.
+    """
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown dialect {dialect!r}; expected one of {', '.join(DIALECTS)}")
+    order = schema.creation_order()
+    position = {t.name: i for i, t in enumerate(order)}
+    statements = []
+    later = []
+    for i, table in enumerate(order):
+        deferred = tuple(
+            fk.name
+            for fk in table.foreign_keys
+            if dialect != "sqlite" and position.get(fk.fk.table, -1) > i
+        )
+        statements.append(ddl.create_table(table, dialect, deferred_fks=deferred))
+        later += [
+            ddl.alter(table.name, [ddl.add_constraint(ddl.fk_constraint(fk))])
+            for fk in table.foreign_keys
+            if fk.name in deferred
+        ]
+    statements += later
+    for table in order:
+        statements += [ddl.create_index(ix, dialect) for ix in table.indexes]
+    rendered = [render(s, dialect) for s in statements]
+    for sql in rendered:
+        check_statement(sql, dialect)
+    return rendered
+
+
+def render_schema(schema: Schema, dialect: str) -> str:
+    """`schema` as one DDL script for `dialect` (statements end with `;`)."""
+    statements = schema_statements(schema, dialect)
+    text = "".join(f"{sql};\n\n" for sql in statements).rstrip("\n") + "\n"
+    check_script(text, statements, dialect)
+    return text

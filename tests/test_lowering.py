@@ -114,3 +114,25 @@ def test_ir_is_hashable_and_deterministic(project: Project) -> None:
     again = build_project(SPECS, ROOT)
     assert again == project
     assert hash(again.specs) == hash(project.specs)
+
+
+def test_a_reference_added_to_an_existing_table_gets_an_index(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from compiler.ir import AddForeignKey
+    from compiler.project import build_project
+    from tests.conftest import SPECS
+
+    shutil.copytree(SPECS / "base", tmp_path / "base")
+    (tmp_path / "referrals.yaml").write_text(
+        "spec: 1\nid: referrals\ntitle: Referrals\n"
+        "tables:\n  posts:\n    add:\n      reviewer_id: {type: ref, to: users, on_delete: set null}\n"
+    )
+    (spec,) = build_project(tmp_path, tmp_path).specs
+    kinds = [type(op).__name__ for op in spec.operations]
+    assert kinds == ["AddColumn", "AddForeignKey", "CreateIndex"]
+    fk = next(op for op in spec.operations if isinstance(op, AddForeignKey))
+    assert fk.constraint.name == "fk_posts_reviewer_id"
+    index = next(op for op in spec.operations if isinstance(op, CreateIndex))
+    assert index.index.columns == ("reviewer_id",) and not index.new_table
+    assert spec.schema_after.table("posts").indexes[-1].name == "ix_posts_reviewer_id"  # type: ignore[union-attr]

@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 from compiler.commands.common import add_spec_options, load_project, report
 from compiler.diagnostics import Diagnostic, SpecError
 from compiler.emit import render_tree
+from compiler.guards import guard
 from compiler.ir import Project, Span
 from compiler.writer import WriteError, diff_tree, unsafe_destination, write_tree
 
@@ -50,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.check and (problem := unsafe_destination(out, args.specs, Path.cwd())):
         return _write_failed(out, WriteError(f"{problem}; specc replaces the whole output folder, so give it a folder of its own", "E303"), args.format)
     tree = render_tree(project)
+    try:
+        guard(project, tree, out)  # safety lint + released migrations
+    except SpecError as err:
+        return report(err, args.format)
     if args.check:
         try:
             diffs = diff_tree(out, tree)

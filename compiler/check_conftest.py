@@ -1,0 +1,66 @@
+"""The pytest conftest.py `specc check` writes next to the rendered tree.
+
+It gives the generated contract tests what they ask for in-process: the
+`specc_app` fixture (the generated app from `_project/app.py`, on the sqlite
+database `specc check` migrated, as $SPECC_CHECK_DB) and `specc_token`, the
+bearer token of the one seeded test user ($SPECC_CHECK_USER).  This file is
+copied verbatim; specc itself never imports it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sqlite3
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI, Request
+
+ROOT = Path(__file__).resolve().parent
+TOKEN = "specc-check-token"
+
+
+def get_connection() -> Iterator[sqlite3.Connection]:
+    """One connection per request, foreign keys enforced, closed afterwards."""
+    conn = sqlite3.connect(os.environ["SPECC_CHECK_DB"], check_same_thread=False)
+    conn.execute("PRAGMA foreign_keys = ON")
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def get_current_user_id(request: Request) -> Any:
+    """The seeded user for `Authorization: Bearer <TOKEN>`; None otherwise."""
+    if request.headers.get("authorization") == f"Bearer {TOKEN}":
+        return os.environ["SPECC_CHECK_USER"]
+    return None
+
+
+def _load_app_module() -> Any:
+    path = ROOT / "_project" / "app.py"
+    spec = importlib.util.spec_from_file_location("specc_check_app", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["specc_check_app"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def specc_app() -> FastAPI:
+    app: FastAPI = _load_app_module().create_app(
+        get_connection=get_connection,
+        get_current_user_id=get_current_user_id,
+        dialect="sqlite",
+    )
+    return app
+
+
+@pytest.fixture(scope="session")
+def specc_token() -> str:
+    return TOKEN

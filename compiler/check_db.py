@@ -1,0 +1,115 @@
+"""The embedded sqlite database `specc check` migrates and tests on.
+
+Built from the base schema (rendered by the SQL target), then migrated with
+each spec's generated `migrations/sqlite/*.sql`.  `structure()` describes a
+database as data, so the check can prove that the down migrations restore the
+base schema exactly and that migrating up again gives the same schema.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from compiler.ir import Schema
+
+TEST_USER_ID = str(uuid.UUID(int=0x5BEC))  # fixed: output and runs stay deterministic
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def create_base(path: Path, schema: Schema) -> None:
+    """A fresh database holding the base schema (and nothing else)."""
+    from targets.sql import render_schema  # the SQL target owns sqlite DDL
+
+    if path.exists():
+        path.unlink()
+    with connect(path) as conn:
+        conn.executescript(render_schema(schema, "sqlite"))
+    conn.close()
+
+
+def run_script(path: Path, script: str) -> None:
+    """Run one migration file (it manages its own transaction)."""
+    conn = connect(path)
+    try:
+        conn.executescript(script)
+    finally:
+        conn.close()
+
+
+def structure(path: Path) -> dict[str, Any]:
+    """Tables with their columns, indexes and foreign keys, as plain data."""
+    conn = connect(path)
+    try:
+        tables = [
+            r[0]
+            for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        ]
+        out: dict[str, Any] = {}
+        for table in tables:
+            quoted = _quote(table)
+            columns = [tuple(r) for r in conn.execute(f"PRAGMA table_xinfo({quoted})")]
+            indexes = []
+            for _, name, unique, origin, partial in conn.execute(f"PRAGMA index_list({quoted})"):
+                cols = [r[2] for r in conn.execute(f"PRAGMA index_info({_quote(name)})")]
+                indexes.append((name, unique, origin, partial, tuple(cols)))
+            fks = [tuple(r[2:]) for r in conn.execute(f"PRAGMA foreign_key_list({quoted})")]
+            out[table] = {"columns": columns, "indexes": sorted(indexes), "foreign_keys": sorted(fks)}
+        return out
+    finally:
+        conn.close()
+
+
+def _quote(name: str) -> str:
+    # PRAGMA arguments cannot be parameters; names come from sqlite_master.
+    return '"' + name.replace('"', '""') + '"'
+
+
+def seed_user(path: Path, schema: Schema) -> str:
+    """Insert the one test user the contract tests sign in as; its id."""
+    users = schema.table("users")
+    if users is None or users.primary_key is None:
+        raise AssertionError("the base schema has no users table with a primary key")
+    values: dict[str, Any] = {}
+    for column in users.columns:
+        if column.primary_key:
+            values[column.name] = TEST_USER_ID
+        elif not column.nullable and column.default is None:
+            values[column.name] = _filler(column.kind, column.name)
+    insert = exp.insert(
+        exp.values([tuple(exp.Placeholder() for _ in values)]),
+        exp.Table(this=exp.to_identifier(users.name, quoted=True)),
+        columns=[exp.to_identifier(n, quoted=True) for n in values],
+    )
+    conn = connect(path)
+    try:
+        with conn:
+            conn.execute(insert.sql(dialect="sqlite"), tuple(values.values()))
+    finally:
+        conn.close()
+    return TEST_USER_ID
+
+
+def _filler(kind: str, name: str) -> Any:
+    if kind in ("int", "bigint", "id"):
+        return 1
+    if kind == "bool":
+        return 0
+    if kind == "uuid":
+        return str(uuid.UUID(int=1))
+    if kind in ("timestamp",):
+        return "2024-01-01 00:00:00"
+    if kind == "date":
+        return "2024-01-01"
+    if kind == "json":
+        return "{}"
+    return f"specc-check-{name}"

@@ -1,0 +1,22 @@
+"""Checks a compile must pass before anything is written: the safety lint
+(unapproved flagged changes) and the immutability of released migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Mapping
+
+from compiler.diagnostics import SpecError
+from compiler.ir import Project
+from compiler.lint import diagnostics, lint_output
+
+
+def guard(project: Project, tree: Mapping[PurePosixPath, str], out: Path) -> None:
+    """Raise SpecError with every unapproved lint finding and every edited
+    released migration."""
+    from compiler.released import released_diagnostics
+
+    diags = diagnostics(project, lint_output(project, tree, out))
+    diags += released_diagnostics(project, tree, out)
+    if diags:
+        raise SpecError(diags)

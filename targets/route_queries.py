@@ -1,0 +1,238 @@
+"""The SQL the generated routes run, built once as sqlglot expressions and
+rendered for every dialect.
+
+Every statement is parameterised: values are placeholders, and the only names
+in the SQL are table and column identifiers from the validated IR, quoted by
+sqlglot.  Placeholders are rendered in the paramstyle of the usual driver of
+each dialect (sqlite3: qmark `?`; psycopg and PyMySQL/mysqlclient: format
+`%s`), so the generated code passes parameters positionally everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from compiler.ir import ColumnField, Endpoint, ListField, Metric, MetricField, MetricSource, Schema, Table
+
+DIALECTS = ("mysql", "postgres", "sqlite")
+PLACEHOLDER = {"mysql": "%s", "postgres": "%s", "sqlite": "?"}
+# The table that holds the authenticated user ("me" endpoints).
+SUBJECT_TABLE = "users"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of a route: a key (`<operationId>:<purpose>`), the
+    expression, and what each positional parameter is, in order."""
+
+    key: str
+    expression: exp.Expression
+    params: tuple[str, ...]
+
+    def render(self, dialect: str) -> str:
+        """The statement as `dialect` SQL, with that driver's placeholders."""
+        marker = PLACEHOLDER[dialect]
+        tree = self.expression.transform(lambda node: exp.var(marker) if isinstance(node, exp.Placeholder) else node)
+        if dialect == "sqlite" and tree.args.get("locks"):
+            # SQLite has no row locks: a write transaction already excludes other writers.
+            tree.set("locks", None)
+        return tree.sql(dialect=dialect)
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def table_ref(name: str, alias: str | None = None) -> exp.Table:
+    table = exp.Table(this=ident(name))
+    return exp.alias_(table, alias, table=True) if alias else table  # type: ignore[return-value]
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.Column(this=ident(name), table=ident(table) if table else None)
+
+
+def param() -> exp.Placeholder:
+    return exp.Placeholder()
+
+
+def subject_key(schema: Schema) -> str:
+    """The primary key column of the users table: the current user's id."""
+    table = schema.table(SUBJECT_TABLE)
+    if table is None or table.primary_key is None:
+        raise AssertionError(f"the schema has no {SUBJECT_TABLE} table with a primary key")
+    return table.primary_key.name
+
+
+# --- read and write of the user's own rows -----------------------------------
+
+
+def select_user(op: str, schema: Schema, fields: tuple[ColumnField, ...]) -> Statement:
+    """SELECT the user's row: its key (so the row always has a column) and `fields`."""
+    key = subject_key(schema)
+    columns = [col(key)] + [col(f.column.name) for f in fields]
+    query = exp.select(*columns).from_(table_ref(SUBJECT_TABLE)).where(col(key).eq(param()))
+    return Statement(f"{op}:user", query, ("user_id",))
+
+
+def lock_user(op: str, schema: Schema) -> Statement:
+    """SELECT ... FOR UPDATE of the user's row, first in every write transaction.
+
+    Two concurrent writes of the same user then run one after the other, so
+    the cap counted inside the transaction cannot be raced past.
+    """
+    key = subject_key(schema)
+    query = exp.select(col(key)).from_(table_ref(SUBJECT_TABLE)).where(col(key).eq(param())).lock(update=True)
+    return Statement(f"{op}:lock", query, ("user_id",))
+
+
+def select_list(op: str, schema: Schema, field: ListField) -> Statement:
+    """SELECT the user's child rows of a list field, in a stable order."""
+    table = _table(schema, field.table)
+    query = exp.select(*(col(f.column.name) for f in field.fields)).from_(table_ref(table.name))
+    query = query.where(col(field.owner_column).eq(param()))
+    order = [field.order_by] if field.order_by else []
+    if table.primary_key is not None and table.primary_key.name not in order:
+        # Ties (and tables without order_by) fall back to insertion order.
+        order.append(table.primary_key.name)
+    if order:
+        query = query.order_by(*(exp.Ordered(this=col(name)) for name in order))
+    return Statement(f"{op}:list:{field.name}", query, ("user_id",))
+
+
+def update_column(op: str, schema: Schema, field: ColumnField) -> Statement:
+    """UPDATE one column of the user's row (PATCH sets only the columns given)."""
+    key = subject_key(schema)
+    query = _update(SUBJECT_TABLE, field.column.name, param(), col(key).eq(param()))
+    return Statement(f"{op}:set:{field.name}", query, (field.name, "user_id"))
+
+
+def touch_user(op: str, schema: Schema) -> Statement | None:
+    """UPDATE users.updated_at when the table keeps one; None otherwise."""
+    table = _table(schema, SUBJECT_TABLE)
+    stamp = table.column("updated_at")
+    if stamp is None or stamp.kind != "timestamp":
+        return None
+    key = subject_key(schema)
+    query = _update(SUBJECT_TABLE, "updated_at", exp.CurrentTimestamp(), col(key).eq(param()))
+    return Statement(f"{op}:touch", query, ("user_id",))
+
+
+def delete_list(op: str, field: ListField) -> Statement:
+    """DELETE every child row of the user: a list in a request replaces the whole set."""
+    query = exp.delete(table_ref(field.table), where=col(field.owner_column).eq(param()))
+    return Statement(f"{op}:delete:{field.name}", query, ("user_id",))
+
+
+def insert_list_item(op: str, field: ListField) -> Statement:
+    """INSERT one child row: the owner, then every request field of the list."""
+    names = [field.owner_column] + [f.column.name for f in field.fields]
+    query = exp.insert(
+        exp.values([tuple(param() for _ in names)]),
+        table_ref(field.table),
+        columns=[ident(n) for n in names],
+    )
+    return Statement(f"{op}:insert:{field.name}", query, ("user_id",) + tuple(f.name for f in field.fields))
+
+
+def count_list(op: str, field: ListField) -> Statement:
+    """COUNT the user's child rows, inside the write transaction, for the cap."""
+    query = exp.select(exp.Count(this=exp.Star())).from_(table_ref(field.table))
+    query = query.where(col(field.owner_column).eq(param()))
+    return Statement(f"{op}:count:{field.name}", query, ("user_id",))
+
+
+# --- metrics -------------------------------------------------------------------
+
+
+def _source_rows(schema: Schema, source: MetricSource) -> exp.Select:
+    """FROM/JOIN/WHERE of one source: the user's rows since the window start."""
+    query = exp.select().from_(table_ref(source.table, "s"))
+    if source.via_table and source.via_column:
+        link = _table(schema, source.table).column(source.via_column)
+        target = _table(schema, source.via_table)
+        target_key = link.references.column if link and link.references else (target.primary_key.name if target.primary_key else "id")
+        query = query.join(table_ref(source.via_table, "o"), on=col(target_key, "o").eq(col(source.via_column, "s")))
+        owner = col(source.owner_column, "o")
+    else:
+        owner = col(source.owner_column, "s")
+    return query.where(owner.eq(param())).where(col(source.time_column, "s") >= param())
+
+
+def metric_total(op: str, schema: Schema, metric: Metric) -> Statement:
+    """SELECT the metric's total: the sum of each source's row count in the window."""
+    parts: list[exp.Expression] = []
+    for source in metric.sources:
+        counted = _source_rows(schema, source).select(exp.Count(this=exp.Star()))
+        parts.append(exp.Subquery(this=counted))
+    total: exp.Expression = parts[0]
+    for part in parts[1:]:
+        total = exp.Add(this=total, expression=part)
+    query = exp.select(exp.alias_(total, "total"))
+    return Statement(f"{op}:total:{metric.name}", query, ("user_id", "window_start") * len(metric.sources))
+
+
+def metric_series(op: str, schema: Schema, metric: Metric) -> Statement:
+    """SELECT the metric per day: (day, count) rows over every source, by day."""
+    branches: list[exp.Select] = []
+    for source in metric.sources:
+        day = exp.cast(col(source.time_column, "s"), exp.DataType.build("date"))
+        branch = _source_rows(schema, source).select(exp.alias_(day, "day"), exp.alias_(exp.Count(this=exp.Star()), "n"))
+        branches.append(branch.group_by(day))
+    union: exp.Expression = branches[0]
+    for branch in branches[1:]:
+        union = exp.union(union, branch, distinct=False)
+    query = (
+        exp.select(col("day", "u"), exp.alias_(exp.Sum(this=col("n", "u")), "n"))
+        .from_(exp.Subquery(this=union, alias=exp.TableAlias(this=ident("u"))))
+        .group_by(col("day", "u"))
+        .order_by(exp.Ordered(this=col("day", "u")))
+    )
+    return Statement(f"{op}:series:{metric.name}", query, ("user_id", "window_start") * len(metric.sources))
+
+
+# --- per endpoint ----------------------------------------------------------------
+
+
+def endpoint_statements(endpoint: Endpoint, schema: Schema) -> tuple[Statement, ...]:
+    """Every statement the route of `endpoint` runs, in a stable order."""
+    op = endpoint.operation_id
+    out: list[Statement] = []
+    if endpoint.kind in ("read", "update"):
+        scalars = tuple(f for f in endpoint.response if isinstance(f, ColumnField))
+        out.append(select_user(op, schema, scalars))
+        out.extend(select_list(op, schema, f) for f in endpoint.response if isinstance(f, ListField))
+    if endpoint.kind == "update":
+        out.append(lock_user(op, schema))
+        for field in endpoint.request:
+            if isinstance(field, ColumnField):
+                out.append(update_column(op, schema, field))
+        if any(isinstance(f, ColumnField) for f in endpoint.request):
+            touch = touch_user(op, schema)
+            if touch is not None:
+                out.append(touch)
+        for field in endpoint.request:
+            if isinstance(field, ListField):
+                out.append(delete_list(op, field))
+                out.append(insert_list_item(op, field))
+                out.append(count_list(op, field))
+    if endpoint.kind == "aggregate":
+        for field in endpoint.response:
+            if isinstance(field, MetricField):
+                out.append(metric_total(op, schema, field.metric))
+                if field.metric.series:
+                    out.append(metric_series(op, schema, field.metric))
+    return tuple(out)
+
+
+def _update(table: str, column: str, value: exp.Expression, where: exp.Expression) -> exp.Update:
+    return exp.Update(this=table_ref(table), expressions=[exp.EQ(this=col(column), expression=value)], where=exp.Where(this=where))
+
+
+def _table(schema: Schema, name: str) -> Table:
+    table = schema.table(name)
+    if table is None:
+        raise AssertionError(f"lowering let through an unknown table {name!r}")
+    return table

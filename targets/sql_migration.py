@@ -1,0 +1,21 @@
+"""A spec's schema operations -> migration scripts for every dialect.
+
+`targets.sql_postgres` and `targets.sql_sqlite_mysql` decide which
+statements run, in which order and in which transaction; `targets.sql_ddl`
+builds each statement and `targets.sql_check` self-checks it.
+"""
+
+from __future__ import annotations
+
+from compiler.ir import Spec
+from targets.sql_postgres import postgres_scripts
+from targets.sql_script import Migration, destroys
+from targets.sql_sqlite_mysql import sqlite_or_mysql_scripts
+
+
+def build(spec: Spec) -> Migration:
+    """The migration of one spec for every dialect (call only when it has operations)."""
+    pg_up, pg_down = postgres_scripts(spec)
+    sl_up, sl_down = sqlite_or_mysql_scripts(spec, "sqlite")
+    my_up, my_down = sqlite_or_mysql_scripts(spec, "mysql")
+    return Migration(spec.id, (pg_up, sl_up, my_up), (pg_down, sl_down, my_down), destroys(spec.operations))

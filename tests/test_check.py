@@ -1,0 +1,108 @@
+"""`specc check` / `run_checks`: real counts, honest failures, the JSON shape."""
+
+from __future__ import annotations
+
+import io
+import re
+from contextlib import redirect_stdout
+from pathlib import PurePosixPath
+
+from compiler.check import Section, lint, run_checks
+from compiler.cli import main
+from compiler.ir import Project
+from tests.check_runs import green_cli_json, mutate, statuses
+from tests.conftest import SPECS
+
+THEME = "theme-preference-api"
+
+
+def test_check_is_green_for_the_seed_specs_with_real_counts(project: Project) -> None:
+    code, result = green_cli_json()
+    assert code == 0, result["message"]
+    assert set(result) == {"success", "specs", "lint", "build", "tests", "message"}
+    assert result["success"] is True
+    assert result["specs"] == [s.id for s in project.specs]
+    for name in ("lint", "build", "tests"):
+        section = result[name]
+        assert section["status"] == "passed"
+        assert section["ok"] is True and section["ran"] is True
+        assert section["failed"] == section["not_run"] == 0
+        assert section["run"] == section["passed"] == len(section["checks"]) > 0
+    contract = result["tests"]["contract"]
+    assert contract["failed"] == contract["skipped"] == 0
+    assert contract["passed"] >= 100
+    checks = statuses(result["tests"])
+    for spec in project.specs:
+        assert any(n.startswith(f"contract: {spec.id}::test_") for n in checks), spec.id
+    for step in ("down restores the base schema", "up again gives the same schema"):
+        assert checks[f"migrations: {step}"] == "passed"
+    lint_names = statuses(result["lint"])
+    assert "black: profile-links-titles/routes.py" in lint_names
+    assert "sqlglot: profile-links-titles/migrations/postgres/up.sql" in lint_names
+    assert f"{contract['passed']} passed, 0 failed, 0 skipped" in result["message"]
+
+
+def test_text_summary_prints_the_counts() -> None:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(["check", THEME, "--specs", str(SPECS)])
+    text = out.getvalue()
+    assert code == 0, text
+    match = re.search(r"contract tests: (\d+) passed, 0 failed, 0 skipped", text)
+    assert match and int(match.group(1)) > 10, text
+    assert re.search(r"^lint\s+passed\s+\d+ run: \d+ passed, 0 failed$", text, re.M), text
+    assert "specc check passed" in text
+
+
+def test_unknown_spec_id_is_a_user_error(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["check", "no-such-spec", "--specs", str(SPECS)]) == 2
+    assert "unknown spec id no-such-spec" in capsys.readouterr().err
+
+
+def test_what_did_not_run_is_never_reported_as_passed(project: Project, tree: dict[PurePosixPath, str]) -> None:
+    broken = {p: t for p, t in tree.items() if p != PurePosixPath(THEME, "validators.py")}
+    result = run_checks(project, [THEME], tree=broken)
+    assert not result.success
+    data = result.as_dict()
+    assert data["build"]["status"] == "failed"
+    assert data["tests"]["contract"]["passed"] == 0
+    assert statuses(data["tests"])["contract: (all)"] == "not_run"
+    assert data["tests"]["status"] == "not_run"
+    assert data["tests"]["ran"] is False and data["tests"]["ok"] is False
+    assert data["build"]["ok"] is False
+    assert "not run (the app did not build)" in data["tests"]["message"]
+    assert "FAILED" in result.message
+
+
+def test_lint_catches_unformatted_python_and_unparsable_sql() -> None:
+    section = Section("lint")
+    lint(
+        {
+            PurePosixPath("s/ok.py"): "x = 1\n",
+            PurePosixPath("s/ugly.py"): "x=1\n",
+            PurePosixPath("s/broken.py"): "def f(:\n",
+            PurePosixPath("s/migrations/sqlite/up.sql"): "CREATE TABLE t (id INTEGER);\n",
+            PurePosixPath("s/migrations/postgres/up.sql"): "CREATE TABLE (;\n",
+        },
+        section,
+    )
+    got = {c.name: c.status for c in section.checks}
+    assert got == {
+        "black: s/ok.py": "passed",
+        "compile: s/ok.py": "passed",
+        "black: s/ugly.py": "failed",
+        "compile: s/ugly.py": "passed",
+        "black: s/broken.py": "failed",
+        "compile: s/broken.py": "failed",
+        "sqlglot: s/migrations/sqlite/up.sql": "passed",
+        "sqlglot: s/migrations/postgres/up.sql": "failed",
+    }
+
+
+def test_a_down_migration_that_forgets_a_column_fails_the_check(project: Project, tree: dict[PurePosixPath, str]) -> None:
+    path = f"{THEME}/migrations/sqlite/down.sql"
+    statement = next(line for line in tree[PurePosixPath(path)].splitlines() if "DROP COLUMN" in line)
+    result = run_checks(project, [THEME], tree=mutate(tree, path, statement + "\n", ""))
+    checks = statuses(result.as_dict()["tests"])
+    assert checks["migrations: down restores the base schema"] == "failed"
+    assert not result.success
