@@ -24,7 +24,18 @@ _TEXT_LINE = re.compile(
 )
 _GITHUB_LINE = re.compile(r"^::(?P<level>error|warning) (?P<props>[^:]*)::(?P<message>.*)$")
 # Codes covered by tests other than the golden cases.
-COVERED_ELSEWHERE = {"E301": "tests/test_faults.py", "E302": "tests/test_faults.py", "E303": "tests/test_faults.py"}
+COVERED_ELSEWHERE = {
+    "E301": "tests/test_faults.py",
+    "E302": "tests/test_faults.py",
+    "E303": "tests/test_faults.py",
+    # Released migrations need a released.sum next to the output folder.
+    "E401": "tests/released/test_released.py",
+    # E402 (same plan, different SQL) needs a specc upgrade to happen; no test
+    # provokes it yet.  Listed so the gap stays visible here.
+    "E402": "untested",
+    "E403": "tests/released/test_released.py",
+    "E404": "tests/released/test_released.py",
+}
 
 
 def _parse_text(stderr: str) -> list[dict[str, object]]:
