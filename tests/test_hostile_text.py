@@ -30,7 +30,6 @@ import yaml
 from hypothesis import HealthCheck, assume, event, example, given, note, settings
 from hypothesis import strategies as st
 
-import targets
 from compiler.diagnostics import SpecError
 from compiler.emit import render_tree
 from compiler.ir import Project
