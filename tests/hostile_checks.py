@@ -257,7 +257,9 @@ def _md_shape(tokens: Iterable[Any], out: list[tuple[Any, ...]], raw_html: list[
             links.append(str(t.attrGet("src")))
         # Text and code content are the values; everything else is structure.
         info = t.info if t.type == "fence" else ""
-        out.append((t.type, t.tag, t.nesting, t.markup if t.type == "fence" else "", info))
+        # A fence may grow longer than any backtick run in its content; that
+        # is correct escaping, so only its kind (` or ~) is structure.
+        out.append((t.type, t.tag, t.nesting, t.markup[:1] if t.type == "fence" else "", info))
         if t.children:
             _md_shape(t.children, out, raw_html, links)
 
