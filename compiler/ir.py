@@ -258,7 +258,82 @@ class CreateIndex:
     new_table: bool = False
 
 
-Operation = CreateTable | AddColumn | AddCheck | AddForeignKey | CreateIndex
+@dataclass(frozen=True)
+class DropColumn:
+    """Drop a column of an existing table (lint rule SC101 asks for an approval).
+
+    `column`, `checks`, `foreign_key` and `indexes` are the definitions the
+    column had before, so down.sql can recreate its structure; the data is
+    never restored.  Postgres and SQLite drop the CHECKs, FK and indexes
+    together with the column."""
+
+    table: str
+    column: Column
+    checks: tuple[Check, ...] = ()
+    foreign_key: ForeignKeyConstraint | None = None
+    indexes: tuple[Index, ...] = ()
+    span: Span = NO_SPAN
+
+
+@dataclass(frozen=True)
+class DropTable:
+    """Drop a whole table (SC102).  `table` is its definition before the drop,
+    so down.sql can recreate it, empty."""
+
+    table: Table
+    span: Span = NO_SPAN
+
+
+@dataclass(frozen=True)
+class RenameColumn:
+    """Rename column `old` of `table` to `new` (SC105).  Constraint and index
+    names keep the old column name: names are identities, not descriptions."""
+
+    table: str
+    old: str
+    new: str
+    span: Span = NO_SPAN
+
+
+@dataclass(frozen=True)
+class AlterColumn:
+    """Change an existing column: its type or maximum length, nullability,
+    default, or allowed values (its CHECKs).
+
+    `before`/`after` are the whole column definitions and `checks_before`/
+    `checks_after` the column's CHECKs, so every dialect can render what it
+    needs: postgres one ALTER per changed part (a NOT NULL through a validated
+    CHECK first), MySQL one MODIFY COLUMN, SQLite a table rebuild.  The
+    inverse (`inverse()`) is the down migration's change."""
+
+    table: str
+    before: Column
+    after: Column
+    checks_before: tuple[Check, ...] = ()
+    checks_after: tuple[Check, ...] = ()
+    span: Span = NO_SPAN
+
+    @property
+    def sets_not_null(self) -> bool:
+        return self.before.nullable and not self.after.nullable
+
+    @property
+    def drops_not_null(self) -> bool:
+        return not self.before.nullable and self.after.nullable
+
+    @property
+    def changes_default(self) -> bool:
+        return self.before.default != self.after.default
+
+    @property
+    def changes_checks(self) -> bool:
+        return self.checks_before != self.checks_after
+
+    def inverse(self) -> AlterColumn:
+        return AlterColumn(self.table, self.after, self.before, self.checks_after, self.checks_before, self.span)
+
+
+Operation = CreateTable | AddColumn | AddCheck | AddForeignKey | CreateIndex | DropColumn | DropTable | RenameColumn | AlterColumn
 
 
 # --- backfills: data moves that accompany a migration, never run by specc ---

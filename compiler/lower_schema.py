@@ -1,7 +1,8 @@
 """Stage 3a: lower a spec's `enums` and `tables` into schema operations.
 
-The spec language is additive: `add` puts new columns on an existing table,
-`columns` creates a new one.  Every constraint becomes a named `Check`,
+`columns` creates a table; `add` puts new columns on an existing one.  The
+other changes to existing tables (`alter`, `drop`, `rename`, `indexes`,
+`drop_tables`, enums redefined) live in `compiler.lower_alter`.  Every constraint becomes a named `Check`,
 `ForeignKeyConstraint` or `Index`, so every dialect renders the same names.
 """
 
@@ -33,6 +34,7 @@ from compiler.ir import (
     Table,
 )
 from compiler.loader import Document
+from compiler.lower_alter import AlterLowering
 from compiler.names import constraint_name, identifier_problem
 
 FORBIDDEN_SCHEMES = frozenset({"javascript", "data", "vbscript", "file"})
@@ -40,6 +42,8 @@ DEFAULT_SCHEMES = ("http", "https")
 DEFAULT_URL_MAX = 2048
 _STRINGY = ("string", "url")
 _INTY = ("int", "bigint")
+# Keys that make a `tables` entry a change to an existing table.
+CHANGE_KEYS = ("add", "alter", "drop", "rename", "indexes")
 
 
 def default_problem(col: Column) -> str | None:
@@ -255,15 +259,29 @@ class SchemaLowering:
     def lower_tables(self) -> Schema:
         tables = {t.name: t for t in self.before.tables}
         creating: dict[str, Table] = {}
+        alter = AlterLowering(self)
+        alter.redefine_enums(tables, self.own_enums)
         for name, raw in (self.doc.data.get("tables") or {}).items():
             path = ("tables", name)
             self._identifier(name, path, "table")
-            if "add" in raw:
+            if "columns" not in raw and any(key in raw for key in CHANGE_KEYS):
                 existing = tables.get(name)
                 if existing is None:
-                    self.diags.error(self.doc.key_span(path), "E201", f"table {name!r} does not exist, so columns cannot be added to it", hint="to create it, give it `columns:` instead of `add:`")
+                    self.diags.error(self.doc.key_span(path), "E201", f"table {name!r} does not exist, so it cannot be changed", hint="to create it, give it `columns:` instead")
                     continue
-                tables[name] = self._add_columns(existing, raw["add"], path + ("add",), creating)
+                table = existing
+                # Renames first, so the other requests may use the new names.
+                if "rename" in raw:
+                    table = alter.rename(tables, table, raw["rename"], path + ("rename",))
+                if "alter" in raw:
+                    table = alter.alter(table, raw["alter"], path + ("alter",))
+                if "drop" in raw:
+                    table = alter.drop(tables, table, raw["drop"], path + ("drop",))
+                if "add" in raw:
+                    table = self._add_columns(table, raw["add"], path + ("add",), creating)
+                if "indexes" in raw:
+                    table = alter.indexes(table, raw["indexes"], path + ("indexes",))
+                tables[name] = table
             else:
                 if name in tables:
                     self.diags.error(self.doc.key_span(path), "E208", f"table {name!r} already exists", hint="use `add:` to add columns to it")
@@ -271,6 +289,7 @@ class SchemaLowering:
                 table = self._create_table(name, raw, path, creating)
                 creating[name] = table
                 tables[name] = table
+        alter.drop_tables(tables, self.doc.data.get("drop_tables") or [])
         return Schema(tuple(tables[n] for n in sorted(tables)))
 
     def _add_columns(self, table: Table, raw_cols: dict[str, Any], path: tuple[Any, ...], creating: dict[str, Table]) -> Table:
@@ -283,13 +302,8 @@ class SchemaLowering:
             col = self._column(table.name, cname, raw, cpath, creating)
             if col.kind == "id":
                 self.diags.error(self.doc.span(cpath + ("type",)), "E220", f"column {table.name}.{cname}: an existing table cannot get a new primary key")
-            elif not col.nullable and col.default is None:
-                self.diags.error(
-                    self.doc.span(cpath + ("nullable",)) if "nullable" in raw else self.doc.key_span(cpath),
-                    "E214",
-                    f"column {table.name}.{cname}: NOT NULL without a default on an existing table has no safe default",
-                    hint="make it nullable, or give it a default",
-                )
+            # NOT NULL without a default fails on a table with rows; lint rule
+            # SC106 flags it, and a spec may approve it (e.g. for an empty table).
             cols[cname] = col
         cols = self._host_rules(table.name, cols, raw_cols, path)
         checks, fks, indexes = list(table.checks), list(table.foreign_keys), list(table.indexes)
@@ -340,7 +354,7 @@ class SchemaLowering:
             self.operations.append(CreateIndex(index, new_table=True))
         return table
 
-    def _indexes(self, table: str, raw: list[Any], cols: dict[str, Column], path: tuple[Any, ...]) -> tuple[Index, ...]:
+    def _indexes(self, table: str, raw: list[Any], cols: dict[str, Column], path: tuple[Any, ...], auto_fk: bool = True) -> tuple[Index, ...]:
         out: list[Index] = []
         for i, item in enumerate(raw):
             columns = item if isinstance(item, list) else item["columns"]
@@ -351,7 +365,7 @@ class SchemaLowering:
             prefix = "ux" if unique else "ix"
             out.append(Index(constraint_name(prefix, table, *columns), table, tuple(columns), unique, self.doc.span(path + (i,))))
         # Postgres does not index FK columns by itself; cascades and joins need one.
-        for col in cols.values():
+        for col in cols.values() if auto_fk else ():
             if col.references and not any(ix.columns[0] == col.name for ix in out):
                 out.append(Index(constraint_name("ix", table, col.name), table, (col.name,), False, col.span))
         return tuple(out)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from compiler.base import load_base_schema
 from compiler.diagnostics import Diagnostic, SpecError
-from compiler.ir import EnumDef, Project, Span, Spec
+from compiler.ir import ColumnField, DropColumn, DropTable, EnumDef, ListField, Project, RenameColumn, Span, Spec
 from compiler.loader import Document, load_file
 from compiler.lower import lower_spec
 from compiler.validate import validate_structure
@@ -131,6 +131,7 @@ def build_project(specs_dir: Path, root: Path | None = None) -> Project:
         schema = spec.schema_after
         enums_after[spec.id] = {**inherited, **{e.name: e for e in spec.enums}}
     diags.extend(_cross_spec_endpoint_conflicts(specs))
+    diags.extend(_removed_columns_still_in_use(specs))
     if diags:
         raise SpecError(diags)
     return Project(base=base, specs=tuple(specs), base_source=ws.display(base_path))
@@ -152,4 +153,52 @@ def _cross_spec_endpoint_conflicts(specs: list[Spec]) -> list[Diagnostic]:
     return out
 
 
-__all__ = ["build_project", "Workspace", "Span"]
+
+def _columns_used(spec: Spec) -> dict[tuple[str, str], str]:
+    """(table, column) -> what of `spec` reads or writes it (endpoints and metrics)."""
+    used: dict[tuple[str, str], str] = {}
+    for ep in spec.endpoints:
+        for field in ep.request + ep.response:
+            if isinstance(field, ColumnField):
+                used.setdefault((field.table, field.column.name), f"endpoint {ep.operation_id}")
+            elif isinstance(field, ListField):
+                for item in field.fields:
+                    used.setdefault((field.table, item.name), f"endpoint {ep.operation_id}")
+                used.setdefault((field.table, field.owner_column), f"endpoint {ep.operation_id}")
+    for metric in spec.metrics:
+        for source in metric.sources:
+            used.setdefault((source.table, source.time_column), f"metric {metric.name}")
+            owner_table = source.via_table or source.table
+            used.setdefault((owner_table, source.owner_column), f"metric {metric.name}")
+            if source.via_column:
+                used.setdefault((source.table, source.via_column), f"metric {metric.name}")
+    return used
+
+
+def _removed_columns_still_in_use(specs: list[Spec]) -> list[Diagnostic]:
+    """A later spec may not drop or rename a column that an earlier spec's
+    generated routes or metric queries still use: they would break at run time."""
+    out: list[Diagnostic] = []
+    for i, spec in enumerate(specs):
+        earlier = [(s, _columns_used(s)) for s in specs[:i]]
+        for op in spec.operations:
+            if isinstance(op, DropColumn):
+                gone = [((op.table, op.column.name), op.span, "dropped")]
+            elif isinstance(op, RenameColumn):
+                gone = [((op.table, op.old), op.span, "renamed")]
+            elif isinstance(op, DropTable):
+                gone = [((op.table.name, c.name), op.span, "dropped") for c in op.table.columns]
+            else:
+                continue
+            for key, span, verb in gone:
+                for other, used in earlier:
+                    if key in used:
+                        out.append(
+                            Diagnostic(
+                                span,
+                                "E244",
+                                f"{key[0]}.{key[1]} is {verb} here but {used[key]} of spec {other.id!r} still uses it",
+                                hint="change that endpoint or metric in a new spec first, or keep the column",
+                            )
+                        )
+    return out

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from compiler.ir import Project, Schema
+from compiler.ir import Operation, Project, Schema
 from targets import sql_ddl as ddl
 from targets.sql_check import check_script, check_statement, render
 from targets.sql_migration import build
 from targets.sql_plan import render_no_change_plan, render_plan
+from targets.sql_sqlite_mysql_alter import mysql_inline_checks
 
 DIALECTS = ddl.DIALECTS
 
@@ -30,12 +31,15 @@ DIALECTS = ddl.DIALECTS
 def emit(project: Project) -> dict[PurePosixPath, str]:
     """Migration scripts and plan of every spec that changes the schema."""
     out: dict[PurePosixPath, str] = {}
+    history: tuple[Operation, ...] = ()
     for spec in project.specs:
         root = PurePosixPath(spec.id)
+        inline = mysql_inline_checks(history)
+        history += spec.operations
         if not spec.has_migration:
             out[root / "migration-plan.md"] = render_no_change_plan(spec)
             continue
-        migration = build(spec)
+        migration = build(spec, inline)
         for script in migration.up + migration.down:
             out[root / "migrations" / script.dialect / f"{script.direction}.sql"] = script.render()
         out[root / "migration-plan.md"] = render_plan(spec, migration)

@@ -14,7 +14,9 @@ migration linter asks for after `ADD CONSTRAINT ... NOT VALID`, and there is
 no other statement that validates a constraint.  Rather than let a Command
 through, `SpeccPostgres` adds exactly that one ALTER TABLE action to sqlglot's
 postgres grammar, as a typed node (`ValidateConstraint`) whose only argument
-is an identifier.  The extension only adds the `VALIDATE` key to
+is an identifier.  Its generator also writes `ALTER COLUMN c SET NOT NULL`,
+which stock sqlglot parses (into a typed node) but refuses to generate.
+The extension only adds the `VALIDATE` key to
 `ALTER_PARSERS`, which stock sqlglot does not have (it turns such statements
 into a Command), so every other statement parses exactly as with stock
 `postgres`; `test_sql_target.py` checks both facts.
@@ -62,9 +64,18 @@ class _SpeccPostgresGenerator(PostgresGenerator):
         ValidateConstraint: lambda self, e: f"VALIDATE CONSTRAINT {self.sql(e, 'this')}",
     }
 
+    def altercolumn_sql(self, expression: exp.AlterColumn) -> str:
+        # sqlglot 30.30.0 parses `ALTER COLUMN c SET NOT NULL` into
+        # AlterColumn(allow_null=False) but its generator reports that very
+        # node as unsupported (it tests `not allow_null` for "absent").
+        if expression.args.get("allow_null") is False and not expression.args.get("drop") and not expression.args.get("dtype"):
+            return f"ALTER COLUMN {self.sql(expression, 'this')} SET NOT NULL"
+        return super().altercolumn_sql(expression)
+
 
 class SpeccPostgres(Postgres):
-    """sqlglot's postgres dialect plus `ALTER TABLE ... VALIDATE CONSTRAINT`."""
+    """sqlglot's postgres dialect plus `ALTER TABLE ... VALIDATE CONSTRAINT`,
+    and a generator that can write the `SET NOT NULL` it parses."""
 
     Parser = _SpeccPostgresParser
     Generator = _SpeccPostgresGenerator

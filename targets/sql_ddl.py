@@ -281,3 +281,62 @@ def begin() -> exp.Transaction:
 
 def commit() -> exp.Commit:
     return exp.Commit()
+
+
+def rename_column(old: str, new: str) -> exp.RenameColumn:
+    return exp.RenameColumn(this=exp.column(ident(old)), to=exp.column(ident(new)))
+
+
+def rename_table(new: str) -> exp.AlterRename:
+    return exp.AlterRename(this=table_ref(new))
+
+
+def set_type(col: Column, dialect: str, *, checked: bool, using: bool) -> exp.AlterColumn:
+    """ALTER COLUMN c SET DATA TYPE t [USING CAST(c AS t)] (postgres)."""
+    dtype = column_type(col, dialect, checked)
+    cast = exp.Cast(this=exp.column(ident(col.name)), to=dtype.copy()) if using else None
+    return exp.AlterColumn(this=ident(col.name), dtype=dtype, using=cast)
+
+
+def set_default(col: Column, dialect: str) -> exp.AlterColumn:
+    """ALTER COLUMN c SET DEFAULT v, or DROP DEFAULT when the column has none."""
+    if col.default is None:
+        return exp.AlterColumn(this=ident(col.name), drop=True)
+    return exp.AlterColumn(this=ident(col.name), default=_default(col, dialect))
+
+
+def set_not_null(name: str, not_null: bool) -> exp.AlterColumn:
+    """ALTER COLUMN c SET NOT NULL / DROP NOT NULL."""
+    return exp.AlterColumn(this=ident(name), allow_null=not not_null, drop=not not_null)
+
+
+def not_null_check(table: str, column: str) -> exp.Constraint:
+    """`CONSTRAINT ck_<table>_<column>_not_null CHECK (column IS NOT NULL)`:
+    validated first, it lets SET NOT NULL skip its table scan (PostgreSQL 12+)."""
+    return exp.Constraint(
+        this=ident(not_null_check_name(table, column)),
+        expressions=[exp.CheckColumnConstraint(this=exp.Not(this=exp.Is(this=exp.column(ident(column)), expression=exp.Null())))],
+    )
+
+
+def not_null_check_name(table: str, column: str) -> str:
+    from compiler.names import constraint_name
+
+    return constraint_name("ck", table, column, "not_null")
+
+
+def modify_column(coldef: exp.ColumnDef) -> exp.ModifyColumn:
+    """MySQL's MODIFY COLUMN: restates the whole column definition."""
+    return exp.ModifyColumn(this=coldef)
+
+
+def copy_rows(into: str, columns: list[tuple[str, str]], source: str) -> exp.Insert:
+    """INSERT INTO into (new, ...) SELECT old, ... FROM source."""
+    select = exp.Select(expressions=[exp.column(ident(old)) for _new, old in columns]).from_(table_ref(source))
+    target = exp.Schema(this=table_ref(into), expressions=[ident(new) for new, _old in columns])
+    return exp.Insert(this=target, expression=select)
+
+
+def pragma_foreign_keys(on: bool) -> exp.Pragma:
+    """SQLite's `PRAGMA foreign_keys = ON|OFF` (a no-op inside a transaction)."""
+    return exp.Pragma(this=exp.EQ(this=exp.column(ident("foreign_keys")), expression=exp.var("ON" if on else "OFF")))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from compiler.ir import AddCheck, AddColumn, AddForeignKey, Check, Column, CreateIndex, CreateTable, Spec
+from compiler.ir import AddCheck, AddColumn, AddForeignKey, AlterColumn, Check, Column, CreateIndex, CreateTable, DropColumn, DropTable, RenameColumn, Spec
 from compiler.names import IDENTIFIER
 from targets.sql_postgres import LOCK_TIMEOUT, STATEMENT_TIMEOUT
 from targets.sql_script import Migration, Phase, Script
@@ -98,7 +98,39 @@ def _changes(spec: Spec) -> list[str]:
             ix = op.index
             kind = "unique index" if ix.unique else "index"
             lines.append(f"- Create {kind} {code(ix.name)} on {code(ix.table)} (" + ", ".join(code(c) for c in ix.columns) + ")")
+        elif isinstance(op, DropColumn):
+            lines.append(f"- **Drop column** {code(op.table + '.' + op.column.name)} and its data (rollback recreates it empty)")
+        elif isinstance(op, DropTable):
+            lines.append(f"- **Drop table** {code(op.table.name)} and every row (rollback recreates it empty)")
+        elif isinstance(op, RenameColumn):
+            lines.append(f"- **Rename column** {code(op.table + '.' + op.old)} to {code(op.new)}")
+        elif isinstance(op, AlterColumn):
+            lines.append(f"- **Alter column** {code(op.table + '.' + op.after.name)}: {_column_traits(op.before)} → {_column_traits(op.after)}")
+            for c in op.checks_before:
+                if c not in op.checks_after:
+                    lines.append(f"  - drop CHECK {code(c.name)}: {code(c.column)} {_check_words(c)}")
+            for c in op.checks_after:
+                if c not in op.checks_before:
+                    lines.append(f"  - CHECK {code(c.name)}: {code(c.column)} {_check_words(c)} (NULL passes)")
     return lines
+
+
+def _safety(spec: Spec) -> list[str]:
+    """Says whether the migration is safe by default; empty for purely
+    additive migrations without approvals (the seed specs' plans)."""
+    approved = [a for a in spec.approvals if a.rule.startswith("SC")]
+    risky = any(isinstance(op, (DropColumn, DropTable, RenameColumn, AlterColumn)) for op in spec.operations)
+    if not approved and not risky:
+        return []
+    lines = [
+        "## Safety",
+        "",
+        "**Not safe by default: needs approval.** This migration makes changes the safety lint flags",
+        "(docs/lint-rules.md); it compiles only because the spec approves each of them:",
+        "",
+    ]
+    lines += [f"- {md_text(a.rule)} on {md_text(a.target)}: {md_text(a.reason)}" for a in approved] or ["- (none)"]
+    return lines + [""]
 
 
 def _transaction_words(script: Script, phase: Phase, number: int) -> str:
@@ -163,6 +195,7 @@ def render_plan(spec: Spec, migration: Migration) -> str:
         f"Spec {md_text(spec.id)}. specc writes these scripts and never runs them: a person applies",
         "`migrations/<dialect>/up.sql` and, to roll back, runs `migrations/<dialect>/down.sql`.",
         "",
+        *_safety(spec),
         "## What changes",
         "",
         *_changes(spec),

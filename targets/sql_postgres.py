@@ -19,10 +19,13 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from compiler.ir import AddCheck, AddColumn, AddForeignKey, CreateIndex, CreateTable, Spec
+from compiler.ir import AddCheck, AddColumn, AddForeignKey, AlterColumn, CreateIndex, CreateTable, DropColumn, DropTable, RenameColumn, Spec
 from targets import sql_ddl as ddl
+from targets import sql_postgres_alter as alter
 from targets.sql_check import ValidateConstraint
 from targets.sql_script import Phase, Script, Step, column_what, destroys, destroys_line, has_length_check, ignore
+
+_FINISH = "SET NOT NULL on the columns whose CHECK (col IS NOT NULL) is now validated (no scan), then drop those CHECKs, in a third transaction"
 
 LOCK_TIMEOUT = "5s"
 STATEMENT_TIMEOUT = "30s"
@@ -35,8 +38,31 @@ def postgres_scripts(spec: Spec) -> tuple[Script, Script]:
     concurrent: list[Step] = []
     down_tx: list[Step] = []
     down_concurrent: list[Step] = []
+    # Only approved changes (compiler.lower_alter) fill these; the down lists
+    # are collected in reverse and flipped at the end, like down_tx.
+    finish: list[Step] = []
+    down_validate: list[Step] = []
+    down_finish: list[Step] = []
+    down_rebuild: list[Step] = []
     for op in ops:
-        if isinstance(op, AddColumn):
+        if isinstance(op, (DropColumn, DropTable, RenameColumn, AlterColumn)):
+            if isinstance(op, AlterColumn):
+                up_steps, down_steps = alter.alter_column(op, spec.id), alter.alter_column(op.inverse(), spec.id, rollback=True)
+            elif isinstance(op, DropColumn):
+                up_steps, down_steps = alter.drop_column(op, spec.id)
+            elif isinstance(op, DropTable):
+                up_steps, down_steps = alter.drop_table(op, spec.id)
+            else:
+                up_steps, down_steps = alter.rename_column(op, spec.id)
+            tx += up_steps.tx
+            validate += up_steps.validate
+            finish += up_steps.finish
+            concurrent += up_steps.concurrent
+            down_tx += reversed(down_steps.tx)
+            down_validate += reversed(down_steps.validate)
+            down_finish += reversed(down_steps.finish)
+            down_rebuild += reversed(down_steps.concurrent)
+        elif isinstance(op, AddColumn):
             checks = tuple(o.check for o in ops if isinstance(o, AddCheck) and o.check.table == op.table)
             tx.append(
                 Step(
@@ -165,6 +191,7 @@ def postgres_scripts(spec: Spec) -> tuple[Script, Script]:
     if validate or concurrent:
         up_phases.append(relax)
     up_phases.append(Phase("validate the new constraints against existing rows, in a second transaction", tuple(validate), transaction=True))
+    up_phases.append(Phase(_FINISH, tuple(finish), transaction=True))
     up_phases.append(Phase("indexes on existing tables: CONCURRENTLY, outside any transaction", tuple(concurrent)))
     header = (f"specc migration {spec.id}: up, postgres",) + _psql_hint(bool(concurrent))
     up = Script("postgres", "up", header, tuple(up_phases))
@@ -173,7 +200,12 @@ def postgres_scripts(spec: Spec) -> tuple[Script, Script]:
     if down_concurrent:
         down_phases.append(Phase("indexes on existing tables: CONCURRENTLY, outside any transaction", tuple(reversed(down_concurrent))))
     down_phases.append(Phase("undo the catalog changes in reverse order, all or nothing", tuple(reversed(down_tx)), transaction=True))
-    down_header = (destroys_line(destroyed), f"specc migration {spec.id}: down, postgres") + _psql_hint(bool(down_concurrent))
+    if down_validate or down_rebuild:
+        down_phases.append(relax)
+    down_phases.append(Phase("validate the restored constraints against existing rows, in a second transaction", tuple(reversed(down_validate)), transaction=True))
+    down_phases.append(Phase(_FINISH, tuple(reversed(down_finish)), transaction=True))
+    down_phases.append(Phase("restore indexes on existing tables: CONCURRENTLY, outside any transaction", tuple(reversed(down_rebuild))))
+    down_header = (destroys_line(destroyed), f"specc migration {spec.id}: down, postgres") + _psql_hint(bool(down_concurrent or down_rebuild))
     down = Script("postgres", "down", down_header, tuple(down_phases))
     return up, down
 

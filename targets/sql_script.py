@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from compiler.ir import AddCheck, AddColumn, AddForeignKey, Check, Column, CreateTable, ForeignKeyConstraint, Operation
+from compiler.ir import AddCheck, AddColumn, AddForeignKey, Check, Column, CreateTable, DropColumn, DropTable, ForeignKeyConstraint, Operation
 from targets import sql_ddl as ddl
 from targets.sql_check import check_script, check_statement, render
 
@@ -96,6 +96,10 @@ def destroys(ops: tuple[Operation, ...]) -> tuple[str, ...]:
             out.append(f"table {op.table.name} (all rows)")
         elif isinstance(op, AddColumn):
             out.append(f"column {op.table}.{op.column.name} (all values)")
+        elif isinstance(op, DropColumn):
+            out.append(f"no data of column {op.table}.{op.column.name}, which comes back empty: up.sql destroyed its data and down.sql does not restore it")
+        elif isinstance(op, DropTable):
+            out.append(f"no rows of table {op.table.name}, which comes back empty: up.sql destroyed its rows and down.sql does not restore them")
     return tuple(out)
 
 

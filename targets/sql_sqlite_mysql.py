@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from compiler.ir import AddCheck, AddColumn, AddForeignKey, Check, CreateIndex, CreateTable, ForeignKeyConstraint, Operation, Spec
+from compiler.ir import AddCheck, AddColumn, AddForeignKey, AlterColumn, Check, CreateIndex, CreateTable, DropColumn, DropTable, ForeignKeyConstraint, Operation, RenameColumn, Spec
 from targets import sql_ddl as ddl
+from targets import sql_sqlite_mysql_alter as alter
 from targets.sql_script import Phase, Script, Step, attached, column_what, destroys, destroys_line
 
 
@@ -25,7 +26,7 @@ def _added_columns(ops: tuple[Operation, ...], table: str) -> set[str]:
     return {op.column.name for op in ops if isinstance(op, AddColumn) and op.table == table}
 
 
-def sqlite_or_mysql_scripts(spec: Spec, dialect: str) -> tuple[Script, Script]:
+def sqlite_or_mysql_scripts(spec: Spec, dialect: str, mysql_inline: frozenset[tuple[str, str]] = frozenset()) -> tuple[Script, Script]:
     """SQLite cannot ADD CONSTRAINT to an existing table, so CHECKs and FKs of
     an added column go inline into its ADD COLUMN (allowed: a REFERENCES
     column added this way has a NULL default).  MySQL gets the same shape,
@@ -37,8 +38,29 @@ def sqlite_or_mysql_scripts(spec: Spec, dialect: str) -> tuple[Script, Script]:
     up: list[Step] = []
     down: list[Step] = []
     consumed: set[int] = set()
+    rebuilt = alter.sqlite_rebuilt(ops) if dialect == "sqlite" else set()
     for i, op in enumerate(ops):
         if i in consumed:
+            continue
+        changed = alter.table_of(op)
+        if changed in rebuilt:
+            # One rebuild per table carries every change the spec makes to it.
+            rebuilt.discard(changed)
+            before, after = spec.schema_before.table(changed), spec.schema_after.table(changed)
+            if before is not None and after is not None:
+                renames = _renames(ops, changed)
+                up += alter.rebuild(before, after, renames)
+                down += reversed(alter.rebuild(after, before, {old: new for new, old in renames.items()}))
+            consumed |= {j for j, other in enumerate(ops) if alter.table_of(other) == changed}
+            continue
+        if isinstance(op, (DropColumn, DropTable, RenameColumn, AlterColumn)):
+            if dialect == "sqlite":
+                assert isinstance(op, (DropTable, RenameColumn)), op
+                steps_up, steps_down = alter.sqlite_steps(op)
+            else:
+                steps_up, steps_down = alter.mysql_steps(op, mysql_inline)
+            up += steps_up
+            down += reversed(steps_down)
             continue
         if isinstance(op, AddColumn):
             checks, fk, used = attached(ops, i)
@@ -80,14 +102,26 @@ def sqlite_or_mysql_scripts(spec: Spec, dialect: str) -> tuple[Script, Script]:
         "one transaction: SQLite DDL is transactional",
         "MySQL commits each DDL statement implicitly; each statement is atomic on its own",
     )[0 if transactional else 1]
-    up_script = Script(dialect, "up", (f"specc migration {spec.id}: up, {dialect}",), (Phase(note, tuple(up), transaction=transactional),))
-    down_script = Script(
-        dialect,
-        "down",
-        (destroys_line(destroyed), f"specc migration {spec.id}: down, {dialect}"),
-        (Phase(note, tuple(reversed(down)), transaction=transactional),),
-    )
+    up_phases: tuple[Phase, ...] = (Phase(note, tuple(up), transaction=transactional),)
+    down_phases: tuple[Phase, ...] = (Phase(note, tuple(reversed(down)), transaction=transactional),)
+    if dialect == "sqlite" and alter.sqlite_rebuilt(ops):
+        # The pragma is a no-op inside a transaction, so it wraps it; with it
+        # on, DROP TABLE of the old copy would run ON DELETE actions.
+        off = Phase("foreign keys off for the table rebuild (only outside a transaction)", (Step(ddl.pragma_foreign_keys(False), "foreign_keys = OFF", "none", "none"),))
+        on = Phase("foreign keys back on for this connection", (Step(ddl.pragma_foreign_keys(True), "foreign_keys = ON", "none", "none"),))
+        up_phases, down_phases = (off, *up_phases, on), (off, *down_phases, on)
+    up_script = Script(dialect, "up", (f"specc migration {spec.id}: up, {dialect}",), up_phases)
+    down_script = Script(dialect, "down", (destroys_line(destroyed), f"specc migration {spec.id}: down, {dialect}"), down_phases)
     return up_script, down_script
+
+
+def _renames(ops: tuple[Operation, ...], table: str) -> dict[str, str]:
+    """new column name -> its name before the spec, for `table`."""
+    out: dict[str, str] = {}
+    for op in ops:
+        if isinstance(op, RenameColumn) and op.table == table:
+            out[op.new] = out.pop(op.old, op.old)
+    return out
 
 
 def _add_column_step(op: AddColumn, checks: tuple[Check, ...], fk: ForeignKeyConstraint | None, dialect: str) -> Step:

@@ -136,3 +136,25 @@ def test_a_reference_added_to_an_existing_table_gets_an_index(tmp_path) -> None:
     index = next(op for op in spec.operations if isinstance(op, CreateIndex))
     assert index.index.columns == ("reviewer_id",) and not index.new_table
     assert spec.schema_after.table("posts").indexes[-1].name == "ix_posts_reviewer_id"  # type: ignore[union-attr]
+
+
+def test_a_later_spec_cannot_drop_a_column_an_earlier_endpoint_uses(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    import pytest
+
+    from compiler.diagnostics import SpecError
+    from compiler.project import build_project
+    from tests.conftest import SPECS
+
+    shutil.copytree(SPECS, tmp_path / "specs")
+    (tmp_path / "specs" / "drop-theme.yaml").write_text(
+        "spec: 1\nid: drop-theme\ntitle: Drop the theme\ndepends_on: [theme-preference-api]\n"
+        "tables:\n  users:\n    drop: [theme]\n"
+        "approvals:\n  - {rule: SC101, target: users.theme, reason: unused}\n"
+    )
+    with pytest.raises(SpecError) as err:
+        build_project(tmp_path / "specs", tmp_path)
+    (diag,) = err.value.diagnostics
+    assert diag.code == "E244" and diag.span.file == "specs/drop-theme.yaml" and diag.span.line == 7
+    assert "theme-preference-api" in diag.message and "getPreferences" in diag.message

@@ -111,7 +111,7 @@ def diagnostics(project: Project, judged: list[Verdict]) -> list[Diagnostic]:
     for spec in project.specs:
         for a in spec.approvals:
             if a.rule not in BY_ID:
-                diags.append(Diagnostic(a.span, "E301", f"approval names unknown lint rule {a.rule!r}", hint=f"known rules: {', '.join(BY_ID)}"))
+                diags.append(Diagnostic(a.span, "E250", f"approval names unknown lint rule {a.rule!r}", hint=f"known rules: {', '.join(BY_ID)}"))
     return diags
 
 

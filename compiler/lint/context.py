@@ -9,7 +9,7 @@ from typing import Iterator
 from sqlglot import exp
 
 from compiler.base import parse_base_schema
-from compiler.ir import NO_SPAN, Column, Schema, Span, Spec, Table
+from compiler.ir import NO_SPAN, AddColumn, AlterColumn, Column, CreateIndex, DropColumn, DropTable, Operation, RenameColumn, Schema, Span, Spec, Table
 from compiler.lint.finding import Finding
 from compiler.lint.statements import Statement, parse_statements
 
@@ -29,10 +29,11 @@ class MigrationContext:
     before: Schema
     after: Schema | None = None
     spec_span: Span = NO_SPAN
+    operations: tuple[Operation, ...] = ()
 
     @classmethod
     def for_spec(cls, spec: Spec, file: str, sql: str) -> MigrationContext:
-        return cls(spec.id, file, parse_statements(sql), spec.schema_before, spec.schema_after, spec.span)
+        return cls(spec.id, file, parse_statements(sql), spec.schema_before, spec.schema_after, spec.span, spec.operations)
 
     @classmethod
     def from_sql(cls, before_ddl: str, sql: str, file: str = "up.sql") -> MigrationContext:
@@ -63,8 +64,39 @@ class MigrationContext:
                 return t.span
         return self.spec_span if self.spec_span != NO_SPAN else Span(self.file)
 
+    def asked_by(self, rule: str, target: str, table: str, column: str | None) -> Span | None:
+        """The span of the spec request (IR operation) that made the flagged
+        change, e.g. the `drop:` item for SC101 or the enum for SC104."""
+        for op in self.operations:
+            span = getattr(op, "span", NO_SPAN)
+            if isinstance(op, CreateIndex):
+                hit = op.index.name == target and rule in ("SC108", "SC111")
+                span = op.index.span
+            elif isinstance(op, DropTable):
+                hit = rule == "SC102" and op.table.name == table
+            elif isinstance(op, DropColumn):
+                hit = rule == "SC101" and (op.table, op.column.name) == (table, column)
+            elif isinstance(op, RenameColumn):
+                hit = rule == "SC105" and (op.table, op.old) == (table, column)
+            elif isinstance(op, AlterColumn):
+                before, after = op.before, op.after
+                hit = (op.table, before.name) == (table, column) and (
+                    (rule == "SC104" and before.enum is not None and after.enum is not None and before.enum.values != after.enum.values)
+                    or (rule == "SC106" and op.sets_not_null)
+                    or (rule in ("SC103", "SC107") and (before.kind != after.kind or op.changes_checks or before.max_length != after.max_length))
+                )
+            elif isinstance(op, AddColumn):
+                hit = rule == "SC106" and (op.table, op.column.name) == (table, column)
+                span = op.column.span
+            else:
+                hit = False
+            if hit and span.line:
+                return span
+        return None
+
     def finding(self, rule: str, target: str, message: str, stmt: Statement, table: str, column: str | None = None) -> Finding:
-        return Finding(self.locate(table, column), rule, target, message, self.spec_id, f"{self.file}:{stmt.line}")
+        span = self.asked_by(rule, target, table, column) or self.locate(table, column)
+        return Finding(span, rule, target, message, self.spec_id, f"{self.file}:{stmt.line}")
 
     # -- statement helpers --------------------------------------------------------
 

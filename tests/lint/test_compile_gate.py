@@ -77,7 +77,7 @@ def test_approval_naming_an_unknown_rule_is_an_error(workdir: Path, capsys: pyte
     _edit(spec, "endpoints:\n", "approvals:\n  - {rule: XX999, target: users.theme, reason: because}\n\nendpoints:\n")
     capsys.readouterr()
     assert main(["compile"]) == 2
-    assert "error E301: approval names unknown lint rule 'XX999'" in capsys.readouterr().err
+    assert "error E250: approval names unknown lint rule 'XX999'" in capsys.readouterr().err
 
 
 def test_lint_lists_its_rules(capsys: pytest.CaptureFixture[str]) -> None:
