@@ -127,21 +127,25 @@ def test_bad_spec(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
 def test_limits_refuse_fast_and_small(
     case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Oversized and overdeep input is refused in well under a second, without
+    """Oversized and overdeep input is refused in under two seconds, without
     holding the input (10 MB) or an expanded tree in memory."""
     workdir = tmp_path / "project"
     _prepare(case, workdir)
     size = sum(p.stat().st_size for p in (workdir / "specs").rglob("*") if p.is_file())
+    # Warm up first: the first run imports the compiler, which is not what is measured.
+    _compile(workdir, workdir / "out", capsys, monkeypatch)
+    started = time.perf_counter()
+    rc, _, stderr = _compile(workdir, workdir / "out", capsys, monkeypatch)
+    elapsed = time.perf_counter() - started
+    assert rc == 2, stderr
+    assert elapsed < 2.0, f"took {elapsed:.2f}s"
+    # Memory separately: tracemalloc slows Python down several times.
     tracemalloc.start()
     try:
-        started = time.perf_counter()
-        rc, _, stderr = _compile(workdir, workdir / "out", capsys, monkeypatch)
-        elapsed = time.perf_counter() - started
+        _compile(workdir, workdir / "out", capsys, monkeypatch)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert rc == 2, stderr
-    assert elapsed < 2.0, f"took {elapsed:.2f}s"
     # The size check happens before reading: peak memory is far below the file size.
     budget = 8 * 1024 * 1024 if size < loader.MAX_BYTES else 2 * 1024 * 1024
     assert peak < budget, f"peak {peak} bytes for a {size}-byte input"
