@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import keyword
 import os
+import re
 import sqlite3
 import tempfile
 import warnings
@@ -540,7 +541,7 @@ def _path_strategy() -> st.SearchStrategy[str]:
     valid = st.lists(segment, min_size=1, max_size=4).map(lambda parts: "/" + "/".join(parts))
     nasty = st.one_of(
         hostile(200, dirty_one_in=10),
-        st.tuples(valid, hostile(20)).map("".join),
+        st.tuples(valid, hostile(20).filter(lambda x: re.search(r"[^a-z0-9_/-]", x) is not None)).map("".join),
         st.sampled_from(
             [
                 "/api/../etc/passwd",
