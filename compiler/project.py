@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+<<<<<<< HEAD
 from typing import TYPE_CHECKING
+=======
+from typing import Callable
+>>>>>>> main
 
 from compiler.diagnostics import Diagnostic, SpecError
 from compiler.ir import ColumnField, DropColumn, DropTable, EnumDef, ListField, Project, RenameColumn, Schema, Span, Spec
@@ -52,12 +56,23 @@ def spec_files(specs_dir: Path) -> list[Path]:
     )
 
 
+<<<<<<< HEAD
 def load_documents(ws: Workspace, cache: CompileCache | None = None) -> list[Document]:
     """Load and structurally validate every spec; report all files' errors at once.
 
     With a `cache`, an unchanged file that was valid before is not parsed: a
     stub carries its id and depends_on (see `compiler.incremental`).
     """
+=======
+# Changes a loaded document's data before validation (the agent's context:
+# narrowed endpoints, chosen enum values, caps).  Returns diagnostics for
+# overrides that do not apply.
+Overlay = Callable[[Document], list[Diagnostic]]
+
+
+def load_documents(ws: Workspace, overlay: Overlay | None = None) -> list[Document]:
+    """Load and structurally validate every spec; report all files' errors at once."""
+>>>>>>> main
     docs: list[Document] = []
     diags: list[Diagnostic] = []
     for path in spec_files(ws.specs_dir):
@@ -72,6 +87,12 @@ def load_documents(ws: Workspace, cache: CompileCache | None = None) -> list[Doc
         except SpecError as err:
             diags.extend(err.diagnostics)
             continue
+        if overlay is not None:
+            # Overridden values are validated below exactly like spec text.
+            found = overlay(doc)
+            if found:
+                diags.extend(found)
+                continue
         found = validate_structure(doc)
         if found:
             diags.extend(found)
@@ -131,6 +152,7 @@ def dependency_order(docs: list[Document]) -> list[Document]:
     return order
 
 
+<<<<<<< HEAD
 def build_project(specs_dir: Path, root: Path | None = None, cache: CompileCache | None = None) -> Project:
     """Load, validate and lower every spec under `specs_dir` into a Project.
 
@@ -144,6 +166,18 @@ def build_project(specs_dir: Path, root: Path | None = None, cache: CompileCache
     else:
         base = load_base_schema(base_path, ws.display(base_path))
     docs = dependency_order(load_documents(ws, cache))
+=======
+def build_project(specs_dir: Path, root: Path | None = None, overlay: Overlay | None = None) -> Project:
+    """Load, validate and lower every spec under `specs_dir` into a Project.
+
+    `overlay`, when given, may change each document's data after loading and
+    before validation (see `Overlay`).
+    """
+    ws = Workspace(specs_dir, root or specs_dir.parent)
+    base_path = specs_dir / BASE_SCHEMA
+    base = load_base_schema(base_path, ws.display(base_path))
+    docs = dependency_order(load_documents(ws, overlay))
+>>>>>>> main
     specs: list[Spec] = []
     diags: list[Diagnostic] = []
     schema = base

@@ -49,6 +49,10 @@ TARGETS: dict[str, str] = {
     "routes": "targets.routes",
     "contract_tests": "targets.contract_tests",
     "backfill": "targets.backfill",
+    "security": "targets.security",
+    "ci": "targets.ci",
+    # pr renders the others first (for "files modified"), so it comes last.
+    "pr": "targets.pr",
 }
 
 

@@ -8,12 +8,20 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from compiler.commands.common import add_spec_options, load_project, report
+<<<<<<< HEAD
 
 if TYPE_CHECKING:
     from compiler.ir import Project
 
 # The heavy stages (YAML, jsonschema, targets, black, sqlglot) are imported in
 # `run`, after the no-op check: a compile with nothing to do imports none of them.
+=======
+from compiler.diagnostics import Diagnostic, SpecError
+from compiler.emit import render_tree
+from compiler.guards import guard
+from compiler.ir import Project, Span
+from compiler.writer import WriteError, diff_tree, unsafe_destination, write_tree
+>>>>>>> main
 
 EXIT_STALE = 1
 
@@ -56,8 +64,14 @@ def summary(project: Project, tree: dict[PurePosixPath, str]) -> str:
     return "\n".join(lines)
 
 
+def _write_failed(out: Path, err: WriteError, fmt: str) -> int:
+    """An output problem is reported like any diagnostic, located at the folder."""
+    return report(SpecError([Diagnostic(Span(out.as_posix()), err.code, str(err))]), fmt)
+
+
 def run(args: argparse.Namespace) -> int:
     out: Path = args.out
+<<<<<<< HEAD
     root = cache_root(args)
     if root is not None and args.specs.is_dir():
         from compiler import manifest
@@ -81,18 +95,29 @@ def run(args: argparse.Namespace) -> int:
         from compiler.incremental import CompileCache
 
         cache = CompileCache(root / "cache")
+=======
+>>>>>>> main
     try:
         project = load_project(args, cache)
     except SpecError as err:
         return report(err, args.format)
+<<<<<<< HEAD
     tree = render_tree(project, cache=cache, jobs=args.jobs)
+=======
+    if not args.check and (problem := unsafe_destination(out, args.specs, Path.cwd())):
+        return _write_failed(out, WriteError(f"{problem}; specc replaces the whole output folder, so give it a folder of its own", "E303"), args.format)
+    tree = render_tree(project)
+>>>>>>> main
     try:
         guard(project, tree, out)  # safety lint + released migrations
     except SpecError as err:
         return report(err, args.format)
     table = summary(project, tree)
     if args.check:
-        diffs = diff_tree(out, tree)
+        try:
+            diffs = diff_tree(out, tree)
+        except OSError as exc:
+            return _write_failed(out, WriteError(f"cannot read {out}: {exc.strerror or exc}"), args.format)
         if diffs:
             sys.stdout.write("".join(diffs))
             print(f"specc: {len(diffs)} file(s) in {out} are stale; run `specc compile`", file=sys.stderr)
@@ -108,11 +133,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         write_tree(out, tree)
     except WriteError as err:
+<<<<<<< HEAD
         print(f"specc: error: {err}", file=sys.stderr)
         return 2
     if root is not None:
         _record(root, args.specs, out, tree, table)
     print(table)
+=======
+        return _write_failed(out, err, args.format)
+    print(summary(project, tree))
+>>>>>>> main
     print(f"\nwrote {len(tree)} files to {out}")
     return 0
 

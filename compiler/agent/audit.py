@@ -1,0 +1,124 @@
+"""UX audit findings (`specc tasks --audit FILE`), to order tasks by what they unblock.
+
+The brief: "use audit context to prioritize endpoints that enable top UX
+fixes".  An audit is a JSON list of findings (or `{"findings": [...]}`) or a
+CSV file with a header row; each finding has an `id`, a `severity` and a
+`title`.  Specs name the findings they unblock in `enables:`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MAX_AUDIT_BYTES = 5 * 1024 * 1024
+
+# Lower is more severe.  Common vocabularies map onto one scale.
+SEVERITY_RANK: dict[str, int] = {
+    "critical": 0,
+    "blocker": 0,
+    "p0": 0,
+    "high": 1,
+    "major": 1,
+    "serious": 1,
+    "p1": 1,
+    "medium": 2,
+    "moderate": 2,
+    "p2": 2,
+    "low": 3,
+    "minor": 3,
+    "p3": 3,
+    "info": 4,
+    "trivial": 4,
+    "p4": 4,
+}
+
+
+class AuditError(Exception):
+    """The audit file cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One UX audit finding."""
+
+    id: str
+    severity: str
+    title: str
+
+    @property
+    def rank(self) -> int:
+        return SEVERITY_RANK[self.severity]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "severity": self.severity, "title": self.title}
+
+
+def _finding(row: dict[str, Any], where: str) -> Finding:
+    lower = {str(k).strip().lower(): v for k, v in row.items() if k is not None}
+    missing = [k for k in ("id", "severity", "title") if not str(lower.get(k) or "").strip()]
+    if missing:
+        raise AuditError(f"{where}: missing {', '.join(missing)}")
+    severity = str(lower["severity"]).strip().lower()
+    if severity not in SEVERITY_RANK:
+        raise AuditError(f"{where}: unknown severity {lower['severity']!r}; use one of critical, high, medium, low, info")
+    return Finding(str(lower["id"]).strip(), severity, " ".join(str(lower["title"]).split()))
+
+
+def parse(text: str, name: str) -> tuple[Finding, ...]:
+    """Findings from the text of a JSON or CSV audit (JSON if it parses as JSON)."""
+    stripped = text.lstrip()
+    rows: list[tuple[dict[str, Any], str]]
+    if stripped.startswith(("[", "{")):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise AuditError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+        if isinstance(data, dict):
+            data = data.get("findings")
+        if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+            raise AuditError(f"{name}: expected a list of findings (objects with id, severity, title), or {{\"findings\": [...]}}")
+        rows = [(item, f"{name}: finding {i + 1}") for i, item in enumerate(data)]
+    else:
+        reader = csv.DictReader(io.StringIO(text))
+        fields = [f.strip().lower() for f in reader.fieldnames or []]
+        if not {"id", "severity", "title"} <= set(fields):
+            raise AuditError(f"{name}:1: the CSV header must name the columns id, severity and title")
+        rows = [(row, f"{name}:{reader.line_num}") for row in reader]
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    for row, where in rows:
+        finding = _finding(row, where)
+        if finding.id in seen:
+            raise AuditError(f"{where}: duplicate finding id {finding.id!r}")
+        seen.add(finding.id)
+        findings.append(finding)
+    return tuple(findings)
+
+
+def load(path: Path) -> tuple[Finding, ...]:
+    """Read an audit file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise AuditError(f"{path}: cannot read the audit: {exc.strerror}") from None
+    if len(raw) > MAX_AUDIT_BYTES:
+        raise AuditError(f"{path}: the audit is larger than {MAX_AUDIT_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise AuditError(f"{path}: the audit is not UTF-8") from None
+    return parse(text, str(path))
+
+
+def top_finding(enables: tuple[str, ...], findings: tuple[Finding, ...]) -> Finding | None:
+    """The most severe finding among `enables` (ties: the audit's order)."""
+    by_id = {f.id: (i, f) for i, f in enumerate(findings)}
+    hits = [by_id[e] for e in enables if e in by_id]
+    if not hits:
+        return None
+    return min(hits, key=lambda pair: (pair[1].rank, pair[0]))[1]

@@ -1,0 +1,55 @@
+"""Running `specc check` for a task, honestly.
+
+`compiler.check.run_checks(project, spec_ids)` (the `specc check` command's
+engine) lints, tests and builds the generated code.  When it is not part of
+this build, or it crashes, the result says plainly that checks did not run:
+"not run" is never reported as "passed".
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable
+
+from compiler.ir import Project
+
+PARTS = ("lint", "tests", "build")
+
+
+def not_run(reason: str) -> dict[str, Any]:
+    """A result for checks that did not run, with the reason."""
+    part = {"ran": False, "message": reason}
+    return {"success": False, "ran": False, "lint": dict(part), "tests": dict(part), "build": dict(part), "message": f"checks did not run: {reason}"}
+
+
+def load_checker() -> Callable[..., Any] | str:
+    """`compiler.check.run_checks`, or the reason it is unavailable."""
+    try:
+        module = importlib.import_module("compiler.check")
+    except ModuleNotFoundError as exc:
+        if exc.name != "compiler.check":
+            return f"`specc check` needs {exc.name!r}, which is not installed (pip install 'specc[check]')"
+        return "`specc check` is not available in this build of specc (compiler/check.py is missing)"
+    run_checks = getattr(module, "run_checks", None)
+    if run_checks is None:
+        return "compiler.check has no run_checks(project, spec_ids)"
+    return run_checks  # type: ignore[no-any-return]
+
+
+def run(project: Project, spec_ids: tuple[str, ...]) -> dict[str, Any]:
+    """Run `specc check` for `spec_ids`; a dict `{success, lint, tests, build, message, ran}`."""
+    run_checks = load_checker()
+    if isinstance(run_checks, str):
+        return not_run(run_checks)
+    if not spec_ids:
+        return not_run("the task covers no specs, so there is nothing to check")
+    try:
+        result = run_checks(project, list(spec_ids))
+    except Exception as exc:  # a crash in the checker must not read as a pass
+        return not_run(f"`specc check` crashed: {type(exc).__name__}: {exc}")
+    data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
+    out = {k: data.get(k) for k in ("success", *PARTS, "message")}
+    out.update({k: v for k, v in data.items() if k not in out})
+    out["success"] = bool(data.get("success"))
+    out["ran"] = True
+    return out
