@@ -51,17 +51,24 @@ def key_of(*parts: str | bytes) -> str:
 class Store:
     """Get and put picklable values by (kind, key) under `root`."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, buffered: bool = False) -> None:
         self.root = root
         self.hits = 0
         self.misses = 0
         self.corrupt = 0
+        # With `buffered`, puts are kept in memory until `flush`, so a compile
+        # that fails writes nothing.
+        self.buffered = buffered
+        self._pending: dict[tuple[str, str], Any] = {}
 
     def _path(self, kind: str, key: str) -> Path:
         return self.root / kind / key[:2] / key
 
     def get(self, kind: str, key: str) -> Any | None:
         """The value stored under (kind, key), or None if absent or damaged."""
+        if (kind, key) in self._pending:
+            self.hits += 1
+            return self._pending[(kind, key)]
         path = self._path(kind, key)
         try:
             blob = path.read_bytes()
@@ -94,6 +101,18 @@ class Store:
 
     def put(self, kind: str, key: str, value: Any) -> None:
         """Store `value`; failures (read-only or full disk) are ignored: it is only a cache."""
+        if self.buffered:
+            self._pending[(kind, key)] = value
+            return
+        self._write(kind, key, value)
+
+    def flush(self) -> None:
+        """Write the buffered entries."""
+        pending, self._pending = self._pending, {}
+        for (kind, key), value in pending.items():
+            self._write(kind, key, value)
+
+    def _write(self, kind: str, key: str, value: Any) -> None:
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         blob = MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
         path = self._path(kind, key)

@@ -178,13 +178,27 @@ def render_tree(
             tree[path] = text
             owner[path] = name
 
+    done: list[str] = []
     for name in names:
         module = mods[name]
+        done.append(name)
         if name in per_spec:
             for entry in entries:
                 add(name, entry[0][name])
             if hasattr(module, "emit_project"):
                 add(name, _project_files(project, name, module, entries, cache, whole=False))
+        elif hasattr(module, "emit_from_tree") and set(module.others()) <= set(done):
+            # A target built from the others' output (the PR target): give it
+            # the tree rendered so far instead of letting it render it again.
+            key = cache.project_output_key(name, tuple(s.id for s in project.specs)) if cache is not None else None
+            cached = cache.get("proj", key) if cache is not None else None
+            if not isinstance(cached, dict):
+                so_far = {PurePosixPath(p): tree[p] for p in tree if owner[p] in module.others()}
+                cached = _checked(name, module.emit_from_tree(project, dict(sorted(so_far.items()))))
+                if cache is not None:
+                    cache.put("proj", key, cached)
+            add(name, cached)
         else:
             add(name, _project_files(project, name, module, entries, cache, whole=True))
     return dict(sorted((PurePosixPath(p), text) for p, text in tree.items()))
+

@@ -55,14 +55,20 @@ class CachedDocument(Document):
 class CompileCache:
     """The cache for one compile of one workspace."""
 
-    def __init__(self, root: Path) -> None:
-        self.store = Store(root)
+    def __init__(self, root: Path, buffered: bool = True) -> None:
+        # Buffered: entries reach the disk only through `flush`, which the
+        # compile command calls once the output is written.
+        self.store = Store(root, buffered=buffered)
         self.fp = fingerprint()
         # id(schema) -> (schema, digest); the schema is kept so its id stays unique.
         self._schema_digest: dict[int, tuple[Schema, str]] = {}
         # spec id -> lowering key: what the outputs of that spec are keyed by.
         self.spec_keys: dict[str, str] = {}
         self.base_key = ""
+
+    def flush(self) -> None:
+        """Write this compile's new entries to the cache."""
+        self.store.flush()
 
     # -- base schema -------------------------------------------------------
 

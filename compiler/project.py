@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-<<<<<<< HEAD
-from typing import TYPE_CHECKING
-=======
-from typing import Callable
->>>>>>> main
+from typing import TYPE_CHECKING, Callable
 
 from compiler.diagnostics import Diagnostic, SpecError
 from compiler.ir import ColumnField, DropColumn, DropTable, EnumDef, ListField, Project, RenameColumn, Schema, Span, Spec
@@ -56,23 +52,22 @@ def spec_files(specs_dir: Path) -> list[Path]:
     )
 
 
-<<<<<<< HEAD
-def load_documents(ws: Workspace, cache: CompileCache | None = None) -> list[Document]:
-    """Load and structurally validate every spec; report all files' errors at once.
-
-    With a `cache`, an unchanged file that was valid before is not parsed: a
-    stub carries its id and depends_on (see `compiler.incremental`).
-    """
-=======
 # Changes a loaded document's data before validation (the agent's context:
 # narrowed endpoints, chosen enum values, caps).  Returns diagnostics for
 # overrides that do not apply.
 Overlay = Callable[[Document], list[Diagnostic]]
 
 
-def load_documents(ws: Workspace, overlay: Overlay | None = None) -> list[Document]:
-    """Load and structurally validate every spec; report all files' errors at once."""
->>>>>>> main
+def load_documents(ws: Workspace, overlay: Overlay | None = None, cache: CompileCache | None = None) -> list[Document]:
+    """Load and structurally validate every spec; report all files' errors at once.
+
+    With a `cache`, an unchanged file that was valid before is not parsed: a
+    stub carries its id and depends_on (see `compiler.incremental`).  An
+    `overlay` changes documents in ways the cache keys do not cover, so the
+    two are never used together.
+    """
+    if overlay is not None:
+        cache = None
     docs: list[Document] = []
     diags: list[Diagnostic] = []
     for path in spec_files(ws.specs_dir):
@@ -152,32 +147,25 @@ def dependency_order(docs: list[Document]) -> list[Document]:
     return order
 
 
-<<<<<<< HEAD
-def build_project(specs_dir: Path, root: Path | None = None, cache: CompileCache | None = None) -> Project:
+def build_project(
+    specs_dir: Path, root: Path | None = None, overlay: Overlay | None = None, cache: CompileCache | None = None
+) -> Project:
     """Load, validate and lower every spec under `specs_dir` into a Project.
 
-    `cache` (optional) reuses earlier results for unchanged inputs; the
-    Project is the same with or without it.
+    `overlay`, when given, may change each document's data after loading and
+    before validation (see `Overlay`).  `cache` (optional, ignored with an
+    overlay) reuses earlier results for unchanged inputs; the Project is the
+    same with or without it.
     """
+    if overlay is not None:
+        cache = None
     ws = Workspace(specs_dir, root or specs_dir.parent)
     base_path = specs_dir / BASE_SCHEMA
     if cache is not None:
         base = cache.base_schema(base_path, ws.display(base_path), load_base_schema)
     else:
         base = load_base_schema(base_path, ws.display(base_path))
-    docs = dependency_order(load_documents(ws, cache))
-=======
-def build_project(specs_dir: Path, root: Path | None = None, overlay: Overlay | None = None) -> Project:
-    """Load, validate and lower every spec under `specs_dir` into a Project.
-
-    `overlay`, when given, may change each document's data after loading and
-    before validation (see `Overlay`).
-    """
-    ws = Workspace(specs_dir, root or specs_dir.parent)
-    base_path = specs_dir / BASE_SCHEMA
-    base = load_base_schema(base_path, ws.display(base_path))
-    docs = dependency_order(load_documents(ws, overlay))
->>>>>>> main
+    docs = dependency_order(load_documents(ws, overlay, cache))
     specs: list[Spec] = []
     diags: list[Diagnostic] = []
     schema = base

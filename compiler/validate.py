@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from compiler.diagnostics import Diagnostic
 from compiler.loader import Document
 
-<<<<<<< HEAD
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
-=======
+
 _IDENTIFIER_PATTERN = "^[a-z_][a-z0-9_]*$"
 
 # What each pattern of the schema asks for, in words: a failed pattern says
@@ -41,7 +40,6 @@ _PATTERN_WORDS = {
     "^[a-z][a-z0-9+.-]*$": "a lowercase URL scheme, e.g. https",
     "^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$": "a lowercase ASCII domain name with at least one dot, e.g. imdb.com",
 }
->>>>>>> main
 
 _TYPE_NAMES = {
     "object": "a mapping",

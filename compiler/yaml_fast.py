@@ -35,7 +35,11 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.reader import Reader
 
 from compiler.ir import Span
+from compiler import loader as _careful
 from compiler.loader import _PLAIN_TAGS, MAX_DEPTH, Document
+
+# Characters the careful loader refuses inside values (E011), if it has the rule.
+_FORBIDDEN = getattr(_careful, "_FORBIDDEN_CHAR", None)
 
 try:
     from yaml._yaml import CParser
@@ -111,10 +115,32 @@ def fast_document(text: str, file: str) -> Document | None:
         return None  # `? key` indicators: the two parsers place them differently
     if _ODD_BLOCK_HEADER.search(text):
         return None  # e.g. `>#`: PyYAML refuses a block scalar header libyaml accepts
+    if _FORBIDDEN is not None and (_FORBIDDEN.search(text) or ("\\" in text and _escapes_forbidden(text))):
+        return None  # the careful path reports it (E011)
     try:
         return _build(text, file)
     except (_GiveUp, yaml.YAMLError, RecursionError, ValueError, TypeError):
         return None
+
+
+def _escapes_forbidden(text: str) -> bool:
+    """Whether a double-quoted escape could produce a character the careful
+    loader refuses (decided by parsing: escapes are rare in specs)."""
+    if '"' not in text:
+        return False
+    try:
+        parser = CParser(text)
+        try:
+            while True:
+                event = parser.get_event()
+                if event is None or isinstance(event, StreamEndEvent):
+                    return False
+                if isinstance(event, ScalarEvent) and event.style == '"' and _FORBIDDEN.search(event.value):
+                    return True
+        finally:
+            parser.dispose()
+    except yaml.YAMLError:
+        return True
 
 
 def _build(text: str, file: str) -> Document:

@@ -62,3 +62,9 @@ def render_all(project: Project) -> dict[PurePosixPath, str]:
 def emit(project: Project) -> dict[PurePosixPath, str]:
     names = others()
     return from_tree(project, render_tree(project, only=names) if names else {})
+
+
+def emit_from_tree(project: Project, tree: Mapping[PurePosixPath, str]) -> dict[PurePosixPath, str]:
+    """`emit`, given the tree of the other targets that `compiler.emit` has
+    just rendered (so a compile renders them once, and from its cache)."""
+    return from_tree(project, tree)

@@ -45,6 +45,7 @@ def uncached(specs: Path, root: Path) -> dict[str, bytes]:
 def cached(specs: Path, root: Path, cache_dir: Path, jobs: int = 1) -> tuple[dict[str, bytes], CompileCache]:
     cache = CompileCache(cache_dir)
     tree = render_tree(build_project(specs, root, cache=cache), cache=cache, jobs=jobs)
+    cache.flush()  # as a compile does once its output is written
     return {p.as_posix(): t.encode("utf-8") for p, t in tree.items()}, cache
 
 
@@ -320,9 +321,23 @@ def test_incremental_write_failure_or_crash_leaves_the_old_tree(tmp_path: Path, 
         real(src, dst)
 
     monkeypatch.setattr(wi, "_move", crash)
-    monkeypatch.setattr(wi, "rollback", lambda root: False)  # the process dies before it can roll back
+    # The process dies: neither the update's nor the writer's clean-up runs.
+    import compiler.writer as writer_module
+
+    monkeypatch.setattr(wi, "rollback", lambda root: False)
+    monkeypatch.setattr(writer_module, "_restore", lambda root, staging: None, raising=False)
     with pytest.raises(KeyboardInterrupt):
         write_tree(root, new)
     monkeypatch.undo()
     recover(root)
     assert read_tree(root) == before
+
+
+def test_failed_compile_and_check_leave_no_cache_behind(seed: Path) -> None:
+    bad = seed / "specs" / "theme-preference-api.yaml"
+    bad.write_text(bad.read_text("utf-8").replace("method: GET", "method: GOT", 1), "utf-8")
+    assert specc("compile", cwd=seed).returncode == 2
+    assert not (seed / ".specc").exists()
+    bad.write_text(bad.read_text("utf-8").replace("method: GOT", "method: GET", 1), "utf-8")
+    assert specc("compile", "--check", cwd=seed).returncode == 1  # nothing compiled yet
+    assert not (seed / ".specc").exists()

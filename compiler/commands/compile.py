@@ -5,23 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from compiler.commands.common import add_spec_options, load_project, report
-<<<<<<< HEAD
 
 if TYPE_CHECKING:
     from compiler.ir import Project
+    from compiler.writer import WriteError
 
 # The heavy stages (YAML, jsonschema, targets, black, sqlglot) are imported in
 # `run`, after the no-op check: a compile with nothing to do imports none of them.
-=======
-from compiler.diagnostics import Diagnostic, SpecError
-from compiler.emit import render_tree
-from compiler.guards import guard
-from compiler.ir import Project, Span
-from compiler.writer import WriteError, diff_tree, unsafe_destination, write_tree
->>>>>>> main
 
 EXIT_STALE = 1
 
@@ -64,15 +57,39 @@ def summary(project: Project, tree: dict[PurePosixPath, str]) -> str:
     return "\n".join(lines)
 
 
+# This compile's cache and worker count, for `render_tree` (set by `run`).
+_RENDER: dict[str, Any] = {}
+
+
+def render_tree(project: Project) -> dict[PurePosixPath, str]:
+    """Stage 4 with this compile's cache and workers (`compiler.emit.render_tree`;
+    a seam the fault tests replace)."""
+    from compiler.emit import render_tree as render
+
+    return render(project, cache=_RENDER.get("cache"), jobs=_RENDER.get("jobs"))
+
+
+_RENDER_TREE = render_tree
+
+
 def _write_failed(out: Path, err: WriteError, fmt: str) -> int:
     """An output problem is reported like any diagnostic, located at the folder."""
+    from compiler.diagnostics import Diagnostic, SpecError
+    from compiler.ir import Span
+
     return report(SpecError([Diagnostic(Span(out.as_posix()), err.code, str(err))]), fmt)
+
+
+def _pipeline_is_ours() -> bool:
+    """False when something replaced stage 4 at run time (tests do): then the
+    fingerprint of the code on disk does not describe the program, and the
+    no-op manifest must be neither trusted nor written."""
+    return globals().get("render_tree") is _RENDER_TREE
 
 
 def run(args: argparse.Namespace) -> int:
     out: Path = args.out
-<<<<<<< HEAD
-    root = cache_root(args)
+    root = cache_root(args) if _pipeline_is_ours() else None
     if root is not None and args.specs.is_dir():
         from compiler import manifest
 
@@ -86,28 +103,25 @@ def run(args: argparse.Namespace) -> int:
             return 0
 
     from compiler.diagnostics import SpecError
-    from compiler.emit import render_tree
     from compiler.guards import guard
-    from compiler.writer import WriteError, diff_tree, write_tree
+    from compiler.writer import WriteError, diff_tree, unsafe_destination, write_tree
 
     cache = None
     if root is not None:
         from compiler.incremental import CompileCache
 
         cache = CompileCache(root / "cache")
-=======
->>>>>>> main
     try:
         project = load_project(args, cache)
     except SpecError as err:
         return report(err, args.format)
-<<<<<<< HEAD
-    tree = render_tree(project, cache=cache, jobs=args.jobs)
-=======
     if not args.check and (problem := unsafe_destination(out, args.specs, Path.cwd())):
         return _write_failed(out, WriteError(f"{problem}; specc replaces the whole output folder, so give it a folder of its own", "E303"), args.format)
-    tree = render_tree(project)
->>>>>>> main
+    _RENDER.update(cache=cache, jobs=args.jobs)
+    try:
+        tree = render_tree(project)
+    finally:
+        _RENDER.clear()
     try:
         guard(project, tree, out)  # safety lint + released migrations
     except SpecError as err:
@@ -123,8 +137,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"specc: {len(diffs)} file(s) in {out} are stale; run `specc compile`", file=sys.stderr)
             return EXIT_STALE
         print(f"specc: {len(tree)} files in {out} are up to date")
-        if root is not None:
-            _record(root, args.specs, out, tree, table)
         return 0
     if root is not None:
         from compiler import manifest
@@ -133,16 +145,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         write_tree(out, tree)
     except WriteError as err:
-<<<<<<< HEAD
-        print(f"specc: error: {err}", file=sys.stderr)
-        return 2
-    if root is not None:
+        return _write_failed(out, err, args.format)
+    if root is not None and cache is not None:
+        # Only a compile that wrote its output leaves cache entries behind.
+        cache.flush()
         _record(root, args.specs, out, tree, table)
     print(table)
-=======
-        return _write_failed(out, err, args.format)
-    print(summary(project, tree))
->>>>>>> main
     print(f"\nwrote {len(tree)} files to {out}")
     return 0
 
