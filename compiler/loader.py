@@ -8,6 +8,7 @@ explicit tags (`!!python/object`), duplicate keys, huge files and deep nesting.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,14 @@ MAX_BYTES = 1024 * 1024  # a spec is a few KiB; 1 MiB is generous
 MAX_DEPTH = 32
 
 PathKey = tuple[str | int, ...]
+
+# Characters no spec text needs, which YAML escapes ("\0", "\x1b") would let
+# through into generated code, SQL and Markdown: C0/C1 control characters
+# other than tab and newline, and the bidirectional overrides that make a
+# reviewer see text in a different order than it runs ("Trojan Source").
+_FORBIDDEN_CHAR = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_YAML_PREFIX = "tag:yaml.org,2002:"
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
@@ -113,37 +122,69 @@ class _SpecComposer(yaml.SafeLoader):
             self._depth -= 1
 
 
-def _scalar(node: ScalarNode, loader: yaml.SafeLoader) -> Any:
+def _position(text: str, index: int, file: str) -> Span:
+    """The 1-based line and column (in characters) of `text[index]`."""
+    line = text.count("\n", 0, index) + 1
+    return Span(file, line, index - (text.rfind("\n", 0, index) + 1) + 1)
+
+
+def _scalar(node: ScalarNode, loader: yaml.SafeLoader, doc: Document) -> Any:
     if node.tag == "tag:yaml.org,2002:timestamp":
         return node.value  # keep dates as the text the user wrote
-    return loader.construct_object(node, deep=True)
+    value = loader.construct_object(node, deep=True)
+    if isinstance(value, str) and (bad := _FORBIDDEN_CHAR.search(value)):
+        char = bad.group()
+        # Point at the character itself when it is written literally, else at the scalar.
+        index = doc.text.find(char, node.start_mark.index, node.end_mark.index)
+        span = _position(doc.text, index, doc.path) if index >= 0 else _node_span(node, doc)
+        what = "bidirectional override" if char >= "\u202a" else "control character"
+        raise _Stop(
+            Diagnostic(
+                span,
+                "E011",
+                f"text contains the {what} U+{ord(char):04X}, which specs do not allow",
+                hint="remove it; it would be invisible or reorder text in the generated files",
+            )
+        )
+    return value
+
+
+def _node_span(node: Node, doc: Document) -> Span:
+    return Span(doc.path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _show_tag(tag: str) -> str:
+    """A tag as the user wrote it: `!!python/object`, not `tag:yaml.org,2002:python/object`."""
+    return "!!" + tag[len(_YAML_PREFIX):] if tag.startswith(_YAML_PREFIX) else tag
 
 
 def _build(
     node: Node, path: PathKey, doc: Document, loader: yaml.SafeLoader
 ) -> Any:
-    span = Span(doc.path, node.start_mark.line + 1, node.start_mark.column + 1)
+    span = _node_span(node, doc)
     doc.spans[path] = span
     if node.tag not in _PLAIN_TAGS:
         raise _Stop(
             Diagnostic(
                 span,
                 "E006",
-                f"YAML tag {node.tag!r} is not allowed in specs",
+                f"YAML tag {_show_tag(node.tag)!r} is not allowed in specs",
                 hint="remove the tag; specs hold plain strings, numbers, lists and mappings",
             )
         )
     if isinstance(node, ScalarNode):
-        return _scalar(node, loader)
+        return _scalar(node, loader, doc)
     if isinstance(node, SequenceNode):
         return [_build(item, path + (i,), doc, loader) for i, item in enumerate(node.value)]
     assert isinstance(node, MappingNode)
     result: dict[Any, Any] = {}
     for key_node, value_node in node.value:
-        key_span = Span(doc.path, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        key_span = _node_span(key_node, doc)
+        if key_node.tag == _MERGE_TAG:
+            raise _Stop(Diagnostic(key_span, "E005", "merge keys (<<) are not allowed in specs", hint="write the keys out in full"))
         if not isinstance(key_node, ScalarNode) or key_node.tag not in _PLAIN_TAGS:
             raise _Stop(Diagnostic(key_span, "E006", "mapping keys must be plain scalars"))
-        key = _scalar(key_node, loader)
+        key = _scalar(key_node, loader, doc)
         if not isinstance(key, str):
             key = str(key) if key is not None else "null"
         if key in result:
@@ -163,12 +204,15 @@ def _build(
 def _decode(raw: bytes, file: str) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]  # a UTF-8 byte-order mark is accepted and ignored
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _Stop(Diagnostic(Span(file, 1, 1), "E001", "file is UTF-16, not UTF-8", hint="save the spec as UTF-8"))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        # Columns count characters, like every other diagnostic.
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
         raise _Stop(
             Diagnostic(
                 Span(file, line, col),
@@ -178,9 +222,19 @@ def _decode(raw: bytes, file: str) -> str:
             )
         ) from None
     if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise _Stop(Diagnostic(Span(file, line, 1), "E001", "file contains a NUL character"))
+        raise _Stop(Diagnostic(_position(text, text.index("\x00"), file), "E001", "file contains a NUL character"))
     return text
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    """PyYAML's problem, with the context it names (e.g. where an unclosed list began)."""
+    if exc.context == "expected a single document in the stream":
+        return "a spec file holds exactly one YAML document, but this one has another (---)"
+    problem = exc.problem or "invalid YAML"
+    mark = exc.context_mark
+    if exc.context and mark is not None and mark is not exc.problem_mark:
+        problem += f" ({exc.context} at line {mark.line + 1}, column {mark.column + 1})"
+    return problem
 
 
 def parse_text(raw: bytes, file: str) -> Document:
@@ -196,7 +250,17 @@ def parse_text(raw: bytes, file: str) -> Document:
             )
         text = _decode(raw, file)
         doc = Document(file, text, {})
-        loader = _SpecComposer(text, file)
+        try:
+            loader = _SpecComposer(text, file)
+        except yaml.reader.ReaderError as exc:
+            # PyYAML refuses other control characters before parsing anything.
+            raise _Stop(
+                Diagnostic(
+                    _position(text, exc.position, file),
+                    "E001",
+                    f"file contains the control character U+{exc.character:04X}, which YAML does not allow",
+                )
+            ) from None
         try:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
@@ -207,7 +271,7 @@ def parse_text(raw: bytes, file: str) -> Document:
                 raise _Stop(
                     Diagnostic(span, "E010", "tab character used for indentation", hint="indent with spaces")
                 ) from None
-            raise _Stop(Diagnostic(span, "E003", f"invalid YAML: {problem}")) from None
+            raise _Stop(Diagnostic(span, "E003", f"invalid YAML: {_yaml_problem(exc)}")) from None
         except yaml.YAMLError as exc:
             raise _Stop(Diagnostic(Span(file, 1, 1), "E003", f"invalid YAML: {exc}")) from None
         finally:
@@ -245,7 +309,9 @@ def load_file(path: Path, display: str | None = None) -> Document:
                     )
                 ]
             )
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            # Never more than the limit, even if the file grows after stat().
+            raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         raise SpecError([Diagnostic(Span(file), "E001", f"cannot read file: {exc.strerror}")]) from None
     return parse_text(raw, file)

@@ -22,6 +22,7 @@ from compiler.ir import (
     WindowField,
 )
 from compiler.loader import Document
+from compiler.names import python_name_problem
 
 # The table that holds the authenticated user; "me" endpoints read and write
 # the caller's own row of it and the child rows that reference it.
@@ -43,10 +44,16 @@ class ApiLowering:
 
     # -- metrics ---------------------------------------------------------------
 
+    def _python_name(self, name: str, path: tuple[Any, ...], what: str) -> None:
+        problem = python_name_problem(name)
+        if problem:
+            self.diags.error(self.doc.key_span(path), "E210", f"{what} name {name!r} {problem}", hint="generated code uses it as a name; pick another")
+
     def lower_metrics(self) -> tuple[Metric, ...]:
         for name, raw in (self.doc.data.get("metrics") or {}).items():
             path = ("metrics", name)
             span = self.doc.key_span(path)
+            self._python_name(name, path, "metric")
             sources = tuple(self._source(s, path + ("count", i)) for i, s in enumerate(raw["count"]))
             definition = raw.get("definition")
             if not definition:
@@ -110,6 +117,7 @@ class ApiLowering:
         for op_id, raw in (self.doc.data.get("endpoints") or {}).items():
             path = ("endpoints", op_id)
             span = self.doc.key_span(path)
+            self._python_name(op_id, path, "operation")
             key = (raw["method"], raw["path"])
             if key in seen:
                 self.diags.error(span, "E216", f"endpoint {raw['method']} {raw['path']} is already defined as {seen[key]!r}")
@@ -179,6 +187,7 @@ class ApiLowering:
 
     def _query(self, name: str, raw: dict[str, Any], path: tuple[Any, ...]) -> QueryParam:
         span = self.doc.key_span(path)
+        self._python_name(name, path, "query parameter")
         enum = self.enums.get(raw["enum"])
         if enum is None:
             self.diags.error(self.doc.span(path + ("enum",)), "E203", f"query parameter {name!r}: unknown enum {raw['enum']!r}")
@@ -214,6 +223,7 @@ class ApiLowering:
         return table_name, col
 
     def _field(self, name: str, raw: Any, path: tuple[Any, ...], params: set[str], *, request: bool) -> BodyField:
+        self._python_name(name, path, "field")
         if isinstance(raw, str) or "column" in raw:
             ref = raw if isinstance(raw, str) else raw["column"]
             found = self._column_ref(ref, path)

@@ -8,6 +8,7 @@ other changes to existing tables (`alter`, `drop`, `rename`, `indexes`,
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -43,6 +44,41 @@ _STRINGY = ("string", "url")
 _INTY = ("int", "bigint")
 # Keys that make a `tables` entry a change to an existing table.
 CHANGE_KEYS = ("add", "alter", "drop", "rename", "indexes")
+
+
+def default_problem(col: Column) -> str | None:
+    """Why `col.default` cannot be the server default of `col`, or None."""
+    value, kind = col.default, col.kind
+    if kind == "timestamp":
+        return None if value == "now" else "is not supported; a timestamp default can only be `now`"
+    if kind in ("id", "ref") or col.references is not None:
+        return "is not supported on an id or a reference"
+    if kind == "bool":
+        return None if isinstance(value, bool) else "is not true or false"
+    if kind in _INTY:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "is not an integer"
+        if col.minimum is not None and value < col.minimum:
+            return f"is below the minimum {col.minimum}"
+        if col.maximum is not None and value > col.maximum:
+            return f"is above the maximum {col.maximum}"
+        return None
+    if not isinstance(value, str):
+        return "is not a string"
+    if kind == "enum":
+        if col.enum is not None and value not in col.enum.values:
+            return f"is not a value of enum {col.enum.name!r}"
+        return None
+    if kind == "json":
+        try:
+            json.loads(value)
+        except ValueError:
+            return "is not valid JSON"
+    if col.min_length is not None and len(value) < col.min_length:
+        return f"is shorter than the minimum length {col.min_length}"
+    if col.max_length is not None and len(value) > col.max_length:
+        return f"is longer than the maximum length {col.max_length}"
+    return None
 
 
 class SchemaLowering:
@@ -135,17 +171,24 @@ class SchemaLowering:
             col = replace(col, kind=kind)
         if kind == "url":
             schemes = tuple(raw.get("schemes") or DEFAULT_SCHEMES)
-            for scheme in schemes:
+            for i, scheme in enumerate(schemes):
                 if scheme in FORBIDDEN_SCHEMES:
-                    self.diags.error(self.doc.span(path + ("schemes",)), "E218", f"column {table}.{name}: scheme {scheme!r} is never safe in a link")
+                    self.diags.error(self.doc.span(path + ("schemes", i)), "E218", f"column {table}.{name}: scheme {scheme!r} is never safe in a link")
             col = replace(col, schemes=schemes)
         elif "schemes" in raw or "hosts" in raw:
             self.diags.error(span, "E215", f"column {table}.{name}: schemes and hosts apply only to url columns")
         if "default" in raw:
             col = replace(col, default=raw["default"])
+            self._check_default(table, col, path + ("default",))
         if kind == "ref" and col.references and col.references.on_delete == "set null" and not col.nullable:
             self.diags.error(self.doc.span(path + ("on_delete",)), "E219", f"column {table}.{name}: on_delete 'set null' needs a nullable column")
         return col
+
+    def _check_default(self, table: str, col: Column, path: tuple[Any, ...]) -> None:
+        """A default must satisfy its column, or the migration fails on the first row."""
+        problem = default_problem(col)
+        if problem:
+            self.diags.error(self.doc.span(path), "E225", f"column {table}.{col.name}: default {col.default!r} {problem}")
 
     def _reference(self, table: str, col: Column, raw: dict[str, Any], path: tuple[Any, ...], creating: dict[str, Table]) -> Column:
         target = raw.get("to")

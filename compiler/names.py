@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import keyword
 import re
 
 MAX_IDENTIFIER_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1; MySQL allows 64
@@ -38,6 +39,15 @@ def identifier_problem(name: str) -> str | None:
         return f"is {len(name.encode('utf-8'))} bytes; PostgreSQL truncates identifiers over {MAX_IDENTIFIER_BYTES} bytes"
     if name in RESERVED:
         return "is a reserved word in PostgreSQL, MySQL or SQLite"
+    return None
+
+
+def python_name_problem(name: str) -> str | None:
+    """Why `name` (an operationId, field, query parameter or metric name, which
+    generated Python uses as a function, parameter or variable name) cannot be
+    one, or None."""
+    if keyword.iskeyword(name):
+        return "is a reserved word in Python"
     return None
 
 

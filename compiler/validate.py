@@ -19,6 +19,27 @@ from jsonschema.exceptions import ValidationError
 from compiler.diagnostics import Diagnostic
 from compiler.loader import Document
 
+_IDENTIFIER_PATTERN = "^[a-z_][a-z0-9_]*$"
+
+# What each pattern of the schema asks for, in words: a failed pattern says
+# what is expected instead of quoting a regular expression.
+_PATTERN_WORDS = {
+    "^[a-z][a-z0-9]*(-[a-z0-9]+)*$": "kebab-case: lowercase ASCII letters and digits in words joined by single hyphens, e.g. profile-links",
+    _IDENTIFIER_PATTERN: "lower_snake_case ASCII: lowercase letters, digits and underscores, e.g. profile_links",
+    "^[a-zA-Z][a-zA-Z0-9_]*$": "an ASCII name: a letter, then letters, digits or underscores, e.g. totalViews",
+    "^[a-z][a-zA-Z0-9_]*$": "a camelCase operationId: a lowercase letter, then letters, digits or underscores, e.g. getProfile",
+    "^[a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*$": "`table.column`, both lower_snake_case, e.g. users.title",
+    "^[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)?$": "`table` or `table.column`, lower_snake_case, e.g. users",
+    "^(/[a-z0-9][a-z0-9_-]*)+$": "an absolute URL path of lowercase segments, e.g. /api/me/profile",
+    "^https://[^\\s<>()\\[\\]`]+$": "an https:// URL without spaces, angle brackets, parentheses, square brackets or backticks",
+    "^[A-Z]+[0-9]+$": "a rule id: capital letters then digits, e.g. SQL001",
+    "^[A-Za-z0-9][A-Za-z0-9_.-]*$": "an ASCII id: letters, digits, '_', '.' and '-', e.g. UX-PROFILE-LINKS",
+    "^[a-z0-9=, -]+$": "a Cache-Control value: lowercase letters, digits, '=', ',', '-' and spaces, e.g. private, max-age=60",
+    "^[A-Za-z][A-Za-z0-9-]*$": "an HTTP header name, e.g. Authorization",
+    "^[a-z][a-z0-9+.-]*$": "a lowercase URL scheme, e.g. https",
+    "^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$": "a lowercase ASCII domain name with at least one dot, e.g. imdb.com",
+}
+
 _TYPE_NAMES = {
     "object": "a mapping",
     "array": "a list",
@@ -66,12 +87,39 @@ def _actual_type(value: Any) -> str:
 
 
 def _where(path: tuple[Any, ...]) -> str:
-    return ".".join(str(p) for p in path) or "the spec"
+    """`tables.users.add.theme`, `enums.colour[0]`; "the spec" for the root."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
+    return out or "the spec"
+
+
+def _pattern_words(pattern: str) -> str:
+    return _PATTERN_WORDS.get(pattern, f"match the pattern {pattern}")
+
+
+def _name_diagnostic(doc: Document, path: tuple[Any, ...], error: ValidationError) -> Diagnostic:
+    """A key (a table, column, enum, endpoint... name) that the schema refuses."""
+    name = error.instance
+    span = doc.key_span(path + (name,))
+    where = _where(path)
+    if error.validator == "maxLength" and error.schema.get("pattern") == _IDENTIFIER_PATTERN:
+        return Diagnostic(
+            span,
+            "E211",
+            f"name {name!r} in {where} is {len(str(name).encode('utf-8'))} bytes; PostgreSQL truncates identifiers over {error.validator_value} bytes",
+            hint="use a shorter name",
+        )
+    if error.validator == "pattern":
+        return Diagnostic(span, "E104", f"name {name!r} in {where} must be {_pattern_words(error.validator_value)}")
+    return Diagnostic(span, "E104", f"name {name!r} in {where}: {error.message}")
 
 
 def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
     path = tuple(error.absolute_path)
     validator = error.validator
+    if "propertyNames" in list(error.absolute_schema_path)[-2:]:
+        return [_name_diagnostic(doc, path, error)]
     if validator == "additionalProperties" and isinstance(error.instance, dict):
         known = sorted(error.schema.get("properties", {}))
         out = []
@@ -96,25 +144,43 @@ def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return [Diagnostic(span, "E103", f"{_where(path)} is missing required key {missing!r}")]
     if validator == "pattern":
+        return [Diagnostic(span, "E104", f"{_where(path)}: {error.instance!r} must be {_pattern_words(error.validator_value)}")]
+    if validator == "const":
+        return [Diagnostic(span, "E104", f"{_where(path)} must be {error.validator_value!r}, not {error.instance!r}")]
+    if validator == "enum":
+        allowed = ", ".join(map(repr, error.validator_value))
+        if not isinstance(error.instance, str):
+            return [Diagnostic(span, "E104", f"{_where(path)} must be one of {allowed}, not {_actual_type(error.instance)}")]
+        close = difflib.get_close_matches(error.instance, [str(a) for a in error.validator_value], n=1, cutoff=0.6)
         return [
             Diagnostic(
                 span,
                 "E104",
-                f"{_where(path)}: {error.instance!r} is not allowed here",
-                hint=error.schema.get("description", ""),
+                f"{_where(path)}: {error.instance!r} is not one of {allowed}",
+                hint=f"did you mean {close[0]!r}?" if close else "",
             )
         ]
-    if validator in ("enum", "const"):
-        allowed = error.validator_value if validator == "enum" else [error.validator_value]
+    if validator == "maxLength" and error.schema.get("pattern") == _IDENTIFIER_PATTERN:
         return [
             Diagnostic(
                 span,
-                "E104",
-                f"{_where(path)}: {error.instance!r} is not one of {', '.join(map(repr, allowed))}",
+                "E211",
+                f"{_where(path)}: {error.instance!r} is {len(error.instance.encode('utf-8'))} bytes; PostgreSQL truncates identifiers over {error.validator_value} bytes",
             )
         ]
-    if validator == "propertyNames":
-        return [Diagnostic(doc.key_span(path + (error.instance,)), "E104", f"name {error.instance!r} is not allowed in {_where(path)}")]
+    if validator in ("maxLength", "minLength") and isinstance(error.instance, str):
+        limit = error.validator_value
+        bound = f"at most {limit}" if validator == "maxLength" else f"at least {limit}"
+        return [Diagnostic(span, "E105", f"{_where(path)} is {len(error.instance)} characters long; it must be {bound}")]
+    if validator == "uniqueItems" and isinstance(error.instance, list):
+        seen: list[Any] = []
+        for i, item in enumerate(error.instance):
+            if item in seen:
+                return [Diagnostic(doc.span(path + (i,)), "E105", f"{_where(path)} lists {item!r} more than once")]
+            seen.append(item)
+    if validator == "minItems":
+        n = error.validator_value
+        return [Diagnostic(span, "E105", f"{_where(path)} must list at least {n} item{'s' if n != 1 else ''}")]
     return [Diagnostic(span, "E105", f"{_where(path)}: {error.message}")]
 
 

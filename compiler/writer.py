@@ -25,7 +25,16 @@ except ImportError:  # pragma: no cover - not on POSIX
 
 
 class WriteError(Exception):
-    """The output could not be written; the message says why, for the user."""
+    """The output could not be written; the message says why, for the user.
+
+    `code` is the diagnostic code: E301 for I/O failures (read-only, disk
+    full), E302 when another compile holds the lock, E303 for an output folder
+    that would replace something that is not specc's output.
+    """
+
+    def __init__(self, message: str, code: str = "E301") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 _RENAME_EXCHANGE = 2
@@ -46,6 +55,24 @@ def _exchange(a: Path, b: Path) -> bool:
     if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
         return False
     raise OSError(err, os.strerror(err), str(a))
+
+
+def unsafe_destination(root: Path, specs: Path, cwd: Path) -> str | None:
+    """Why writing `root` would destroy user files, or None.
+
+    The writer replaces `root` wholesale, so it must never be the project,
+    an ancestor of it, a git checkout, or overlap the specs folder.
+    """
+    out, specs, cwd = root.resolve(), specs.resolve(), cwd.resolve()
+    if out == cwd or out in cwd.parents:
+        return f"--out {root} is the current folder or one of its parents"
+    if out == specs or out in specs.parents or specs in out.parents:
+        return f"--out {root} overlaps the specs folder {specs}"
+    if (out / ".git").exists():
+        return f"--out {root} is a git checkout"
+    if out.exists() and not out.is_dir():
+        return f"--out {root} exists and is not a folder"
+    return None
 
 
 def read_tree(root: Path) -> dict[PurePosixPath, bytes]:
@@ -92,7 +119,7 @@ def output_lock(root: Path) -> Iterator[None]:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise WriteError(f"another specc compile is writing {root} (lock {lock_path}); try again when it finishes") from None
+                raise WriteError(f"another specc compile is writing {root} (lock {lock_path}); try again when it finishes", "E302") from None
         yield
     finally:
         handle.close()
@@ -131,14 +158,29 @@ def write_tree(root: Path, tree: dict[PurePosixPath, str]) -> None:
                     backup = root.parent / f".{root.name}.old"
                     os.rename(root, backup)
                     os.rename(staging, root)
-                    shutil.rmtree(backup)
+                    # The new tree is in place; a backup that will not go is
+                    # removed by the next run's recover().
+                    shutil.rmtree(backup, ignore_errors=True)
                 else:
-                    shutil.rmtree(staging)
+                    shutil.rmtree(staging, ignore_errors=True)
             else:
                 os.rename(staging, root)
         except OSError as exc:
-            shutil.rmtree(staging, ignore_errors=True)
+            _restore(root, staging)
             reason = exc.strerror or str(exc)
             if exc.errno == errno.ENOSPC:
                 reason = "the disk is full"
             raise WriteError(f"cannot write {root}: {reason}; the previous output is unchanged") from None
+        except BaseException:
+            # Interrupted (Ctrl-C) or a bug: still leave the old tree and no debris.
+            _restore(root, staging)
+            raise
+
+
+def _restore(root: Path, staging: Path) -> None:
+    """After a failed write: put back a half-swapped old tree, drop the staging copy."""
+    try:
+        recover(root)
+    except OSError:
+        pass
+    shutil.rmtree(staging, ignore_errors=True)

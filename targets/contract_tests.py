@@ -152,7 +152,14 @@ def _op(endpoint: Endpoint) -> str:
 
 
 def _slug(text: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in text).strip("_")
+    # ASCII only: str.isalnum() also accepts characters such as '²' that are
+    # not valid in identifiers, and non-ASCII names are NFKC-folded by Python.
+    return "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in text).strip("_")
+
+
+def _in_docstring(text: str) -> str:
+    """`text` (a spec value) shown safely inside a generated triple-quoted docstring."""
+    return repr(text).replace('"', '\\"')
 
 
 class SpecTests:
@@ -549,7 +556,7 @@ def test_{op}_{name}_ordered_by_{_slug(field.order_by)}(client: httpx.Client, au
                 check = f"\n    assert response.json()[{echo[param.name]!r}] == {param.default!r}" if param.name in echo else ""
                 self.parts.append(
                     f'''def test_{op}_{pname}_defaults_to_{_slug(param.default)}(client: httpx.Client, auth: dict[str, str]) -> None:
-    """Without `{param.name}` the default {param.default!r} applies."""
+    """Without `{param.name}` the default {_in_docstring(param.default)} applies."""
     response = {self.call(endpoint, headers="auth")}
     assert response.status_code == 200, response.text{check}
     explicit = {self.call(endpoint, headers="auth", params="{" + repr(param.name) + ": " + repr(param.default) + "}")}

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path, PurePosixPath
 
 from compiler.commands.common import add_spec_options, load_project, report
-from compiler.diagnostics import SpecError
+from compiler.diagnostics import Diagnostic, SpecError
 from compiler.emit import render_tree
 from compiler.guards import guard
-from compiler.ir import Project
-from compiler.writer import WriteError, diff_tree, write_tree
+from compiler.ir import Project, Span
+from compiler.writer import WriteError, diff_tree, unsafe_destination, write_tree
 
 EXIT_STALE = 1
 
@@ -37,19 +37,29 @@ def summary(project: Project, tree: dict[PurePosixPath, str]) -> str:
     return "\n".join(lines)
 
 
+def _write_failed(out: Path, err: WriteError, fmt: str) -> int:
+    """An output problem is reported like any diagnostic, located at the folder."""
+    return report(SpecError([Diagnostic(Span(out.as_posix()), err.code, str(err))]), fmt)
+
+
 def run(args: argparse.Namespace) -> int:
+    out: Path = args.out
     try:
         project = load_project(args)
     except SpecError as err:
         return report(err, args.format)
+    if not args.check and (problem := unsafe_destination(out, args.specs, Path.cwd())):
+        return _write_failed(out, WriteError(f"{problem}; specc replaces the whole output folder, so give it a folder of its own", "E303"), args.format)
     tree = render_tree(project)
-    out: Path = args.out
     try:
         guard(project, tree, out)  # safety lint + released migrations
     except SpecError as err:
         return report(err, args.format)
     if args.check:
-        diffs = diff_tree(out, tree)
+        try:
+            diffs = diff_tree(out, tree)
+        except OSError as exc:
+            return _write_failed(out, WriteError(f"cannot read {out}: {exc.strerror or exc}"), args.format)
         if diffs:
             sys.stdout.write("".join(diffs))
             print(f"specc: {len(diffs)} file(s) in {out} are stale; run `specc compile`", file=sys.stderr)
@@ -59,8 +69,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         write_tree(out, tree)
     except WriteError as err:
-        print(f"specc: error: {err}", file=sys.stderr)
-        return 2
+        return _write_failed(out, err, args.format)
     print(summary(project, tree))
     print(f"\nwrote {len(tree)} files to {out}")
     return 0

@@ -1,0 +1,4 @@
+CREATE TABLE users (
+  id uuid PRIMARY KEY,
+  location point
+);
