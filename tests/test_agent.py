@@ -444,3 +444,22 @@ def test_patch_applies_with_git(root: Path, tmp_path: Path) -> None:
         conv2 = agent.start_task("alice", "migrations-and-backfills")["conversation_id"]
         agent.confirm_and_prepare_pr(conv2, "confirm migrations-and-backfills", patch=patch, patch_repo=target)
         assert patch.read_text() == ""
+
+
+def test_the_safety_lint_gate_applies_to_previews(root: Path) -> None:
+    spec = root / "specs" / "theme-preference-api.yaml"
+    text = spec.read_text()
+    # (Migration-safety findings block: see the NOT NULL question above.)
+    # API-compatibility findings against the committed API are shown, not blocking:
+    spec.write_text(text.replace("        nullable: true\n", "        nullable: false\n        default: light\n", 1))
+    result = agent_at(root).start_task("alice", "theme-preference-api")
+    assert result["success"], result
+    assert {w["code"] for w in result["preview"]["warnings"]} == {"BC203"}
+
+
+def test_context_changes_to_the_committed_api_are_flagged(root: Path) -> None:
+    agent = agent_at(root)
+    result = agent.start_task("alice", "profile-links-titles", {"endpoints": ["getProfile"]})
+    assert result["success"] and {w["code"] for w in result["preview"]["warnings"]} == {"BC204"}
+    done = agent.confirm_and_prepare_pr(result["conversation_id"], "confirm profile-links-titles")
+    assert done["success"] and "need approvals" in done["message"] and done["warnings"]

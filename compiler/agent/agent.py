@@ -39,6 +39,7 @@ from compiler.agent.conversations import (
 from compiler.agent.patch import make_patch
 from compiler.diagnostics import SpecError
 from compiler.draft import payloads
+from compiler.guards import guard
 from compiler.ir import AddColumn, OpenQuestion, Project, Spec
 from compiler.project import BASE_SCHEMA, build_project, spec_files
 from compiler.writer import read_tree
@@ -71,6 +72,7 @@ class _Build:
     files: dict[PurePosixPath, str]
     spec_hash: str
     output_hash: str
+    warnings: list[dict[str, Any]]
 
 
 def _sha(text: str | bytes) -> str:
@@ -242,6 +244,10 @@ class BackendAgent:
                 "the specs do not compile" + (" with this context" if context.as_dict() else ""),
                 diagnostics=[d.as_dict() for d in err.diagnostics],
             ) from None
+        if _unapproved_not_null(project, overlay):
+            # NOT NULL without a default on an existing table compiles only with
+            # an SC106 approval; without one the question has no safe default.
+            raise AgentFailure({"success": True, "status": NEEDS_ANSWERS, "questions": [q.as_dict() for q in overlay.pending]})
         overlay.check_used()
         if context.answers:
             project = self._record_answers(project, context, scope)
@@ -253,8 +259,31 @@ class BackendAgent:
                 raise _fail(f"unknown task {task_id!r}")
             task = found
         tree = self._render(project)
+        warnings: list[dict[str, Any]] = []
+        try:
+            # The same gate as `specc compile`: safety lint and released migrations.
+            guard(project, tree, self.out_dir)
+        except SpecError as err:
+            not_null = [q for q in overlay.pending if q.key.startswith("not-null:")]
+            if not_null and any(d.code == "SC106" for d in err.diagnostics):
+                # The question is the root cause; what else the gate found
+                # (e.g. the API losing `null`) comes along for information.
+                others = [d.as_dict() for d in err.diagnostics if d.code != "SC106"]
+                raise AgentFailure({"success": True, "status": NEEDS_ANSWERS, "questions": [q.as_dict() for q in not_null], "diagnostics": others}) from None
+            # API-compatibility findings (BC2xx) compare with the committed
+            # API in --out.  Narrowing or constraining a task through context
+            # changes that API on purpose, so they are surfaced for review
+            # (they need approvals before `specc compile` accepts the specs),
+            # while migration-safety findings block.
+            blocking = [d for d in err.diagnostics if not d.code.startswith("BC")]
+            if blocking:
+                raise _fail(
+                    "specc's safety checks refuse this change, as `specc compile` would",
+                    diagnostics=[d.as_dict() for d in err.diagnostics],
+                ) from None
+            warnings = [d.as_dict() for d in err.diagnostics]
         files = {p: tree[p] for p in task_paths(task, tree)}
-        return _Build(project, task, tree, files, self._spec_hash(project, task), self._output_hash(task, tree))
+        return _Build(project, task, tree, files, self._spec_hash(project, task), self._output_hash(task, tree), warnings)
 
     # -- 1. next_tasks_overview -------------------------------------------
 
@@ -332,11 +361,13 @@ class BackendAgent:
                 "status": NEEDS_ANSWERS,
                 "task": {"id": task_id},
                 "questions": questions,
+                "diagnostics": exc.result.get("diagnostics") or [],
                 "message": "Some questions have no safe default, so there is no preview yet. Answer them with context and start the task again.",
             }
         # The preview also shows the task's own PR body/payload snapshots.
         shown = {**build.files, **{p: t for p, t in build.tree.items() if p.parent == pr_dir(build.task.id, build.task.kind)}}
         preview = preview_mod.build(build.project, build.task, build.tree, shown, ctx, self.root, self.out_dir, self._out_label())
+        preview["warnings"] = build.warnings
         others = [c for c in self.store.active(task_id) if c.user != user]
         conv = self.store.create(user, task_id, ctx.as_dict(), build.spec_hash, build.output_hash, preview, preview["questions"], PREVIEWED)
         result: dict[str, Any] = {
@@ -437,6 +468,9 @@ class BackendAgent:
             "draft_pr_payloads": [data for _, data in prepared],
             "message": f"Prepared {len(prepared)} draft PR payload(s). specc did not create branches, push, open PRs or touch a database.",
         }
+        if build.warnings:
+            result["warnings"] = build.warnings
+            result["message"] += f" {len(build.warnings)} API compatibility finding(s) need approvals in the spec before `specc compile` accepts it."
         if not checks.get("success"):
             result["message"] += " Checks are not green: " + str(checks.get("message") or "see the testing checklist") + "."
         if patch is not None:
@@ -449,3 +483,17 @@ class BackendAgent:
             result["patch"] = {"path": str(patch), "bytes": len(text.encode("utf-8")), "apply": f"git -C {repo} apply {Path(patch).resolve()}"}
         self.store.update(conv.id, status=CONFIRMED)
         return result
+
+
+def _unapproved_not_null(project: Project, overlay: Overlay) -> bool:
+    """Whether a pending `not-null:T.C` question names a NOT NULL column added
+    to an existing table without a default and without an SC106 approval."""
+    pending = {q.key.partition(":")[2] for q in overlay.pending if q.key.startswith("not-null:")}
+    for spec in project.specs:
+        approved = {a.target for a in spec.approvals if a.rule == "SC106"}
+        for op in spec.operations:
+            if isinstance(op, AddColumn) and not op.column.nullable and op.column.default is None:
+                target = f"{op.table}.{op.column.name}"
+                if target in pending and target not in approved:
+                    return True
+    return False

@@ -84,6 +84,9 @@ def render_text(result: dict[str, Any], diffs: bool) -> str:
             else:
                 lines.append(f"  - {f['path']}: {f['lines']} lines")
                 lines += [f"      {n}" for n in f["notes"]]
+    if p.get("warnings"):
+        lines += ["", "API compatibility findings (approve them in the spec, or `specc compile` refuses it):"]
+        lines += [f"  - {w['code']}: {w['message']}" for w in p["warnings"]]
     lines += ["", "Pull requests (draft payloads only; specc opens nothing):"]
     for pr in p["pull_requests"]:
         dep = f" (after {', '.join(pr['depends_on'])})" if pr["depends_on"] else ""
