@@ -244,10 +244,6 @@ class BackendAgent:
                 "the specs do not compile" + (" with this context" if context.as_dict() else ""),
                 diagnostics=[d.as_dict() for d in err.diagnostics],
             ) from None
-        if _unapproved_not_null(project, overlay):
-            # NOT NULL without a default on an existing table compiles only with
-            # an SC106 approval; without one the question has no safe default.
-            raise AgentFailure({"success": True, "status": NEEDS_ANSWERS, "questions": [q.as_dict() for q in overlay.pending]})
         overlay.check_used()
         if context.answers:
             project = self._record_answers(project, context, scope)
@@ -483,17 +479,3 @@ class BackendAgent:
             result["patch"] = {"path": str(patch), "bytes": len(text.encode("utf-8")), "apply": f"git -C {repo} apply {Path(patch).resolve()}"}
         self.store.update(conv.id, status=CONFIRMED)
         return result
-
-
-def _unapproved_not_null(project: Project, overlay: Overlay) -> bool:
-    """Whether a pending `not-null:T.C` question names a NOT NULL column added
-    to an existing table without a default and without an SC106 approval."""
-    pending = {q.key.partition(":")[2] for q in overlay.pending if q.key.startswith("not-null:")}
-    for spec in project.specs:
-        approved = {a.target for a in spec.approvals if a.rule == "SC106"}
-        for op in spec.operations:
-            if isinstance(op, AddColumn) and not op.column.nullable and op.column.default is None:
-                target = f"{op.table}.{op.column.name}"
-                if target in pending and target not in approved:
-                    return True
-    return False
