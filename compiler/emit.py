@@ -124,6 +124,8 @@ def _spec_entries(
                 dep_keys = [cache.spec_output_key(d, names) for d in _dependencies(project, spec)]
                 key = None if any(k is None for k in dep_keys) else key + ":" + ",".join(dep_keys)  # type: ignore[arg-type]
             keys[i] = key
+            if key is not None:
+                cache.render_keys[spec.id] = key
             cached = cache.get("out", key)
             if isinstance(cached, tuple) and len(cached) == 2 and set(cached[0]) == set(names):
                 entries[i] = cached
@@ -190,14 +192,9 @@ def render_tree(
         elif hasattr(module, "emit_from_tree") and set(module.others()) <= set(done):
             # A target built from the others' output (the PR target): give it
             # the tree rendered so far instead of letting it render it again.
-            key = cache.project_output_key(name, tuple(s.id for s in project.specs)) if cache is not None else None
-            cached = cache.get("proj", key) if cache is not None else None
-            if not isinstance(cached, dict):
-                so_far = {PurePosixPath(p): tree[p] for p in tree if owner[p] in module.others()}
-                cached = _checked(name, module.emit_from_tree(project, dict(sorted(so_far.items()))))
-                if cache is not None:
-                    cache.put("proj", key, cached)
-            add(name, cached)
+            # It caches its own per-spec pieces (keyed by `cache.render_keys`).
+            so_far = {PurePosixPath(p): tree[p] for p in tree if owner[p] in module.others()}
+            add(name, _checked(name, module.emit_from_tree(project, dict(sorted(so_far.items())), cache)))
         else:
             add(name, _project_files(project, name, module, entries, cache, whole=True))
     return dict(sorted((PurePosixPath(p), text) for p, text in tree.items()))

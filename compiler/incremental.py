@@ -64,6 +64,9 @@ class CompileCache:
         self._schema_digest: dict[int, tuple[Schema, str]] = {}
         # spec id -> lowering key: what the outputs of that spec are keyed by.
         self.spec_keys: dict[str, str] = {}
+        # spec id -> the key of its rendered files (set by `compiler.emit`):
+        # what results computed from those files (PR pieces, lint) are keyed by.
+        self.render_keys: dict[str, str] = {}
         self.base_key = ""
 
     def flush(self) -> None:

@@ -16,14 +16,19 @@ from __future__ import annotations
 
 import json
 from pathlib import PurePosixPath
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import targets
+from compiler.cache import key_of
 from compiler.draft import payloads
+from compiler.draft.pieces import Pieces
 from compiler.emit import render_tree
 from compiler.header import with_header
 from compiler.ir import Project
-from compiler.tasks import PROJECT, project_tasks
+from compiler.tasks import PROJECT, group_of, project_tasks
+
+if TYPE_CHECKING:
+    from compiler.incremental import CompileCache
 
 NAME = "pr"
 
@@ -33,15 +38,49 @@ def pr_dir(task_id: str, kind: str) -> PurePosixPath:
     return PurePosixPath(task_id, "pr") if kind == "spec" else PurePosixPath(PROJECT, "pr", task_id)
 
 
-def from_tree(project: Project, tree: Mapping[PurePosixPath, str]) -> dict[PurePosixPath, str]:
-    """The PR files, given the other targets' rendered tree."""
+def from_tree(project: Project, tree: Mapping[PurePosixPath, str], cache: CompileCache | None = None) -> dict[PurePosixPath, str]:
+    """The PR files, given the other targets' rendered tree.
+
+    With a `cache` (whose `render_keys` name each spec's rendered files), the
+    per-spec pieces of the bodies (`compiler.draft.pieces`) are reused for
+    every spec whose files and dependencies did not change.
+    """
+    clean = {p: t for p, t in tree.items() if group_of(p) != "pr"}
+    keys = _piece_keys(project, cache)
+    seeded = {sid: entry for sid, key in keys.items() if isinstance(entry := cache.get("draft", key), dict)} if cache else {}
+    pieces = Pieces(clean, seeded)
+    # A spec's PR covers its own files and the project-wide application files:
+    # hand it just those, not the whole tree.
+    owned: dict[str, dict[PurePosixPath, str]] = {}
+    for path, text in clean.items():
+        owned.setdefault(path.parts[0], {})[path] = text
+    shared = {p: t for p, t in owned.get(PROJECT, {}).items() if group_of(p) == "app"}
     out: dict[PurePosixPath, str] = {}
     for task in project_tasks(project):
         folder = pr_dir(task.id, task.kind)
-        for part, data in payloads(project, task, tree):
+        view = {**owned.get(task.id, {}), **shared} if task.kind == "spec" else clean
+        for part, data in payloads(project, task, view, pieces=pieces):
             out[folder / f"{part.stem}body.md"] = data["body"]
             out[folder / f"{part.stem}payload.json"] = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    if cache is not None:
+        for sid in sorted(pieces.dirty):
+            if sid in keys:
+                cache.put("draft", keys[sid], pieces.by_owner[sid])
     return out
+
+
+def _piece_keys(project: Project, cache: CompileCache | None) -> dict[str, str]:
+    """spec id -> the key of its PR pieces: its rendered files' key and the
+    lowering keys of the specs it depends on (whose split into two PRs its
+    own PR names)."""
+    if cache is None:
+        return {}
+    keys: dict[str, str] = {}
+    for spec in project.specs:
+        parts = [cache.render_keys.get(spec.id)] + [cache.spec_keys.get(d) for d in spec.depends_on]
+        if all(parts):
+            keys[spec.id] = key_of("draft", *parts)  # type: ignore[arg-type]
+    return keys
 
 
 def others() -> tuple[str, ...]:
@@ -64,7 +103,7 @@ def emit(project: Project) -> dict[PurePosixPath, str]:
     return from_tree(project, render_tree(project, only=names) if names else {})
 
 
-def emit_from_tree(project: Project, tree: Mapping[PurePosixPath, str]) -> dict[PurePosixPath, str]:
+def emit_from_tree(project: Project, tree: Mapping[PurePosixPath, str], cache: CompileCache | None = None) -> dict[PurePosixPath, str]:
     """`emit`, given the tree of the other targets that `compiler.emit` has
     just rendered (so a compile renders them once, and from its cache)."""
-    return from_tree(project, tree)
+    return from_tree(project, tree, cache)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any, Mapping
 
-from compiler.draft.body import render_body, sha256
+from compiler.draft.body import render_body
 from compiler.draft.parts import Part, plan_parts
+from compiler.draft.pieces import Pieces
 from compiler.ir import Project
 from compiler.tasks import CONTRACT_TESTS, MIGRATIONS, VALIDATORS, Task, group_of
 
@@ -53,21 +54,27 @@ def _commits(part: Part) -> list[dict[str, Any]]:
     return [{"files": groups[k], "message": f"{k[0]}: {_COMMIT_WHAT[k[1]]}"} for k in keys]
 
 
-def payload(project: Project, part: Part, tree: Mapping[PurePosixPath, str], checks: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The draft PR payload of one part."""
+def payload(
+    project: Project, part: Part, tree: Mapping[PurePosixPath, str], checks: Mapping[str, Any] | None = None, pieces: Pieces | None = None
+) -> dict[str, Any]:
+    """The draft PR payload of one part (`pieces`: see `render_body`)."""
+    pieces = pieces if pieces is not None else Pieces(tree)
     return {
-        "body": render_body(project, part, tree, checks),
+        "body": render_body(project, part, tree, checks, pieces),
         "branch": part.branch,
         "commits": _commits(part),
         "depends_on": list(part.depends_on),
         "draft": True,
-        "files": [{"path": p.as_posix(), "sha256": sha256(tree[p])} for p in part.paths],
+        "files": [{"path": p.as_posix(), "sha256": pieces.digest(p)} for p in part.paths],
         "labels": _labels(part),
         "title": part.title,
     }
 
 
-def payloads(project: Project, task: Task, tree: Mapping[PurePosixPath, str], checks: Mapping[str, Any] | None = None) -> list[tuple[Part, dict[str, Any]]]:
+def payloads(
+    project: Project, task: Task, tree: Mapping[PurePosixPath, str], checks: Mapping[str, Any] | None = None, pieces: Pieces | None = None
+) -> list[tuple[Part, dict[str, Any]]]:
     """Every PR of `task` with its payload, in the order to open them."""
     clean = {p: t for p, t in tree.items() if group_of(p) != "pr"}
-    return [(part, payload(project, part, clean, checks)) for part in plan_parts(project, task, clean)]
+    pieces = pieces if pieces is not None else Pieces(clean)
+    return [(part, payload(project, part, clean, checks, pieces)) for part in plan_parts(project, task, clean)]
