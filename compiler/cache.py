@@ -99,6 +99,10 @@ class Store:
         self.hits += 1
         return value
 
+    def has(self, kind: str, key: str) -> bool:
+        """Whether an entry exists (without reading it; it may still be damaged)."""
+        return (kind, key) in self._pending or self._path(kind, key).is_file()
+
     def put(self, kind: str, key: str, value: Any) -> None:
         """Store `value`; failures (read-only or full disk) are ignored: it is only a cache."""
         if self.buffered:

@@ -4,19 +4,22 @@
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from compiler.diagnostics import SpecError
 from compiler.ir import Project
 from compiler.lint import diagnostics, lint_output
 
+if TYPE_CHECKING:
+    from compiler.incremental import CompileCache
 
-def guard(project: Project, tree: Mapping[PurePosixPath, str], out: Path) -> None:
+
+def guard(project: Project, tree: Mapping[PurePosixPath, str], out: Path, cache: CompileCache | None = None) -> None:
     """Raise SpecError with every unapproved lint finding and every edited
-    released migration."""
+    released migration (`cache`: this compile's, see `compiler.lint.per_spec`)."""
     from compiler.released import released_diagnostics
 
-    diags = diagnostics(project, lint_output(project, tree, out))
+    diags = diagnostics(project, lint_output(project, tree, out, cache))
     diags += released_diagnostics(project, tree, out)
     if diags:
         raise SpecError(diags)

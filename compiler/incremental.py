@@ -192,6 +192,9 @@ class CompileCache:
     def get(self, kind: str, key: str | None) -> Any | None:
         return None if key is None else self.store.get(kind, key)
 
+    def has(self, kind: str, key: str | None) -> bool:
+        return key is not None and self.store.has(kind, key)
+
     def put(self, kind: str, key: str | None, value: Any) -> None:
         if key is not None:
             self.store.put(kind, key, value)

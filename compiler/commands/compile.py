@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         _RENDER.clear()
     try:
-        guard(project, tree, out)  # safety lint + released migrations
+        guard(project, tree, out, cache)  # safety lint + released migrations
     except SpecError as err:
         return report(err, args.format)
     table = summary(project, tree)

@@ -13,22 +13,19 @@ Every rule, its target format and its fix are in docs/lint-rules.md.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Mapping
-
-import yaml
+from typing import TYPE_CHECKING, Mapping
 
 from compiler.diagnostics import Diagnostic
 from compiler.ir import Approval, Project, Span
-from compiler.lint.api_surface import ApiContext, surface
-from compiler.lint.context import MigrationContext
+from compiler.lint.api_surface import ApiContext
 from compiler.lint.finding import Finding, Rule
+from compiler.lint.per_spec import OPENAPI, UP_SQL, api_surfaces, migration_findings
 from compiler.lint.rules import BY_ID, RULES
 
-OPENAPI = PurePosixPath("_project/openapi.yaml")
-UP_SQL = PurePosixPath("migrations/postgres/up.sql")
+if TYPE_CHECKING:
+    from compiler.incremental import CompileCache
 
 __all__ = ["Finding", "Rule", "RULES", "BY_ID", "Verdict", "lint_project", "lint_output", "verdicts", "diagnostics"]
 
@@ -52,48 +49,23 @@ def _locator(project: Project):  # type: ignore[no-untyped-def]
     return locate
 
 
-# Text whose YAML libyaml and PyYAML read alike: no control characters, line
-# separators, byte order marks or astral-plane characters (see targets.openapi).
-_PLAIN_YAML = re.compile("[\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*\\Z")
-
-
-def _load_yaml(text: str) -> Any:
-    """`yaml.safe_load`, with libyaml's parser (6x faster) when the text is
-    plain: a 1,000-spec OpenAPI document takes 40 s in pure Python."""
-    loader = getattr(yaml, "CSafeLoader", None)
-    if loader is not None and _PLAIN_YAML.match(text):
-        return yaml.load(text, Loader=loader)
-    return yaml.safe_load(text)
-
-
 def lint_project(
     project: Project,
     tree: Mapping[PurePosixPath, str],
     previous_openapi: str | None = None,
     previous_file: str = "",
     out_display: str = "snapshots",
+    cache: CompileCache | None = None,
 ) -> list[Finding]:
     """Every finding of every rule over `tree` (a compile's output) and, for
-    the API rules, the previously committed OpenAPI document."""
-    findings: list[Finding] = []
-    for spec in project.specs:
-        path = PurePosixPath(spec.id) / UP_SQL
-        if path not in tree:
-            continue
-        ctx = MigrationContext.for_spec(spec, f"{out_display}/{path}", tree[path])
-        for rule in RULES:
-            if rule.scope == "migration":
-                findings.extend(rule.check(ctx))
-    if previous_openapi is not None and OPENAPI in tree:
-        new = surface(_load_yaml(tree[OPENAPI]))
-        old = new if previous_openapi == tree[OPENAPI] else surface(_load_yaml(previous_openapi))
-        api = ApiContext(
-            old,
-            new,
-            previous_file,
-            previous_openapi,
-            _locator(project),
-        )
+    the API rules, the previously committed OpenAPI document.  `cache` reuses
+    per-spec results of earlier compiles (`compiler.lint.per_spec`); the
+    findings are the same without it."""
+    findings = migration_findings(project, tree, out_display, cache)
+    surfaces = api_surfaces(project, tree, previous_openapi, cache)
+    if surfaces is not None:
+        old, new = surfaces
+        api = ApiContext(old, new, previous_file, previous_openapi or "", _locator(project))
         for rule in RULES:
             if rule.scope == "api":
                 findings.extend(rule.check(api))
@@ -132,11 +104,11 @@ def diagnostics(project: Project, judged: list[Verdict]) -> list[Diagnostic]:
     return diags
 
 
-def lint_output(project: Project, tree: Mapping[PurePosixPath, str], out: Path) -> list[Verdict]:
+def lint_output(project: Project, tree: Mapping[PurePosixPath, str], out: Path, cache: CompileCache | None = None) -> list[Verdict]:
     """Lint a compile's output against what is committed in `out` (the
     previous `_project/openapi.yaml`, if any)."""
     previous = out / OPENAPI
     text = previous.read_text("utf-8") if previous.is_file() else None
     display = out.as_posix()
-    return verdicts(project, lint_project(project, tree, text, f"{display}/{OPENAPI}", display))
+    return verdicts(project, lint_project(project, tree, text, f"{display}/{OPENAPI}", display, cache))
 

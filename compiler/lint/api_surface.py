@@ -121,3 +121,32 @@ class ApiContext:
         match = re.search(rf"operationId:\s*['\"]?{re.escape(op.operation_id)}\b", self.old_text)
         line = self.old_text.count("\n", 0, match.start()) + 1 if match else 0
         return "", Span(self.old_file or "openapi.yaml", line, 1 if line else 0)
+
+
+# A surface as plain tuples (what the compile cache may store): operation key ->
+# (operationId, request, response, params), each field path -> (required, enum).
+PlainSurface = dict[str, tuple[str, tuple[tuple[str, bool, tuple[str, ...]], ...], ...]]
+
+
+def _plain_fields(fields: dict[str, FieldSurface]) -> tuple[tuple[str, bool, tuple[str, ...]], ...]:
+    return tuple((path, f.required, f.enum) for path, f in fields.items())
+
+
+def _fields_of(plain: Any) -> dict[str, FieldSurface]:
+    return {path: FieldSurface(required, tuple(enum)) for path, required, enum in plain}
+
+
+def to_plain(surfaces: dict[str, OperationSurface]) -> PlainSurface:
+    """`surfaces` as tuples and strings, in the same order."""
+    return {
+        key: (op.operation_id, _plain_fields(op.request), _plain_fields(op.response), _plain_fields(op.params))
+        for key, op in surfaces.items()
+    }
+
+
+def from_plain(plain: PlainSurface) -> dict[str, OperationSurface]:
+    """The inverse of `to_plain`."""
+    return {
+        key: OperationSurface(key, op_id, _fields_of(request), _fields_of(response), _fields_of(params))
+        for key, (op_id, request, response, params) in plain.items()
+    }
