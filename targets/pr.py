@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Mapping
 import targets
 from compiler.cache import key_of
 from compiler.draft import payloads
+from compiler.draft.parts import is_split
 from compiler.draft.pieces import Pieces
 from compiler.emit import render_tree
 from compiler.header import with_header
@@ -70,16 +71,18 @@ def from_tree(project: Project, tree: Mapping[PurePosixPath, str], cache: Compil
 
 
 def _piece_keys(project: Project, cache: CompileCache | None) -> dict[str, str]:
-    """spec id -> the key of its PR pieces: its rendered files' key and the
-    lowering keys of the specs it depends on (whose split into two PRs its
-    own PR names)."""
+    """spec id -> the key of its PR pieces: its rendered files' key and, for
+    each spec it depends on, whether that one is split into two PRs (its own
+    PR names the branch it waits for)."""
     if cache is None:
         return {}
+    by_id = {s.id: s for s in project.specs}
     keys: dict[str, str] = {}
     for spec in project.specs:
-        parts = [cache.render_keys.get(spec.id)] + [cache.spec_keys.get(d) for d in spec.depends_on]
-        if all(parts):
-            keys[spec.id] = key_of("draft", *parts)  # type: ignore[arg-type]
+        render_key = cache.render_keys.get(spec.id)
+        if render_key is not None:
+            deps = [f"{d}:{d in by_id and is_split(by_id[d])}" for d in spec.depends_on]
+            keys[spec.id] = key_of("draft", render_key, *deps)
     return keys
 
 
