@@ -231,8 +231,14 @@ def _removed_columns_still_in_use(specs: list[Spec]) -> list[Diagnostic]:
     """A later spec may not drop or rename a column that an earlier spec's
     generated routes or metric queries still use: they would break at run time."""
     out: list[Diagnostic] = []
+    used_by: dict[int, dict[tuple[str, str], str]] = {}  # computed only when a spec removes a column
     for i, spec in enumerate(specs):
-        earlier = [(s, _columns_used(s)) for s in specs[:i]]
+        if not any(isinstance(op, (DropColumn, RenameColumn, DropTable)) for op in spec.operations):
+            continue
+        for j in range(i):
+            if j not in used_by:
+                used_by[j] = _columns_used(specs[j])
+        earlier = [(specs[j], used_by[j]) for j in range(i)]
         for op in spec.operations:
             if isinstance(op, DropColumn):
                 gone = [((op.table, op.column.name), op.span, "dropped")]

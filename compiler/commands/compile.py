@@ -45,10 +45,12 @@ def cache_root(args: argparse.Namespace) -> Path | None:
 def summary(project: Project, tree: dict[PurePosixPath, str]) -> str:
     """The table `specc compile` prints: spec, artifacts, open questions."""
     rows = [("spec", "artifacts", "open questions")]
+    counts: dict[str, int] = {}
+    for p in tree:
+        counts[p.parts[0]] = counts.get(p.parts[0], 0) + 1
     for spec in project.specs:
-        n = sum(1 for p in tree if p.parts[0] == spec.id)
-        rows.append((spec.id, str(n), str(len(spec.questions))))
-    shared = sum(1 for p in tree if p.parts[0] == "_project")
+        rows.append((spec.id, str(counts.get(spec.id, 0)), str(len(spec.questions))))
+    shared = counts.get("_project", 0)
     if shared:
         rows.append(("(project)", str(shared), "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
