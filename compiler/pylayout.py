@@ -200,6 +200,8 @@ class Expr:
         if isinstance(node, ast.Constant):
             value = node.value
             if isinstance(value, str):
+                if node.end_lineno != node.lineno:
+                    raise Unsupported("implicit concatenation over lines")  # keep the author's wrapping
                 return string(value)
             if value is None or value is True or value is False or value is Ellipsis:
                 return "..." if value is Ellipsis else repr(value)
