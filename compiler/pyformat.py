@@ -1,4 +1,4 @@
-"""black, applied only where it can change something.
+"""black's layout for generated modules, with black run only where needed.
 
 Generated modules are mostly fixed code from a template plus a few statements
 of per-spec data.  Running black over a whole 800-line module for every spec
@@ -7,15 +7,19 @@ statement at a time instead, and skips statements that
 
 - appear verbatim in `clean` (the template's own text, which is kept
   black-formatted; a test checks that), or
+- `compiler.pylayout` can lay out itself so that black leaves them as they
+  are (most per-spec statements: data, calls, small functions), or
 - were already formatted earlier in this process (a memo by text).
 
 black formats a top-level statement the same way wherever it stands.  What
-depends on context is the blank lines and comments between statements; those
-come from black too: it formats a "skeleton" of the module in which every
-statement is replaced by a one-line stand-in of the same kind (a def, a class,
-an import, ...), which is tiny and, since modules of one target share their
-shape, usually memoized.  Tests compare `format_module` with
-`black.format_str` on every generated module of the seed and synthetic specs.
+depends on context is the blank lines between statements: black's rules for
+them at module level are few (`_blank_lines`); when comments or unusual
+statements stand between them, black lays out a "skeleton" of the module in
+which every statement is replaced by a one-line stand-in of the same kind.
+
+So a module is black-formatted without importing black when every per-spec
+statement is one `pylayout` handles.  Tests check that black leaves every
+generated module of the seed, synthetic and hostile specs unchanged.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from __future__ import annotations
 import ast
 import re
 from functools import lru_cache
+
+from compiler import pylayout
 
 _STUB = re.compile(r"^(?:@_specc_deco_\d+\n)*(?:class|def|async def|if|import) _specc_(\d+)\b.*$|^_specc_(\d+) = 0$|^\"\"\"_specc_(\d+)\"\"\"$", re.M)
 
@@ -32,6 +38,18 @@ def _black(chunk: str) -> str:
     import black
 
     return black.format_str(chunk, mode=black.Mode())
+
+
+_LAID_OUT: dict[str, str | None] = {}
+
+
+def _statement(chunk: str, node: ast.stmt, module: str) -> str | None:
+    """`pylayout.statement`, memoized by text (specs share many statements)."""
+    if chunk not in _LAID_OUT:
+        if len(_LAID_OUT) > 8192:
+            _LAID_OUT.clear()
+        _LAID_OUT[chunk] = pylayout.statement(chunk, None if isinstance(node, ast.Pass) else node, module)
+    return _LAID_OUT[chunk]
 
 
 def _stub(node: ast.stmt, i: int, first: bool) -> str:
@@ -62,8 +80,55 @@ def _stub(node: ast.stmt, i: int, first: bool) -> str:
     return f"_specc_{i} = 0\n"
 
 
+def _kind(node: ast.stmt, first: bool) -> str:
+    """What black's blank-line rules at module level see in `node`."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        body = node.body
+        if len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and body[0].value.value is Ellipsis:
+            return "?"  # a "dummy implementation": black has extra rules
+        return "def"
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return "import"
+    if first and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+        return "docstring"
+    if isinstance(getattr(node, "body", None), list):
+        # A compound statement ending in a def would get black's def rules.
+        if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for n in ast.walk(node)):
+            return "?"
+    return "other"
+
+
+def _blank_lines(previous: str, current: str, written: int) -> int:
+    """Blank lines black puts between two top-level statements."""
+    if previous == "docstring":
+        return 2 if current == "def" else 1
+    if "def" in (previous, current):
+        return 2
+    if previous == "import" and current != "import":
+        return max(1, min(written, 2))
+    return min(written, 2)
+
+
+def _layout(lines: list[str], ranges: list[list[int]], nodes: list[ast.stmt], chunks: list[str]) -> str | None:
+    """The module from formatted `chunks`, with black's blank lines; None when
+    comments or unusual statements stand between them (black decides then)."""
+    if any(line.strip() for line in lines[: ranges[0][0]] + lines[ranges[-1][1] :]):
+        return None
+    kinds = [_kind(node, i == 0) for i, node in enumerate(nodes)]
+    if "?" in kinds:
+        return None
+    out = [chunks[0]]
+    for i in range(1, len(chunks)):
+        gap = lines[ranges[i - 1][1] : ranges[i][0]]
+        if any(line.strip() for line in gap):
+            return None
+        out.append("\n" * _blank_lines(kinds[i - 1], kinds[i], len(gap)))
+        out.append(chunks[i])
+    return "".join(out)
+
+
 def format_module(source: str, clean: str = "") -> str:
-    """`black.format_str(source)`, computed statement by statement."""
+    """A black-formatted `source` (black leaves it unchanged), statement by statement."""
     tree = ast.parse(source)
     lines = source.splitlines(keepends=True)
     # Group top-level statements into line ranges; statements sharing a line
@@ -89,8 +154,15 @@ def format_module(source: str, clean: str = "") -> str:
         chunk = "".join(lines[start:end])
         if not chunk.endswith("\n"):
             chunk += "\n"
-        chunks.append(chunk if clean and chunk in clean else _black(chunk))
+        if not (clean and chunk in clean):
+            chunk = _statement(chunk, node, source) or _black(chunk)
+        chunks.append(chunk)
         pos = end
+    if not ranges:
+        return _black(source)
+    laid_out = _layout(lines, ranges, nodes, chunks)
+    if laid_out is not None:
+        return laid_out
     skeleton.extend(lines[pos:])
     laid_out = _black("".join(skeleton))
     out: list[str] = []

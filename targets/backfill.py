@@ -14,11 +14,11 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
-import black
 import jinja2
 from sqlglot import exp
 
 from compiler.ir import Backfill, Column, JsonRowsBackfill, Project, SetBackfill, Spec
+from compiler.pyformat import format_module
 
 DIALECTS = ("postgres", "sqlite", "mysql")
 _ENV = jinja2.Environment(
@@ -131,7 +131,7 @@ def render_script(spec: Spec, b: Backfill) -> str:
         "sql": {d: (_json_sql(b, d) if is_json else _set_sql(b, d)) for d in DIALECTS},  # type: ignore[arg-type]
     }
     source = _ENV.get_template("backfill.py.j2").render(**context)
-    return black.format_str(source, mode=black.Mode())
+    return format_module(source)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")

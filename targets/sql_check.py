@@ -24,8 +24,11 @@ into a Command), so every other statement parses exactly as with stock
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import ErrorLevel, ParseError
 from sqlglot.generators.postgres import PostgresGenerator
@@ -92,6 +95,13 @@ SQLGLOT_DIALECT: dict[str, str | type[Postgres]] = {
 _PLACEHOLDER = "specc_column_list"
 
 
+@lru_cache(maxsize=None)
+def _dialect(name: str) -> Dialect:
+    """One sqlglot dialect instance per dialect (sqlglot builds a new one for
+    every call given a name)."""
+    return Dialect.get_or_raise(SQLGLOT_DIALECT[name])
+
+
 def render(expression: exp.Expr, dialect: str) -> str:
     """`expression` as `dialect` SQL text, without the trailing semicolon.
 
@@ -99,12 +109,19 @@ def render(expression: exp.Expr, dialect: str) -> str:
     own pretty mode also breaks `REFERENCES t (c)` over three lines); every
     other statement stays on one line, which is how people write them.
     """
-    target = SQLGLOT_DIALECT[dialect]
+    target = _dialect(dialect)
     if isinstance(expression, exp.Create) and expression.kind == "TABLE" and isinstance(expression.this, exp.Schema):
-        elements = [e.sql(dialect=target, unsupported_level=ErrorLevel.RAISE) for e in expression.this.expressions]
-        head = expression.copy()
-        head.this.set("expressions", [exp.to_identifier(_PLACEHOLDER)])
-        flat = head.sql(dialect=target, unsupported_level=ErrorLevel.RAISE)
+        schema = expression.this
+        elements = [e.sql(dialect=target, unsupported_level=ErrorLevel.RAISE) for e in schema.expressions]
+        # Render the head with a placeholder for the elements.  The elements
+        # are swapped out and back rather than deep-copying the statement,
+        # which cost more than rendering it.
+        saved = list(schema.expressions)
+        schema.set("expressions", [exp.to_identifier(_PLACEHOLDER)])
+        try:
+            flat = expression.sql(dialect=target, unsupported_level=ErrorLevel.RAISE)
+        finally:
+            schema.set("expressions", saved)
         marker = f"({_PLACEHOLDER})"
         if flat.count(marker) != 1:
             raise SqlSelfCheckError(f"{dialect}: cannot lay out CREATE TABLE: {flat}")
@@ -116,7 +133,7 @@ def check_statement(sql: str, dialect: str) -> exp.Expr:
     """Parse one emitted statement back; raise `SqlSelfCheckError` unless it is
     exactly one statement, contains no `exp.Command`, and regenerates to `sql`."""
     try:
-        parsed = sqlglot.parse(sql, read=SQLGLOT_DIALECT[dialect], error_level=ErrorLevel.RAISE)
+        parsed = sqlglot.parse(sql, read=_dialect(dialect), error_level=ErrorLevel.RAISE)
     except ParseError as err:
         raise SqlSelfCheckError(f"{dialect}: generated SQL does not parse: {err}\n{sql}") from err
     statements = [s for s in parsed if s is not None]
@@ -139,7 +156,7 @@ def check_script(script: str, statements: list[str], dialect: str) -> None:
     statement to its emitted text is the round trip `check_statement` makes,
     for all statements at once."""
     try:
-        parsed = [s for s in sqlglot.parse(script, read=SQLGLOT_DIALECT[dialect], error_level=ErrorLevel.RAISE) if s is not None]
+        parsed = [s for s in sqlglot.parse(script, read=_dialect(dialect), error_level=ErrorLevel.RAISE) if s is not None]
     except ParseError as err:
         raise SqlSelfCheckError(f"{dialect}: generated script does not parse: {err}") from err
     for tree in parsed:

@@ -45,15 +45,22 @@ def auth(request: pytest.FixtureRequest) -> dict[str, str]:
         token = os.environ.get(TOKEN_ENV)
         if not token:
             pytest.fail(
-                f"set ${TOKEN_ENV} to a test user's token to test ${BASE_URL_ENV}"
+                f"set ${TOKEN_ENV} to a test user's token to test ${BASE_URL_ENV}",
             )
     else:
         token = request.getfixturevalue("specc_token")
     return {"Authorization": f"Bearer {token}"}
 
 
+def is_int(value: Any) -> bool:
+    """An integer in JSON: a Python int that is not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def assert_cache(
-    response: httpx.Response, cache_control: str, vary: str | None
+    response: httpx.Response,
+    cache_control: str,
+    vary: str | None,
 ) -> None:
     """The response carries exactly these cache headers."""
     assert response.headers.get("cache-control") == cache_control
@@ -123,7 +130,8 @@ def test_getPreferences_rejects_unknown_credentials(client: httpx.Client) -> Non
 
 
 def test_getPreferences_cache_headers(
-    client: httpx.Client, auth: dict[str, str]
+    client: httpx.Client,
+    auth: dict[str, str],
 ) -> None:
     """Success carries exactly the spec's Cache-Control and Vary."""
     response = client.get("/api/me/preferences", headers=auth)
@@ -132,7 +140,8 @@ def test_getPreferences_cache_headers(
 
 
 def test_getPreferences_response_shape(
-    client: httpx.Client, auth: dict[str, str]
+    client: httpx.Client,
+    auth: dict[str, str],
 ) -> None:
     """The documented response shape: exactly these fields, these types."""
     response = client.get("/api/me/preferences", headers=auth)
@@ -160,7 +169,8 @@ def test_updatePreferences_rejects_unknown_credentials(client: httpx.Client) -> 
 
 
 def test_updatePreferences_cache_headers(
-    client: httpx.Client, auth: dict[str, str]
+    client: httpx.Client,
+    auth: dict[str, str],
 ) -> None:
     """Success carries exactly the spec's Cache-Control and Vary."""
     response = client.patch("/api/me/preferences", json={}, headers=auth)
@@ -169,7 +179,8 @@ def test_updatePreferences_cache_headers(
 
 
 def test_updatePreferences_response_shape(
-    client: httpx.Client, auth: dict[str, str]
+    client: httpx.Client,
+    auth: dict[str, str],
 ) -> None:
     """The documented response shape: exactly these fields, these types."""
     response = client.patch("/api/me/preferences", json={}, headers=auth)
@@ -186,7 +197,10 @@ def test_updatePreferences_response_shape(
     ],
 )
 def test_updatePreferences_accepts(
-    client: httpx.Client, auth: dict[str, str], body: Any, expected: Any
+    client: httpx.Client,
+    auth: dict[str, str],
+    body: Any,
+    expected: Any,
 ) -> None:
     """Values inside every constraint are accepted, stored and read back (normalised)."""
     response = client.patch("/api/me/preferences", json=body, headers=auth)
@@ -203,48 +217,65 @@ def test_updatePreferences_accepts(
     ("body", "path", "codes"),
     [
         pytest.param(
-            {"theme": "not-a-theme"}, "theme", ["enum"], id="theme-enum-outside"
+            {"theme": "not-a-theme"},
+            "theme",
+            ["enum"],
+            id="theme-enum-outside",
         ),
         pytest.param(
-            {"theme": "LIGHT"}, "theme", ["enum"], id="theme-enum-light-upper-case"
+            {"theme": "LIGHT"},
+            "theme",
+            ["enum"],
+            id="theme-enum-light-upper-case",
         ),
         pytest.param({"theme": 1}, "theme", ["type"], id="theme-not-a-string"),
         pytest.param(
-            {"no_such_field": 1}, "no_such_field", ["unknown_field"], id="unknown-field"
+            {"no_such_field": 1},
+            "no_such_field",
+            ["unknown_field"],
+            id="unknown-field",
         ),
         pytest.param([], "", ["type"], id="body-not-an-object"),
         pytest.param("text", "", ["type"], id="body-a-string"),
     ],
 )
 def test_updatePreferences_rejects(
-    client: httpx.Client, auth: dict[str, str], body: Any, path: str, codes: list[str]
+    client: httpx.Client,
+    auth: dict[str, str],
+    body: Any,
+    path: str,
+    codes: list[str],
 ) -> None:
     """Values outside a constraint: 422 with the error at its path, nothing written."""
     before = client.get("/api/me/preferences", headers=auth).json()
     response = client.patch("/api/me/preferences", json=body, headers=auth)
     assert_errors(response, path, codes)
     assert_cache(response, "no-store", None)
-    assert (
-        client.get("/api/me/preferences", headers=auth).json() == before
-    ), "a rejected request wrote something"
+    after = client.get("/api/me/preferences", headers=auth).json()
+    assert after == before, "a rejected request wrote something"
 
 
 def test_updatePreferences_rejects_invalid_json(
-    client: httpx.Client, auth: dict[str, str]
+    client: httpx.Client,
+    auth: dict[str, str],
 ) -> None:
     """A body that is not JSON: 422 at the root."""
     headers = {**auth, "Content-Type": "application/json"}
     response = client.patch(
-        "/api/me/preferences", content=b"{not json", headers=headers
+        "/api/me/preferences",
+        content=b"{not json",
+        headers=headers,
     )
     assert_errors(response, "", ["type"])
 
 
 def test_updatePreferences_empty_body_changes_nothing(
-    client: httpx.Client, auth: dict[str, str]
+    client: httpx.Client,
+    auth: dict[str, str],
 ) -> None:
     """PATCH semantics: absent fields stay as they are."""
     before = client.get("/api/me/preferences", headers=auth).json()
     response = client.patch("/api/me/preferences", json={}, headers=auth)
     assert response.status_code == 200, response.text
-    assert client.get("/api/me/preferences", headers=auth).json() == before
+    after = client.get("/api/me/preferences", headers=auth).json()
+    assert after == before
