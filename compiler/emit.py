@@ -193,9 +193,17 @@ def render_tree(
             # A target built from the others' output (the PR target): give it
             # the tree rendered so far instead of letting it render it again.
             # It caches its own per-spec pieces (keyed by `cache.render_keys`).
-            so_far = {PurePosixPath(p): tree[p] for p in tree if owner[p] in module.others()}
-            add(name, _checked(name, module.emit_from_tree(project, dict(sorted(so_far.items())), cache)))
+            others = set(module.others())
+            so_far = _sorted_tree({p: t for p, t in tree.items() if owner[p] in others})
+            add(name, _checked(name, module.emit_from_tree(project, so_far, cache)))
         else:
             add(name, _project_files(project, name, module, entries, cache, whole=True))
-    return dict(sorted((PurePosixPath(p), text) for p, text in tree.items()))
+    return _sorted_tree(tree)
+
+
+def _sorted_tree(tree: dict[str, str]) -> dict[PurePosixPath, str]:
+    """`tree` keyed by PurePosixPath, in PurePosixPath order: the order of
+    the paths' parts, compared as lists of strings (much cheaper than
+    comparing thousands of PurePosixPath objects)."""
+    return {PurePosixPath(p): tree[p] for p in sorted(tree, key=lambda p: p.split("/"))}
 

@@ -124,30 +124,42 @@ def counts(surfaces: tuple[Surface, ...]) -> dict[str, int]:
 def render(surfaces: tuple[Surface, ...], level: int = 1) -> str:
     """The review as Markdown (every spec-derived string escaped); `level` is
     the heading level of its title, so a PR body can embed it."""
+    return render_parts(counts(surfaces), [surface_lines(s, level) for s in surfaces], level)
+
+
+def render_parts(found: dict[str, int], blocks: list[list[str]], level: int = 1) -> str:
+    """`render`, given the findings' counts and each surface's `surface_lines`
+    (so a caller can reuse the lines of surfaces that did not change)."""
     h = "#" * level
     lines = [f"{h} Security review of every input surface", ""]
-    c = counts(surfaces)
-    lines.append("Findings: " + ", ".join(f"{n} {sev}" for sev, n in c.items()) + ".")
+    lines.append("Findings: " + ", ".join(f"{n} {sev}" for sev, n in found.items()) + ".")
     lines.append("")
     lines.append("Every endpoint returns validation errors as 422 `{\"errors\": [...]}` and, when it needs auth, 401 with code `unauthorized`.")
-    if not surfaces:
+    if not any(blocks):
         lines += ["", "No endpoints: there is no input surface to review."]
-    for s in surfaces:
-        e = s.endpoint
-        lines += ["", f"{h}# {md.code(e.method + ' ' + e.path)} ({md.code(e.operation_id)}, spec {md.code(s.spec_id)})", ""]
-        lines.append(f"- Auth: {'required (401 without it)' if e.auth else '**none**'}")
-        if e.cache is not None:
-            vary = f", Vary: {md.text(', '.join(e.cache.vary))}" if e.cache.vary else ""
-            lines.append(f"- Cache-Control: {md.code(e.cache.cache_control)}{vary}")
-        if s.inputs:
-            lines.append("- Inputs:")
-            for i in s.inputs:
-                lines.append(f"  - {i.location} {md.code(i.name)}: {md.text('; '.join(i.constraints))}")
-        else:
-            lines.append("- Inputs: none besides the credentials")
-        ordered = sorted(s.findings, key=lambda f: SEVERITY_ORDER.index(f.severity))
-        if ordered:
-            lines.append("- Findings:")
-            for f in ordered:
-                lines.append(f"  - **{f.severity}** {md.code(f.where)}: {md.text(f.text)}")
+    for block in blocks:
+        lines += block
     return "\n".join(lines) + "\n"
+
+
+def surface_lines(s: Surface, level: int = 1) -> list[str]:
+    """The lines of one input surface in the review."""
+    h = "#" * level
+    e = s.endpoint
+    lines = ["", f"{h}# {md.code(e.method + ' ' + e.path)} ({md.code(e.operation_id)}, spec {md.code(s.spec_id)})", ""]
+    lines.append(f"- Auth: {'required (401 without it)' if e.auth else '**none**'}")
+    if e.cache is not None:
+        vary = f", Vary: {md.text(', '.join(e.cache.vary))}" if e.cache.vary else ""
+        lines.append(f"- Cache-Control: {md.code(e.cache.cache_control)}{vary}")
+    if s.inputs:
+        lines.append("- Inputs:")
+        for i in s.inputs:
+            lines.append(f"  - {i.location} {md.code(i.name)}: {md.text('; '.join(i.constraints))}")
+    else:
+        lines.append("- Inputs: none besides the credentials")
+    ordered = sorted(s.findings, key=lambda f: SEVERITY_ORDER.index(f.severity))
+    if ordered:
+        lines.append("- Findings:")
+        for f in ordered:
+            lines.append(f"  - **{f.severity}** {md.code(f.where)}: {md.text(f.text)}")
+    return lines

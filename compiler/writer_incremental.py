@@ -58,8 +58,19 @@ def _differs(path: Path, data: bytes) -> bool:
 
 
 def _move(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(src, dst)
+    try:
+        os.replace(src, dst)
+    except FileNotFoundError:
+        if not src.exists():
+            raise
+        dst.parent.mkdir(parents=True, exist_ok=True)  # a new folder (a new spec)
+        os.replace(src, dst)
+
+
+def _slot(folder: Path, i: int) -> Path:
+    """The i-th file of the staging or backup folder: a flat layout, so
+    staging a thousand files creates (and later removes) no folders."""
+    return folder / f"f{i}"
 
 
 def update(root: Path, tree: dict[PurePosixPath, str], sync: object = None) -> bool:
@@ -81,21 +92,21 @@ def update(root: Path, tree: dict[PurePosixPath, str], sync: object = None) -> b
     shutil.rmtree(staging, ignore_errors=True)
     shutil.rmtree(backup, ignore_errors=True)
     staging.mkdir(parents=True)
-    for rel in changed:
-        target = staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(wanted[rel])
-    journal = {"changed": changed, "deleted": deleted}
+    backup.mkdir(parents=True)
+    for i, rel in enumerate(changed):
+        _slot(staging, i).write_bytes(wanted[rel])
+    # The journal names each file's slot by its index in changed + deleted.
+    journal = {"layout": "flat", "changed": changed, "deleted": deleted}
     (staging / JOURNAL).write_text(json.dumps(journal), "utf-8")
     if callable(sync):
         sync(staging)
     try:
-        for rel in changed:
-            if (root / rel).exists():
-                _move(root / rel, backup / rel)
-            _move(staging / rel, root / rel)
-        for rel in deleted:
-            _move(root / rel, backup / rel)
+        for i, rel in enumerate(changed):
+            if rel in existing:
+                _move(root / rel, _slot(backup, i))
+            _move(_slot(staging, i), root / rel)
+        for k, rel in enumerate(deleted, len(changed)):
+            _move(root / rel, _slot(backup, k))
     except BaseException:
         rollback(root)
         raise
@@ -122,11 +133,14 @@ def rollback(root: Path) -> bool:
         journal = json.loads((staging / JOURNAL).read_text("utf-8"))
     except (OSError, ValueError):
         return False
-    for rel in journal.get("changed", []) + journal.get("deleted", []):
-        old = backup / rel
+    changed = list(journal.get("changed", []))
+    flat = journal.get("layout") == "flat"  # else: written by an older specc, mirroring the tree
+    for k, rel in enumerate(changed + list(journal.get("deleted", []))):
+        old = _slot(backup, k) if flat else backup / rel
+        staged = _slot(staging, k) if flat else staging / rel
         if old.exists():
             _move(old, root / rel)
-        elif rel in journal.get("changed", []) and not (staging / rel).exists() and (root / rel).exists():
+        elif k < len(changed) and not staged.exists() and (root / rel).exists():
             (root / rel).unlink()  # a new file that had no old version
             _prune_empty(root, (root / rel).parent)
     shutil.rmtree(backup, ignore_errors=True)

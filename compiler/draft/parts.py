@@ -43,7 +43,10 @@ class Part:
 
 def specs_of(project: Project, task: Task) -> list[Spec]:
     """The specs a task covers, in project order."""
-    return [s for s in project.specs if s.id in task.spec_ids]
+    if len(task.spec_ids) == 1:
+        return [s for s in project.specs if s.id == task.spec_ids[0]]
+    wanted = set(task.spec_ids)
+    return [s for s in project.specs if s.id in wanted]
 
 
 def is_split(spec: Spec) -> bool:
