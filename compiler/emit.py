@@ -181,6 +181,7 @@ def render_tree(
             owner[path] = name
 
     done: list[str] = []
+    made: dict[str, PurePosixPath] = {}
     for name in names:
         module = mods[name]
         done.append(name)
@@ -194,16 +195,23 @@ def render_tree(
             # the tree rendered so far instead of letting it render it again.
             # It caches its own per-spec pieces (keyed by `cache.render_keys`).
             others = set(module.others())
-            so_far = _sorted_tree({p: t for p, t in tree.items() if owner[p] in others})
+            so_far = _sorted_tree({p: t for p, t in tree.items() if owner[p] in others}, made)
             add(name, _checked(name, module.emit_from_tree(project, so_far, cache)))
         else:
             add(name, _project_files(project, name, module, entries, cache, whole=True))
-    return _sorted_tree(tree)
+    return _sorted_tree(tree, made)
 
 
-def _sorted_tree(tree: dict[str, str]) -> dict[PurePosixPath, str]:
+def _sorted_tree(tree: dict[str, str], made: dict[str, PurePosixPath]) -> dict[PurePosixPath, str]:
     """`tree` keyed by PurePosixPath, in PurePosixPath order: the order of
     the paths' parts, compared as lists of strings (much cheaper than
-    comparing thousands of PurePosixPath objects)."""
-    return {PurePosixPath(p): tree[p] for p in sorted(tree, key=lambda p: p.split("/"))}
+    comparing thousands of PurePosixPath objects).  `made` keeps the path
+    objects already built (building one costs more than sorting it)."""
+    out: dict[PurePosixPath, str] = {}
+    for p in sorted(tree, key=lambda p: p.split("/")):
+        path = made.get(p)
+        if path is None:
+            path = made[p] = PurePosixPath(p)
+        out[path] = tree[p]
+    return out
 

@@ -124,18 +124,44 @@ def unchanged(cache_root: Path, specs: Path, out: Path) -> dict[str, Any] | None
     return data
 
 
-def record(cache_root: Path, specs: Path, out: Path, tree: dict[str, bytes], summary: str) -> None:
-    """Remember that `out` holds exactly `tree`, compiled from the current specs."""
+def on_disk(cache_root: Path, specs: Path, out: Path) -> dict[str, str]:
+    """relative path -> sha256 of each output file that is, by its size,
+    mtime and inode, exactly as the last recorded compile wrote it (files
+    modified within a timestamp tick of the recording are left out: they
+    must be compared by content).  Empty without a manifest."""
+    try:
+        data = marshal.loads(_manifest_path(cache_root, specs, out).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    recorded = data.get("outputs") if isinstance(data, dict) and data.get("version") == VERSION else None
+    outputs = _outputs(out) if isinstance(recorded, dict) else None
+    if not outputs:
+        return {}
+    assert isinstance(recorded, dict)
+    racy = RACY_NS_FINE if data.get("fine_mtime") else RACY_NS_COARSE
+    before = data.get("recorded_ns", 0) - racy
+    found: dict[str, str] = {}
+    for rel, stat in outputs.items():
+        entry = recorded.get(rel)
+        if entry is not None and list(entry[:3]) == stat and stat[1] < before:
+            found[rel] = entry[3]
+    return found
+
+
+def record(cache_root: Path, specs: Path, out: Path, tree: dict[str, bytes], summary: str, digests: dict[str, str] | None = None) -> None:
+    """Remember that `out` holds exactly `tree`, compiled from the current
+    specs (`digests`: the sha256 of each file of `tree`, if already known)."""
     inputs = _inputs(specs, out)
     outputs = _outputs(out)
     if inputs is None or outputs is None or set(outputs) != set(tree):
         return
+    sha = digests if digests is not None else {rel: hashlib.sha256(data).hexdigest() for rel, data in tree.items()}
     data = {
         "version": VERSION,
         "fingerprint": fingerprint(),
         "recorded_ns": time.time_ns(),
         "inputs": inputs,
-        "outputs": {rel: stat + [hashlib.sha256(tree[rel]).hexdigest()] for rel, stat in sorted(outputs.items())},
+        "outputs": {rel: stat + [sha[rel]] for rel, stat in sorted(outputs.items())},
         "files": len(tree),
         # Any sub-second part in the mtimes: the file system has fine timestamps.
         "fine_mtime": any(stat[1] % 1_000_000_000 for stat in outputs.values()),

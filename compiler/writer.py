@@ -16,7 +16,10 @@ import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from compiler.writer_incremental import Known
 
 try:
     import fcntl
@@ -173,9 +176,10 @@ def _write_files(staging: Path, tree: dict[PurePosixPath, str]) -> None:
                 os.fsync(fh.fileno())
 
 
-def write_tree(root: Path, tree: dict[PurePosixPath, str]) -> None:
+def write_tree(root: Path, tree: dict[PurePosixPath, str], known: Known | None = None) -> None:
     """Replace `root` with exactly `tree`, atomically (for a big tree with few
-    changes: all-or-nothing per file set, see `compiler.writer_incremental`)."""
+    changes: all-or-nothing per file set, see `compiler.writer_incremental`;
+    `known` spares reading unchanged files to compare them)."""
     staging = root.parent / f".{root.name}.new"
     with output_lock(root):
         try:
@@ -184,7 +188,7 @@ def write_tree(root: Path, tree: dict[PurePosixPath, str]) -> None:
             # all-or-nothing outcome, see writer_incremental).
             from compiler.writer_incremental import update
 
-            if update(root, tree, sync=_syncfs):
+            if update(root, tree, sync=_syncfs, known=known):
                 return
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir(parents=True)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 # Below this many files the whole-tree swap is cheap and fully atomic.
@@ -73,7 +74,23 @@ def _slot(folder: Path, i: int) -> Path:
     return folder / f"f{i}"
 
 
-def update(root: Path, tree: dict[PurePosixPath, str], sync: object = None) -> bool:
+@dataclass(frozen=True)
+class Known:
+    """What the caller already knows about a tree it writes: the files as
+    bytes with their sha256 (`compiler.manifest` records them too), and the
+    sha256 of files on disk unchanged since the last recorded compile (by
+    size, mtime and inode), which then need not be read to compare."""
+
+    data: dict[str, bytes]
+    digests: dict[str, str]
+    on_disk: dict[str, str]
+
+    def differs(self, root: Path, rel: str) -> bool:
+        was = self.on_disk.get(rel)
+        return _differs(root / rel, self.data[rel]) if was is None else was != self.digests[rel]
+
+
+def update(root: Path, tree: dict[PurePosixPath, str], sync: object = None, known: Known | None = None) -> bool:
     """Make `root` hold exactly `tree` by replacing only what differs.
 
     Returns False (having changed nothing) when `root` is small or most of it
@@ -82,9 +99,14 @@ def update(root: Path, tree: dict[PurePosixPath, str], sync: object = None) -> b
     """
     if len(tree) < INCREMENTAL_MIN_FILES or not root.is_dir():
         return False
-    wanted = {p.as_posix(): text.encode("utf-8") for p, text in tree.items()}
+    if known is not None:
+        wanted = known.data
+        differs = known.differs
+    else:
+        wanted = {p.as_posix(): text.encode("utf-8") for p, text in tree.items()}
+        differs = lambda root, rel: _differs(root / rel, wanted[rel])  # noqa: E731
     existing = _current(root)
-    changed = sorted(rel for rel, data in wanted.items() if rel not in existing or _differs(root / rel, data))
+    changed = sorted(rel for rel in wanted if rel not in existing or differs(root, rel))
     deleted = sorted(existing - set(wanted))
     if len(changed) + len(deleted) > len(wanted) // 2:
         return False

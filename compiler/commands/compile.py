@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -140,24 +141,24 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_STALE
         print(f"specc: {len(tree)} files in {out} are up to date")
         return 0
+    known = None
     if root is not None:
         from compiler import manifest
+        from compiler.writer_incremental import Known
 
+        # The bytes and their hashes serve both the writer and the manifest;
+        # files the manifest vouches for are compared by hash, not read.
+        data = {p.as_posix(): t.encode("utf-8") for p, t in tree.items()}
+        known = Known(data, {rel: hashlib.sha256(b).hexdigest() for rel, b in data.items()}, manifest.on_disk(root, args.specs, out))
         manifest.forget(root, args.specs, out)
     try:
-        write_tree(out, tree)
+        write_tree(out, tree, known)
     except WriteError as err:
         return _write_failed(out, err, args.format)
-    if root is not None and cache is not None:
+    if root is not None and cache is not None and known is not None:
         # Only a compile that wrote its output leaves cache entries behind.
         cache.flush()
-        _record(root, args.specs, out, tree, table)
+        manifest.record(root, args.specs, out, known.data, table, known.digests)
     print(table)
     print(f"\nwrote {len(tree)} files to {out}")
     return 0
-
-
-def _record(root: Path, specs: Path, out: Path, tree: dict[PurePosixPath, str], table: str) -> None:
-    from compiler import manifest
-
-    manifest.record(root, specs, out, {p.as_posix(): t.encode("utf-8") for p, t in tree.items()}, table)
