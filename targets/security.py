@@ -1,14 +1,43 @@
 """The `security` target: `_project/security-review.md`, a review of every
-input surface (auth, query parameters, body fields, caching) with findings."""
+input surface (auth, query parameters, body fields, caching) with findings.
+
+Each spec's part of the review is a fragment (cached with the spec's other
+outputs), so the review is assembled, not re-rendered, when one spec changes.
+"""
 
 from __future__ import annotations
 
 from pathlib import PurePosixPath
+from typing import Any
 
 from compiler import security_review
-from compiler.ir import Project
+from compiler.ir import Project, Spec
 from compiler.tasks import SECURITY_REVIEW
 
 
 def emit(project: Project) -> dict[PurePosixPath, str]:
     return {SECURITY_REVIEW: security_review.render(security_review.review(project))}
+
+
+def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
+    """No per-spec files: the review is one project-wide file."""
+    return {}
+
+
+def spec_fragment(project: Project, spec: Spec) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """The spec's findings per severity (in `SEVERITY_ORDER`) and its lines in the review."""
+    surfaces = tuple(security_review.surface(spec, e) for e in spec.endpoints)
+    found = security_review.counts(surfaces)
+    lines = tuple(line for s in surfaces for line in security_review.surface_lines(s))
+    return tuple(found[sev] for sev in security_review.SEVERITY_ORDER), lines
+
+
+def emit_project(project: Project, fragments: dict[str, Any]) -> dict[PurePosixPath, str]:
+    total = {sev: 0 for sev in security_review.SEVERITY_ORDER}
+    blocks: list[list[str]] = []
+    for spec in project.specs:
+        found, lines = fragments[spec.id]
+        for sev, n in zip(security_review.SEVERITY_ORDER, found):
+            total[sev] += n
+        blocks.append(list(lines))
+    return {SECURITY_REVIEW: security_review.render_parts(total, blocks)}

@@ -141,3 +141,13 @@ def test_surface_survives_the_plain_round_trip(tmp_path: Path) -> None:
     _, tree, _ = compile_once(tmp_path / "specs", tmp_path, None)
     found = surface(per_spec.load_yaml(tree[OPENAPI]))
     assert found and from_plain(to_plain(found)) == found
+
+
+def test_security_review_assembled_from_fragments_is_the_full_render(project_dir: Path) -> None:
+    from targets import security
+
+    project = build_project(project_dir / "specs", project_dir)
+    fragments = {s.id: security.spec_fragment(project, s) for s in project.specs}
+    assert security.emit_project(project, fragments) == security.emit(project)
+    empty = Project(base=project.base, specs=(), base_source=project.base_source)
+    assert security.emit_project(empty, {}) == security.emit(empty)

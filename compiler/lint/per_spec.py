@@ -19,13 +19,13 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import yaml
 
 from compiler.cache import key_of
 from compiler.ir import Project, Spec
-from compiler.lint.api_surface import OperationSurface, from_plain, surface, to_plain
+from compiler.lint.api_surface import OperationSurface, PlainSurface, from_plain, surface, to_plain
 from compiler.lint.context import MigrationContext
 from compiler.lint.finding import Finding
 from compiler.lint.rules import RULES
@@ -88,10 +88,10 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _union_of_specs(project: Project, tree: Mapping[PurePosixPath, str], cache: CompileCache) -> Surfaces | None:
+def _union_of_specs(project: Project, tree: Mapping[PurePosixPath, str], cache: CompileCache) -> PlainSurface | None:
     """The project document's surface from the specs' own documents, or None
     when the tree is not laid out that way (a target missing or replaced)."""
-    out: dict[str, Any] = {}
+    out: PlainSurface = {}
     for spec in project.specs:
         path = PurePosixPath(spec.id, "openapi.yaml")
         if (path in tree) != bool(spec.endpoints):
@@ -107,21 +107,28 @@ def _union_of_specs(project: Project, tree: Mapping[PurePosixPath, str], cache: 
         if any(k in out for k in plain):
             return None
         out.update(plain)
-    return from_plain(out)
+    return out
 
 
-def _surface_of(text: str, cache: CompileCache, compute: Any) -> Surfaces:
+def _plain_of(text: str, cache: CompileCache, compute: Callable[[], PlainSurface]) -> PlainSurface:
     """The surface of the document `text`, from the cache or `compute()`."""
     key = key_of("api-surface", cache.fp, _digest(text))
     plain = cache.get("api", key)
     if isinstance(plain, dict):
-        try:
-            return from_plain(plain)
-        except (TypeError, ValueError):
-            pass  # not the shape we wrote: recompute
-    found: Surfaces = compute()
-    cache.put("api", key, to_plain(found))
+        return plain
+    found = compute()
+    cache.put("api", key, found)
     return found
+
+
+def _changed(old: PlainSurface, new: PlainSurface) -> tuple[Surfaces, Surfaces]:
+    """The operations whose surface differs (or that are gone), before and
+    after: the only ones an API rule can flag, and the only ones converted."""
+    keys = [k for k, op in old.items() if new.get(k) != op]
+    try:
+        return from_plain({k: old[k] for k in keys}), from_plain({k: new[k] for k in keys if k in new})
+    except (TypeError, ValueError) as err:  # a cache entry of another shape: a compiler bug
+        raise AssertionError(f"lint: unreadable cached API surface: {err}") from err
 
 
 def api_surfaces(
@@ -130,10 +137,12 @@ def api_surfaces(
     """(committed, new) surfaces for the API rules, or None when there is
     nothing to compare.
 
-    With a cache, equal documents are not compared at all: every API rule
-    flags only a difference between the two surfaces.  The new document's
-    surface is cached even then (and on a first compile, with nothing
-    committed), so that the next compile finds the committed one cached.
+    With a cache, only operations whose surface changed are compared (equal
+    documents not at all): every API rule flags only a difference between
+    an operation's two surfaces, or its absence.  The new document's
+    surface is cached even when nothing is compared (and on a first compile,
+    with nothing committed), so that the next compile finds the committed
+    one cached.
     """
     if OPENAPI not in tree:
         return None
@@ -144,15 +153,15 @@ def api_surfaces(
         new = surface(load_yaml(text))
         return (new if previous == text else surface(load_yaml(previous))), new
 
-    def compute_new() -> Surfaces:
+    def compute_new() -> PlainSurface:
         union = _union_of_specs(project, tree, cache)
-        return union if union is not None else surface(load_yaml(text))
+        return union if union is not None else to_plain(surface(load_yaml(text)))
 
     if previous == text:
         if not cache.has("api", key_of("api-surface", cache.fp, _digest(text))):
-            _surface_of(text, cache, compute_new)
+            _plain_of(text, cache, compute_new)
         return None
-    new_surface = _surface_of(text, cache, compute_new)
+    new_plain = _plain_of(text, cache, compute_new)
     if previous is None:
         return None
-    return _surface_of(previous, cache, lambda: surface(load_yaml(previous))), new_surface
+    return _changed(_plain_of(previous, cache, lambda: to_plain(surface(load_yaml(previous)))), new_plain)
