@@ -14,13 +14,12 @@ bodies say plainly that checks had not run; `specc pr` fills in real results.
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Mapping
 
 import targets
 from compiler.cache import key_of
-from compiler.draft import payloads
+from compiler.draft import json_text, payloads
 from compiler.draft.parts import is_split
 from compiler.draft.pieces import Pieces
 from compiler.emit import render_tree
@@ -62,7 +61,7 @@ def from_tree(project: Project, tree: Mapping[PurePosixPath, str], cache: Compil
         view = {**owned.get(task.id, {}), **shared} if task.kind == "spec" else clean
         for part, data in payloads(project, task, view, pieces=pieces):
             out[folder / f"{part.stem}body.md"] = data["body"]
-            out[folder / f"{part.stem}payload.json"] = json.dumps(data, indent=2, sort_keys=True) + "\n"
+            out[folder / f"{part.stem}payload.json"] = json_text.dumps(data) + "\n"
     if cache is not None:
         for sid in sorted(pieces.dirty):
             if sid in keys:
