@@ -10,6 +10,7 @@ and therefore output, is deterministic.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 ColumnKind = Literal[
@@ -610,10 +611,16 @@ class Project:
     base_source: str = ""
 
     def spec(self, spec_id: str) -> Spec | None:
+        return self._by_id.get(spec_id)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Spec]:
+        # Built on first lookup (a thousand specs made `spec` a hot loop);
+        # the first spec with an id wins, as the linear search did.
+        by_id: dict[str, Spec] = {}
         for spec in self.specs:
-            if spec.id == spec_id:
-                return spec
-        return None
+            by_id.setdefault(spec.id, spec)
+        return by_id
 
     @property
     def final_schema(self) -> Schema:

@@ -124,20 +124,20 @@ def unchanged(cache_root: Path, specs: Path, out: Path) -> dict[str, Any] | None
     return data
 
 
-def on_disk(cache_root: Path, specs: Path, out: Path) -> dict[str, str]:
-    """relative path -> sha256 of each output file that is, by its size,
-    mtime and inode, exactly as the last recorded compile wrote it (files
-    modified within a timestamp tick of the recording are left out: they
-    must be compared by content).  Empty without a manifest."""
+def on_disk(cache_root: Path, specs: Path, out: Path) -> tuple[dict[str, str], dict[str, list[int]] | None]:
+    """(relative path -> sha256 of each output file that is, by its size,
+    mtime and inode, exactly as the last recorded compile wrote it, and the
+    stat of every output file, or None when `out` is unreadable).  Files
+    modified within a timestamp tick of the recording are left out of the
+    first: they must be compared by content."""
+    outputs = _outputs(out)
     try:
         data = marshal.loads(_manifest_path(cache_root, specs, out).read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
-        return {}
+        return {}, outputs
     recorded = data.get("outputs") if isinstance(data, dict) and data.get("version") == VERSION else None
-    outputs = _outputs(out) if isinstance(recorded, dict) else None
-    if not outputs:
-        return {}
-    assert isinstance(recorded, dict)
+    if not outputs or not isinstance(recorded, dict):
+        return {}, outputs
     racy = RACY_NS_FINE if data.get("fine_mtime") else RACY_NS_COARSE
     before = data.get("recorded_ns", 0) - racy
     found: dict[str, str] = {}
@@ -145,14 +145,41 @@ def on_disk(cache_root: Path, specs: Path, out: Path) -> dict[str, str]:
         entry = recorded.get(rel)
         if entry is not None and list(entry[:3]) == stat and stat[1] < before:
             found[rel] = entry[3]
-    return found
+    return found, outputs
 
 
-def record(cache_root: Path, specs: Path, out: Path, tree: dict[str, bytes], summary: str, digests: dict[str, str] | None = None) -> None:
+def restat(out: Path, stats: dict[str, list[int]], touched: list[str]) -> dict[str, list[int]] | None:
+    """`stats` (of every file under `out`) after the files `touched` were
+    replaced or removed, without walking the whole tree again."""
+    fresh = dict(stats)
+    try:
+        for rel in touched:
+            try:
+                st = os.stat(out / rel)
+            except FileNotFoundError:
+                fresh.pop(rel, None)
+                continue
+            fresh[rel] = [st.st_size, st.st_mtime_ns, st.st_ino]
+    except OSError:
+        return None
+    return fresh
+
+
+def record(
+    cache_root: Path,
+    specs: Path,
+    out: Path,
+    tree: dict[str, bytes],
+    summary: str,
+    digests: dict[str, str] | None = None,
+    outputs: dict[str, list[int]] | None = None,
+) -> None:
     """Remember that `out` holds exactly `tree`, compiled from the current
-    specs (`digests`: the sha256 of each file of `tree`, if already known)."""
+    specs (`digests`: the sha256 of each file of `tree`, and `outputs`: the
+    stat of each file under `out`, if already known)."""
     inputs = _inputs(specs, out)
-    outputs = _outputs(out)
+    if outputs is None:
+        outputs = _outputs(out)
     if inputs is None or outputs is None or set(outputs) != set(tree):
         return
     sha = digests if digests is not None else {rel: hashlib.sha256(data).hexdigest() for rel, data in tree.items()}

@@ -74,16 +74,20 @@ def _slot(folder: Path, i: int) -> Path:
     return folder / f"f{i}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Known:
     """What the caller already knows about a tree it writes: the files as
-    bytes with their sha256 (`compiler.manifest` records them too), and the
+    bytes with their sha256 (`compiler.manifest` records them too), the
     sha256 of files on disk unchanged since the last recorded compile (by
-    size, mtime and inode), which then need not be read to compare."""
+    size, mtime and inode), which then need not be read to compare, and the
+    stat of every file on disk (None: unknown).  `update` sets `touched` to
+    the files it replaced or removed."""
 
     data: dict[str, bytes]
     digests: dict[str, str]
     on_disk: dict[str, str]
+    stats: dict[str, list[int]] | None = None
+    touched: list[str] | None = None
 
     def differs(self, root: Path, rel: str) -> bool:
         was = self.on_disk.get(rel)
@@ -105,7 +109,7 @@ def update(root: Path, tree: dict[PurePosixPath, str], sync: object = None, know
     else:
         wanted = {p.as_posix(): text.encode("utf-8") for p, text in tree.items()}
         differs = lambda root, rel: _differs(root / rel, wanted[rel])  # noqa: E731
-    existing = _current(root)
+    existing = set(known.stats) if known is not None and known.stats is not None else _current(root)
     changed = sorted(rel for rel in wanted if rel not in existing or differs(root, rel))
     deleted = sorted(existing - set(wanted))
     if len(changed) + len(deleted) > len(wanted) // 2:
@@ -136,6 +140,8 @@ def update(root: Path, tree: dict[PurePosixPath, str], sync: object = None, know
         _prune_empty(root, (root / rel).parent)
     shutil.rmtree(backup, ignore_errors=True)
     shutil.rmtree(staging, ignore_errors=True)
+    if known is not None:
+        known.touched = changed + deleted
     return True
 
 

@@ -149,7 +149,8 @@ def run(args: argparse.Namespace) -> int:
         # The bytes and their hashes serve both the writer and the manifest;
         # files the manifest vouches for are compared by hash, not read.
         data = {p.as_posix(): t.encode("utf-8") for p, t in tree.items()}
-        known = Known(data, {rel: hashlib.sha256(b).hexdigest() for rel, b in data.items()}, manifest.on_disk(root, args.specs, out))
+        on_disk, stats = manifest.on_disk(root, args.specs, out)
+        known = Known(data, {rel: hashlib.sha256(b).hexdigest() for rel, b in data.items()}, on_disk, stats)
         manifest.forget(root, args.specs, out)
     try:
         write_tree(out, tree, known)
@@ -158,7 +159,9 @@ def run(args: argparse.Namespace) -> int:
     if root is not None and cache is not None and known is not None:
         # Only a compile that wrote its output leaves cache entries behind.
         cache.flush()
-        manifest.record(root, args.specs, out, known.data, table, known.digests)
+        # After an in-place update only the touched files need a fresh stat.
+        stats = manifest.restat(out, known.stats, known.touched) if known.stats is not None and known.touched is not None else None
+        manifest.record(root, args.specs, out, known.data, table, known.digests, stats)
     print(table)
     print(f"\nwrote {len(tree)} files to {out}")
     return 0
