@@ -15,8 +15,14 @@ key that hashes everything it depends on plus `compiler.fingerprint`:
   edit that leaves a spec's schema alone (a summary, an endpoint) does not
   invalidate the specs after it.
 - `out`: every per-spec output of the targets (`compiler.emit`) for one spec,
-  keyed by that spec's lowering key; and `proj`: project-wide outputs keyed
-  by every spec's key.
+  keyed by that spec's lowering key (the resulting "render key" is kept in
+  `render_keys`); and `proj`: project-wide outputs keyed by every spec's key.
+- Results computed from one spec's rendered files, keyed by its render key,
+  so that one changed spec recomputes only its own: `draft`, the pieces of
+  PR bodies (`compiler.draft.pieces`, `targets/pr.py`), and `lint`, the
+  migration rules' findings and the spec's API surface
+  (`compiler.lint.per_spec`); `api` holds the API surface of a whole
+  OpenAPI document by the hash of its text (the committed one, next compile).
 
 Because a lowering key covers every input of lowering, two specs with the
 same key lower to equal IR and render identical files; tests compare cached
