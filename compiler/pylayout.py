@@ -70,7 +70,7 @@ def flat(doc: Doc) -> str:
     return doc.head + doc.open + ", ".join(flat(i) for i in doc.items) + doc.close
 
 
-def render(doc: Doc, indent: str, prefix: str = "", suffix: str = "") -> list[str]:
+def render(doc: Doc, indent: str, prefix: str = "", suffix: str = "", long_ok: bool = False) -> list[str]:
     """`doc` as lines at `indent`, after `prefix` and before `suffix`."""
     one = indent + prefix + flat(doc) + suffix
     if fits(one):
@@ -78,9 +78,9 @@ def render(doc: Doc, indent: str, prefix: str = "", suffix: str = "") -> list[st
     while isinstance(doc, Cat):
         prefix += doc.text
         doc = doc.doc
-    if isinstance(doc, str) and suffix == "," and _is_string(doc) and _is_label(prefix):
-        # An item that is one string literal (maybe after `key: ` or `name=`):
-        # black finds no bracket to split it at and leaves it long.
+    if isinstance(doc, str) and _is_string(doc) and (long_ok or (suffix == "," and _is_label(prefix))):
+        # One string literal as an item (maybe after `key: ` or `name=`) or
+        # assigned to a name: black finds no bracket to split at, leaves it long.
         return [one]
     if not isinstance(doc, Group) or not doc.items:
         raise Unsupported("a long line without a trailing bracket to split")
@@ -174,6 +174,8 @@ def string(value: str) -> str:
 
 
 def _prec(node: ast.expr) -> int:
+    if isinstance(node, ast.IfExp):
+        return _OR - 1
     if isinstance(node, ast.BoolOp):
         return _OR if isinstance(node.op, ast.Or) else _AND
     if isinstance(node, ast.UnaryOp):
@@ -282,6 +284,9 @@ class Expr:
             return " ".join(parts)
         if isinstance(node, ast.JoinedStr):
             return self.fstring(node)
+        if isinstance(node, ast.IfExp):
+            body, test, orelse = self.flat(node.body, _OR), self.flat(node.test, _OR), self.flat(node.orelse, _OR - 1)
+            return f"{body} if {test} else {orelse}"
         if isinstance(node, ast.GeneratorExp):
             return "(" + self.comprehension(node.elt, node.generators) + ")"
         if isinstance(node, ast.ListComp):
@@ -346,11 +351,18 @@ class Statements:
     def stmt(self, node: ast.stmt, indent: str) -> list[str]:  # noqa: C901 - one case per node type
         e = self.expr
         if isinstance(node, ast.Expr):
+            if isinstance(node.value, ast.Yield):
+                if node.value.value is None:
+                    return [indent + "yield"]
+                if isinstance(node.value.value, ast.Tuple):
+                    raise Unsupported("yield of a tuple")
+                return render(e.doc(node.value.value), indent, "yield ")
             return render(e.doc(node.value), indent)
         if isinstance(node, ast.Assign):
             if len(node.targets) != 1:
                 raise Unsupported("chained assignment")
-            return render(e.doc(node.value), indent, self.target(node.targets[0]) + " = ")
+            target = node.targets[0]
+            return render(e.doc(node.value), indent, self.target(target) + " = ", long_ok=isinstance(target, ast.Name))
         if isinstance(node, ast.AnnAssign):
             if not node.simple or node.value is None:
                 raise Unsupported("annotation")
