@@ -188,10 +188,10 @@ def _prec(node: ast.expr) -> int:
 
 
 class Expr:
-    """Renders expressions of one statement; `source` serves f-string segments."""
+    """Renders expressions of one statement; the source `lines` serve f-strings."""
 
-    def __init__(self, source: str) -> None:
-        self.source = source
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
 
     def flat(self, node: ast.expr, need: int = 0) -> str:
         """`node` on one line, parenthesised if it binds looser than `need`."""
@@ -326,8 +326,13 @@ class Expr:
 
     def fstring(self, node: ast.JoinedStr) -> str:
         """An f-string as written, when black would keep it as written."""
-        segment = ast.get_source_segment(self.source, node)
-        if segment is None or "\\" in segment or "\n" in segment or segment.startswith(("f'''", 'f"""')):
+        if node.end_lineno != node.lineno or node.end_col_offset is None:
+            raise Unsupported("f-string over lines")
+        # Offsets are in UTF-8 bytes (ast.get_source_segment would split the
+        # whole module into lines on every call).
+        line = self.lines[node.lineno - 1].encode()
+        segment = line[node.col_offset : node.end_col_offset].decode()
+        if "\\" in segment or segment.startswith(("f'\'\'", 'f"""')):
             raise Unsupported("f-string")
         if segment.startswith("f'") and segment.endswith("'") and '"' not in segment:
             segment = 'f"' + segment[2:-1] + '"'  # black prefers double quotes
@@ -343,9 +348,8 @@ class Statements:
     """Lays out statements (and the bodies of compound ones) of one chunk."""
 
     def __init__(self, source: str) -> None:
-        self.source = source
         self.lines = source.splitlines()
-        self.expr = Expr(source)
+        self.expr = Expr(self.lines)
         self.comment_lines = 0
 
     def stmt(self, node: ast.stmt, indent: str) -> list[str]:  # noqa: C901 - one case per node type
