@@ -98,33 +98,63 @@ def _kind(node: ast.stmt, first: bool) -> str:
     return "other"
 
 
-def _blank_lines(previous: str, current: str, written: int) -> int:
-    """Blank lines black puts between two top-level statements."""
+def _layout(lines: list[str], ranges: list[list[int]], nodes: list[ast.stmt], chunks: list[str]) -> str | None:
+    """The module from formatted `chunks`, with the blank lines black puts
+    between top-level statements and the comment lines between them; None when
+    something unusual stands there (black lays out a skeleton then).
+
+    black's rules at module level (its `EmptyLineTracker`), for a line (a
+    statement or a comment) after `written` blank lines: at most two; two
+    after a def or class and before one, except that a def directly under a
+    comment stays attached to it and the comment paragraph gets the two lines;
+    at least one after imports; exactly one after the module docstring."""
+    if any(line.strip() for line in lines[: ranges[0][0]] + lines[ranges[-1][1] :]):
+        return None
+    kinds = [_kind(node, i == 0) for i, node in enumerate(nodes)]
+    if "?" in kinds or (kinds[0] == "docstring" and not chunks[0].startswith('"""')):
+        return None
+    out: list[str] = [chunks[0]]
+    previous = kinds[0]
+    leading: int | None = None  # index in `out` of the blank lines of the comment paragraph
+    for i in range(1, len(chunks)):
+        written = 0
+        for line in lines[ranges[i - 1][1] : ranges[i][0]]:
+            text = line.rstrip("\n")
+            if not text.strip():
+                written += 1
+                continue
+            if not (text == "#" or text.startswith("# ")) or text != text.rstrip():
+                return None  # black would re-indent or respace it
+            before = _before(previous, "comment", written)
+            if previous != "comment" or written:
+                leading = len(out)
+            out.append("\n" * before)
+            out.append(text + "\n")
+            previous, written = "comment", 0
+        current = kinds[i]
+        if current == "def" and previous == "comment" and written == 0:
+            # The def stays under its comment; the paragraph gets the lines.
+            assert leading is not None
+            if len(out[leading]) <= 1 and leading > 1:
+                out[leading] = "\n\n"
+            before = 0
+        else:
+            before = _before(previous, current, written)
+        out.append("\n" * before)
+        out.append(chunks[i])
+        previous = current
+    return "".join(out)
+
+
+def _before(previous: str, current: str, written: int) -> int:
+    """Blank lines black puts before a top-level line of kind `current`."""
     if previous == "docstring":
         return 2 if current == "def" else 1
-    if "def" in (previous, current):
+    if previous == "def" or current == "def":
         return 2
     if previous == "import" and current != "import":
         return max(1, min(written, 2))
     return min(written, 2)
-
-
-def _layout(lines: list[str], ranges: list[list[int]], nodes: list[ast.stmt], chunks: list[str]) -> str | None:
-    """The module from formatted `chunks`, with black's blank lines; None when
-    comments or unusual statements stand between them (black decides then)."""
-    if any(line.strip() for line in lines[: ranges[0][0]] + lines[ranges[-1][1] :]):
-        return None
-    kinds = [_kind(node, i == 0) for i, node in enumerate(nodes)]
-    if "?" in kinds:
-        return None
-    out = [chunks[0]]
-    for i in range(1, len(chunks)):
-        gap = lines[ranges[i - 1][1] : ranges[i][0]]
-        if any(line.strip() for line in gap):
-            return None
-        out.append("\n" * _blank_lines(kinds[i - 1], kinds[i], len(gap)))
-        out.append(chunks[i])
-    return "".join(out)
 
 
 def format_module(source: str, clean: str = "") -> str:

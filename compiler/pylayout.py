@@ -70,7 +70,7 @@ def flat(doc: Doc) -> str:
     return doc.head + doc.open + ", ".join(flat(i) for i in doc.items) + doc.close
 
 
-def render(doc: Doc, indent: str, prefix: str = "", suffix: str = "") -> list[str]:
+def render(doc: Doc, indent: str, prefix: str = "", suffix: str = "", long_ok: bool = False) -> list[str]:
     """`doc` as lines at `indent`, after `prefix` and before `suffix`."""
     one = indent + prefix + flat(doc) + suffix
     if fits(one):
@@ -78,9 +78,9 @@ def render(doc: Doc, indent: str, prefix: str = "", suffix: str = "") -> list[st
     while isinstance(doc, Cat):
         prefix += doc.text
         doc = doc.doc
-    if isinstance(doc, str) and suffix == "," and _is_string(doc) and _is_label(prefix):
-        # An item that is one string literal (maybe after `key: ` or `name=`):
-        # black finds no bracket to split it at and leaves it long.
+    if isinstance(doc, str) and _is_string(doc) and (long_ok or (suffix == "," and _is_label(prefix))):
+        # One string literal as an item (maybe after `key: ` or `name=`) or
+        # assigned to a name: black finds no bracket to split at, leaves it long.
         return [one]
     if not isinstance(doc, Group) or not doc.items:
         raise Unsupported("a long line without a trailing bracket to split")
@@ -174,6 +174,8 @@ def string(value: str) -> str:
 
 
 def _prec(node: ast.expr) -> int:
+    if isinstance(node, ast.IfExp):
+        return _OR - 1
     if isinstance(node, ast.BoolOp):
         return _OR if isinstance(node.op, ast.Or) else _AND
     if isinstance(node, ast.UnaryOp):
@@ -186,10 +188,10 @@ def _prec(node: ast.expr) -> int:
 
 
 class Expr:
-    """Renders expressions of one statement; `source` serves f-string segments."""
+    """Renders expressions of one statement; the source `lines` serve f-strings."""
 
-    def __init__(self, source: str) -> None:
-        self.source = source
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
 
     def flat(self, node: ast.expr, need: int = 0) -> str:
         """`node` on one line, parenthesised if it binds looser than `need`."""
@@ -282,6 +284,9 @@ class Expr:
             return " ".join(parts)
         if isinstance(node, ast.JoinedStr):
             return self.fstring(node)
+        if isinstance(node, ast.IfExp):
+            body, test, orelse = self.flat(node.body, _OR), self.flat(node.test, _OR), self.flat(node.orelse, _OR - 1)
+            return f"{body} if {test} else {orelse}"
         if isinstance(node, ast.GeneratorExp):
             return "(" + self.comprehension(node.elt, node.generators) + ")"
         if isinstance(node, ast.ListComp):
@@ -321,8 +326,13 @@ class Expr:
 
     def fstring(self, node: ast.JoinedStr) -> str:
         """An f-string as written, when black would keep it as written."""
-        segment = ast.get_source_segment(self.source, node)
-        if segment is None or "\\" in segment or "\n" in segment or segment.startswith(("f'''", 'f"""')):
+        if node.end_lineno != node.lineno or node.end_col_offset is None:
+            raise Unsupported("f-string over lines")
+        # Offsets are in UTF-8 bytes (ast.get_source_segment would split the
+        # whole module into lines on every call).
+        line = self.lines[node.lineno - 1].encode()
+        segment = line[node.col_offset : node.end_col_offset].decode()
+        if "\\" in segment or segment.startswith(("f'\'\'", 'f"""')):
             raise Unsupported("f-string")
         if segment.startswith("f'") and segment.endswith("'") and '"' not in segment:
             segment = 'f"' + segment[2:-1] + '"'  # black prefers double quotes
@@ -338,19 +348,25 @@ class Statements:
     """Lays out statements (and the bodies of compound ones) of one chunk."""
 
     def __init__(self, source: str) -> None:
-        self.source = source
         self.lines = source.splitlines()
-        self.expr = Expr(source)
+        self.expr = Expr(self.lines)
         self.comment_lines = 0
 
     def stmt(self, node: ast.stmt, indent: str) -> list[str]:  # noqa: C901 - one case per node type
         e = self.expr
         if isinstance(node, ast.Expr):
+            if isinstance(node.value, ast.Yield):
+                if node.value.value is None:
+                    return [indent + "yield"]
+                if isinstance(node.value.value, ast.Tuple):
+                    raise Unsupported("yield of a tuple")
+                return render(e.doc(node.value.value), indent, "yield ")
             return render(e.doc(node.value), indent)
         if isinstance(node, ast.Assign):
             if len(node.targets) != 1:
                 raise Unsupported("chained assignment")
-            return render(e.doc(node.value), indent, self.target(node.targets[0]) + " = ")
+            target = node.targets[0]
+            return render(e.doc(node.value), indent, self.target(target) + " = ", long_ok=isinstance(target, ast.Name))
         if isinstance(node, ast.AnnAssign):
             if not node.simple or node.value is None:
                 raise Unsupported("annotation")

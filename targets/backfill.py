@@ -11,7 +11,8 @@ per dialect, and embedded as a Python literal.
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
@@ -28,6 +29,11 @@ _ENV = jinja2.Environment(
     autoescape=False,
 )
 _ENV.filters["py"] = repr
+
+
+@lru_cache(maxsize=1)
+def _template_text() -> str:
+    return (Path(__file__).parent / "templates" / "backfill.py.j2").read_text("utf-8")
 
 
 def _id(name: str) -> exp.Identifier:
@@ -130,8 +136,10 @@ def render_script(spec: Spec, b: Backfill) -> str:
         "fields": [_rule(f.column, f.key, f.default) for f in b.fields] if is_json else [],  # type: ignore[union-attr]
         "sql": {d: (_json_sql(b, d) if is_json else _set_sql(b, d)) for d in DIALECTS},  # type: ignore[arg-type]
     }
-    source = _ENV.get_template("backfill.py.j2").render(**context)
-    return format_module(source)
+    template = _ENV.get_template("backfill.py.j2")
+    # The template's fixed code is kept black-formatted (a test checks), so
+    # only the statements that carry the backfill's data are laid out.
+    return format_module(template.render(**context), clean=_template_text())
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")

@@ -102,7 +102,7 @@ def _dialect(name: str) -> Dialect:
     return Dialect.get_or_raise(SQLGLOT_DIALECT[name])
 
 
-def render(expression: exp.Expr, dialect: str) -> str:
+def render(expression: exp.Expr, dialect: str, copy: bool = True) -> str:
     """`expression` as `dialect` SQL text, without the trailing semicolon.
 
     CREATE TABLE lists one column or constraint per line, for review (sqlglot's
@@ -112,21 +112,21 @@ def render(expression: exp.Expr, dialect: str) -> str:
     target = _dialect(dialect)
     if isinstance(expression, exp.Create) and expression.kind == "TABLE" and isinstance(expression.this, exp.Schema):
         schema = expression.this
-        elements = [e.sql(dialect=target, unsupported_level=ErrorLevel.RAISE) for e in schema.expressions]
+        elements = [e.sql(dialect=target, copy=copy, unsupported_level=ErrorLevel.RAISE) for e in schema.expressions]
         # Render the head with a placeholder for the elements.  The elements
         # are swapped out and back rather than deep-copying the statement,
         # which cost more than rendering it.
         saved = list(schema.expressions)
         schema.set("expressions", [exp.to_identifier(_PLACEHOLDER)])
         try:
-            flat = expression.sql(dialect=target, unsupported_level=ErrorLevel.RAISE)
+            flat = expression.sql(dialect=target, copy=copy, unsupported_level=ErrorLevel.RAISE)
         finally:
             schema.set("expressions", saved)
         marker = f"({_PLACEHOLDER})"
         if flat.count(marker) != 1:
             raise SqlSelfCheckError(f"{dialect}: cannot lay out CREATE TABLE: {flat}")
         return flat.replace(marker, "(\n" + ",\n".join(f"  {e}" for e in elements) + "\n)")
-    return expression.sql(dialect=target, unsupported_level=ErrorLevel.RAISE)
+    return expression.sql(dialect=target, copy=copy, unsupported_level=ErrorLevel.RAISE)
 
 
 def check_statement(sql: str, dialect: str) -> exp.Expr:
@@ -164,7 +164,9 @@ def check_script(script: str, statements: list[str], dialect: str) -> None:
         # statement's tree; they are not part of the statement.
         for node in tree.walk():
             node.comments = None
-    rendered = [render(s, dialect) for s in parsed]
+    # The parsed trees are thrown away: render them without sqlglot's
+    # defensive deep copy.
+    rendered = [render(s, dialect, copy=False) for s in parsed]
     if rendered != statements or any(isinstance(n, exp.Command) for tree in parsed for n in tree.walk()):
         # Find the statement at fault for a precise message; checking each one
         # on its own is the slow path, taken only when something is wrong.

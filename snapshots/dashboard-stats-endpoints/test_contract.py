@@ -74,9 +74,8 @@ def assert_errors(response: httpx.Response, path: str, codes: Sequence[str]) -> 
     errors = response.json()["errors"]
     assert errors and all(set(e) == {"path", "code", "message"} for e in errors), errors
     found = [e["code"] for e in errors if e["path"] == path]
-    assert set(found) & set(
-        codes
-    ), f"expected one of {list(codes)} at {path!r}, got {errors}"
+    wanted = f"one of {list(codes)} at {path!r}"
+    assert set(found) & set(codes), f"expected {wanted}, got {errors}"
 
 
 def assert_unauthorized(response: httpx.Response) -> None:

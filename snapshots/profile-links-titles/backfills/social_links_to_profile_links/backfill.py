@@ -491,9 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=("run", "status", "rollback"))
     parser.add_argument("--dialect", required=True, choices=sorted(SQL))
     parser.add_argument(
-        "--dsn",
-        required=True,
-        help="connection string (see the module docstring)",
+        "--dsn", required=True, help="connection string (see the module docstring)"
     )
     parser.add_argument(
         "--batch-size",
