@@ -168,3 +168,23 @@ def test_payload_json_encoder_is_json_dumps(value: Any) -> None:
     from compiler.draft.json_text import dumps
 
     assert dumps(value) == json.dumps(value, indent=2, sort_keys=True)
+
+
+def test_in_place_update_rewrites_an_output_edited_behind_its_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files the manifest vouches for are compared by hash; one whose stat
+    changed is read, so a hand edit is still undone by the next compile."""
+    import compiler.writer_incremental as wi
+    from compiler.cli import main
+
+    monkeypatch.setattr(wi, "INCREMENTAL_MIN_FILES", 4)  # the seed tree is small
+    shutil.copytree(SPECS, tmp_path / "specs")
+    monkeypatch.chdir(tmp_path)
+    assert main(["compile"]) == 0
+    edited = tmp_path / "snapshots" / "theme-preference-api" / "openapi.yaml"
+    good = edited.read_bytes()
+    edited.write_bytes(good.replace(b"openapi", b"OPENAPI", 1))  # same size
+    spec = tmp_path / "specs" / "profile-links-titles.yaml"
+    spec.write_text(spec.read_text("utf-8") + "# touched\n", "utf-8")
+    assert main(["compile"]) == 0
+    assert edited.read_bytes() == good
+    assert main(["compile", "--check", "--no-cache"]) == 0

@@ -25,7 +25,7 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def test_names(text: str) -> list[str]:
+def names_of_tests(text: str) -> list[str]:
     """The names of the test functions of a Python module, sorted."""
     try:
         module = ast.parse(text)
@@ -70,4 +70,4 @@ class Pieces:
 
     def test_names(self, path: PurePosixPath) -> list[str]:
         """The test functions of the Python test module at `path`."""
-        return list(self.get(path.parts[0], "tests:" + path.as_posix(), lambda: tuple(test_names(self.tree[path]))))
+        return list(self.get(path.parts[0], "tests:" + path.as_posix(), lambda: tuple(names_of_tests(self.tree[path]))))
