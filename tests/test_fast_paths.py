@@ -243,3 +243,25 @@ def test_project_openapi_assembled_from_fragments_is_the_full_dump(tmp_path: Pat
         fragments = {s.id: openapi.spec_fragment(project, s) for s in project.specs}
         assembled = openapi.emit_project(project, fragments)
         assert assembled[Path("_project") / "openapi.yaml"] == full  # type: ignore[index]
+
+
+def test_test_names_line_scan_equals_an_ast_walk(tmp_path: Path) -> None:
+    """`names_of_tests` scans lines; on generated test modules (seed, synthetic,
+    and a module with test-like text inside strings) it equals an ast walk."""
+    import ast
+
+    from compiler.draft.pieces import names_of_tests
+    from compiler.project import build_project
+    from targets import contract_tests
+
+    synth.write_project(tmp_path, 12)
+    modules = []
+    for specs in (SPECS, tmp_path / "specs"):
+        project = build_project(specs, specs.parent)
+        for spec in project.specs:
+            modules += [t for p, t in contract_tests.emit_spec(project, spec).items() if p.suffix == ".py"]
+    modules.append('"""def test_not_a_test():"""\n\n\ndef test_real() -> None:\n    x = "def test_nope("\n\n\nasync def test_async() -> None:\n    pass\n')
+    assert len(modules) > 10
+    for text in modules:
+        walked = sorted(n.name for n in ast.walk(ast.parse(text)) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test_"))
+        assert names_of_tests(text) == walked
