@@ -44,12 +44,18 @@ _LAID_OUT: dict[str, str | None] = {}
 
 
 def _statement(chunk: str, node: ast.stmt, module: str) -> str | None:
-    """`pylayout.statement`, memoized by text (specs share many statements)."""
-    if chunk not in _LAID_OUT:
-        if len(_LAID_OUT) > 8192:
-            _LAID_OUT.clear()
-        _LAID_OUT[chunk] = pylayout.statement(chunk, None if isinstance(node, ast.Pass) else node, module)
-    return _LAID_OUT[chunk]
+    """`pylayout.statement`, memoized by text (specs share many statements).
+    Safe when two threads compile at once (the agent serves several users):
+    the result is returned from a local, never re-read from the memo."""
+    try:
+        return _LAID_OUT[chunk]
+    except KeyError:
+        pass
+    laid_out = pylayout.statement(chunk, None if isinstance(node, ast.Pass) else node, module)
+    if len(_LAID_OUT) > 8192:
+        _LAID_OUT.clear()
+    _LAID_OUT[chunk] = laid_out
+    return laid_out
 
 
 def _stub(node: ast.stmt, i: int, first: bool) -> str:

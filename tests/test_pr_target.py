@@ -52,7 +52,12 @@ def test_payload_shape_and_hashes(tree) -> None:  # type: ignore[no-untyped-def]
         body_path = path.with_name(path.name.replace("payload.json", "body.md"))
         assert tree[body_path].endswith(data["body"])
         for f in data["files"]:
-            assert sha256(tree[PurePosixPath(f["path"])]) == f["sha256"]
+            if f.get("shared"):
+                # A project-wide file in one spec's PR: listed, not hashed.
+                assert set(f) == {"path", "shared"} and f["path"].startswith("_project/")
+                assert not path.parts[0].startswith("_project")
+            else:
+                assert sha256(tree[PurePosixPath(f["path"])]) == f["sha256"]
         committed = [p for c in data["commits"] for p in c["files"]]
         assert sorted(committed) == sorted(f["path"] for f in data["files"])
 

@@ -2,7 +2,10 @@
 
 `files` lists the generated artifacts the PR carries with their sha256
 content hashes, so a reviewer (or a bot opening the PR) can verify the
-files are exactly what specc produced.  Payloads are deterministic: no
+files are exactly what specc produced.  A spec's PR marks the project-wide
+files it carries (`_project/app.py`, ...) `"shared": true` instead: they
+change with every spec, and hashing them here would change every spec's
+payload whenever one spec changes.  Payloads are deterministic: no
 dates, no random ids.  specc never opens the PR; it only prepares this.
 """
 
@@ -11,7 +14,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any, Mapping
 
-from compiler.draft.body import render_body
+from compiler.draft.body import render_body, shared
 from compiler.draft.parts import Part, plan_parts
 from compiler.draft.pieces import Pieces
 from compiler.ir import Project
@@ -65,7 +68,7 @@ def payload(
         "commits": _commits(part),
         "depends_on": list(part.depends_on),
         "draft": True,
-        "files": [{"path": p.as_posix(), "sha256": pieces.digest(p)} for p in part.paths],
+        "files": [{"path": p.as_posix(), "shared": True} if shared(part, p) else {"path": p.as_posix(), "sha256": pieces.digest(p)} for p in part.paths],
         "labels": _labels(part),
         "title": part.title,
     }
