@@ -64,5 +64,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def entry() -> int:
+    """The `specc` command and `python -m compiler`: `main` in a process of its own."""
+    quiet_gc()
+    return main()
+
+
+def quiet_gc() -> None:
+    """Fewer cyclic garbage collections, for a process that runs one command.
+
+    A compile builds many long-lived objects (the IR, sqlglot trees, the
+    output tree); with CPython's default thresholds the full collections that
+    walk all of them grow with the project (measured at 1,000 specs: 66.6 s
+    cold by default, 60.5 s like this; peak memory 668 vs 686 MB).
+    `gc.freeze()` keeps the imported modules' objects out of every collection
+    (and out of copy-on-write in forked render workers).  Not applied when
+    `main` runs inside another program, such as the test suite."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())
