@@ -56,12 +56,25 @@ def from_tree(project: Project, tree: Mapping[PurePosixPath, str], cache: Compil
         owned.setdefault(path.parts[0], {})[path] = text
     shared = {p: t for p, t in owned.get(PROJECT, {}).items() if group_of(p) == "app"}
     out: dict[PurePosixPath, str] = {}
+    shared_names = sorted(p.as_posix() for p in shared)
     for task in project_tasks(project):
         folder = pr_dir(task.id, task.kind)
+        # A spec's PR files are a function of its pieces and of which shared
+        # files exist (listed, not hashed): reuse them whole when those did
+        # not change.  The cross-spec PRs cover every spec and are rebuilt.
+        whole = key_of("draft-files", keys[task.id], *shared_names) if cache is not None and task.kind == "spec" and task.id in keys else None
+        cached = cache.get("pr", whole) if whole is not None and cache is not None else None
+        if isinstance(cached, dict):
+            out.update((PurePosixPath(k), v) for k, v in cached.items())
+            continue
         view = {**owned.get(task.id, {}), **shared} if task.kind == "spec" else clean
+        files: dict[PurePosixPath, str] = {}
         for part, data in payloads(project, task, view, pieces=pieces):
-            out[folder / f"{part.stem}body.md"] = data["body"]
-            out[folder / f"{part.stem}payload.json"] = json_text.dumps(data) + "\n"
+            files[folder / f"{part.stem}body.md"] = data["body"]
+            files[folder / f"{part.stem}payload.json"] = json_text.dumps(data) + "\n"
+        out.update(files)
+        if whole is not None and cache is not None:
+            cache.put("pr", whole, {k.as_posix(): v for k, v in files.items()})
     if cache is not None:
         for sid in sorted(pieces.dirty):
             if sid in keys:

@@ -65,6 +65,9 @@ def test_one_changed_spec_recomputes_only_its_pr_pieces(project_dir: Path) -> No
     assert warm is not None
     drafts = [key for kind, key in warm.written if kind == "draft"]
     assert len(drafts) == 1, "only the edited spec's PR pieces are recomputed"
+    # Whole PR files: every spec's on the cold compile, then only the edited one's.
+    assert len([k for k, _ in cold.written if k == "pr"]) == N
+    assert len([k for k, _ in warm.written if k == "pr"]) == 1
     # ... and the bodies still match an uncached render byte for byte.
     _, want, _ = compile_once(specs, project_dir, None)
     assert tree == want
