@@ -13,7 +13,7 @@ statement at a time instead, and skips statements that
 
 black formats a top-level statement the same way wherever it stands.  What
 depends on context is the blank lines between statements: black's rules for
-them at module level are few (`_blank_lines`); when comments or unusual
+them at module level are few (`_before`, `_layout`); when unusual
 statements stand between them, black lays out a "skeleton" of the module in
 which every statement is replaced by a one-line stand-in of the same kind.
 
@@ -58,18 +58,24 @@ def _statement(chunk: str, node: ast.stmt, module: str) -> str | None:
     return laid_out
 
 
-def _stub(node: ast.stmt, i: int, first: bool) -> str:
-    """A stand-in for `node` that black treats alike for blank lines."""
-    decorators = "".join(f"@_specc_deco_{j}\n" for j in range(len(getattr(node, "decorator_list", ()))))
+def _is_dummy(node: ast.stmt) -> bool:
+    """A body of just `...`: a "dummy implementation", which black lays out
+    with rules of its own."""
     body = getattr(node, "body", None)
-    # A body of just `...` is a "dummy implementation", laid out differently.
-    dummy = (
+    return (
         isinstance(body, list)
         and len(body) == 1
         and isinstance(body[0], ast.Expr)
         and isinstance(body[0].value, ast.Constant)
         and body[0].value.value is Ellipsis
     )
+
+
+def _stub(node: ast.stmt, i: int, first: bool) -> str:
+    """A stand-in for `node` that black treats alike for blank lines."""
+    decorators = "".join(f"@_specc_deco_{j}\n" for j in range(len(getattr(node, "decorator_list", ()))))
+    body = getattr(node, "body", None)
+    dummy = _is_dummy(node)
     stub_body = "..." if dummy else "pass"
     if isinstance(node, ast.AsyncFunctionDef):
         return f"{decorators}async def _specc_{i}():\n    {stub_body}\n"
@@ -89,10 +95,7 @@ def _stub(node: ast.stmt, i: int, first: bool) -> str:
 def _kind(node: ast.stmt, first: bool) -> str:
     """What black's blank-line rules at module level see in `node`."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        body = node.body
-        if len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and body[0].value.value is Ellipsis:
-            return "?"  # a "dummy implementation": black has extra rules
-        return "def"
+        return "?" if _is_dummy(node) else "def"
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         return "import"
     if first and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):

@@ -100,27 +100,27 @@ class Statements:
             if node.orelse or isinstance(node, ast.AsyncFor):
                 raise Unsupported("for-else")
             target = ", ".join(e.flat(t) for t in node.target.elts) if isinstance(node.target, ast.Tuple) else e.flat(node.target)
-            return self.one(indent + f"for {target} in {e.flat(node.iter)}:") + self.body(node.body, indent + INDENT, node)
+            return self.one(indent + f"for {target} in {e.flat(node.iter)}:") + self.body(node.body, indent + INDENT)
         if isinstance(node, ast.With):
             items = ", ".join(e.flat(i.context_expr) + (f" as {e.flat(i.optional_vars)}" if i.optional_vars else "") for i in node.items)
-            return self.one(indent + f"with {items}:") + self.body(node.body, indent + INDENT, node)
+            return self.one(indent + f"with {items}:") + self.body(node.body, indent + INDENT)
         if isinstance(node, ast.Try):
             return self.try_(node, indent)
         raise Unsupported(type(node).__name__)
 
     def try_(self, node: ast.Try, indent: str) -> list[str]:
-        out = [indent + "try:"] + self.body(node.body, indent + INDENT, node)
+        out = [indent + "try:"] + self.body(node.body, indent + INDENT)
         for handler in node.handlers:
             head = "except"
             if handler.type is not None:
                 head += " " + self.expr.flat(handler.type)
                 if handler.name:
                     head += " as " + handler.name
-            out += self.one(indent + head + ":") + self.body(handler.body, indent + INDENT, handler)
+            out += self.one(indent + head + ":") + self.body(handler.body, indent + INDENT)
         if node.orelse:
-            out += [indent + "else:"] + self.body(node.orelse, indent + INDENT, node)
+            out += [indent + "else:"] + self.body(node.orelse, indent + INDENT)
         if node.finalbody:
-            out += [indent + "finally:"] + self.body(node.finalbody, indent + INDENT, node)
+            out += [indent + "finally:"] + self.body(node.finalbody, indent + INDENT)
         return out
 
     @staticmethod
@@ -139,15 +139,15 @@ class Statements:
         return a.name + (f" as {a.asname}" if a.asname else "")
 
     def if_(self, node: ast.If, indent: str, word: str) -> list[str]:
-        out = self.one(indent + f"{word} {self.expr.flat(node.test)}:") + self.body(node.body, indent + INDENT, node)
+        out = self.one(indent + f"{word} {self.expr.flat(node.test)}:") + self.body(node.body, indent + INDENT)
         if not node.orelse:
             return out
         first = node.orelse[0]
         if len(node.orelse) == 1 and isinstance(first, ast.If) and self.lines[first.lineno - 1].lstrip().startswith("elif "):
             return out + self.if_(first, indent, "elif")
-        return out + [indent + "else:"] + self.body(node.orelse, indent + INDENT, None)
+        return out + [indent + "else:"] + self.body(node.orelse, indent + INDENT)
 
-    def body(self, body: list[ast.stmt], indent: str, owner: ast.AST | None) -> list[str]:
+    def body(self, body: list[ast.stmt], indent: str) -> list[str]:
         """A block: its statements, with the blank lines and comments between
         them that black keeps (at most one blank line; one around nested defs)."""
         out: list[str] = []
@@ -255,7 +255,7 @@ class Statements:
                 raise Unsupported("nested definition")
         elif self.lines[first.lineno - 2 : first.lineno - 1] and not self.lines[first.lineno - 2].strip():
             raise Unsupported("blank first line")  # black's rules for it vary
-        return out + self.body(body, indent + INDENT, node)
+        return out + self.body(body, indent + INDENT)
 
     def param(self, arg: ast.arg, default: ast.expr | None) -> str:
         text = arg.arg
