@@ -15,12 +15,12 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import targets
-from compiler.cache import key_of
-from compiler.header import with_header
+from compiler.build.cache import key_of
+from compiler.build.header import with_header
 from compiler.ir import Project, Spec
 
 if TYPE_CHECKING:
-    from compiler.incremental import CompileCache
+    from compiler.build.incremental import CompileCache
 
 # Below this many specs to render, worker processes cost more than they save
 # (measured: starting a worker and shipping results back is ~50-100 ms).

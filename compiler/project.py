@@ -13,20 +13,20 @@ from typing import TYPE_CHECKING, Callable
 
 from compiler.diagnostics import Diagnostic, SpecError
 from compiler.ir import ColumnField, DropColumn, DropTable, EnumDef, ListField, Project, RenameColumn, Schema, Span, Spec
-from compiler.loader import Document, load_file
+from compiler.frontend.loader import Document, load_file
 from compiler.lower import lower_spec
-from compiler.validate import validate_structure
+from compiler.frontend.validate import validate_structure
 
 if TYPE_CHECKING:
-    from compiler.incremental import CompileCache
+    from compiler.build.incremental import CompileCache
 
 BASE_SCHEMA = Path("base") / "schema.sql"
 
 
 def load_base_schema(path: Path, display: str) -> Schema:
-    """`compiler.base.load_base_schema`, imported on first use: it needs
+    """`compiler.base.schema.load_base_schema`, imported on first use: it needs
     sqlglot, which a compile whose base schema is cached never imports."""
-    from compiler.base import load_base_schema as load
+    from compiler.base.schema import load_base_schema as load
 
     return load(path, display)
 
@@ -62,7 +62,7 @@ def load_documents(ws: Workspace, overlay: Overlay | None = None, cache: Compile
     """Load and structurally validate every spec; report all files' errors at once.
 
     With a `cache`, an unchanged file that was valid before is not parsed: a
-    stub carries its id and depends_on (see `compiler.incremental`).  An
+    stub carries its id and depends_on (see `compiler.build.incremental`).  An
     `overlay` changes documents in ways the cache keys do not cover, so the
     two are never used together.
     """

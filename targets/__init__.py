@@ -44,11 +44,11 @@ Emit = Callable[[Project], dict[PurePosixPath, str]]
 # name -> module under targets/.  Order is the order targets run in.
 TARGETS: dict[str, str] = {
     "sql": "targets.sql",
-    "validators": "targets.validators",
+    "validators": "targets.fastapi.validators",
     "openapi": "targets.openapi",
-    "routes": "targets.routes",
-    "contract_tests": "targets.contract_tests",
-    "backfill": "targets.backfill",
+    "routes": "targets.fastapi.routes",
+    "contract_tests": "targets.fastapi.contract_tests",
+    "backfill": "targets.fastapi.backfill",
     "security": "targets.security",
     "ci": "targets.ci",
     # pr renders the others first (for "files modified"), so it comes last.

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from compiler.ir import Project
-from compiler.tasks import CI_DIR
+from compiler.review.tasks import CI_DIR
 
 WORKFLOW = """\
 name: specc

@@ -18,17 +18,17 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Mapping
 
 import targets
-from compiler.cache import key_of
-from compiler.draft import json_text, payloads
-from compiler.draft.parts import is_split
-from compiler.draft.pieces import Pieces
+from compiler.build.cache import key_of
+from compiler.review.draft import json_text, payloads
+from compiler.review.draft.parts import is_split
+from compiler.review.draft.pieces import Pieces
 from compiler.emit import render_tree
-from compiler.header import with_header
+from compiler.build.header import with_header
 from compiler.ir import Project
-from compiler.tasks import PROJECT, group_of, project_tasks
+from compiler.review.tasks import PROJECT, group_of, project_tasks
 
 if TYPE_CHECKING:
-    from compiler.incremental import CompileCache
+    from compiler.build.incremental import CompileCache
 
 NAME = "pr"
 
@@ -42,7 +42,7 @@ def from_tree(project: Project, tree: Mapping[PurePosixPath, str], cache: Compil
     """The PR files, given the other targets' rendered tree.
 
     With a `cache` (whose `render_keys` name each spec's rendered files), the
-    per-spec pieces of the bodies (`compiler.draft.pieces`) are reused for
+    per-spec pieces of the bodies (`compiler.review.draft.pieces`) are reused for
     every spec whose files and dependencies did not change.
     """
     clean = {p: t for p, t in tree.items() if group_of(p) != "pr"}

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from compiler import security_review
+from compiler.review import security_review
 from compiler.ir import Project, Spec
-from compiler.tasks import SECURITY_REVIEW
+from compiler.review.tasks import SECURITY_REVIEW
 
 
 def emit(project: Project) -> dict[PurePosixPath, str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from compiler.emit import render_tree
 from compiler.project import build_project
-from compiler.writer import write_tree
+from compiler.build.writer import write_tree
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_TASKS = (

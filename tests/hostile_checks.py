@@ -31,7 +31,7 @@ import yaml
 from markdown_it import MarkdownIt
 from sqlglot import exp
 
-from compiler.header import HEADER
+from compiler.build.header import HEADER
 from compiler.ir import Project, Schema
 
 Tree = dict[PurePosixPath, str]
@@ -166,7 +166,7 @@ def _sqlglot_dialect(name: str) -> Any:
     """The dialect the SQL target itself re-parses with (its postgres knows
     `VALIDATE CONSTRAINT`); stock sqlglot before that target exists."""
     try:
-        from targets.sql_check import SQLGLOT_DIALECT
+        from targets.sql.self_check import SQLGLOT_DIALECT
     except ImportError:
         return name
     return SQLGLOT_DIALECT.get(name, name)

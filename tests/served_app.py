@@ -18,7 +18,7 @@ from typing import Any
 
 from fastapi import Request
 
-from compiler import check_db
+from compiler.check import db as check_db
 from compiler.ir import Project
 
 ALICE = "00000000-0000-4000-8000-00000000a11c"

@@ -14,7 +14,7 @@ import pytest
 import targets.ci
 from compiler.agent import BackendAgent
 from compiler.agent import checks as checks_mod
-from compiler.draft import SECTIONS
+from compiler.review.draft import SECTIONS
 from tests.agent_fixtures import SEED_TASKS, make_project
 
 

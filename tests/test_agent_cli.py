@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.draft import SECTIONS
+from compiler.review.draft import SECTIONS
 from tests.agent_fixtures import REPO, SEED_TASKS, make_project
 
 

@@ -23,7 +23,7 @@ from typing import Callable
 
 import pytest
 
-from compiler import loader
+from compiler.frontend import loader
 from compiler.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from compiler.cache import MAGIC, Store
+from compiler.build.cache import MAGIC, Store
 from compiler.emit import render_tree
-from compiler.incremental import CompileCache
+from compiler.build.incremental import CompileCache
 from compiler.project import build_project
 from tests.conftest import ROOT, SPECS
 
@@ -115,7 +115,7 @@ def test_base_schema_edit_invalidates_everything(seed: Path) -> None:
 
 def test_fingerprint_change_invalidates_everything(seed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cached(seed / "specs", seed, seed / "cache")
-    import compiler.incremental as incremental
+    import compiler.build.incremental as incremental
 
     monkeypatch.setattr(incremental, "fingerprint", lambda: "another compiler version")
     _, cache = cached(seed / "specs", seed, seed / "cache")
@@ -227,7 +227,7 @@ def test_no_op_path_notices_every_change(seed: Path, change: str) -> None:
 def test_racily_clean_output_is_compared_by_content(seed: Path) -> None:
     """An output rewritten with the same size, inode and mtime within one
     timestamp tick of the recording is compared by content, not trusted."""
-    from compiler import manifest
+    from compiler.build import manifest
 
     assert specc("compile", cwd=seed).returncode == 0
     root, specs, out = seed / ".specc", seed / "specs", seed / "snapshots"
@@ -263,8 +263,8 @@ def test_no_cache_writes_no_cache(seed: Path) -> None:
 def test_incremental_write_changes_only_what_differs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pathlib import PurePosixPath
 
-    import compiler.writer_incremental as wi
-    from compiler.writer import read_tree, write_tree
+    import compiler.build.writer_incremental as wi
+    from compiler.build.writer import read_tree, write_tree
 
     monkeypatch.setattr(wi, "INCREMENTAL_MIN_FILES", 4)
     root = tmp_path / "snapshots"
@@ -285,8 +285,8 @@ def test_incremental_write_changes_only_what_differs(tmp_path: Path, monkeypatch
 def test_incremental_write_failure_or_crash_leaves_the_old_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int) -> None:
     from pathlib import PurePosixPath
 
-    import compiler.writer_incremental as wi
-    from compiler.writer import WriteError, read_tree, recover, write_tree
+    import compiler.build.writer_incremental as wi
+    from compiler.build.writer import WriteError, read_tree, recover, write_tree
 
     monkeypatch.setattr(wi, "INCREMENTAL_MIN_FILES", 4)
     root = tmp_path / "snapshots"
@@ -322,7 +322,7 @@ def test_incremental_write_failure_or_crash_leaves_the_old_tree(tmp_path: Path, 
 
     monkeypatch.setattr(wi, "_move", crash)
     # The process dies: neither the update's nor the writer's clean-up runs.
-    import compiler.writer as writer_module
+    import compiler.build.writer as writer_module
 
     monkeypatch.setattr(wi, "rollback", lambda root: False)
     monkeypatch.setattr(writer_module, "_restore", lambda root, staging: None, raising=False)

@@ -7,7 +7,7 @@ import re
 from contextlib import redirect_stdout
 from pathlib import PurePosixPath
 
-from compiler.check import Section, lint, run_checks
+from compiler.check.run import Section, lint, run_checks
 from compiler.cli import main
 from compiler.ir import Project
 from tests.check_runs import green_cli_json, mutate, statuses

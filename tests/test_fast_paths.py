@@ -1,9 +1,9 @@
 """The fast paths give exactly what the careful paths give.
 
-- `compiler.yaml_fast` (libyaml events) builds the same data, value spans and
+- `compiler.frontend.yaml_fast` (libyaml events) builds the same data, value spans and
   key spans as the careful PyYAML composer, and gives up (returns None) on
   anything the careful loader would diagnose;
-- `compiler.schema_fast` never calls a spec valid that jsonschema rejects,
+- `compiler.frontend.schema_fast` never calls a spec valid that jsonschema rejects,
   and never calls one invalid that jsonschema accepts;
 - `compiler.pyformat.format_module` is `black.format_str` byte for byte on
   every Python module the targets generate;
@@ -22,10 +22,11 @@ import black
 import pytest
 import yaml
 
-from compiler import loader, yaml_fast
+from compiler.frontend import loader
+from compiler.frontend import yaml_fast
 from compiler.diagnostics import SpecError
-from compiler.schema_fast import INVALID, VALID
-from compiler.validate import _quick_check, _validator
+from compiler.frontend.schema_fast import INVALID, VALID
+from compiler.frontend.validate import _quick_check, _validator
 from tests.conftest import ROOT, SPECS
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -250,9 +251,9 @@ def test_test_names_line_scan_equals_an_ast_walk(tmp_path: Path) -> None:
     and a module with test-like text inside strings) it equals an ast walk."""
     import ast
 
-    from compiler.draft.pieces import names_of_tests
+    from compiler.review.draft.pieces import names_of_tests
     from compiler.project import build_project
-    from targets import contract_tests
+    from targets.fastapi import contract_tests
 
     synth.write_project(tmp_path, 12)
     modules = []

@@ -21,9 +21,9 @@ from typing import Any, Iterator
 
 import pytest
 
-from compiler import writer
+from compiler.build import writer
 from compiler.cli import main
-from compiler.writer import WriteError, read_tree, write_tree
+from compiler.build.writer import WriteError, read_tree, write_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -137,7 +137,7 @@ def _compile_cli(
 ) -> tuple[int, str]:
     """Compile the bundled specs, with a fixed multi-file tree standing in for the targets."""
 
-    from compiler.commands import compile as compile_command
+    from compiler.cli.commands import compile as compile_command
 
     if not (tmp_path / "specs").exists():
         shutil.copytree(ROOT / "specs", tmp_path / "specs")
@@ -256,7 +256,7 @@ def test_real_full_disk_on_a_tiny_tmpfs(tmp_path: Path, capsys: pytest.CaptureFi
         write_tree(out, {PurePosixPath("a/old.sql"): "-- old\n"})
         big = {PurePosixPath(f"spec/{i}.sql"): "-- " + "x" * 8000 + "\n" for i in range(40)}  # ~320 KB
 
-        from compiler.commands import compile as compile_command
+        from compiler.cli.commands import compile as compile_command
 
         shutil.copytree(ROOT / "specs", tmp_path / "specs")
         monkeypatch.setattr(compile_command, "render_tree", lambda project: big)
@@ -285,8 +285,8 @@ def test_real_read_only_tmpfs(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 _DRIVER = textwrap.dedent("""
     import sys, time
     from pathlib import PurePosixPath
-    from compiler import writer
-    from compiler.commands import compile as compile_command
+    from compiler.build import writer
+    from compiler.cli.commands import compile as compile_command
     from compiler.cli import main
 
     label, out, delay = sys.argv[1], sys.argv[2], float(sys.argv[3])

@@ -15,10 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from compiler.emit import render_tree
-from compiler.incremental import CompileCache
+from compiler.build.incremental import CompileCache
 from compiler.ir import Project
-from compiler.lint import lint_project
-from compiler.lint import per_spec
+from compiler.safety.lint import lint_project
+from compiler.safety.lint import per_spec
 from compiler.project import build_project
 from tests.conftest import ROOT, SPECS
 
@@ -141,7 +141,7 @@ def test_equal_documents_need_no_api_comparison(tmp_path: Path) -> None:
 
 
 def test_surface_survives_the_plain_round_trip(tmp_path: Path) -> None:
-    from compiler.lint.api_surface import from_plain, surface, to_plain
+    from compiler.safety.lint.api_surface import from_plain, surface, to_plain
 
     shutil.copytree(SPECS, tmp_path / "specs")
     _, tree, _ = compile_once(tmp_path / "specs", tmp_path, None)
@@ -168,7 +168,7 @@ _json = st.recursive(
 
 @given(_json)
 def test_payload_json_encoder_is_json_dumps(value: Any) -> None:
-    from compiler.draft.json_text import dumps
+    from compiler.review.draft.json_text import dumps
 
     assert dumps(value) == json.dumps(value, indent=2, sort_keys=True)
 
@@ -176,7 +176,7 @@ def test_payload_json_encoder_is_json_dumps(value: Any) -> None:
 def test_in_place_update_rewrites_an_output_edited_behind_its_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Files the manifest vouches for are compared by hash; one whose stat
     changed is read, so a hand edit is still undone by the next compile."""
-    import compiler.writer_incremental as wi
+    import compiler.build.writer_incremental as wi
     from compiler.cli import main
 
     monkeypatch.setattr(wi, "INCREMENTAL_MIN_FILES", 4)  # the seed tree is small

@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from compiler.check import run_checks
+from compiler.check.run import run_checks
 from compiler.ir import Project
 from tests.check_runs import green_cli_json, mutate, statuses
 

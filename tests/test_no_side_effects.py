@@ -123,7 +123,7 @@ def test_compile_under_an_audit_hook(project: Path) -> None:
     assert report["rc"] == 0
     out_parent = (project / "out").resolve()
     # .specc/ is the compile cache and no-op manifest, next to the output
-    # folder (compiler/incremental.py, compiler/manifest.py).
+    # folder (compiler/build/incremental.py, compiler/build/manifest.py).
     allowed_names = ("snapshots", ".snapshots.new", ".snapshots.old", ".snapshots.lock", ".specc")
     for event in report["seen"]:
         if event == ["ctypes.dlopen", None]:

@@ -15,7 +15,7 @@ import yaml
 from openapi_spec_validator import validate
 
 from compiler.emit import render_tree
-from compiler.header import HEADER
+from compiler.build.header import HEADER
 from tests.generated_modules import ROOT, seed_project
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}

@@ -14,12 +14,12 @@ from pathlib import PurePosixPath
 import pytest
 import yaml
 
-from compiler import markdown as md
-from compiler.draft import SECTIONS, payloads
-from compiler.draft.body import sha256
+from compiler.review import markdown as md
+from compiler.review.draft import SECTIONS, payloads
+from compiler.review.draft.body import sha256
 from compiler.emit import render_tree
 from compiler.ir import CoordinationLink
-from compiler.tasks import VIEW_IDS, find_task, project_tasks
+from compiler.review.tasks import VIEW_IDS, find_task, project_tasks
 from tests.agent_fixtures import REPO
 
 

@@ -18,7 +18,7 @@ from sqlglot import exp
 from compiler.emit import render_tree
 from compiler.ir import Project
 from compiler.project import build_project
-from targets import route_queries
+from targets.fastapi import route_queries
 from tests.conftest import ROOT, SPECS
 from tests.served_app import ALICE, BOB, Served, bearer, serve
 
@@ -238,7 +238,7 @@ def test_responses_match_the_published_json_schemas(project: Project, tree: dict
 
 
 def test_an_update_without_response_fields_answers_204_and_passes_its_contract(tmp_path: Path) -> None:
-    from compiler.check import run_checks
+    from compiler.check.run import run_checks
 
     specs = tmp_path / "specs"
     shutil.copytree(SPECS, specs)
@@ -318,7 +318,7 @@ def test_every_column_kind_passes_its_own_contract(tmp_path: Path) -> None:
     with a minimum, required fields, a capped list without order_by, an enum
     value with a space, PUT, a per-day series and a custom Vary: the generated contract
     tests derive their cases from all of it, and the generated app passes."""
-    from compiler.check import run_checks
+    from compiler.check.run import run_checks
 
     specs = tmp_path / "specs"
     shutil.copytree(SPECS, specs)
@@ -344,7 +344,7 @@ def test_every_column_kind_passes_its_own_contract(tmp_path: Path) -> None:
 def test_writes_lock_the_user_row_first_so_the_cap_cannot_be_raced() -> None:
     from tests.conftest import ROOT, SPECS
     from compiler.project import build_project
-    from targets.route_queries import endpoint_statements
+    from targets.fastapi.route_queries import endpoint_statements
 
     project = build_project(SPECS, ROOT)
     spec = project.spec("profile-links-titles")

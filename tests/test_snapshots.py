@@ -30,7 +30,7 @@ def test_there_are_artifacts_for_every_spec(tree, project) -> None:  # type: ign
 
 def test_snapshot_tree_has_no_stale_or_orphaned_files(tree) -> None:  # type: ignore[no-untyped-def]
     """What `specc compile --check` enforces: snapshots/ is exactly the rendered tree."""
-    from compiler.writer import diff_tree
+    from compiler.build.writer import diff_tree
 
     diffs = diff_tree(ROOT / "snapshots", tree)
     assert diffs == [], "".join(diffs)

@@ -13,9 +13,9 @@ from sqlglot import exp
 
 from compiler.ir import CreateIndex, Index, Project, Spec
 from targets import sql
-from targets.sql_check import SpeccPostgres, SqlSelfCheckError, ValidateConstraint, check_script, check_statement
-from targets.sql_migration import build
-from targets.sql_script import Phase, Script, Step
+from targets.sql.self_check import SpeccPostgres, SqlSelfCheckError, ValidateConstraint, check_script, check_statement
+from targets.sql.migration import build
+from targets.sql.script import Phase, Script, Step
 
 MIGRATING = ["theme-preference-api", "profile-links-titles"]
 

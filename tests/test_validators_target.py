@@ -18,7 +18,7 @@ import black
 import jsonschema
 import pytest
 
-from compiler.header import HEADER
+from compiler.build.header import HEADER
 from compiler.project import build_project
 from tests.generated_modules import ROOT, import_file, render_to, seed_project
 

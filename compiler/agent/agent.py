@@ -38,12 +38,12 @@ from compiler.agent.conversations import (
 )
 from compiler.agent.patch import make_patch
 from compiler.diagnostics import SpecError
-from compiler.draft import payloads
-from compiler.guards import guard
+from compiler.review.draft import payloads
+from compiler.safety.guards import guard
 from compiler.ir import AddColumn, OpenQuestion, Project, Spec
 from compiler.project import BASE_SCHEMA, build_project, spec_files
-from compiler.writer import read_tree
-from compiler.tasks import PRIORITY_RANK, VIEW_IDS, Task, find_task, project_tasks, task_paths, view_task
+from compiler.build.writer import read_tree
+from compiler.review.tasks import PRIORITY_RANK, VIEW_IDS, Task, find_task, project_tasks, task_paths, view_task
 from targets.pr import pr_dir, render_all
 
 # Statuses of a task in the overview, most pressing first.

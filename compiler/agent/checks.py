@@ -1,6 +1,6 @@
 """Running `specc check` for a task, honestly.
 
-`compiler.check.run_checks(project, spec_ids)` (the `specc check` command's
+`compiler.check.run.run_checks(project, spec_ids)` (the `specc check` command's
 engine) lints, tests and builds the generated code.  When it is not part of
 this build, or it crashes, the result says plainly that checks did not run:
 "not run" is never reported as "passed".
@@ -23,16 +23,16 @@ def not_run(reason: str) -> dict[str, Any]:
 
 
 def load_checker() -> Callable[..., Any] | str:
-    """`compiler.check.run_checks`, or the reason it is unavailable."""
+    """`compiler.check.run.run_checks`, or the reason it is unavailable."""
     try:
-        module = importlib.import_module("compiler.check")
+        module = importlib.import_module("compiler.check.run")
     except ModuleNotFoundError as exc:
-        if exc.name != "compiler.check":
+        if exc.name != "compiler.check.run":
             return f"`specc check` needs {exc.name!r}, which is not installed (pip install 'specc[check]')"
-        return "`specc check` is not available in this build of specc (compiler/check.py is missing)"
+        return "`specc check` is not available in this build of specc (compiler/check/run.py is missing)"
     run_checks = getattr(module, "run_checks", None)
     if run_checks is None:
-        return "compiler.check has no run_checks(project, spec_ids)"
+        return "compiler.check.run has no run_checks(project, spec_ids)"
     return run_checks  # type: ignore[no-any-return]
 
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.diagnostics import Diagnostic
-from compiler.loader import Document
-from compiler.questions import DEFAULT_ENUMS
+from compiler.frontend.loader import Document
+from compiler.lower.questions import DEFAULT_ENUMS
 
 _KEYS = ("files", "endpoints", "specs", "enums", "caps", "max_links", "answers")
 _ANSWER_KINDS = ("enum-values", "cap", "cache", "definition", "series", "not-null")

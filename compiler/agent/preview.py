@@ -17,13 +17,13 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 
-from compiler import security_review
+from compiler.review import security_review
 from compiler.agent.context import Context
-from compiler.draft import plan_parts
-from compiler.examples import qa_calls
+from compiler.review.draft import plan_parts
+from compiler.review.examples import qa_calls
 from compiler.ir import AddColumn, CreateTable, Project, Spec
-from compiler.migration_steps import plan_for
-from compiler.tasks import VALIDATORS, Task, group_of, task_paths
+from compiler.review.migration_steps import plan_for
+from compiler.review.tasks import VALIDATORS, Task, group_of, task_paths
 
 MAX_REPO_FILE_BYTES = 1024 * 1024
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler.base import parse_base_schema
-from compiler.base_replay import discover, render_base, replay_files, replay_folder
+from compiler.base.schema import parse_base_schema
+from compiler.base.replay import discover, render_base, replay_files, replay_folder
 from compiler.cli import main
 from compiler.diagnostics import SpecError
 from compiler.ir import NO_SPAN, Schema

@@ -16,8 +16,8 @@ import pytest
 
 from compiler.project import build_project
 from targets.sql import render_schema
-from targets.sql_check import render
-from targets.sql_migration import build
+from targets.sql.self_check import render
+from targets.sql.migration import build
 from tests.conftest import ROOT, SPECS
 
 PROJECT = build_project(SPECS, ROOT)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.prisma_layout import export
+from compiler.base.prisma_layout import export
 from targets.sql import render_schema
 from tests.engines.test_migrations import PROJECTS, TREES
 

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 from sqlglot import exp
 
-from compiler.lint.statements import parse_statements
+from compiler.safety.lint.statements import parse_statements
 from tests.engines.conftest import engines_required
 
 IGNORE = re.compile(r"--\s*squawk-ignore\s+([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)\s*(?:--|:)?\s*(.*)$")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.lint import RULES
-from compiler.lint.api_surface import ApiContext, surface
-from compiler.lint.context import MigrationContext
-from compiler.lint.rules import BY_ID
+from compiler.safety.lint import RULES
+from compiler.safety.lint.api_surface import ApiContext, surface
+from compiler.safety.lint.context import MigrationContext
+from compiler.safety.lint.rules import BY_ID
 
 BEFORE = """
 CREATE TABLE users (

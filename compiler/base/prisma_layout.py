@@ -1,0 +1,114 @@
+"""specc's postgres migrations in Prisma's layout, to drop into a Prisma repo.
+
+Each spec with a migration becomes `<stamp>_<spec_id>/migration.sql` with
+its `rollback.sql` beside it.  Prisma Migrate sends a migration file to
+PostgreSQL as one multi-statement query, which PostgreSQL runs as one
+implicit transaction; CREATE/DROP INDEX CONCURRENTLY refuses to run inside
+one.  So every CONCURRENTLY statement gets a folder of its own (a single
+statement is not wrapped), right after its spec's folder, with the matching
+rollback.  Explicit BEGIN/COMMIT inside a file keep working.
+
+Stamps continue after the newest folder already in the target (Prisma
+applies folders in name order); a spec already exported keeps its folder.
+An existing migration.sql is never changed: Prisma checksums applied
+migrations, so a differing file is an error, not an overwrite.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Mapping
+
+from compiler.build.header import with_header
+from compiler.ir import Project
+from compiler.safety.lint.statements import split_sql
+
+_STAMPED = re.compile(r"^(\d{14})_(.+)$")
+_FIRST_STAMP = 20000101000000
+
+
+@dataclass(frozen=True)
+class Folder:
+    """One Prisma migration folder: its name suffix, migration and rollback."""
+
+    name: str
+    migration: str
+    rollback: str
+
+
+def _render(statements: list[tuple[int, str, tuple[str, ...]]], header: list[str]) -> str:
+    lines = list(header)
+    for _line, stmt, comments in statements:
+        # psql instructions do not apply: Prisma Migrate runs the file.
+        lines += [c for c in comments if not c.startswith(("-- Code generated", "-- run with", "-- do not add --single-transaction"))]
+        lines.append(stmt + ";")
+    return "\n".join(lines) + "\n"
+
+
+def _index_name(stmt: str) -> str:
+    m = re.search(r"INDEX\s+CONCURRENTLY\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?(\S+)", stmt, re.IGNORECASE)
+    return m.group(1).strip('"') if m else ""
+
+
+def folders_for(spec_id: str, up: str, down: str) -> list[Folder]:
+    """Split one spec's postgres up/down scripts into Prisma folders."""
+    base = spec_id.replace("-", "_")
+    up_stmts, down_stmts = split_sql(up), split_sql(down)
+    concurrent = [s for s in up_stmts if "CONCURRENTLY" in s[1].upper()]
+    main_up = [s for s in up_stmts if s not in concurrent]
+    down_concurrent = {_index_name(s[1]): s for s in down_stmts if "CONCURRENTLY" in s[1].upper()}
+    main_down = [s for s in down_stmts if "CONCURRENTLY" not in s[1].upper()]
+    head = [f"-- specc migration {spec_id} for Prisma Migrate; rollback.sql undoes it"]
+    out = [Folder(base, _render(main_up, head), _render(main_down, head))]
+    for i, stmt in enumerate(concurrent, 1):
+        name = _index_name(stmt[1])
+        is_drop = stmt[1].upper().startswith("DROP")
+        # The guard that drops an INVALID leftover index has nothing to undo.
+        undo = [] if is_drop else ([down_concurrent[name]] if name in down_concurrent else [])
+        note = [f"-- specc migration {spec_id}, step {i}: CONCURRENTLY must be the only statement of its file"]
+        out.append(Folder(f"{base}_{i}", _render([stmt], note), _render(undo, note) if undo else "-- nothing to undo\n"))
+    return out
+
+
+def export(project: Project, tree: Mapping[PurePosixPath, str], target: Path) -> list[Path]:
+    """Write every spec's folders under `target`; return the folders written."""
+    existing: dict[str, str] = {}
+    stamps = [_FIRST_STAMP]
+    if target.is_dir():
+        for d in target.iterdir():
+            m = _STAMPED.match(d.name)
+            if d.is_dir() and m:
+                stamps.append(int(m.group(1)))
+                existing[m.group(2)] = d.name
+    next_stamp = max(stamps) + 1
+    plan: list[tuple[Path, Folder]] = []
+    for spec in project.specs:
+        up = tree.get(PurePosixPath(spec.id) / "migrations" / "postgres" / "up.sql")
+        down = tree.get(PurePosixPath(spec.id) / "migrations" / "postgres" / "down.sql")
+        if up is None or down is None:
+            continue
+        for folder in folders_for(spec.id, up, down):
+            name = existing.get(folder.name)
+            if name is None:
+                name = f"{next_stamp:014d}_{folder.name}"
+                next_stamp += 1
+            plan.append((target / name, folder))
+    problems = []
+    for path, folder in plan:
+        current = path / "migration.sql"
+        wanted = with_header(PurePosixPath("migration.sql"), folder.migration)
+        if current.is_file() and current.read_text("utf-8") != wanted:
+            problems.append(f"{current} differs from what specc generates now; Prisma rejects a changed applied migration (write a new spec instead)")
+    if problems:
+        raise ValueError("\n".join(problems))
+    target.mkdir(parents=True, exist_ok=True)
+    lock = target / "migration_lock.toml"
+    if not lock.exists():
+        lock.write_text('# Please do not edit this file manually\nprovider = "postgresql"\n', "utf-8")
+    for path, folder in plan:
+        path.mkdir(exist_ok=True)
+        (path / "migration.sql").write_text(with_header(PurePosixPath("migration.sql"), folder.migration), "utf-8")
+        (path / "rollback.sql").write_text(with_header(PurePosixPath("rollback.sql"), folder.rollback), "utf-8")
+    return [p for p, _ in plan]

@@ -1,0 +1,1 @@
+"""`specc check`: prove the generated code works (lint, build, migrate, contract tests)."""

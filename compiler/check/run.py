@@ -1,0 +1,442 @@
+"""`run_checks`: prove that the generated code works (the brief's run_checks).
+
+Three sections, each a list of checks that really ran:
+
+- **lint**: every generated `.py` is black-formatted and compiles; every
+  generated `.sql` parses with sqlglot in its dialect, with no opaque command;
+- **build**: the generated app (`_project/app.py`) imports, `create_app`
+  builds it, and it serves every endpoint of the checked specs;
+- **tests**: on a fresh embedded sqlite database built from the base schema,
+  the up migrations apply in order; the generated contract tests run (pytest
+  in a subprocess, counts from its JUnit report) against the generated app on
+  that database; the down migrations restore the base schema exactly; and the
+  up migrations apply again to the same schema.
+
+A check that could not run is reported as `not_run` with the reason, never as
+passed, and the result is a success only if every section ran and nothing
+failed.  The rendered tree is written to a temporary folder, never over
+`snapshots/`.  Needs the `check` extra (FastAPI, httpx, pytest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+from compiler.check import db as check_db
+from compiler.ir import Project, Spec
+
+Status = Literal["passed", "failed", "skipped", "not_run"]
+PYTEST_TIMEOUT_SECONDS = 600
+# Environment of a live-server run; the check always tests in-process.
+_LIVE_ENV = ("SPECC_BASE_URL", "SPECC_TOKEN")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check that ran (or could not): its name, outcome and why."""
+
+    name: str
+    status: Status
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"name": self.name, "status": self.status, "detail": self.detail}
+
+
+@dataclass
+class Section:
+    """lint, build or tests: the checks of one part."""
+
+    name: str
+    checks: list[Check] = field(default_factory=list)
+
+    def add(self, name: str, status: Status, detail: str = "") -> Check:
+        check = Check(name, status, detail)
+        self.checks.append(check)
+        return check
+
+    def count(self, status: Status, prefix: str = "") -> int:
+        return sum(1 for c in self.checks if c.status == status and c.name.startswith(prefix))
+
+    @property
+    def run(self) -> int:
+        return sum(1 for c in self.checks if c.status in ("passed", "failed"))
+
+    @property
+    def status(self) -> Status:
+        if any(c.status == "failed" for c in self.checks):
+            return "failed"
+        if self.run == 0 or any(c.status == "not_run" for c in self.checks):
+            return "not_run"
+        return "passed"
+
+    @property
+    def summary(self) -> str:
+        text = f"{self.run} run: {self.count('passed')} passed, {self.count('failed')} failed"
+        if self.count("skipped"):
+            text += f", {self.count('skipped')} skipped"
+        if self.count("not_run"):
+            reasons = sorted({c.detail for c in self.checks if c.status == "not_run" and c.detail})
+            text += f", {self.count('not_run')} not run" + (f" ({'; '.join(reasons)})" if reasons else "")
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        # `ok`/`ran`/`message` let generic consumers (the PR checklist) read a
+        # section without knowing its checks; `ran` is false whenever anything
+        # could not run, so an incomplete section never reads as passed.
+        return {
+            "ok": self.status == "passed",
+            "ran": self.status != "not_run",
+            "message": self.summary,
+            "status": self.status,
+            "run": self.run,
+            "passed": self.count("passed"),
+            "failed": self.count("failed"),
+            "skipped": self.count("skipped"),
+            "not_run": self.count("not_run"),
+            "checks": [c.as_dict() for c in self.checks],
+        }
+
+
+@dataclass
+class CheckResult:
+    """The outcome of `run_checks`: `{success, lint, tests, build, message}`."""
+
+    specs: tuple[str, ...]
+    lint: Section = field(default_factory=lambda: Section("lint"))
+    build: Section = field(default_factory=lambda: Section("build"))
+    tests: Section = field(default_factory=lambda: Section("tests"))
+
+    @property
+    def sections(self) -> tuple[Section, Section, Section]:
+        return (self.lint, self.build, self.tests)
+
+    @property
+    def success(self) -> bool:
+        return all(s.status == "passed" for s in self.sections)
+
+    def contract_counts(self) -> dict[str, int]:
+        prefix = "contract:"
+        return {s: self.tests.count(s, prefix) for s in ("passed", "failed", "skipped", "not_run")}  # type: ignore[arg-type]
+
+    @property
+    def message(self) -> str:
+        contract = self.contract_counts()
+        failed = sum(s.count("failed") for s in self.sections)
+        ran = sum(s.run for s in self.sections)
+        verdict = "passed" if self.success else ("FAILED" if failed else "INCOMPLETE")
+        return (
+            f"specc check {verdict}: {ran} checks run, {failed} failed; "
+            f"contract tests: {contract['passed']} passed, {contract['failed']} failed, "
+            f"{contract['skipped']} skipped"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "success": self.success,
+            "specs": list(self.specs),
+            "lint": self.lint.as_dict(),
+            "build": self.build.as_dict(),
+            "tests": {**self.tests.as_dict(), "contract": self.contract_counts()},
+            "message": self.message,
+        }
+
+    def failures(self) -> list[tuple[str, Check]]:
+        return [(s.name, c) for s in self.sections for c in s.checks if c.status in ("failed", "not_run")]
+
+
+def select_specs(project: Project, spec_ids: tuple[str, ...] | list[str]) -> tuple[Spec, ...]:
+    """The specs to check, in project order; every spec when none is named.
+
+    Raises KeyError naming an unknown id.
+    """
+    known = {s.id for s in project.specs}
+    unknown = [s for s in spec_ids if s not in known]
+    if unknown:
+        raise KeyError(", ".join(unknown))
+    if not spec_ids:
+        return project.specs
+    return tuple(s for s in project.specs if s.id in spec_ids)
+
+
+def run_checks(
+    project: Project,
+    spec_ids: tuple[str, ...] | list[str] = (),
+    *,
+    tree: dict[PurePosixPath, str] | None = None,
+    workdir: Path | None = None,
+) -> CheckResult:
+    """Lint, build and test the generated code of `spec_ids` (default: all).
+
+    `tree` is the rendered output (default: render it now); the tests and
+    mutation tests pass a modified one.  `workdir` keeps the rendered tree and
+    database there instead of a temporary folder (for debugging).
+    """
+    from compiler.emit import render_tree
+
+    specs = select_specs(project, spec_ids)
+    if tree is None:
+        tree = render_tree(project)
+    result = CheckResult(tuple(s.id for s in specs))
+    chosen = {s.id for s in specs} | {"_project"}
+    files = {p: t for p, t in tree.items() if p.parts[0] in chosen}
+    lint(files, result.lint)
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        _run_in(workdir, project, specs, tree, result)
+    else:
+        with tempfile.TemporaryDirectory(prefix="specc-check-") as tmp:
+            _run_in(Path(tmp), project, specs, tree, result)
+    return result
+
+
+def _run_in(root: Path, project: Project, specs: tuple[Spec, ...], tree: dict[PurePosixPath, str], result: CheckResult) -> None:
+    out = root / "tree"
+    for path, text in tree.items():
+        target = out / Path(*path.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    built = build(out, specs, result.build)
+    run_tests(root, out, project, specs, tree, result.tests, app_built=built)
+
+
+# --- lint ------------------------------------------------------------------------
+
+
+def lint(files: dict[PurePosixPath, str], section: Section) -> None:
+    import black
+
+    for path, text in files.items():
+        if path.suffix == ".py":
+            try:
+                same = black.format_str(text, mode=black.Mode()) == text
+                section.add(f"black: {path}", "passed" if same else "failed", "" if same else "would be reformatted by black")
+            except Exception as err:  # black's own parse errors
+                section.add(f"black: {path}", "failed", f"black cannot parse it: {err}")
+            try:
+                compile(text, str(path), "exec")
+                section.add(f"compile: {path}", "passed")
+            except SyntaxError as err:
+                section.add(f"compile: {path}", "failed", f"line {err.lineno}: {err.msg}")
+        elif path.suffix == ".sql":
+            problem = sql_problem(path, text)
+            section.add(f"sqlglot: {path}", "failed" if problem else "passed", problem or "")
+
+
+def sql_problem(path: PurePosixPath, text: str) -> str | None:
+    """Why a generated SQL file fails the sqlglot self-check, or None."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ErrorLevel, ParseError
+
+    dialect = path.parent.name
+    try:
+        from targets.sql.self_check import SQLGLOT_DIALECT
+
+        read: Any = SQLGLOT_DIALECT.get(dialect, dialect)
+    except ImportError:
+        read = dialect
+    try:
+        statements = [s for s in sqlglot.parse(text, read=read, error_level=ErrorLevel.RAISE) if s is not None]
+    except (ParseError, ValueError) as err:
+        return f"does not parse as {dialect}: {str(err).splitlines()[0]}"
+    if not statements:
+        return "holds no statement"
+    for statement in statements:
+        for node in statement.walk():
+            if isinstance(node, exp.Command):
+                return f"sqlglot parses a statement only as an opaque command: {node.sql()[:80]}"
+    return None
+
+
+# --- build --------------------------------------------------------------------------
+
+
+def build(out: Path, specs: tuple[Spec, ...], section: Section) -> bool:
+    """Import the generated app, build it, and find every endpoint in it."""
+    import importlib.util
+
+    try:
+        import fastapi  # noqa: F401
+    except ImportError:
+        section.add("import fastapi", "not_run", "FastAPI is not installed: pip install 'specc[check]'")
+        return False
+    path = out / "_project" / "app.py"
+    name = "specc_check_build_" + hashlib.sha256(str(out).encode()).hexdigest()[:12]
+    try:
+        module_spec = importlib.util.spec_from_file_location(name, path)
+        assert module_spec is not None and module_spec.loader is not None
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[name] = module
+        module_spec.loader.exec_module(module)
+        section.add("import _project/app.py", "passed")
+    except Exception as err:
+        section.add("import _project/app.py", "failed", f"{type(err).__name__}: {err}")
+        return False
+    finally:
+        sys.modules.pop(name, None)
+    try:
+        return _build_app(module, specs, section)
+    finally:
+        # The generated modules register themselves by name; drop them so a
+        # later check (another tree) starts clean.
+        for key in [k for k, m in sys.modules.items() if k.startswith("specc_generated_") and str(getattr(m, "__file__", "")).startswith(str(out.resolve()))]:
+            del sys.modules[key]
+
+
+def _build_app(module: Any, specs: tuple[Spec, ...], section: Section) -> bool:
+    ok = True
+    for dialect in ("sqlite", "postgres", "mysql"):
+        try:
+            app = module.create_app(get_connection=_no_connection, get_current_user_id=_no_user, dialect=dialect)
+            section.add(f"create_app(dialect={dialect!r})", "passed")
+        except Exception as err:
+            section.add(f"create_app(dialect={dialect!r})", "failed", f"{type(err).__name__}: {err}")
+            ok = False
+            continue
+        if dialect != "sqlite":
+            continue
+        # FastAPI's own OpenAPI document lists what the app really routes
+        # (included routers are not flattened into app.routes in every version).
+        paths = app.openapi().get("paths", {})
+        served = {(method.upper(), path) for path, ops in paths.items() for method in ops}
+        for spec in specs:
+            for endpoint in spec.endpoints:
+                key = (endpoint.method, endpoint.path)
+                label = f"route: {endpoint.method} {endpoint.path} ({endpoint.operation_id})"
+                section.add(label, "passed" if key in served else "failed", "" if key in served else "the app does not serve it")
+    return ok
+
+
+def _no_connection() -> None:
+    raise RuntimeError("the build check never serves requests")
+
+
+def _no_user() -> None:
+    return None
+
+
+# --- tests ----------------------------------------------------------------------------
+
+
+def run_tests(root: Path, out: Path, project: Project, specs: tuple[Spec, ...], tree: dict[PurePosixPath, str], section: Section, *, app_built: bool) -> None:
+    db = root / "check.sqlite3"
+    base_db = root / "base.sqlite3"
+    # Migrate every spec up to the last one checked: later specs build on earlier ones.
+    last = max(project.specs.index(s) for s in specs) if specs else -1
+    chain = [s for s in project.specs[: last + 1] if s.has_migration]
+    try:
+        check_db.create_base(db, project.base)
+        check_db.create_base(base_db, project.base)
+        section.add("migrations: base schema (sqlite)", "passed")
+    except Exception as err:
+        section.add("migrations: base schema (sqlite)", "failed", f"{type(err).__name__}: {err}")
+        section.add("contract: (all)", "not_run", "no database")
+        return
+    base_structure = check_db.structure(base_db)
+    if not _migrate(db, chain, "up", tree, section):
+        section.add("contract: (all)", "not_run", "the up migrations failed")
+        return
+    migrated = check_db.structure(db)
+    user_id = check_db.seed_user(db, project.final_schema)
+    if app_built:
+        run_contract_tests(root, out, db, user_id, specs, section)
+    else:
+        section.add("contract: (all)", "not_run", "the app did not build")
+    if not _migrate(db, list(reversed(chain)), "down", tree, section):
+        return
+    same = check_db.structure(db) == base_structure
+    section.add("migrations: down restores the base schema", "passed" if same else "failed", "" if same else _diff(check_db.structure(db), base_structure))
+    if not _migrate(db, chain, "up", tree, section, again=True):
+        return
+    same = check_db.structure(db) == migrated
+    section.add("migrations: up again gives the same schema", "passed" if same else "failed", "" if same else _diff(check_db.structure(db), migrated))
+
+
+def _migrate(db: Path, chain: list[Spec], direction: str, tree: dict[PurePosixPath, str], section: Section, *, again: bool = False) -> bool:
+    for spec in chain:
+        path = PurePosixPath(spec.id) / "migrations" / "sqlite" / f"{direction}.sql"
+        label = f"migrations: {direction}{' again' if again else ''} {spec.id}"
+        script = tree.get(path)
+        if script is None:
+            section.add(label, "failed", f"{path} was not generated")
+            return False
+        try:
+            check_db.run_script(db, script)
+        except Exception as err:
+            section.add(label, "failed", f"{type(err).__name__}: {err}")
+            return False
+        section.add(label, "passed")
+    return True
+
+
+def _diff(got: dict[str, Any], want: dict[str, Any]) -> str:
+    lines = []
+    for table in sorted(set(got) | set(want)):
+        if got.get(table) != want.get(table):
+            lines.append(f"table {table}: {got.get(table)} != expected {want.get(table)}")
+    return "; ".join(lines)[:2000]
+
+
+def run_contract_tests(root: Path, out: Path, db: Path, user_id: str, specs: tuple[Spec, ...], section: Section) -> None:
+    """Run the generated contract tests in a pytest subprocess; record each test."""
+    files = [out / s.id / "test_contract.py" for s in specs if (out / s.id / "test_contract.py").exists()]
+    if not files:
+        section.add("contract: (none)", "skipped", "the checked specs have no endpoints")
+        return
+    harness = Path(__file__).with_name("conftest_template.py").read_text(encoding="utf-8")
+    (out / "conftest.py").write_text(harness, encoding="utf-8")
+    (out / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    report = root / "junit.xml"
+    env = {k: v for k, v in os.environ.items() if k not in _LIVE_ENV}
+    env.update(
+        SPECC_CHECK_DB=str(db),
+        SPECC_CHECK_USER=user_id,
+        PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    command = [
+        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--import-mode=importlib",
+        "-c", str(out / "pytest.ini"), "--rootdir", str(out), f"--junitxml={report}", "-o", "junit_family=xunit2",
+        *[str(f) for f in files],
+    ]  # fmt: skip
+    try:
+        proc = subprocess.run(command, cwd=out, env=env, capture_output=True, text=True, timeout=PYTEST_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        section.add("contract: (all)", "failed", f"pytest did not finish within {PYTEST_TIMEOUT_SECONDS}s")
+        return
+    cases = _junit_cases(report)
+    for name, status, detail in cases:
+        section.add(f"contract: {name}", status, detail)
+    if proc.returncode not in (0, 1) or (proc.returncode == 1 and not any(s == "failed" for _, s, _ in cases)):
+        tail = (proc.stdout + proc.stderr).strip().splitlines()[-15:]
+        section.add("contract: pytest run", "failed", f"pytest exited with {proc.returncode}: " + " | ".join(tail))
+    elif not cases:
+        section.add("contract: pytest run", "failed", "pytest collected no tests")
+
+
+def _junit_cases(report: Path) -> list[tuple[str, Status, str]]:
+    if not report.exists():
+        return []
+    cases: list[tuple[str, Status, str]] = []
+    for case in ET.parse(report).getroot().iter("testcase"):
+        classname = case.get("classname", "")
+        spec_id = classname.split(".")[0] if classname else ""
+        name = f"{spec_id}::{case.get('name', '?')}" if spec_id else case.get("name", "?")
+        status: Status = "passed"
+        detail = ""
+        for child in case:
+            if child.tag in ("failure", "error", "skipped"):
+                status = "skipped" if child.tag == "skipped" else "failed"
+                lines = (child.get("message") or child.text or child.tag).strip().splitlines()
+                detail = (lines[0] if lines else child.tag)[:500]
+        cases.append((name, status, detail))
+    return cases

@@ -1,0 +1,231 @@
+"""A fast path for `compiler.frontend.loader`: data and spans straight from libyaml's events.
+
+The careful loader composes a node tree with PyYAML's pure-Python scanner,
+parser and composer, then walks it; for a thousand specs that is most of a
+compile.  Here libyaml (the C extension PyYAML ships) scans and parses, and one
+loop turns its event stream into the same `Document` (data, value spans, key
+spans) without building nodes.
+
+The fast path only ever answers for documents the careful path accepts.  At
+the first thing that would be a diagnostic there (anchor, alias, explicit tag,
+duplicate key, non-scalar key, deep nesting, several documents, a character
+PyYAML rejects, any libyaml error) it gives up and returns None, and the
+careful path runs and reports exactly what it always reported.  A test checks
+that both paths build identical documents.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+from yaml.events import (
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.reader import Reader
+
+from compiler.ir import Span
+from compiler.frontend import loader as _careful
+from compiler.frontend.loader import _PLAIN_TAGS, MAX_DEPTH, Document
+
+# Characters the careful loader refuses inside values (E011), if it has the rule.
+_FORBIDDEN = getattr(_careful, "_FORBIDDEN_CHAR", None)
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    CParser = None
+
+_COMPLEX_KEY = re.compile(r"\?(\s|$)")
+_ODD_BLOCK_HEADER = re.compile(r"[|>][0-9+-]*[^0-9+\s-]")
+_STR = "tag:yaml.org,2002:str"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+class _GiveUp(Exception):
+    """The careful path must handle this document."""
+
+
+class _Tools(yaml.SafeLoader):
+    """PyYAML's own resolver and safe constructor, for exact scalar semantics."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+
+
+_tools: _Tools | None = None
+
+
+def _get_tools() -> _Tools:
+    global _tools
+    if _tools is None:
+        _tools = _Tools()
+    return _tools
+
+
+def _scalar(event: ScalarEvent, tools: _Tools) -> Any:
+    value = event.value
+    tag = event.tag
+    if tag is None:
+        if not event.implicit[0]:
+            return value  # quoted or block scalar: always a string
+        if not value:
+            raise _GiveUp  # an empty plain scalar: its span differs between the parsers
+        if value[0] not in tools.yaml_implicit_resolvers:
+            return value  # no implicit type starts with this character
+    if tag is None or tag == "!":
+        tag = tools.resolve(ScalarNode, event.value, event.implicit)
+    if tag not in _PLAIN_TAGS:
+        raise _GiveUp
+    if tag == _STR or tag == _TIMESTAMP:
+        return event.value  # the careful path keeps dates as written, too
+    node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+    value = tools.construct_object(node, deep=True)
+    tools.constructed_objects.clear()
+    return value
+
+
+def _collection_tag(event: MappingStartEvent | SequenceStartEvent, kind: type, tools: _Tools) -> None:
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = tools.resolve(kind, None, event.implicit)
+    if tag not in (_MAP, _SEQ):
+        raise _GiveUp
+
+
+def fast_document(text: str, file: str) -> Document | None:
+    """The `Document` for `text`, or None when the careful path must decide."""
+    # libyaml and PyYAML disagree on what is printable, on where a byte order
+    # mark inside the text sits and on tabs; leave those texts to the careful path.
+    if CParser is None or "\t" in text or "\ufeff" in text or Reader.NON_PRINTABLE.search(text):
+        return None
+    if _COMPLEX_KEY.search(text):
+        return None  # `? key` indicators: the two parsers place them differently
+    if _ODD_BLOCK_HEADER.search(text):
+        return None  # e.g. `>#`: PyYAML refuses a block scalar header libyaml accepts
+    if _FORBIDDEN is not None and (_FORBIDDEN.search(text) or ("\\" in text and _escapes_forbidden(text))):
+        return None  # the careful path reports it (E011)
+    try:
+        return _build(text, file)
+    except (_GiveUp, yaml.YAMLError, RecursionError, ValueError, TypeError):
+        return None
+
+
+def _escapes_forbidden(text: str) -> bool:
+    """Whether a double-quoted escape could produce a character the careful
+    loader refuses (decided by parsing: escapes are rare in specs)."""
+    if '"' not in text:
+        return False
+    try:
+        parser = CParser(text)
+        try:
+            while True:
+                event = parser.get_event()
+                if event is None or isinstance(event, StreamEndEvent):
+                    return False
+                if isinstance(event, ScalarEvent) and event.style == '"' and _FORBIDDEN.search(event.value):
+                    return True
+        finally:
+            parser.dispose()
+    except yaml.YAMLError:
+        return True
+
+
+def _build(text: str, file: str) -> Document:
+    tools = _get_tools()
+    doc = Document(file, text, {})
+    spans = doc.spans
+    key_spans = doc.key_spans
+    parser = CParser(text)
+    try:
+        if not isinstance(parser.get_event(), StreamStartEvent):
+            raise _GiveUp
+        if not isinstance(parser.get_event(), DocumentStartEvent):
+            raise _GiveUp  # an empty stream: E008 comes from the careful path
+        # Each frame: [container, path, is_mapping, pending key or None].
+        stack: list[list[Any]] = []
+        root: Any = None
+        while True:
+            event = parser.get_event()
+            cls = type(event)
+            if cls is MappingEndEvent or cls is SequenceEndEvent:
+                value = stack.pop()[0]
+                if not stack:
+                    root = value
+                    break
+                _attach(stack[-1], value)
+                continue
+            if getattr(event, "anchor", None) is not None:
+                raise _GiveUp
+            if len(stack) + 1 > MAX_DEPTH:
+                raise _GiveUp
+            mark = event.start_mark
+            span = Span(file, mark.line + 1, mark.column + 1)
+            if stack and stack[-1][2] and stack[-1][3] is None:
+                # A mapping key: only plain scalars, never twice.
+                if cls is not ScalarEvent:
+                    raise _GiveUp
+                key = _scalar(event, tools)
+                if not isinstance(key, str):
+                    key = str(key) if key is not None else "null"
+                frame = stack[-1]
+                if key in frame[0]:
+                    raise _GiveUp
+                key_spans[frame[1] + (key,)] = span
+                frame[3] = key
+                continue
+            path = _child_path(stack)
+            spans[path] = span
+            if cls is ScalarEvent:
+                value = _scalar(event, tools)
+                if not stack:
+                    root = value
+                    break
+                _attach(stack[-1], value)
+            elif cls is MappingStartEvent:
+                _collection_tag(event, MappingNode, tools)
+                stack.append([{}, path, True, None])
+            elif cls is SequenceStartEvent:
+                _collection_tag(event, SequenceNode, tools)
+                stack.append([[], path, False, None])
+            else:
+                raise _GiveUp  # aliases and anything unexpected
+        if not isinstance(parser.get_event(), DocumentEndEvent):
+            raise _GiveUp
+        if not isinstance(parser.get_event(), StreamEndEvent):
+            raise _GiveUp  # a second document
+    finally:
+        parser.dispose()
+    if not isinstance(root, dict):
+        raise _GiveUp
+    doc.data = root
+    return doc
+
+
+def _child_path(stack: list[list[Any]]) -> tuple[Any, ...]:
+    if not stack:
+        return ()
+    frame = stack[-1]
+    if frame[2]:
+        return frame[1] + (frame[3],)
+    return frame[1] + (len(frame[0]),)
+
+
+def _attach(frame: list[Any], value: Any) -> None:
+    if frame[2]:
+        frame[0][frame[3]] = value
+        frame[3] = None
+    else:
+        frame[0].append(value)

@@ -1,0 +1,1 @@
+"""What a reviewer reads: tasks, migration steps, security review, QA examples, draft PRs."""

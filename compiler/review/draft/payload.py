@@ -1,0 +1,83 @@
+"""Draft PR payloads: `{branch, title, body, commits, labels, draft, files, depends_on}`.
+
+`files` lists the generated artifacts the PR carries with their sha256
+content hashes, so a reviewer (or a bot opening the PR) can verify the
+files are exactly what specc produced.  A spec's PR marks the project-wide
+files it carries (`_project/app.py`, ...) `"shared": true` instead: they
+change with every spec, and hashing them here would change every spec's
+payload whenever one spec changes.  Payloads are deterministic: no
+dates, no random ids.  specc never opens the PR; it only prepares this.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any, Mapping
+
+from compiler.review.draft.body import render_body, shared
+from compiler.review.draft.parts import Part, plan_parts
+from compiler.review.draft.pieces import Pieces
+from compiler.ir import Project
+from compiler.review.tasks import CONTRACT_TESTS, MIGRATIONS, VALIDATORS, Task, group_of
+
+_COMMIT_ORDER = ("migration", "validators", "app", "tests", "ci", "review")
+_COMMIT_WHAT = {
+    "migration": "add the schema migration and its plan",
+    "validators": "add request validators and JSON Schemas",
+    "app": "add routes and API description",
+    "tests": "add contract tests",
+    "ci": "add the CI workflow that runs specc",
+    "review": "add the security review of every input surface",
+}
+
+
+def _labels(part: Part) -> list[str]:
+    task = part.task
+    labels = {"specc", "backend", f"priority:{task.priority}"}
+    if part.kind == "migration" or task.id == MIGRATIONS:
+        labels.add("migration")
+    elif task.needs_migration:
+        labels.add("needs-migration")
+    if part.kind in ("app", "single") and task.kind == "spec":
+        labels.add("api")
+    if task.id == VALIDATORS:
+        labels.add("security")
+    if task.id == CONTRACT_TESTS:
+        labels.update(("tests", "ci"))
+    return sorted(labels)
+
+
+def _commits(part: Part) -> list[dict[str, Any]]:
+    groups: dict[tuple[str, str], list[str]] = {}
+    for path in part.paths:
+        owner = path.parts[0]
+        groups.setdefault((owner, group_of(path)), []).append(path.as_posix())
+    order = {sid: i for i, sid in enumerate(part.task.spec_ids)}
+    keys = sorted(groups, key=lambda k: (order.get(k[0], len(order)), _COMMIT_ORDER.index(k[1]), k[0]))
+    return [{"files": groups[k], "message": f"{k[0]}: {_COMMIT_WHAT[k[1]]}"} for k in keys]
+
+
+def payload(
+    project: Project, part: Part, tree: Mapping[PurePosixPath, str], checks: Mapping[str, Any] | None = None, pieces: Pieces | None = None
+) -> dict[str, Any]:
+    """The draft PR payload of one part (`pieces`: see `render_body`)."""
+    pieces = pieces if pieces is not None else Pieces(tree)
+    return {
+        "body": render_body(project, part, tree, checks, pieces),
+        "branch": part.branch,
+        "commits": _commits(part),
+        "depends_on": list(part.depends_on),
+        "draft": True,
+        "files": [{"path": p.as_posix(), "shared": True} if shared(part, p) else {"path": p.as_posix(), "sha256": pieces.digest(p)} for p in part.paths],
+        "labels": _labels(part),
+        "title": part.title,
+    }
+
+
+def payloads(
+    project: Project, task: Task, tree: Mapping[PurePosixPath, str], checks: Mapping[str, Any] | None = None, pieces: Pieces | None = None
+) -> list[tuple[Part, dict[str, Any]]]:
+    """Every PR of `task` with its payload, in the order to open them."""
+    clean = {p: t for p, t in tree.items() if group_of(p) != "pr"}
+    pieces = pieces if pieces is not None else Pieces(clean)
+    return [(part, payload(project, part, clean, checks, pieces)) for part in plan_parts(project, task, clean)]

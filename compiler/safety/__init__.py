@@ -1,0 +1,1 @@
+"""What must hold before anything is written: the safety lint, released-migration immutability."""

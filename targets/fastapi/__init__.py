@@ -1,0 +1,1 @@
+"""The Python/FastAPI family: validators, routes, contract tests, backfill scripts."""

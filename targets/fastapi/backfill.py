@@ -1,0 +1,225 @@
+"""The backfill target: one standalone, reviewable script per backfill.
+
+For every backfill a spec declares it emits
+`<spec-id>/backfills/<name>/backfill.py` (run / status / rollback, standard
+library plus the engine's DB-API driver) and `<spec-id>/backfills/<name>/README.md`.
+specc never runs them.  Every SQL statement is built from the IR with sqlglot
+(identifiers quoted, values always bound as parameters, never spliced), once
+per dialect, and embedded as a Python literal.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+from sqlglot import exp
+
+from compiler.ir import Backfill, Column, JsonRowsBackfill, Project, SetBackfill, Spec
+from compiler.pyformat import format_module
+
+DIALECTS = ("postgres", "sqlite", "mysql")
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("targets.fastapi", "templates"),
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+    autoescape=False,
+)
+_ENV.filters["py"] = repr
+
+
+@lru_cache(maxsize=1)
+def _template_text() -> str:
+    return (Path(__file__).parent / "templates" / "backfill.py.j2").read_text("utf-8")
+
+
+def _id(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def _col(name: str) -> exp.Column:
+    return exp.column(_id(name))
+
+
+def _table(name: str) -> exp.Table:
+    return exp.Table(this=_id(name))
+
+
+def _render(expr: exp.Expression, dialect: str) -> str:
+    sql = expr.sql(dialect)
+    # Values are always parameters: the statement holds only quoted,
+    # validated identifiers and placeholders, so `?` and `%` mean nothing else.
+    assert "'" not in sql and "%" not in sql.replace("%s", ""), sql
+    return sql.replace("?", "%s") if dialect == "mysql" else sql
+
+
+def _batches(table: str, key: str, extra: list[str], dialect: str) -> dict[str, str]:
+    cols = [_col(key)] + [_col(c) for c in extra]
+    order = exp.Ordered(this=_col(key), desc=False, nulls_first=dialect != "postgres")
+    first = exp.select(*cols).from_(_table(table)).order_by(order).limit(exp.Placeholder())
+    nxt = exp.select(*cols).from_(_table(table)).where(exp.GT(this=_col(key), expression=exp.Placeholder())).order_by(order).limit(exp.Placeholder())
+    count = exp.select(exp.Count(this=exp.Star())).from_(_table(table))
+    return {"first_batch": _render(first, dialect), "next_batch": _render(nxt, dialect), "count": _render(count, dialect)}
+
+
+def _set_sql(b: SetBackfill, dialect: str) -> dict[str, Any]:
+    out: dict[str, Any] = _batches(b.table, b.key, [], dialect)
+    out["set"] = {}
+    out["unset"] = {}
+    for v in b.values:
+        where = exp.and_(exp.EQ(this=_col(b.key), expression=exp.Placeholder()), exp.Is(this=_col(v.column), expression=exp.Null()))
+        out["set"][v.column] = _render(exp.update(_table(b.table), {_id(v.column): exp.Placeholder()}, where=where), dialect)
+        undo_where = exp.and_(exp.EQ(this=_col(b.key), expression=exp.Placeholder()), exp.EQ(this=_col(v.column), expression=exp.Placeholder()))
+        out["unset"][v.column] = _render(exp.update(_table(b.table), {_id(v.column): exp.Null()}, where=undo_where), dialect)
+    return out
+
+
+def _json_sql(b: JsonRowsBackfill, dialect: str) -> dict[str, Any]:
+    out: dict[str, Any] = _batches(b.table, b.key, [b.json_column], dialect)
+    owner = exp.select(exp.Literal.number(1)).from_(_table(b.into)).where(exp.EQ(this=_col(b.owner), expression=exp.Placeholder())).limit(1)
+    out["owner_has_rows"] = _render(owner, dialect)
+    columns = ([b.into_key.name] if b.into_key.kind == "uuid" else []) + [b.owner] + ([b.position] if b.position else []) + [f.column.name for f in b.fields]
+    insert = exp.insert(
+        exp.values([exp.Tuple(expressions=[exp.Placeholder() for _ in columns])]),
+        exp.Schema(this=_table(b.into), expressions=[_id(c) for c in columns]),
+    )
+    if dialect == "postgres" and b.into_key.kind != "uuid":
+        insert.set("returning", exp.Returning(expressions=[_col(b.into_key.name)]))
+    out["insert"] = _render(insert, dialect)
+    out["has_position"] = b.position is not None
+    out["delete"] = _render(exp.delete(_table(b.into), where=exp.EQ(this=_col(b.into_key.name), expression=exp.Placeholder())), dialect)
+    return out
+
+
+def _rule(col: Column, key: str | None, default: object) -> dict[str, Any]:
+    return {
+        "column": col.name,
+        "key": key,
+        "default": default,
+        "kind": col.kind,
+        "nullable": col.nullable,
+        "enum": list(col.enum.values) if col.enum else None,
+        "min_length": col.min_length,
+        "max_length": col.max_length,
+        "minimum": col.minimum,
+        "maximum": col.maximum,
+        "schemes": list(col.schemes),
+        "hosts": [[r.when_column, r.when_value, list(r.hosts)] for r in col.host_rules],
+    }
+
+
+def _key_is_int(spec: Spec, b: Backfill) -> bool:
+    table = spec.schema_after.table(b.table)
+    pk = table.primary_key if table else None
+    return pk is not None and pk.kind in ("id", "int", "bigint")
+
+
+def render_script(spec: Spec, b: Backfill) -> str:
+    """The runner script of backfill `b`, formatted with black."""
+    is_json = isinstance(b, JsonRowsBackfill)
+    context = {
+        "name": b.name,
+        "spec_id": spec.id,
+        "backfill_id": f"{spec.id}/{b.name}",
+        "description": b.description,
+        "table": b.table,
+        "key": b.key,
+        "kind": "json_rows" if is_json else "set",
+        "batch_size": b.batch_size,
+        "key_is_int": _key_is_int(spec, b),
+        "target_key_is_uuid": is_json and b.into_key.kind == "uuid",  # type: ignore[union-attr]
+        "cap": b.cap if is_json else None,  # type: ignore[union-attr]
+        "set_values": [] if is_json else [(v.column, v.value) for v in b.values],  # type: ignore[union-attr]
+        "fields": [_rule(f.column, f.key, f.default) for f in b.fields] if is_json else [],  # type: ignore[union-attr]
+        "sql": {d: (_json_sql(b, d) if is_json else _set_sql(b, d)) for d in DIALECTS},  # type: ignore[arg-type]
+    }
+    template = _ENV.get_template("backfill.py.j2")
+    # The template's fixed code is kept black-formatted (a test checks), so
+    # only the statements that carry the backfill's data are laid out.
+    return format_module(template.render(**context), clean=_template_text())
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+
+
+def md(text: str) -> str:
+    """Escape text for Markdown (inline, one line)."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def code(text: str) -> str:
+    """`text` as an inline code span that its own backticks cannot close."""
+    text = " ".join(str(text).split())
+    runs = [len(r) for r in re.findall(r"`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or runs else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def render_readme(spec: Spec, b: Backfill) -> str:
+    lines = [f"# Backfill `{b.name}` of `{spec.id}`", ""]
+    if b.description:
+        lines += [md(b.description), ""]
+    if isinstance(b, SetBackfill):
+        what = [f"- sets `{b.table}.{v.column}` to {code(repr(v.value))} where it is NULL" for v in b.values]
+        undo = f"resets exactly the rows it changed (recorded in the ledger) back to NULL, where they still hold the backfilled value"
+    else:
+        what = [
+            f"- reads the JSON array in `{b.table}.{b.json_column}` and inserts one `{b.into}` row per valid item, "
+            f"with `{b.owner}` pointing at the source row" + (f" and `{b.position}` numbering the moved items from 0" if b.position else ""),
+            "- maps " + ", ".join(f"`{f.column.name}` from " + (f"key {code(f.key)}" if f.key else "nothing") + (f" (default {code(repr(f.default))})" if f.default is not None else "") for f in b.fields),
+            "- skips (and counts) items that are not objects or break a column rule (enum, length, URL scheme and host, range)"
+            + (f", and items beyond the cap of {b.cap} per owner" if b.cap else ""),
+            f"- leaves alone any `{b.table}` row whose owner already has `{b.into}` rows (written through the API)",
+        ]
+        undo = f"deletes exactly the `{b.into}` rows it inserted (recorded in the ledger)"
+    lines += [
+        "## What it does",
+        "",
+        *what,
+        "",
+        "## Run it (specc never does)",
+        "",
+        "After the spec's up migration has been applied:",
+        "",
+        "```sh",
+        'python backfill.py run --dialect postgres --dsn "host=db.internal dbname=app"',
+        'python backfill.py status --dialect postgres --dsn "host=db.internal dbname=app"',
+        "```",
+        "",
+        f"- **Batched by key range:** walks `{b.table}` in `{b.key}` order, {b.batch_size} rows per transaction (`--batch-size N`).",
+        "- **Resumable:** each batch commits with its progress row in `specc_backfill_progress`; after an interruption, `run` continues after the last committed batch. `--max-batches N` stops early on purpose.",
+        "- **Idempotent:** a finished backfill does nothing; every change is recorded in `specc_backfill_ledger`, and a recorded row is never handled twice.",
+        "- **Progress:** one line per batch on stderr: rows seen of the total, changes, skipped items, last key.",
+        "",
+        "## Roll it back",
+        "",
+        "```sh",
+        'python backfill.py rollback --dialect postgres --dsn "host=db.internal dbname=app"',
+        "```",
+        "",
+        f"The rollback {undo}, in batches, then forgets the progress row. Roll back the backfill before the spec's down migration.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def emit(project: Project) -> dict[PurePosixPath, str]:
+    """`backfill.py` and `README.md` for every backfill of every spec."""
+    out: dict[PurePosixPath, str] = {}
+    for spec in project.specs:
+        out.update(emit_spec(project, spec))
+    return out
+
+
+def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
+    """One spec's backfills (it reads only `spec`)."""
+    out: dict[PurePosixPath, str] = {}
+    for b in spec.backfills:
+        root = PurePosixPath(spec.id) / "backfills" / b.name
+        out[root / "backfill.py"] = render_script(spec, b)
+        out[root / "README.md"] = render_readme(spec, b)
+    return out

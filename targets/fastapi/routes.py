@@ -1,0 +1,227 @@
+"""Target `routes`: FastAPI routers that really serve each spec's endpoints.
+
+Emits, per spec with endpoints, `<spec-id>/routes.py` (a `build_router(...)`
+over a DB-API connection, validating with the spec's generated validators),
+and for the project `_project/runtime.py` (shared request/response/transaction
+support) and `_project/app.py` (`create_app(...)` including every router).
+
+Generation gap: these files are never edited.  The user's code (the DB
+connection, authentication, the dialect) reaches them only through the
+arguments of `create_app`/`build_router` or a hooks module; see
+docs/routes.md.  This module only writes text: it never imports FastAPI.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+
+from compiler.ir import ColumnField, Endpoint, ListField, MetricField, Project, Spec, WindowField
+from compiler.pyformat import format_module
+from targets.fastapi import route_queries as q
+
+TEMPLATES = Path(__file__).parent / "templates"
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+    undefined=jinja2.StrictUndefined,
+    autoescape=False,  # Python source, not HTML: every value is passed in as a repr() literal
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def py(value: object) -> str:
+    """A Python literal for `value`; the only way spec text reaches the code."""
+    return repr(value)
+
+
+def fmt(source: str, template: str = "") -> str:
+    """Black-formatted source (a failure here is a bug in a template).
+
+    Statements that appear verbatim in `template` (kept black-formatted) are
+    not re-formatted; see `compiler.pyformat`.
+    """
+    return format_module(source, clean=_template_text(template) if template else "")
+
+
+@lru_cache(maxsize=None)
+def _template_text(name: str) -> str:
+    return (TEMPLATES / name).read_text("utf-8")
+
+
+def validators_module_name(spec_id: str) -> str:
+    """The sys.modules name a spec's validators are loaded under."""
+    return "specc_generated_" + spec_id.replace("-", "_") + "_validators"
+
+
+def cache_headers(endpoint: Endpoint) -> dict[str, str]:
+    """The exact headers of a successful response of `endpoint`."""
+    if endpoint.cache is None:
+        return {}
+    headers = {"Cache-Control": endpoint.cache.cache_control}
+    if endpoint.cache.vary:
+        headers["Vary"] = ", ".join(endpoint.cache.vary)
+    return headers
+
+
+def window_param(endpoint: Endpoint) -> Any:
+    """The query parameter that picks the metric window, if any."""
+    for param in endpoint.query:
+        if param.window_days:
+            return param
+    return None
+
+
+def _identifier(name: str) -> str:
+    # The spec schema restricts operation ids to [A-Za-z][A-Za-z0-9_]*; they
+    # become parts of function names, so re-check rather than trust.
+    if not name.isidentifier():
+        raise AssertionError(f"operation id {name!r} is not a Python identifier")
+    return name
+
+
+def _spec_id(spec_id: str) -> str:
+    # Spec ids are kebab-case by the spec schema; they appear bare in a docstring.
+    if not spec_id.replace("-", "").isalnum() or not spec_id.isascii():
+        raise AssertionError(f"spec id {spec_id!r} is not kebab-case")
+    return spec_id
+
+
+def _item_param(field: ColumnField) -> str:
+    """The expression for one list-item column in an INSERT's parameters."""
+    kind = py(field.column.kind)
+    name = py(field.name)
+    if field.required or field.column.default is None or field.column.default == "now":
+        # Absent optional values are NULL (a "now" default is the DB's job
+        # only when the column is left out, which a fixed INSERT cannot do).
+        return f"runtime.to_db(item.get({name}), {kind})"
+    return f"runtime.to_db(item.get({name}, {py(field.column.default)}), {kind})"
+
+
+def _endpoint_context(endpoint: Endpoint, spec: Spec) -> dict[str, Any]:
+    op = _identifier(endpoint.operation_id)
+    schema = spec.schema_after
+    ctx: dict[str, Any] = {
+        "op": op,
+        "op_lit": py(op),
+        "method": endpoint.method.lower(),
+        "path_lit": py(endpoint.path),
+        "summary_lit": py(endpoint.summary),
+        "kind": endpoint.kind,
+        # 204 when the spec gives no response fields (as the OpenAPI document says).
+        "ok_status": 200 if endpoint.response else 204,
+        "auth": endpoint.auth,
+        "query": bool(endpoint.query),
+        "user_key_lit": py(f"{op}:user"),
+        "lock_key_lit": py(f"{op}:lock"),
+        "window_param_lit": "",
+        "window_days_lit": "{}",
+    }
+    response: list[dict[str, Any]] = []
+    index = 1  # column 0 of the user row is its key
+    for field in endpoint.response:
+        if isinstance(field, ColumnField):
+            response.append({"kind": "column", "name_lit": py(field.name), "index": index, "column_kind_lit": py(field.column.kind)})
+            index += 1
+        elif isinstance(field, ListField):
+            fields = tuple((f.name, f.column.kind) for f in field.fields)
+            response.append({"kind": "list", "name_lit": py(field.name), "key_lit": py(f"{op}:list:{field.name}"), "fields_lit": py(fields)})
+        elif isinstance(field, WindowField):
+            response.append({"kind": "window", "name_lit": py(field.name), "param_lit": py(field.param)})
+        elif isinstance(field, MetricField):
+            n = len(field.metric.sources)
+            params = "(" + ", ".join(["user_id", "since"] * n) + ")"
+            response.append(
+                {
+                    "kind": "metric",
+                    "name_lit": py(field.name),
+                    "total_key_lit": py(f"{op}:total:{field.metric.name}"),
+                    "series_key_lit": py(f"{op}:series:{field.metric.name}") if field.metric.series else "",
+                    "params": params,
+                }
+            )
+    ctx["response"] = response
+    scalars = [f for f in endpoint.request if isinstance(f, ColumnField)]
+    ctx["scalar_writes"] = [
+        {"name_lit": py(f.name), "key_lit": py(f"{op}:set:{f.name}"), "column_kind_lit": py(f.column.kind)} for f in scalars
+    ]
+    ctx["scalar_names_lit"] = py(tuple(f.name for f in scalars))
+    touch = q.touch_user(op, schema) if scalars and endpoint.kind == "update" else None
+    ctx["touch_key_lit"] = py(touch.key) if touch else ""
+    ctx["list_writes"] = [
+        {
+            "name_lit": py(f.name),
+            "delete_key_lit": py(f"{op}:delete:{f.name}"),
+            "insert_key_lit": py(f"{op}:insert:{f.name}"),
+            "count_key_lit": py(f"{op}:count:{f.name}"),
+            "item_params": [_item_param(c) for c in f.fields],
+            "cap_table_lit": py(f.table) if f.cap is not None else "",
+        }
+        for f in endpoint.request
+        if isinstance(f, ListField)
+    ]
+    window = window_param(endpoint)
+    if window is not None:
+        ctx["window_param_lit"] = py(window.name)
+        ctx["window_days_lit"] = py(dict(window.window_days))
+    return ctx
+
+
+def render_routes(spec: Spec) -> str:
+    """`<spec-id>/routes.py` of one spec."""
+    statements = {e.operation_id: q.endpoint_statements(e, spec.schema_after) for e in spec.endpoints}
+    sql = {
+        dialect: {st.key: st.render(dialect) for e in spec.endpoints for st in statements[e.operation_id]}
+        for dialect in q.DIALECTS
+    }
+    cache = {e.operation_id: cache_headers(e) for e in spec.endpoints}
+    source = _ENV.get_template("routes.py.j2").render(
+        spec_id=_spec_id(spec.id),
+        spec_id_lit=py(spec.id),
+        title_lit=py(spec.title),
+        validators_module_lit=py(validators_module_name(spec.id)),
+        sql_lit=py(sql),
+        cache_lit=py(cache),
+        dialects_lit=", ".join(q.DIALECTS),
+        endpoints=[_endpoint_context(e, spec) for e in spec.endpoints],
+    )
+    return fmt(source, "routes.py.j2")
+
+
+def render_app(project: Project) -> str:
+    """`_project/app.py`: create_app() including every spec's router."""
+    specs = tuple(s.id for s in project.specs if s.endpoints)
+    source = _ENV.get_template("app.py.j2").render(specs_lit=py(specs), title_lit=py("specc generated API"))
+    return fmt(source, "app.py.j2")
+
+
+def render_runtime() -> str:
+    """`_project/runtime.py`: support shared by every routes module."""
+    return fmt(_ENV.get_template("runtime.py.j2").render(), "runtime.py.j2")
+
+
+def emit(project: Project) -> dict[PurePosixPath, str]:
+    out: dict[PurePosixPath, str] = {}
+    for spec in project.specs:
+        out.update(emit_spec(project, spec))
+    out.update(emit_project(project))
+    return out
+
+
+def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
+    """`<spec-id>/routes.py` (it reads only `spec`)."""
+    if not spec.endpoints:
+        return {}
+    return {PurePosixPath(spec.id) / "routes.py": render_routes(spec)}
+
+
+def emit_project(project: Project) -> dict[PurePosixPath, str]:
+    """`_project/app.py` and `_project/runtime.py`."""
+    return {
+        PurePosixPath("_project") / "app.py": render_app(project),
+        PurePosixPath("_project") / "runtime.py": render_runtime(),
+    }

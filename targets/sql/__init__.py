@@ -1,0 +1,119 @@
+"""The SQL target: migrations for postgres, sqlite and mysql, and their plan.
+
+For every spec with schema operations it emits
+`<spec-id>/migrations/{postgres,sqlite,mysql}/{up,down}.sql` and
+`<spec-id>/migration-plan.md`.  A spec without operations gets no migration
+files (an empty up.sql would still need running and reviewing), only a
+migration-plan.md that says it changes no schema, so every spec's PR has a
+plan to link to.
+
+Statements are built as sqlglot expressions from the IR (`sql_ddl`),
+arranged per dialect (`sql_migration`), self-checked by parsing them back
+(`sql_check`) and described in the plan (`sql_plan`).  `render_schema`
+renders a whole `Schema` (e.g. `Project.base`) as DDL, for the test suites
+and `specc check`, which build databases from it.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from compiler.ir import Project, Schema, Spec
+from targets.sql import ddl
+from targets.sql.self_check import check_script, check_statement, render
+from targets.sql.migration import build
+from targets.sql.plan import render_no_change_plan, render_plan
+from targets.sql.sqlite_mysql_alter import mysql_inline_checks
+
+DIALECTS = ddl.DIALECTS
+
+
+def emit(project: Project) -> dict[PurePosixPath, str]:
+    """Migration scripts and plan of every spec that changes the schema."""
+    out: dict[PurePosixPath, str] = {}
+    for spec in project.specs:
+        out.update(emit_spec(project, spec))
+    return out
+
+
+# id(project) -> (project, spec id -> MySQL inline CHECKs before that spec).
+_INLINE: dict[int, tuple[Project, dict[str, frozenset[tuple[str, str]]]]] = {}
+
+
+def _inline_before(project: Project, spec: Spec) -> frozenset[tuple[str, str]]:
+    """`mysql_inline_checks` of every operation of the specs before `spec`,
+    computed once per project as a running fold (not once per spec: that
+    would be quadratic in the number of specs)."""
+    known = _INLINE.get(id(project))
+    if known is None or known[0] is not project:
+        states: dict[str, frozenset[tuple[str, str]]] = {}
+        state: frozenset[tuple[str, str]] = frozenset()
+        for s in project.specs:
+            states[s.id] = state
+            state = mysql_inline_checks(s.operations, start=state)
+        _INLINE.clear()
+        _INLINE[id(project)] = known = (project, states)
+    return known[1][spec.id]
+
+
+def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
+    """One spec's migration scripts and plan.  Besides `spec` it reads the
+    MySQL inline CHECKs the earlier specs left (see `emit_spec_key`)."""
+    out: dict[PurePosixPath, str] = {}
+    root = PurePosixPath(spec.id)
+    if not spec.has_migration:
+        out[root / "migration-plan.md"] = render_no_change_plan(spec)
+        return out
+    migration = build(spec, _inline_before(project, spec))
+    for script in migration.up + migration.down:
+        out[root / "migrations" / script.dialect / f"{script.direction}.sql"] = script.render()
+    out[root / "migration-plan.md"] = render_plan(spec, migration)
+    return out
+
+
+def emit_spec_key(project: Project, spec: Spec) -> str:
+    """What `emit_spec` reads beyond `spec`, for the cache key."""
+    return repr(sorted(_inline_before(project, spec)))
+
+
+def schema_statements(schema: Schema, dialect: str) -> list[str]:
+    """Every statement that creates `schema` from nothing on `dialect`, in
+    dependency order: tables (FK targets first), then their indexes.
+
+    A foreign key whose target table comes later (a cycle) is added with
+    ALTER TABLE after all tables exist; SQLite, which cannot add constraints
+    later but does not check FK targets at CREATE time, keeps it inline.
+    """
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown dialect {dialect!r}; expected one of {', '.join(DIALECTS)}")
+    order = schema.creation_order()
+    position = {t.name: i for i, t in enumerate(order)}
+    statements = []
+    later = []
+    for i, table in enumerate(order):
+        deferred = tuple(
+            fk.name
+            for fk in table.foreign_keys
+            if dialect != "sqlite" and position.get(fk.fk.table, -1) > i
+        )
+        statements.append(ddl.create_table(table, dialect, deferred_fks=deferred))
+        later += [
+            ddl.alter(table.name, [ddl.add_constraint(ddl.fk_constraint(fk))])
+            for fk in table.foreign_keys
+            if fk.name in deferred
+        ]
+    statements += later
+    for table in order:
+        statements += [ddl.create_index(ix, dialect) for ix in table.indexes]
+    rendered = [render(s, dialect) for s in statements]
+    for sql in rendered:
+        check_statement(sql, dialect)
+    return rendered
+
+
+def render_schema(schema: Schema, dialect: str) -> str:
+    """`schema` as one DDL script for `dialect` (statements end with `;`)."""
+    statements = schema_statements(schema, dialect)
+    text = "".join(f"{sql};\n\n" for sql in statements).rstrip("\n") + "\n"
+    check_script(text, statements, dialect)
+    return text
