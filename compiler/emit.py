@@ -102,7 +102,7 @@ def _render_many(project: Project, indexes: list[int], names: tuple[str, ...], m
 
     global _WORK
     # The first spec is rendered here, before forking, so every worker
-    # inherits warm memos (templates, black results for the fixed code).
+    # inherits warm memos (templates).
     first = _render_spec(project, project.specs[indexes[0]], names, mods)
     _WORK = (project, names, mods)
     try:
