@@ -5,6 +5,11 @@ spec by spec: each spec's files come from the cache when its inputs are
 unchanged, and the specs that must be rendered are spread over worker
 processes when there are enough of them to pay for it.  Other targets run
 once over the whole project.  The tree is the same either way.
+
+Targets write Python without caring for its layout; every generated module
+rendered by a compile is then formatted by ruff (`compiler.ruff_format`) in
+one `ruff format` process, before it is cached, so cached entries hold the
+formatted bytes.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import targets
 from compiler.build.cache import key_of
 from compiler.build.header import with_header
 from compiler.ir import Project, Spec
+from compiler.ruff_format import format_python
 
 if TYPE_CHECKING:
     from compiler.build.incremental import CompileCache
@@ -32,6 +38,22 @@ Entry = tuple[dict[str, dict[str, str]], dict[str, Any]]
 
 class TargetConflict(Exception):
     """Two targets produced the same path: a compiler bug, not a user error."""
+
+
+class _Layout:
+    """The rendered Python modules still to be formatted, collected so that one
+    ruff process formats all of them; `run` replaces each in its files dict."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[dict[str, str], str]] = []
+
+    def add(self, files: dict[str, str]) -> None:
+        self.pending.extend((files, path) for path in files if path.endswith(".py"))
+
+    def run(self) -> None:
+        pending, self.pending = self.pending, []
+        for (files, path), text in zip(pending, format_python([files[p] for files, p in pending])):
+            files[path] = text
 
 
 def _checked(name: str, files: dict[PurePosixPath, str]) -> dict[str, str]:
@@ -80,7 +102,7 @@ def _render_many(project: Project, indexes: list[int], names: tuple[str, ...], m
 
     global _WORK
     # The first spec is rendered here, before forking, so every worker
-    # inherits warm memos (templates, black results for the fixed code).
+    # inherits warm memos (templates).
     first = _render_spec(project, project.specs[indexes[0]], names, mods)
     _WORK = (project, names, mods)
     try:
@@ -109,8 +131,10 @@ def _dependencies(project: Project, spec: Spec) -> tuple[str, ...]:
 
 
 def _spec_entries(
-    project: Project, names: tuple[str, ...], mods: dict[str, ModuleType], cache: CompileCache | None, jobs: int
-) -> list[Entry]:
+    project: Project, names: tuple[str, ...], mods: dict[str, ModuleType], cache: CompileCache | None, jobs: int, layout: _Layout
+) -> tuple[list[Entry], list[tuple[str | None, Entry]]]:
+    """Every spec's entry, and the (key, entry) pairs rendered now: their
+    Python is in `layout`, and they are cached once it is formatted."""
     entries: list[Entry | None] = [None] * len(project.specs)
     keys: list[str | None] = [None] * len(project.specs)
     with_deps = any(getattr(mods[n], "EMIT_SPEC_READS_DEPENDENCIES", False) for n in names)
@@ -130,21 +154,25 @@ def _spec_entries(
             if isinstance(cached, tuple) and len(cached) == 2 and set(cached[0]) == set(names):
                 entries[i] = cached
     missing = [i for i, e in enumerate(entries) if e is None]
+    fresh: list[tuple[str | None, Entry]] = []
     if missing:
         for i, entry in zip(missing, _render_many(project, missing, names, mods, jobs)):
             entries[i] = entry
-            if cache is not None:
-                cache.put("out", keys[i], entry)
-    return entries  # type: ignore[return-value]
+            for files in entry[0].values():
+                layout.add(files)
+            fresh.append((keys[i], entry))
+    return entries, fresh  # type: ignore[return-value]
 
 
 def _project_files(
     project: Project, name: str, module: ModuleType, entries: list[Entry], cache: CompileCache | None, whole: bool
-) -> dict[str, str]:
+) -> tuple[dict[str, str], str | None, bool]:
+    """The files, their cache key, and whether they were rendered now (then
+    their Python is unformatted and they are not cached yet)."""
     key = cache.project_output_key(name, tuple(s.id for s in project.specs)) if cache is not None else None
     cached = cache.get("proj", key) if cache is not None else None
     if isinstance(cached, dict):
-        return cached
+        return cached, key, False
     if whole:
         files = module.emit(project)
     elif hasattr(module, "spec_fragment"):
@@ -152,10 +180,7 @@ def _project_files(
         files = module.emit_project(project, fragments)
     else:
         files = module.emit_project(project)
-    out = _checked(name, files)
-    if cache is not None:
-        cache.put("proj", key, out)
-    return out
+    return _checked(name, files), key, True
 
 
 def render_tree(
@@ -169,7 +194,30 @@ def render_tree(
     names = tuple(n for n in targets.TARGETS if not only or n in only)
     mods = {n: targets.module(n) for n in names}
     per_spec = tuple(n for n in names if hasattr(mods[n], "emit_spec"))
-    entries = _spec_entries(project, per_spec, mods, cache, _workers() if jobs is None else jobs)
+    layout = _Layout()
+    entries, fresh = _spec_entries(project, per_spec, mods, cache, _workers() if jobs is None else jobs, layout)
+    # Every target's project-wide files (except those built from the tree),
+    # rendered before anything is formatted, so that one ruff run formats all.
+    project_files: dict[str, dict[str, str]] = {}
+    fresh_project: list[tuple[str, str | None, dict[str, str]]] = []
+    done: list[str] = []
+    for name in names:
+        module = mods[name]
+        done.append(name)
+        from_tree = name not in per_spec and hasattr(module, "emit_from_tree") and set(module.others()) <= set(done)
+        if from_tree or (name in per_spec and not hasattr(module, "emit_project")):
+            continue
+        files, key, rendered = _project_files(project, name, module, entries, cache, whole=name not in per_spec)
+        project_files[name] = files
+        if rendered:
+            layout.add(files)
+            fresh_project.append((name, key, files))
+    layout.run()
+    if cache is not None:
+        for key, entry in fresh:
+            cache.put("out", key, entry)
+        for name, key, files in fresh_project:
+            cache.put("proj", key, files)
     tree: dict[str, str] = {}
     owner: dict[str, str] = {}
 
@@ -180,25 +228,24 @@ def render_tree(
             tree[path] = text
             owner[path] = name
 
-    done: list[str] = []
     made: dict[str, PurePosixPath] = {}
     for name in names:
         module = mods[name]
-        done.append(name)
         if name in per_spec:
             for entry in entries:
                 add(name, entry[0][name])
-            if hasattr(module, "emit_project"):
-                add(name, _project_files(project, name, module, entries, cache, whole=False))
-        elif hasattr(module, "emit_from_tree") and set(module.others()) <= set(done):
+        if name in project_files:
+            add(name, project_files[name])
+        elif name not in per_spec:
             # A target built from the others' output (the PR target): give it
             # the tree rendered so far instead of letting it render it again.
             # It caches its own per-spec pieces (keyed by `cache.render_keys`).
             others = set(module.others())
             so_far = _sorted_tree({p: t for p, t in tree.items() if owner[p] in others}, made)
-            add(name, _checked(name, module.emit_from_tree(project, so_far, cache)))
-        else:
-            add(name, _project_files(project, name, module, entries, cache, whole=True))
+            files = _checked(name, module.emit_from_tree(project, so_far, cache))
+            layout.add(files)
+            layout.run()
+            add(name, files)
     return _sorted_tree(tree, made)
 
 

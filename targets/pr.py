@@ -14,12 +14,13 @@ bodies say plainly that checks had not run; `specc pr` fills in real results.
 
 from __future__ import annotations
 
+import json
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Mapping
 
 import targets
 from compiler.build.cache import key_of
-from compiler.review.draft import json_text, payloads
+from compiler.review.draft import payloads
 from compiler.review.draft.parts import is_split
 from compiler.review.draft.pieces import Pieces
 from compiler.emit import render_tree
@@ -71,7 +72,7 @@ def from_tree(project: Project, tree: Mapping[PurePosixPath, str], cache: Compil
         files: dict[PurePosixPath, str] = {}
         for part, data in payloads(project, task, view, pieces=pieces):
             files[folder / f"{part.stem}body.md"] = data["body"]
-            files[folder / f"{part.stem}payload.json"] = json_text.dumps(data) + "\n"
+            files[folder / f"{part.stem}payload.json"] = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
         out.update(files)
         if whole is not None and cache is not None:
             cache.put("pr", whole, {k.as_posix(): v for k, v in files.items()})

@@ -4,7 +4,8 @@ The hostile-text property tests compile one spec twice in spirit: once with
 benign *markers* (the baseline, compiled once) and once with hostile text in
 the same places.  Every artifact must then
 
-- parse in its own language (Python: `compile()` and black; SQL: sqlglot in
+- parse in its own language (Python: `compile()`, and `ruff format --check`
+  passes, as for every generated module; SQL: sqlglot in
   its dialect, and sqlite really runs it; JSON/YAML: their parsers; Markdown:
   a CommonMark parser);
 - have the same *shape* as the baseline once string values are blanked out, so
@@ -25,13 +26,11 @@ from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from typing import Any, Iterable
 
-import black
 import sqlglot
 import yaml
 from markdown_it import MarkdownIt
 from sqlglot import exp
 
-from compiler.build.header import HEADER
 from compiler.ir import Project, Schema
 
 Tree = dict[PurePosixPath, str]
@@ -40,36 +39,34 @@ _MD = MarkdownIt("commonmark").enable("table")
 _DIALECT_OF = {"postgres": "postgres", "sqlite": "sqlite", "mysql": "mysql"}
 
 
-# --- black, memoized ------------------------------------------------------------------------
+# --- ruff format --check, memoized ---------------------------------------------------------
 
 
-class BlackMemo:
-    """Memoizes `black.format_str` while installed (black is deterministic, so
-    only speed changes) and remembers its outputs: text that black produced is
-    a fixed point of black, so checking it again would only cost time."""
+class FormatMemo:
+    """`ruff format --check` over the Python modules of a tree, one ruff
+    process per tree, remembering texts already found formatted (ruff is
+    deterministic, so only speed changes)."""
 
     def __init__(self) -> None:
-        self.real = black.format_str
-        self.cache: dict[tuple[str, Any], str] = {}
-        self.outputs: set[str] = set()
+        self.formatted: set[str] = set()
 
-    def format_str(self, src: str, *, mode: Any) -> str:
-        key = (src, mode)
-        if key not in self.cache:
-            if len(self.cache) > 2000:
-                self.cache.clear()
-                self.outputs.clear()
-            out = self.real(src, mode=mode)
-            self.cache[key] = out
-            self.outputs.add(out)
-        return self.cache[key]
+    def check_tree(self, tree: Tree) -> None:
+        from compiler.ruff_format import check_python
+
+        todo = sorted({t for p, t in tree.items() if p.suffix == ".py" and t not in self.formatted})
+        if len(self.formatted) > 4000:
+            self.formatted.clear()
+        problems = check_python(todo)
+        bad = {text: problem for text, problem in zip(todo, problems) if problem}
+        for path, text in tree.items():
+            assert text not in bad, f"{path}: {bad.get(text)}"
+        self.formatted.update(todo)
 
     def is_stable(self, text: str) -> bool:
-        """`text` (a generated file, header included) is black-formatted."""
-        body = text.split("\n", 1)[1] if text.startswith(f"# {HEADER}\n") else text
-        if body in self.outputs:
-            return True
-        return self.format_str(text, mode=black.Mode()) == text
+        """`text` (a generated module, header included) is as ruff formats it."""
+        if text not in self.formatted:
+            self.check_tree({PurePosixPath("m.py"): text})
+        return True
 
 
 # --- identifiers the IR allows in SQL ---------------------------------------------------------
@@ -154,9 +151,9 @@ def _blank_py(node: ast.AST, strings: list[str], path: str) -> ast.AST:
     return Blank().visit(node)
 
 
-def parse_python(path: str, text: str, memo: BlackMemo) -> Parsed:
+def parse_python(path: str, text: str, memo: FormatMemo) -> Parsed:
     compile(text, path, "exec")
-    assert memo.is_stable(text), f"{path}: black would reformat it"
+    assert memo.is_stable(text), f"{path}: ruff format would reformat it"
     strings: list[str] = []
     tree = _blank_py(ast.parse(text), strings, path)
     return Parsed(ast.dump(tree), strings)
@@ -277,7 +274,7 @@ def parse_markdown(path: str, text: str) -> Parsed:
     return Parsed(shape, text=markdown_text(text), html=raw_html, links=links)
 
 
-def parse_artifact(path: PurePosixPath, text: str, *, memo: BlackMemo, identifiers: set[str], keys: set[str]) -> Parsed | None:
+def parse_artifact(path: PurePosixPath, text: str, *, memo: FormatMemo, identifiers: set[str], keys: set[str]) -> Parsed | None:
     """Parse one artifact by its extension (None for formats we do not know)."""
     name = path.as_posix()
     if path.suffix == ".py":
@@ -307,8 +304,12 @@ def load_module(source: str, name: str) -> Any:
     return module
 
 
-def parse_tree(tree: Tree, project: Project, memo: BlackMemo, keys: set[str], extra_identifiers: set[str] = frozenset()) -> dict[PurePosixPath, Parsed]:  # type: ignore[assignment]
+def parse_tree(tree: Tree, project: Project, memo: FormatMemo, keys: set[str], extra_identifiers: set[str] = frozenset()) -> dict[PurePosixPath, Parsed]:  # type: ignore[assignment]
     allowed = ir_identifiers(project) | COMPILER_IDENTIFIERS | set(extra_identifiers)
+    for path, text in tree.items():
+        if path.suffix == ".py":
+            compile(text, path.as_posix(), "exec")  # a syntax error reads better than ruff's report
+    memo.check_tree(tree)  # every module of the tree in one ruff process
     out: dict[PurePosixPath, Parsed] = {}
     for path, text in tree.items():
         parsed = parse_artifact(path, text, memo=memo, identifiers=allowed, keys=keys)

@@ -7,6 +7,8 @@ import re
 from contextlib import redirect_stdout
 from pathlib import PurePosixPath
 
+import pytest
+
 from compiler.check.run import Section, lint, run_checks
 from compiler.cli import main
 from compiler.ir import Project
@@ -37,7 +39,7 @@ def test_check_is_green_for_the_seed_specs_with_real_counts(project: Project) ->
     for step in ("down restores the base schema", "up again gives the same schema"):
         assert checks[f"migrations: {step}"] == "passed"
     lint_names = statuses(result["lint"])
-    assert "black: profile-links-titles/routes.py" in lint_names
+    assert lint_names["ruff format: profile-links-titles/routes.py"] == "passed"
     assert "sqlglot: profile-links-titles/migrations/postgres/up.sql" in lint_names
     assert f"{contract['passed']} passed, 0 failed, 0 skipped" in result["message"]
 
@@ -88,15 +90,34 @@ def test_lint_catches_unformatted_python_and_unparsable_sql() -> None:
     )
     got = {c.name: c.status for c in section.checks}
     assert got == {
-        "black: s/ok.py": "passed",
+        "ruff format: s/ok.py": "passed",
         "compile: s/ok.py": "passed",
-        "black: s/ugly.py": "failed",
+        "ruff format: s/ugly.py": "failed",
         "compile: s/ugly.py": "passed",
-        "black: s/broken.py": "failed",
+        "ruff format: s/broken.py": "failed",
         "compile: s/broken.py": "failed",
         "sqlglot: s/migrations/sqlite/up.sql": "passed",
         "sqlglot: s/migrations/postgres/up.sql": "failed",
     }
+    # The report says what is wrong, with the real path and where, never
+    # ruff's temporary file names.
+    detail = {c.name: c.detail for c in section.checks}
+    assert detail["ruff format: s/ok.py"] == ""
+    assert detail["ruff format: s/ugly.py"] == "ruff format would reformat it (first change at line 1:2)"
+    assert detail["ruff format: s/broken.py"].startswith("ruff cannot parse it: line 1:7: "), detail
+    assert not any("m0.py" in d or "m1.py" in d or "m2.py" in d for d in detail.values())
+
+
+def test_lint_reports_ruff_that_cannot_run_as_not_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    import compiler.ruff_format as ruff_format
+
+    monkeypatch.setattr(ruff_format, "ruff_bin", lambda: "/nonexistent/ruff")
+    section = Section("lint")
+    lint({PurePosixPath("s/ok.py"): "x = 1\n"}, section)
+    got = {c.name: (c.status, c.detail) for c in section.checks}
+    status, detail = got["ruff format: s/ok.py"]
+    assert status == "not_run" and "cannot run ruff" in detail
+    assert got["compile: s/ok.py"] == ("passed", "")
 
 
 def test_a_down_migration_that_forgets_a_column_fails_the_check(project: Project, tree: dict[PurePosixPath, str]) -> None:

@@ -5,8 +5,9 @@
   anything the careful loader would diagnose;
 - `compiler.frontend.schema_fast` never calls a spec valid that jsonschema rejects,
   and never calls one invalid that jsonschema accepts;
-- `compiler.pyformat.format_module` is `black.format_str` byte for byte on
-  every Python module the targets generate;
+- ruff's formatter (`compiler.ruff_format`, run once per render over every
+  generated module) changes only the layout of what the targets wrote, and
+  `ruff format --check` then passes on each module;
 - the libyaml emitter writes the same YAML as PyYAML's.
 """
 
@@ -18,7 +19,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import black
 import pytest
 import yaml
 
@@ -133,81 +133,78 @@ def test_quick_schema_check_agrees_with_jsonschema() -> None:
 
 
 @pytest.fixture(scope="module")
-def generated_sources(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str]]:
-    """(source, clean) of every module the targets format, for seed and synthetic specs."""
-    import compiler.pyformat as pyformat
+def generated_modules(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, str]]:
+    """(path, what the target wrote, what the render gives) of every Python
+    module of the seed and 12 synthetic specs."""
     import targets
+    from compiler.emit import render_tree
+    from compiler.build.header import with_header
     from compiler.project import build_project
 
     root = tmp_path_factory.mktemp("synthetic")
     synth.write_project(root, 12)
-    seen: list[tuple[str, str]] = []
-    original = pyformat.format_module
-
-    def spy(source: str, clean: str = "") -> str:
-        seen.append((source, clean))
-        return original(source, clean)
-
-    modules = [targets.module(n) for n in targets.TARGETS]
-    patched = [m for m in modules if getattr(m, "format_module", None) is original]
-    for m in patched:
-        m.format_module = spy  # type: ignore[attr-defined]
-    try:
-        for specs in (SPECS, root / "specs"):
-            project = build_project(specs, specs.parent)
-            for m in modules:
-                m.emit(project)
-    finally:
-        for m in patched:
-            m.format_module = original  # type: ignore[attr-defined]
-    assert seen
-    return seen
+    out: list[tuple[str, str, str]] = []
+    for specs in (SPECS, root / "specs"):
+        project = build_project(specs, specs.parent)
+        tree = render_tree(project, jobs=1)
+        for name in targets.TARGETS:
+            for path, text in targets.module(name).emit(project).items():
+                if path.suffix == ".py":
+                    out.append((path.as_posix(), with_header(path, text), tree[path]))
+    return out
 
 
-def test_format_module_is_black_formatted_and_the_same_program(generated_sources: list[tuple[str, str]]) -> None:
-    """black leaves the output unchanged, and it is the program it was given."""
+def test_ruff_changes_only_the_layout_of_generated_modules(generated_modules: list[tuple[str, str, str]]) -> None:
+    """The formatted module is the program the target wrote, and the targets
+    really leave layout to ruff (else this test would check nothing)."""
     import ast
 
-    from compiler.pyformat import format_module
-
-    for source, clean in generated_sources:
-        out = format_module(source, clean)
-        assert black.format_str(out, mode=black.Mode()) == out
-        assert ast.dump(ast.parse(out)) == ast.dump(ast.parse(source))
-
-
-def test_format_module_needs_no_black_for_the_synthetic_specs(generated_sources: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
-    """The per-spec statements of the synthetic specs are all laid out by
-    `compiler.pylayout`: black runs only on the fixed helpers and skeletons,
-    which are memoized, so a second spec's modules need no black at all."""
-    import compiler.pyformat as pyformat
-
-    calls: list[str] = []
-    real = pyformat._black.__wrapped__
-    monkeypatch.setattr(pyformat, "_black", lambda chunk: calls.append(chunk) or real(chunk))
-    pyformat._LAID_OUT.clear()
-    for source, clean in generated_sources:
-        pyformat.format_module(source, clean)
-    first_lines = {c.splitlines()[0] for c in calls}
-    # Statements of generated code that vary per spec never reach black.
-    assert not any("F00" in line for line in first_lines), sorted(first_lines)[:5]
+    assert len(generated_modules) > 40
+    changed = 0
+    for path, raw, formatted in generated_modules:
+        assert ast.dump(ast.parse(formatted)) == ast.dump(ast.parse(raw)), path
+        changed += raw != formatted
+    assert changed > len(generated_modules) // 2
 
 
-def test_templates_fixed_statements_are_black_formatted(generated_sources: list[tuple[str, str]]) -> None:
-    """`clean` statements are trusted unformatted: they must already be black's output.
-    (If this fails, run black on the template's fixed code.)"""
-    import ast
+def test_every_generated_module_passes_ruff_format_check(generated_modules: list[tuple[str, str, str]]) -> None:
+    from compiler.ruff_format import check_python
 
-    for source, clean in generated_sources:
-        if not clean:
-            continue
-        lines = source.splitlines(keepends=True)
-        for node in ast.parse(source).body:
-            decorators = getattr(node, "decorator_list", None)
-            start = (decorators[0].lineno if decorators else node.lineno) - 1
-            chunk = "".join(lines[start : node.end_lineno])
-            if chunk in clean:
-                assert black.format_str(chunk, mode=black.Mode()) == chunk, chunk[:200]
+    problems = check_python([formatted for _, _, formatted in generated_modules])
+    assert [(path, str(p)) for (path, _, _), p in zip(generated_modules, problems) if p] == []
+
+
+def test_format_python_keeps_order_and_checks_what_it_is_given() -> None:
+    """Many modules in one ruff process come back in order; a module that
+    does not parse is an error, not silently passed through."""
+    from compiler.ruff_format import FormatError, check_python, format_python
+
+    sources = [f"x{i} = [ {i},{i} ]\n" for i in range(30)]
+    assert format_python(sources) == [f"x{i} = [{i}, {i}]\n" for i in range(30)]
+    assert format_python(["y=1\n"]) == ["y = 1\n"]
+    assert format_python([]) == []
+    with pytest.raises(FormatError):
+        format_python(["x = 1\n", "def f(:\n"])
+    assert check_python(["x = 1\n", "x=1\n"])[0] is None
+    assert check_python(["x = 1\n", "x=1\n"])[1].code == "unformatted"  # type: ignore[union-attr]
+
+
+def test_ruff_ignores_the_callers_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ruff.toml / pyproject.toml in the working folder or RUFF_* variables
+    must not change the bytes specc generates."""
+    from compiler.ruff_format import format_python
+
+    source = ["def f(a, b):\n    return {'a': a, 'b': b}\n", "x = 'y'\n"]
+    before = format_python(source)
+    (tmp_path / "ruff.toml").write_text('line-length = 20\n[format]\nquote-style = "single"\nindent-style = "tab"\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.ruff]\nline-length = 20\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RUFF_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("RUFF_OUTPUT_FORMAT", "json")
+    assert format_python(source) == before
+    assert format_python(source[:1]) == before[:1]
+    assert before[1] == 'x = "y"\n'
+    assert not (tmp_path / ".ruff_cache").exists() and not (tmp_path / "cache").exists()
 
 
 def test_libyaml_emitter_writes_pyyaml_bytes() -> None:

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
-import black
 import pytest
 import yaml
 from hypothesis import HealthCheck, assume, event, example, given, note, settings
@@ -35,7 +34,7 @@ from compiler.emit import render_tree
 from compiler.ir import Project
 from compiler.names import RESERVED
 from compiler.project import build_project
-from tests.hostile_checks import BlackMemo, Parsed, compare_with_baseline, load_module, parse_tree
+from tests.hostile_checks import FormatMemo, Parsed, compare_with_baseline, load_module, parse_tree
 
 # --- profiles ---------------------------------------------------------------------------------
 
@@ -297,13 +296,13 @@ class Workspace:
 
 
 class _State:
-    """The workspace, black memo and baseline shared by every example of the
+    """The workspace, ruff check memo and baseline shared by every example of the
     module (plain objects, not fixtures, so hypothesis reports only the text)."""
 
     def __init__(self) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="specc-hostile-")
         self.workspace = Workspace(Path(self._tmp.name))
-        self.memo = BlackMemo()
+        self.memo = FormatMemo()
         self._baseline: dict[PurePosixPath, Parsed] | None = None
 
     @property
@@ -326,15 +325,12 @@ _STATE: _State | None = None
 
 @pytest.fixture(scope="module", autouse=True)
 def _hostile_state() -> Iterator[None]:
-    """Memoize black for the module (semantics unchanged, only faster) and
-    clean the workspace afterwards."""
+    """One workspace for the module, cleaned afterwards."""
     global _STATE
     _STATE = _State()
-    black.format_str = _STATE.memo.format_str  # type: ignore[assignment]
     try:
         yield
     finally:
-        black.format_str = _STATE.memo.real  # type: ignore[assignment]
         _STATE.close()
         _STATE = None
 

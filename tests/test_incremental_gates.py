@@ -4,15 +4,12 @@ target and the lint gate recompute only that spec's pieces, and their output
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from compiler.emit import render_tree
 from compiler.build.incremental import CompileCache
@@ -157,20 +154,6 @@ def test_security_review_assembled_from_fragments_is_the_full_render(project_dir
     assert security.emit_project(project, fragments) == security.emit(project)
     empty = Project(base=project.base, specs=(), base_source=project.base_source)
     assert security.emit_project(empty, {}) == security.emit(empty)
-
-
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=20,
-)
-
-
-@given(_json)
-def test_payload_json_encoder_is_json_dumps(value: Any) -> None:
-    from compiler.review.draft.json_text import dumps
-
-    assert dumps(value) == json.dumps(value, indent=2, sort_keys=True)
 
 
 def test_in_place_update_rewrites_an_output_edited_behind_its_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,5 +1,7 @@
-"""Compiling has no side effects: no network, no database, no processes, and
-no files written outside the output folder.
+"""Compiling has no side effects: no network, no database, no processes but
+the one `ruff format` that lays out the generated Python (with our settings,
+on files in a private temporary folder), and no files written outside the
+output folder and that temporary folder.
 
 Two layers: the Python-level entry points are replaced by tripwires while
 `specc compile` runs in-process, and a fresh process runs it under an audit
@@ -11,11 +13,13 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,7 @@ from typing import Any
 import pytest
 
 from compiler.cli import main
+from compiler.ruff_format import ruff_bin
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,15 +66,32 @@ def test_compile_opens_no_socket_and_no_database(
         for attr in ("connect", "create_engine"):
             if hasattr(module, attr):
                 monkeypatch.setattr(module, attr, tripwire(f"{name}.{attr}"))
-    monkeypatch.setattr(subprocess, "Popen", tripwire("subprocess.Popen"))
+    real_popen = subprocess.Popen
+    ruff_runs: list[list[str]] = []
+
+    def only_ruff_format(args: Any, *rest: Any, **kwargs: Any) -> Any:
+        # The one process a compile may start: ruff's formatter, isolated
+        # from any configuration, in its own temporary folder.
+        if isinstance(args, list) and args[:2] == [ruff_bin(), "format"] and "--isolated" in args and "--no-cache" in args:
+            assert Path(kwargs["cwd"]).resolve() != project.resolve()
+            ruff_runs.append(args)
+            return real_popen(args, *rest, **kwargs)
+        return tripwire("subprocess.Popen")(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", only_ruff_format)
     monkeypatch.setattr(os, "system", tripwire("os.system"))
 
     monkeypatch.chdir(project)
-    rc = main(["compile", "--specs", "specs", "--out", "snapshots"])
+    rc = main(["compile", "--no-cache", "--specs", "specs", "--out", "snapshots"])
     out = capsys.readouterr()
     assert rc == 0, out.err
     assert attempts == []
     assert (project / "snapshots").is_dir()
+    # ONE ruff process formats every generated module of the compile.
+    assert len(ruff_runs) == 1
+    modules = sorted((project / "snapshots").rglob("*.py"))
+    assert len([a for a in ruff_runs[0] if a.endswith(".py")]) == len(modules) > 10
+    assert not (project / ".ruff_cache").exists()
 
 
 # Runs `specc compile` under an audit hook and prints what it saw as JSON.
@@ -91,8 +113,13 @@ _AUDITED = textwrap.dedent("""
             if not writing or not isinstance(path, (str, bytes)):
                 return
             seen.append(["write", os.fsdecode(path)])
+        elif event == "subprocess.Popen":
+            seen.append([event, os.fsdecode(args[0]), [os.fsdecode(a) for a in args[1]]])
         elif event == "ctypes.dlopen":
             seen.append([event, args[0]])
+        elif event in ("os.remove", "os.rmdir") and len(args) > 1 and isinstance(args[1], int) and args[1] >= 0:
+            # relative to a folder's descriptor (shutil.rmtree): name the real path
+            seen.append([event, os.path.join(os.readlink(f"/proc/self/fd/{args[1]}"), os.fsdecode(args[0]))])
         elif event in ("os.remove", "os.rmdir", "os.rename", "shutil.rmtree"):
             seen.append([event] + [os.fsdecode(a) for a in args if isinstance(a, (str, bytes, os.PathLike))])
         else:
@@ -125,12 +152,23 @@ def test_compile_under_an_audit_hook(project: Path) -> None:
     # .specc/ is the compile cache and no-op manifest, next to the output
     # folder (compiler/build/incremental.py, compiler/build/manifest.py).
     allowed_names = ("snapshots", ".snapshots.new", ".snapshots.old", ".snapshots.lock", ".specc")
+    # ruff formats the generated modules in a private temporary folder.
+    ruff_tmp = (Path(tempfile.gettempdir()) / "specc-ruff-").as_posix()
+    processes = [e for e in report["seen"] if e[0] == "subprocess.Popen"]
+    assert len(processes) == 1, processes
+    assert processes[0][1] == ruff_bin() and processes[0][2][:2] == [ruff_bin(), "format"]
     for event in report["seen"]:
         if event == ["ctypes.dlopen", None]:
             continue  # the writer looks up renameat2 in the already-loaded libc
+        if event[0] == "subprocess.Popen":
+            continue
         kind, paths = event[0], event[1:]
         assert kind in ("write", "os.remove", "os.rmdir", "os.rename", "shutil.rmtree"), f"forbidden: {event}"
         for raw in paths:
             path = (project / raw).resolve() if not os.path.isabs(raw) else Path(raw).resolve()
+            if path.as_posix().startswith(ruff_tmp):
+                continue
+            if kind in ("write", "os.remove") and path.parent == Path(tempfile.gettempdir()).resolve() and re.fullmatch(r"[a-z0-9_]{8}", path.name):
+                continue  # tempfile's one-off probe that the temporary folder is writable
             rel = path.relative_to(out_parent)  # raises when outside the output folder's parent
             assert rel.parts[0] in allowed_names, f"{event} touches {path}"

@@ -34,3 +34,19 @@ def test_snapshot_tree_has_no_stale_or_orphaned_files(tree) -> None:  # type: ig
 
     diffs = diff_tree(ROOT / "snapshots", tree)
     assert diffs == [], "".join(diffs)
+
+
+def test_black_and_ruff_leave_every_generated_module_unchanged() -> None:
+    """ruff's formatter lays out the generated Python; it must be what black
+    (the layout the project promises, pinned in the test extra) makes of it,
+    and `ruff format --check` must pass on it."""
+    import black
+
+    from compiler.ruff_format import check_python
+
+    modules = sorted((ROOT / "snapshots").rglob("*.py"))
+    assert len(modules) >= 10
+    texts = [m.read_text("utf-8") for m in modules]
+    for module, text in zip(modules, texts):
+        assert black.format_str(text, mode=black.Mode()) == text, f"black would reformat {module}"
+    assert [(m, p) for m, p in zip(modules, check_python(texts)) if p] == []

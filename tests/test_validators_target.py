@@ -14,12 +14,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import black
 import jsonschema
 import pytest
 
 from compiler.build.header import HEADER
 from compiler.project import build_project
+from compiler.ruff_format import check_python
 from tests.generated_modules import ROOT, import_file, render_to, seed_project
 
 # ---------------------------------------------------------------------------
@@ -142,10 +142,10 @@ SPEC_IDS = ("theme-preference-api", "profile-links-titles", "dashboard-stats-end
 
 
 @pytest.mark.parametrize("spec_id", SPEC_IDS)
-def test_module_is_black_clean_compiles_and_has_header(rendered: Path, spec_id: str) -> None:
+def test_module_is_ruff_formatted_compiles_and_has_header(rendered: Path, spec_id: str) -> None:
     text = (rendered / spec_id / "validators.py").read_text(encoding="utf-8")
     assert text.startswith(f"# {HEADER}\n")
-    assert black.format_str(text, mode=black.Mode()) == text
+    assert check_python([text]) == [None]
     compile(text, "validators.py", "exec")
 
 

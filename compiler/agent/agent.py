@@ -129,7 +129,7 @@ class BackendAgent:
         """The rendered tree of `project`, memoised per agent instance.
 
         Targets are pure functions of the IR, so an equal Project renders to
-        the same bytes; rendering (black, templates) is the slow part of every
+        the same bytes; rendering (templates, sqlglot, ruff) is the slow part of every
         call, and one conversation renders the same project several times.
         """
         try:

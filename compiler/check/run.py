@@ -2,7 +2,8 @@
 
 Three sections, each a list of checks that really ran:
 
-- **lint**: every generated `.py` is black-formatted and compiles; every
+- **lint**: every generated `.py` passes `ruff format --check` (one ruff
+  process for all of them) and compiles; every
   generated `.sql` parses with sqlglot in its dialect, with no opaque command;
 - **build**: the generated app (`_project/app.py`) imports, `create_app`
   builds it, and it serves every endpoint of the checked specs;
@@ -212,15 +213,21 @@ def _run_in(root: Path, project: Project, specs: tuple[Spec, ...], tree: dict[Pu
 
 
 def lint(files: dict[PurePosixPath, str], section: Section) -> None:
-    import black
+    from compiler.ruff_format import FormatError, check_python
 
+    python = [p for p in files if p.suffix == ".py"]
+    ruff_failed = ""
+    try:
+        formatting = dict(zip(python, check_python([files[p] for p in python])))
+    except FormatError as err:  # ruff itself failed: no module was checked
+        formatting, ruff_failed = {}, str(err)
     for path, text in files.items():
         if path.suffix == ".py":
-            try:
-                same = black.format_str(text, mode=black.Mode()) == text
-                section.add(f"black: {path}", "passed" if same else "failed", "" if same else "would be reformatted by black")
-            except Exception as err:  # black's own parse errors
-                section.add(f"black: {path}", "failed", f"black cannot parse it: {err}")
+            problem = formatting.get(path)
+            if ruff_failed:
+                section.add(f"ruff format: {path}", "not_run", ruff_failed)
+            else:
+                section.add(f"ruff format: {path}", "failed" if problem else "passed", str(problem) if problem else "")
             try:
                 compile(text, str(path), "exec")
                 section.add(f"compile: {path}", "passed")

@@ -44,8 +44,7 @@ def _load(path: Path, name: str) -> ModuleType:
 
 runtime = _load(_HERE.parent / "_project" / "runtime.py", "specc_generated_runtime")
 validators = _load(
-    _HERE / "validators.py",
-    "specc_generated_dashboard_stats_endpoints_validators",
+    _HERE / "validators.py", "specc_generated_dashboard_stats_endpoints_validators"
 )
 
 # Every statement this module runs, rendered by sqlglot for each dialect from
@@ -71,7 +70,7 @@ CACHE: dict[str, dict[str, str]] = {
     "getDashboardStats": {
         "Cache-Control": "private, max-age=60",
         "Vary": "Authorization",
-    },
+    }
 }
 # Days in the window for each value of query parameter 'range'.
 WINDOW_DAYS_getDashboardStats: dict[str, int] = {"7d": 7, "30d": 30}
@@ -135,8 +134,7 @@ def _aggregate_getDashboardStats(
     cur.execute(sql["getDashboardStats:total:totalViews"], (user_id, since))
     result["totalViews"] = runtime.count(cur.fetchone())
     cur.execute(
-        sql["getDashboardStats:total:totalEngagement"],
-        (user_id, since, user_id, since),
+        sql["getDashboardStats:total:totalEngagement"], (user_id, since, user_id, since)
     )
     result["totalEngagement"] = runtime.count(cur.fetchone())
     return result

@@ -45,7 +45,7 @@ def auth(request: pytest.FixtureRequest) -> dict[str, str]:
         token = os.environ.get(TOKEN_ENV)
         if not token:
             pytest.fail(
-                f"set ${TOKEN_ENV} to a test user's token to test ${BASE_URL_ENV}",
+                f"set ${TOKEN_ENV} to a test user's token to test ${BASE_URL_ENV}"
             )
     else:
         token = request.getfixturevalue("specc_token")
@@ -58,9 +58,7 @@ def is_int(value: Any) -> bool:
 
 
 def assert_cache(
-    response: httpx.Response,
-    cache_control: str,
-    vary: str | None,
+    response: httpx.Response, cache_control: str, vary: str | None
 ) -> None:
     """The response carries exactly these cache headers."""
     assert response.headers.get("cache-control") == cache_control
@@ -133,8 +131,7 @@ def test_getDashboardStats_rejects_unknown_credentials(client: httpx.Client) -> 
 
 
 def test_getDashboardStats_cache_headers(
-    client: httpx.Client,
-    auth: dict[str, str],
+    client: httpx.Client, auth: dict[str, str]
 ) -> None:
     """Success carries exactly the spec's Cache-Control and Vary."""
     response = client.get("/api/dashboard/stats", headers=auth)
@@ -143,8 +140,7 @@ def test_getDashboardStats_cache_headers(
 
 
 def test_getDashboardStats_response_shape(
-    client: httpx.Client,
-    auth: dict[str, str],
+    client: httpx.Client, auth: dict[str, str]
 ) -> None:
     """The documented response shape: exactly these fields, these types."""
     response = client.get("/api/dashboard/stats", headers=auth)
@@ -153,8 +149,7 @@ def test_getDashboardStats_response_shape(
 
 
 def test_getDashboardStats_range_defaults_to_7d(
-    client: httpx.Client,
-    auth: dict[str, str],
+    client: httpx.Client, auth: dict[str, str]
 ) -> None:
     """Without `range` the default '7d' applies."""
     response = client.get("/api/dashboard/stats", headers=auth)
@@ -165,13 +160,10 @@ def test_getDashboardStats_range_defaults_to_7d(
 
 
 @pytest.mark.parametrize(
-    "value",
-    [pytest.param("7d", id="7d"), pytest.param("30d", id="30d")],
+    "value", [pytest.param("7d", id="7d"), pytest.param("30d", id="30d")]
 )
 def test_getDashboardStats_range_accepts(
-    client: httpx.Client,
-    auth: dict[str, str],
-    value: str,
+    client: httpx.Client, auth: dict[str, str], value: str
 ) -> None:
     """Every value of `range` is accepted."""
     response = client.get("/api/dashboard/stats", params={"range": value}, headers=auth)
@@ -190,9 +182,7 @@ def test_getDashboardStats_range_accepts(
     ],
 )
 def test_getDashboardStats_range_rejects(
-    client: httpx.Client,
-    auth: dict[str, str],
-    value: str,
+    client: httpx.Client, auth: dict[str, str], value: str
 ) -> None:
     """A value outside `range`'s enum: 422 at `range`."""
     response = client.get("/api/dashboard/stats", params={"range": value}, headers=auth)
@@ -201,16 +191,13 @@ def test_getDashboardStats_range_rejects(
 
 
 def test_getDashboardStats_longer_windows_count_more(
-    client: httpx.Client,
-    auth: dict[str, str],
+    client: httpx.Client, auth: dict[str, str]
 ) -> None:
     """A longer window never counts fewer rows than a shorter one."""
     totals = []
     for value in ["7d", "30d"]:
         response = client.get(
-            "/api/dashboard/stats",
-            params={"range": value},
-            headers=auth,
+            "/api/dashboard/stats", params={"range": value}, headers=auth
         )
         assert response.status_code == 200, response.text
         body = response.json()
@@ -218,7 +205,7 @@ def test_getDashboardStats_longer_windows_count_more(
             {
                 "totalViews": body["totalViews"],
                 "totalEngagement": body["totalEngagement"],
-            },
+            }
         )
     for shorter, longer in zip(totals, totals[1:]):
         assert all(longer[name] >= shorter[name] for name in shorter), totals

@@ -693,8 +693,8 @@ REQUEST_RULES: dict[str, dict[str, _Rule]] = {}
 # operationId -> parameter name -> rule.
 QUERY_RULES: dict[str, dict[str, _Rule]] = {
     "getDashboardStats": {
-        "range": {"values": ("7d", "30d"), "default": "7d", "required": False},
-    },
+        "range": {"values": ("7d", "30d"), "default": "7d", "required": False}
+    }
 }
 
 

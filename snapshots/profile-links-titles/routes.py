@@ -44,8 +44,7 @@ def _load(path: Path, name: str) -> ModuleType:
 
 runtime = _load(_HERE.parent / "_project" / "runtime.py", "specc_generated_runtime")
 validators = _load(
-    _HERE / "validators.py",
-    "specc_generated_profile_links_titles_validators",
+    _HERE / "validators.py", "specc_generated_profile_links_titles_validators"
 )
 
 # Every statement this module runs, rendered by sqlglot for each dialect from
@@ -168,9 +167,7 @@ def build_router(
 
 
 def _read_getProfile(
-    cur: Any,
-    sql: Mapping[str, str],
-    user_id: Any,
+    cur: Any, sql: Mapping[str, str], user_id: Any
 ) -> dict[str, Any] | None:
     """The response body of getProfile: the user's own row and child rows, or
     None when the user has no row."""
@@ -195,9 +192,7 @@ def _read_getProfile(
 
 
 def _read_updateProfile(
-    cur: Any,
-    sql: Mapping[str, str],
-    user_id: Any,
+    cur: Any, sql: Mapping[str, str], user_id: Any
 ) -> dict[str, Any] | None:
     """The response body of updateProfile: the user's own row and child rows, or
     None when the user has no row."""
@@ -222,10 +217,7 @@ def _read_updateProfile(
 
 
 def _write_updateProfile(
-    cur: Any,
-    sql: Mapping[str, str],
-    user_id: Any,
-    data: Mapping[str, Any],
+    cur: Any, sql: Mapping[str, str], user_id: Any, data: Mapping[str, Any]
 ) -> dict[str, Any] | None:
     """Apply a validated updateProfile body inside the caller's transaction: set
     the columns given (PATCH), replace each list given, then enforce caps on

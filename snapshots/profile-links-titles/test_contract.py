@@ -45,7 +45,7 @@ def auth(request: pytest.FixtureRequest) -> dict[str, str]:
         token = os.environ.get(TOKEN_ENV)
         if not token:
             pytest.fail(
-                f"set ${TOKEN_ENV} to a test user's token to test ${BASE_URL_ENV}",
+                f"set ${TOKEN_ENV} to a test user's token to test ${BASE_URL_ENV}"
             )
     else:
         token = request.getfixturevalue("specc_token")
@@ -58,9 +58,7 @@ def is_int(value: Any) -> bool:
 
 
 def assert_cache(
-    response: httpx.Response,
-    cache_control: str,
-    vary: str | None,
+    response: httpx.Response, cache_control: str, vary: str | None
 ) -> None:
     """The response carries exactly these cache headers."""
     assert response.headers.get("cache-control") == cache_control
@@ -178,8 +176,7 @@ def test_updateProfile_rejects_unknown_credentials(client: httpx.Client) -> None
 
 
 def test_updateProfile_cache_headers(
-    client: httpx.Client,
-    auth: dict[str, str],
+    client: httpx.Client, auth: dict[str, str]
 ) -> None:
     """Success carries exactly the spec's Cache-Control and Vary."""
     response = client.patch("/api/me/profile", json={}, headers=auth)
@@ -188,8 +185,7 @@ def test_updateProfile_cache_headers(
 
 
 def test_updateProfile_response_shape(
-    client: httpx.Client,
-    auth: dict[str, str],
+    client: httpx.Client, auth: dict[str, str]
 ) -> None:
     """The documented response shape: exactly these fields, these types."""
     response = client.patch("/api/me/profile", json={}, headers=auth)
@@ -211,9 +207,7 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
     ("body", "expected"),
     [
         pytest.param(
-            {"title": "x" * 100},
-            {"title": "x" * 100},
-            id="title-length-100-max",
+            {"title": "x" * 100}, {"title": "x" * 100}, id="title-length-100-max"
         ),
         pytest.param({"title": None}, {"title": None}, id="title-null"),
         pytest.param(
@@ -232,16 +226,16 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "https://example.com/a?b=1",
-                    },
-                ],
+                    }
+                ]
             },
             {
                 "links": [
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "https://example.com/a?b=1",
-                    },
-                ],
+                    }
+                ]
             },
             id="links[0].url-url-plain",
         ),
@@ -251,16 +245,16 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "HTTPS://EXAMPLE.COM/Path",
-                    },
-                ],
+                    }
+                ]
             },
             {
                 "links": [
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "https://example.com/Path",
-                    },
-                ],
+                    }
+                ]
             },
             id="links[0].url-url-lowercases-scheme-and-host",
         ),
@@ -270,16 +264,16 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "https://example.com:443/a",
-                    },
-                ],
+                    }
+                ]
             },
             {
                 "links": [
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "https://example.com/a",
-                    },
-                ],
+                    }
+                ]
             },
             id="links[0].url-url-drops-default-port",
         ),
@@ -289,16 +283,16 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "https://example.com:8443/a",
-                    },
-                ],
+                    }
+                ]
             },
             {
                 "links": [
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "https://example.com:8443/a",
-                    },
-                ],
+                    }
+                ]
             },
             id="links[0].url-url-keeps-other-port",
         ),
@@ -308,16 +302,16 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "https://bücher.example/a",
-                    },
-                ],
+                    }
+                ]
             },
             {
                 "links": [
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "https://xn--bcher-kva.example/a",
-                    },
-                ],
+                    }
+                ]
             },
             id="links[0].url-url-idna-host",
         ),
@@ -327,16 +321,16 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "https://example.com/" + "a" * 2028,
-                    },
-                ],
+                    }
+                ]
             },
             {
                 "links": [
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "https://example.com/" + "a" * 2028,
-                    },
-                ],
+                    }
+                ]
             },
             id="links[0].url-url-length-2048-max",
         ),
@@ -346,16 +340,13 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "http://example.com:80/a",
-                    },
-                ],
+                    }
+                ]
             },
             {
                 "links": [
-                    {
-                        **valid_updateProfile_links_item(0),
-                        "url": "http://example.com/a",
-                    },
-                ],
+                    {**valid_updateProfile_links_item(0), "url": "http://example.com/a"}
+                ]
             },
             id="links[0].url-url-http-drops-default-port",
         ),
@@ -371,8 +362,8 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
                         **valid_updateProfile_links_item(0),
                         "type": "imdb",
                         "url": "https://imdb.com/a",
-                    },
-                ],
+                    }
+                ]
             },
             {
                 "links": [
@@ -380,8 +371,8 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
                         **valid_updateProfile_links_item(0),
                         "type": "imdb",
                         "url": "https://imdb.com/a",
-                    },
-                ],
+                    }
+                ]
             },
             id="links[0].type-enum-imdb",
         ),
@@ -412,8 +403,8 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
                         **valid_updateProfile_links_item(0),
                         "type": "imdb",
                         "url": "https://imdb.com/a",
-                    },
-                ],
+                    }
+                ]
             },
             {
                 "links": [
@@ -421,8 +412,8 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
                         **valid_updateProfile_links_item(0),
                         "type": "imdb",
                         "url": "https://imdb.com/a",
-                    },
-                ],
+                    }
+                ]
             },
             id="links[0]-type-imdb-on-imdb.com",
         ),
@@ -433,8 +424,8 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
                         **valid_updateProfile_links_item(0),
                         "type": "imdb",
                         "url": "https://www.imdb.com/a",
-                    },
-                ],
+                    }
+                ]
             },
             {
                 "links": [
@@ -442,18 +433,15 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
                         **valid_updateProfile_links_item(0),
                         "type": "imdb",
                         "url": "https://www.imdb.com/a",
-                    },
-                ],
+                    }
+                ]
             },
             id="links[0]-type-imdb-on-subdomain-of-imdb.com",
         ),
     ],
 )
 def test_updateProfile_accepts(
-    client: httpx.Client,
-    auth: dict[str, str],
-    body: Any,
-    expected: Any,
+    client: httpx.Client, auth: dict[str, str], body: Any, expected: Any
 ) -> None:
     """Values inside every constraint are accepted, stored and read back (normalised)."""
     response = client.patch("/api/me/profile", json=body, headers=auth)
@@ -470,10 +458,7 @@ def test_updateProfile_accepts(
     ("body", "path", "codes"),
     [
         pytest.param(
-            {"title": "x" * 101},
-            "title",
-            ["too_long"],
-            id="title-length-101-over-max",
+            {"title": "x" * 101}, "title", ["too_long"], id="title-length-101-over-max"
         ),
         pytest.param({"title": 12345}, "title", ["type"], id="title-not-a-string"),
         pytest.param(
@@ -512,8 +497,8 @@ def test_updateProfile_accepts(
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "https://example.com/" + "a" * 2029,
-                    },
-                ],
+                    }
+                ]
             },
             "links[0].url",
             ["url_too_long", "too_long"],
@@ -522,8 +507,8 @@ def test_updateProfile_accepts(
         pytest.param(
             {
                 "links": [
-                    {**valid_updateProfile_links_item(0), "url": "javascript:alert(1)"},
-                ],
+                    {**valid_updateProfile_links_item(0), "url": "javascript:alert(1)"}
+                ]
             },
             "links[0].url",
             ["url_scheme"],
@@ -532,8 +517,8 @@ def test_updateProfile_accepts(
         pytest.param(
             {
                 "links": [
-                    {**valid_updateProfile_links_item(0), "url": "JaVaScRiPt:alert(1)"},
-                ],
+                    {**valid_updateProfile_links_item(0), "url": "JaVaScRiPt:alert(1)"}
+                ]
             },
             "links[0].url",
             ["url_scheme"],
@@ -545,8 +530,8 @@ def test_updateProfile_accepts(
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "  javascript:alert(1)",
-                    },
-                ],
+                    }
+                ]
             },
             "links[0].url",
             ["url_scheme", "url_invalid"],
@@ -558,8 +543,8 @@ def test_updateProfile_accepts(
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "\x01javascript:alert(1)",
-                    },
-                ],
+                    }
+                ]
             },
             "links[0].url",
             ["url_scheme", "url_invalid"],
@@ -571,8 +556,8 @@ def test_updateProfile_accepts(
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "java\tscript:alert(1)",
-                    },
-                ],
+                    }
+                ]
             },
             "links[0].url",
             ["url_scheme", "url_invalid"],
@@ -584,8 +569,8 @@ def test_updateProfile_accepts(
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
-                    },
-                ],
+                    }
+                ]
             },
             "links[0].url",
             ["url_scheme"],
@@ -594,8 +579,8 @@ def test_updateProfile_accepts(
         pytest.param(
             {
                 "links": [
-                    {**valid_updateProfile_links_item(0), "url": "vbscript:msgbox(1)"},
-                ],
+                    {**valid_updateProfile_links_item(0), "url": "vbscript:msgbox(1)"}
+                ]
             },
             "links[0].url",
             ["url_scheme"],
@@ -604,8 +589,8 @@ def test_updateProfile_accepts(
         pytest.param(
             {
                 "links": [
-                    {**valid_updateProfile_links_item(0), "url": "file:///etc/passwd"},
-                ],
+                    {**valid_updateProfile_links_item(0), "url": "file:///etc/passwd"}
+                ]
             },
             "links[0].url",
             ["url_scheme"],
@@ -620,8 +605,8 @@ def test_updateProfile_accepts(
         pytest.param(
             {
                 "links": [
-                    {**valid_updateProfile_links_item(0), "url": "//example.com/a"},
-                ],
+                    {**valid_updateProfile_links_item(0), "url": "//example.com/a"}
+                ]
             },
             "links[0].url",
             ["url_scheme", "url_invalid"],
@@ -633,8 +618,8 @@ def test_updateProfile_accepts(
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "https://user:secret@example.com/a",
-                    },
-                ],
+                    }
+                ]
             },
             "links[0].url",
             ["url_credentials"],
@@ -646,8 +631,8 @@ def test_updateProfile_accepts(
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "https://user@example.com/a",
-                    },
-                ],
+                    }
+                ]
             },
             "links[0].url",
             ["url_credentials"],
@@ -671,8 +656,8 @@ def test_updateProfile_accepts(
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "https://exa mple.com/a",
-                    },
-                ],
+                    }
+                ]
             },
             "links[0].url",
             ["url_host", "url_invalid"],
@@ -684,8 +669,8 @@ def test_updateProfile_accepts(
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "https://example.com:99999/a",
-                    },
-                ],
+                    }
+                ]
             },
             "links[0].url",
             ["url_invalid", "url_host"],
@@ -694,8 +679,8 @@ def test_updateProfile_accepts(
         pytest.param(
             {
                 "links": [
-                    {**valid_updateProfile_links_item(0), "url": "ftp://example.com/a"},
-                ],
+                    {**valid_updateProfile_links_item(0), "url": "ftp://example.com/a"}
+                ]
             },
             "links[0].url",
             ["url_scheme"],
@@ -722,8 +707,8 @@ def test_updateProfile_accepts(
         pytest.param(
             {
                 "links": [
-                    {**valid_updateProfile_links_item(0), "type": "not-a-link_type"},
-                ],
+                    {**valid_updateProfile_links_item(0), "type": "not-a-link_type"}
+                ]
             },
             "links[0].type",
             ["enum"],
@@ -802,8 +787,8 @@ def test_updateProfile_accepts(
                         **valid_updateProfile_links_item(0),
                         "type": "imdb",
                         "url": "https://example.com/a",
-                    },
-                ],
+                    }
+                ]
             },
             "links[0].url",
             ["host_not_allowed"],
@@ -816,8 +801,8 @@ def test_updateProfile_accepts(
                         **valid_updateProfile_links_item(0),
                         "type": "imdb",
                         "url": "https://notimdb.com/a",
-                    },
-                ],
+                    }
+                ]
             },
             "links[0].url",
             ["host_not_allowed"],
@@ -830,8 +815,8 @@ def test_updateProfile_accepts(
                         **valid_updateProfile_links_item(0),
                         "type": "imdb",
                         "url": "https://imdb.com.example.com/a",
-                    },
-                ],
+                    }
+                ]
             },
             "links[0].url",
             ["host_not_allowed"],
@@ -851,21 +836,14 @@ def test_updateProfile_accepts(
             id="links[0]-not-an-object",
         ),
         pytest.param(
-            {"no_such_field": 1},
-            "no_such_field",
-            ["unknown_field"],
-            id="unknown-field",
+            {"no_such_field": 1}, "no_such_field", ["unknown_field"], id="unknown-field"
         ),
         pytest.param([], "", ["type"], id="body-not-an-object"),
         pytest.param("text", "", ["type"], id="body-a-string"),
     ],
 )
 def test_updateProfile_rejects(
-    client: httpx.Client,
-    auth: dict[str, str],
-    body: Any,
-    path: str,
-    codes: list[str],
+    client: httpx.Client, auth: dict[str, str], body: Any, path: str, codes: list[str]
 ) -> None:
     """Values outside a constraint: 422 with the error at its path, nothing written."""
     before = client.get("/api/me/profile", headers=auth).json()
@@ -877,8 +855,7 @@ def test_updateProfile_rejects(
 
 
 def test_updateProfile_rejects_invalid_json(
-    client: httpx.Client,
-    auth: dict[str, str],
+    client: httpx.Client, auth: dict[str, str]
 ) -> None:
     """A body that is not JSON: 422 at the root."""
     headers = {**auth, "Content-Type": "application/json"}
@@ -887,8 +864,7 @@ def test_updateProfile_rejects_invalid_json(
 
 
 def test_updateProfile_empty_body_changes_nothing(
-    client: httpx.Client,
-    auth: dict[str, str],
+    client: httpx.Client, auth: dict[str, str]
 ) -> None:
     """PATCH semantics: absent fields stay as they are."""
     before = client.get("/api/me/profile", headers=auth).json()
@@ -899,8 +875,7 @@ def test_updateProfile_empty_body_changes_nothing(
 
 
 def test_updateProfile_links_rejects_duplicate_position(
-    client: httpx.Client,
-    auth: dict[str, str],
+    client: httpx.Client, auth: dict[str, str]
 ) -> None:
     """Two items with the same position (unique per user): 422 `duplicate`, nothing written."""
     before = client.get("/api/me/profile", headers=auth).json()
@@ -924,18 +899,14 @@ def test_updateProfile_links_cap(client: httpx.Client, auth: dict[str, str]) -> 
     transaction also carried the other fields)."""
     full = [valid_updateProfile_links_item(i) for i in range(10)]
     response = client.patch(
-        "/api/me/profile",
-        json={"title": "a", "links": full},
-        headers=auth,
+        "/api/me/profile", json={"title": "a", "links": full}, headers=auth
     )
     assert response.status_code == 200, response.text
     assert_matches(response.json()["links"], full)
     before = client.get("/api/me/profile", headers=auth).json()
     over = [valid_updateProfile_links_item(i) for i in range(11)]
     response = client.patch(
-        "/api/me/profile",
-        json={"title": "b", "links": over},
-        headers=auth,
+        "/api/me/profile", json={"title": "b", "links": over}, headers=auth
     )
     assert_errors(response, "links", ["cap_exceeded"])
     after = client.get("/api/me/profile", headers=auth).json()

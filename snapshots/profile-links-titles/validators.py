@@ -735,7 +735,7 @@ REQUEST_RULES: dict[str, dict[str, _Rule]] = {
             },
             "unique": (("position",),),
         },
-    },
+    }
 }
 
 # operationId -> parameter name -> rule.

@@ -44,8 +44,7 @@ def _load(path: Path, name: str) -> ModuleType:
 
 runtime = _load(_HERE.parent / "_project" / "runtime.py", "specc_generated_runtime")
 validators = _load(
-    _HERE / "validators.py",
-    "specc_generated_theme_preference_api_validators",
+    _HERE / "validators.py", "specc_generated_theme_preference_api_validators"
 )
 
 # Every statement this module runs, rendered by sqlglot for each dialect from
@@ -153,9 +152,7 @@ def build_router(
 
 
 def _read_getPreferences(
-    cur: Any,
-    sql: Mapping[str, str],
-    user_id: Any,
+    cur: Any, sql: Mapping[str, str], user_id: Any
 ) -> dict[str, Any] | None:
     """The response body of getPreferences: the user's own row and child rows, or
     None when the user has no row."""
@@ -169,9 +166,7 @@ def _read_getPreferences(
 
 
 def _read_updatePreferences(
-    cur: Any,
-    sql: Mapping[str, str],
-    user_id: Any,
+    cur: Any, sql: Mapping[str, str], user_id: Any
 ) -> dict[str, Any] | None:
     """The response body of updatePreferences: the user's own row and child rows, or
     None when the user has no row."""
@@ -185,10 +180,7 @@ def _read_updatePreferences(
 
 
 def _write_updatePreferences(
-    cur: Any,
-    sql: Mapping[str, str],
-    user_id: Any,
-    data: Mapping[str, Any],
+    cur: Any, sql: Mapping[str, str], user_id: Any, data: Mapping[str, Any]
 ) -> dict[str, Any] | None:
     """Apply a validated updatePreferences body inside the caller's transaction: set
     the columns given (PATCH), replace each list given, then enforce caps on

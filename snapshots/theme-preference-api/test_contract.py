@@ -45,7 +45,7 @@ def auth(request: pytest.FixtureRequest) -> dict[str, str]:
         token = os.environ.get(TOKEN_ENV)
         if not token:
             pytest.fail(
-                f"set ${TOKEN_ENV} to a test user's token to test ${BASE_URL_ENV}",
+                f"set ${TOKEN_ENV} to a test user's token to test ${BASE_URL_ENV}"
             )
     else:
         token = request.getfixturevalue("specc_token")
@@ -58,9 +58,7 @@ def is_int(value: Any) -> bool:
 
 
 def assert_cache(
-    response: httpx.Response,
-    cache_control: str,
-    vary: str | None,
+    response: httpx.Response, cache_control: str, vary: str | None
 ) -> None:
     """The response carries exactly these cache headers."""
     assert response.headers.get("cache-control") == cache_control
@@ -129,8 +127,7 @@ def test_getPreferences_rejects_unknown_credentials(client: httpx.Client) -> Non
 
 
 def test_getPreferences_cache_headers(
-    client: httpx.Client,
-    auth: dict[str, str],
+    client: httpx.Client, auth: dict[str, str]
 ) -> None:
     """Success carries exactly the spec's Cache-Control and Vary."""
     response = client.get("/api/me/preferences", headers=auth)
@@ -139,8 +136,7 @@ def test_getPreferences_cache_headers(
 
 
 def test_getPreferences_response_shape(
-    client: httpx.Client,
-    auth: dict[str, str],
+    client: httpx.Client, auth: dict[str, str]
 ) -> None:
     """The documented response shape: exactly these fields, these types."""
     response = client.get("/api/me/preferences", headers=auth)
@@ -168,8 +164,7 @@ def test_updatePreferences_rejects_unknown_credentials(client: httpx.Client) -> 
 
 
 def test_updatePreferences_cache_headers(
-    client: httpx.Client,
-    auth: dict[str, str],
+    client: httpx.Client, auth: dict[str, str]
 ) -> None:
     """Success carries exactly the spec's Cache-Control and Vary."""
     response = client.patch("/api/me/preferences", json={}, headers=auth)
@@ -178,8 +173,7 @@ def test_updatePreferences_cache_headers(
 
 
 def test_updatePreferences_response_shape(
-    client: httpx.Client,
-    auth: dict[str, str],
+    client: httpx.Client, auth: dict[str, str]
 ) -> None:
     """The documented response shape: exactly these fields, these types."""
     response = client.patch("/api/me/preferences", json={}, headers=auth)
@@ -196,10 +190,7 @@ def test_updatePreferences_response_shape(
     ],
 )
 def test_updatePreferences_accepts(
-    client: httpx.Client,
-    auth: dict[str, str],
-    body: Any,
-    expected: Any,
+    client: httpx.Client, auth: dict[str, str], body: Any, expected: Any
 ) -> None:
     """Values inside every constraint are accepted, stored and read back (normalised)."""
     response = client.patch("/api/me/preferences", json=body, headers=auth)
@@ -216,34 +207,21 @@ def test_updatePreferences_accepts(
     ("body", "path", "codes"),
     [
         pytest.param(
-            {"theme": "not-a-theme"},
-            "theme",
-            ["enum"],
-            id="theme-enum-outside",
+            {"theme": "not-a-theme"}, "theme", ["enum"], id="theme-enum-outside"
         ),
         pytest.param(
-            {"theme": "LIGHT"},
-            "theme",
-            ["enum"],
-            id="theme-enum-light-upper-case",
+            {"theme": "LIGHT"}, "theme", ["enum"], id="theme-enum-light-upper-case"
         ),
         pytest.param({"theme": 1}, "theme", ["type"], id="theme-not-a-string"),
         pytest.param(
-            {"no_such_field": 1},
-            "no_such_field",
-            ["unknown_field"],
-            id="unknown-field",
+            {"no_such_field": 1}, "no_such_field", ["unknown_field"], id="unknown-field"
         ),
         pytest.param([], "", ["type"], id="body-not-an-object"),
         pytest.param("text", "", ["type"], id="body-a-string"),
     ],
 )
 def test_updatePreferences_rejects(
-    client: httpx.Client,
-    auth: dict[str, str],
-    body: Any,
-    path: str,
-    codes: list[str],
+    client: httpx.Client, auth: dict[str, str], body: Any, path: str, codes: list[str]
 ) -> None:
     """Values outside a constraint: 422 with the error at its path, nothing written."""
     before = client.get("/api/me/preferences", headers=auth).json()
@@ -255,22 +233,18 @@ def test_updatePreferences_rejects(
 
 
 def test_updatePreferences_rejects_invalid_json(
-    client: httpx.Client,
-    auth: dict[str, str],
+    client: httpx.Client, auth: dict[str, str]
 ) -> None:
     """A body that is not JSON: 422 at the root."""
     headers = {**auth, "Content-Type": "application/json"}
     response = client.patch(
-        "/api/me/preferences",
-        content=b"{not json",
-        headers=headers,
+        "/api/me/preferences", content=b"{not json", headers=headers
     )
     assert_errors(response, "", ["type"])
 
 
 def test_updatePreferences_empty_body_changes_nothing(
-    client: httpx.Client,
-    auth: dict[str, str],
+    client: httpx.Client, auth: dict[str, str]
 ) -> None:
     """PATCH semantics: absent fields stay as they are."""
     before = client.get("/api/me/preferences", headers=auth).json()

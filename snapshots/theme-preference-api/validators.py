@@ -695,8 +695,8 @@ REQUEST_RULES: dict[str, dict[str, _Rule]] = {
             "required": False,
             "nullable": True,
             "values": ("light", "dark"),
-        },
-    },
+        }
+    }
 }
 
 # operationId -> parameter name -> rule.

@@ -11,15 +11,13 @@ per dialect, and embedded as a Python literal.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 import jinja2
 from sqlglot import exp
 
 from compiler.ir import Backfill, Column, JsonRowsBackfill, Project, SetBackfill, Spec
-from compiler.pyformat import format_module
 
 DIALECTS = ("postgres", "sqlite", "mysql")
 _ENV = jinja2.Environment(
@@ -29,11 +27,6 @@ _ENV = jinja2.Environment(
     autoescape=False,
 )
 _ENV.filters["py"] = repr
-
-
-@lru_cache(maxsize=1)
-def _template_text() -> str:
-    return (Path(__file__).parent / "templates" / "backfill.py.j2").read_text("utf-8")
 
 
 def _id(name: str) -> exp.Identifier:
@@ -118,7 +111,7 @@ def _key_is_int(spec: Spec, b: Backfill) -> bool:
 
 
 def render_script(spec: Spec, b: Backfill) -> str:
-    """The runner script of backfill `b`, formatted with black."""
+    """The runner script of backfill `b` (ruff formats it in `compiler.emit`)."""
     is_json = isinstance(b, JsonRowsBackfill)
     context = {
         "name": b.name,
@@ -137,9 +130,7 @@ def render_script(spec: Spec, b: Backfill) -> str:
         "sql": {d: (_json_sql(b, d) if is_json else _set_sql(b, d)) for d in DIALECTS},  # type: ignore[arg-type]
     }
     template = _ENV.get_template("backfill.py.j2")
-    # The template's fixed code is kept black-formatted (a test checks), so
-    # only the statements that carry the backfill's data are laid out.
-    return format_module(template.render(**context), clean=_template_text())
+    return template.render(**context)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")

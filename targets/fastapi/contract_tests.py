@@ -6,7 +6,7 @@ and `specc_token`, which `specc check` or the user's conftest.py provides)
 and against a live server ($SPECC_BASE_URL, token in $SPECC_TOKEN).  Cases
 are derived from the IR's constraints by `targets.fastapi.contract_cases`; every
 expected status, code and header comes from the spec.  Output is
-black-formatted and deterministic.
+formatted by ruff (in `compiler.emit`) and deterministic.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from compiler.ir import ColumnField, Endpoint, ListField, MetricField, Project, Spec, WindowField
-from compiler.pyformat import format_module
 from targets.fastapi import contract_cases as cc
 from targets.fastapi.routes import cache_headers, window_param
 
@@ -125,12 +124,6 @@ def assert_matches(actual: Any, expected: Any) -> None:
     else:
         assert actual == expected
 '''
-
-
-def fmt(source: str) -> str:
-    # Statement by statement, with a memo: the fixed helpers of every module
-    # are formatted once per process (`compiler.pyformat`); same bytes as black.
-    return format_module(source)
 
 
 def lit(value: Any) -> str:
@@ -628,7 +621,7 @@ def test_{op}_{pname}_rejects(client: httpx.Client, auth: dict[str, str], value:
             elif endpoint.kind == "aggregate":
                 self.aggregate(endpoint)
         preamble = _PREAMBLE.format(spec_id=self.spec.id, error_cache=ERROR_CACHE_CONTROL, bad_token=BAD_TOKEN)
-        return fmt(preamble + "\n\n" + "\n\n".join(self.parts))
+        return preamble + "\n\n" + "\n\n".join(self.parts)
 
 
 def ok_status(endpoint: Endpoint) -> int:

@@ -13,14 +13,12 @@ docs/routes.md.  This module only writes text: it never imports FastAPI.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
 
 from compiler.ir import ColumnField, Endpoint, ListField, MetricField, Project, Spec, WindowField
-from compiler.pyformat import format_module
 from targets.fastapi import route_queries as q
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -37,20 +35,6 @@ _ENV = jinja2.Environment(
 def py(value: object) -> str:
     """A Python literal for `value`; the only way spec text reaches the code."""
     return repr(value)
-
-
-def fmt(source: str, template: str = "") -> str:
-    """Black-formatted source (a failure here is a bug in a template).
-
-    Statements that appear verbatim in `template` (kept black-formatted) are
-    not re-formatted; see `compiler.pyformat`.
-    """
-    return format_module(source, clean=_template_text(template) if template else "")
-
-
-@lru_cache(maxsize=None)
-def _template_text(name: str) -> str:
-    return (TEMPLATES / name).read_text("utf-8")
 
 
 def validators_module_name(spec_id: str) -> str:
@@ -189,19 +173,19 @@ def render_routes(spec: Spec) -> str:
         dialects_lit=", ".join(q.DIALECTS),
         endpoints=[_endpoint_context(e, spec) for e in spec.endpoints],
     )
-    return fmt(source, "routes.py.j2")
+    return source
 
 
 def render_app(project: Project) -> str:
     """`_project/app.py`: create_app() including every spec's router."""
     specs = tuple(s.id for s in project.specs if s.endpoints)
     source = _ENV.get_template("app.py.j2").render(specs_lit=py(specs), title_lit=py("specc generated API"))
-    return fmt(source, "app.py.j2")
+    return source
 
 
 def render_runtime() -> str:
     """`_project/runtime.py`: support shared by every routes module."""
-    return fmt(_ENV.get_template("runtime.py.j2").render(), "runtime.py.j2")
+    return _ENV.get_template("runtime.py.j2").render()
 
 
 def emit(project: Project) -> dict[PurePosixPath, str]:

@@ -13,23 +13,17 @@ import json
 import keyword
 import re
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 import jinja2
 
 from compiler.ir import BodyField, Column, ColumnField, ListField, Project, Spec
-from compiler.pyformat import format_module
 from targets import jsonschema_bodies as js
 
 _OPERATION_ID = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
 # Column kinds whose values the runtime checks as integers.
 _INT_KINDS = ("int", "bigint", "id")
-
-
-@lru_cache(maxsize=1)
-def _template_text() -> str:
-    return (Path(__file__).parent / "templates" / "validators.py.j2").read_text("utf-8")
 
 
 @lru_cache(maxsize=1)
@@ -114,7 +108,8 @@ def caps(spec: Spec) -> dict[str, int]:
 
 
 def render_module(spec: Spec) -> str:
-    """The black-formatted source of `<spec-id>/validators.py` (no header)."""
+    """The source of `<spec-id>/validators.py` (no header; `compiler.emit` has
+    ruff format it with the other generated modules)."""
     request_rules = {_checked_op(e.operation_id): _object_rules(spec, e.request) for e in spec.endpoints if e.request}
     query_rules = {
         _checked_op(e.operation_id): {
@@ -132,11 +127,9 @@ def render_module(spec: Spec) -> str:
         request_ops=list(request_rules),
         query_ops=list(query_rules),
     )
-    # Only the statements that differ from the (black-formatted) template go
-    # through black: the same bytes as black over the module, 10x faster.
     # (Every generated module is compiled by the tests; compiling it here again
     # cost about 5 % of a cold compile.)
-    return format_module(source, clean=_template_text())
+    return source
 
 
 def _dump(doc: dict[str, Any]) -> str:

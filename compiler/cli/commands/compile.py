@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from compiler.ir import Project
     from compiler.build.writer import WriteError
 
-# The heavy stages (YAML, jsonschema, targets, black, sqlglot) are imported in
+# The heavy stages (YAML, jsonschema, targets, sqlglot; ruff runs as a
+# subprocess) are imported in
 # `run`, after the no-op check: a compile with nothing to do imports none of them.
 
 EXIT_STALE = 1
