@@ -151,7 +151,7 @@ def _syncfs(folder: Path) -> bool:
         return False
     fd = os.open(folder, os.O_RDONLY)
     try:
-        return syncfs(fd) == 0
+        return bool(syncfs(fd) == 0)
     finally:
         os.close(fd)
 

@@ -89,7 +89,7 @@ class BackfillLowering:
                     if problem:
                         self.diags.error(self.doc.span(path + ("set", cname)), "E231", f"backfill {name}: {table.name}.{cname} {problem}")
                     values.append(SetValue(cname, value))
-                out.append(SetBackfill(values=tuple(values), **common))  # type: ignore[arg-type]
+                out.append(SetBackfill(values=tuple(values), **common))
             else:
                 lowered = self._json_rows(name, table, raw, path, common)
                 if lowered is not None:

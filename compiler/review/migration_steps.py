@@ -66,7 +66,7 @@ def _step(op: Operation, spec: Spec) -> Step:
     if isinstance(op, CreateTable):
         t = op.table
         refs = sorted({fk.fk.table for fk in t.foreign_keys if fk.fk.table != t.name})
-        notes = (f"the foreign key briefly locks {', '.join(refs)} against concurrent schema changes (not against reads or writes)",) if refs else ()
+        notes: tuple[str, ...] = (f"the foreign key briefly locks {', '.join(refs)} against concurrent schema changes (not against reads or writes)",) if refs else ()
         return Step(
             "create table",
             t.name,
@@ -109,14 +109,14 @@ def _step(op: Operation, spec: Spec) -> Step:
             ("rows that already violate it make VALIDATE fail; the migration then stops before any data changes",),
         )
     if isinstance(op, AddForeignKey):
-        c = op.constraint
+        fk = op.constraint
         return Step(
             "add foreign key",
-            f"{c.table}.{c.column} -> {c.fk.table}.{c.fk.column} ({c.name})",
+            f"{fk.table}.{fk.column} -> {fk.fk.table}.{fk.fk.column} ({fk.name})",
             True,
             "added NOT VALID then validated, so existing rows are checked without a long lock",
-            f"drop constraint {c.name} on {c.table}",
-            (f"on delete {c.fk.on_delete}",),
+            f"drop constraint {fk.name} on {fk.table}",
+            (f"on delete {fk.fk.on_delete}",),
         )
     if isinstance(op, (DropColumn, DropTable, RenameColumn, AlterColumn)):
         return _breaking(op, spec)

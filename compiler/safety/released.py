@@ -193,6 +193,7 @@ def released_diagnostics(project: Project, tree: Mapping[PurePosixPath, str], ou
         message = f"released spec {spec.id!r} was edited in a way that changes its migration, which has already run"
         if not changed or doc is None:
             diags.append(Diagnostic(spec.span, "E401", message, hint=evolve.format(id=spec.id)))
+            continue
         for key in changed:
             what = "removed" if key not in now else ("added" if key not in e.parts else "changed")
             span = doc.key_span(key) if key in now else doc.key_span(key[:-1]) if len(key) > 1 else spec.span

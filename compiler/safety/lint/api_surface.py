@@ -67,7 +67,7 @@ def _fields(doc: Mapping[str, Any], schema: Any, prefix: str, out: dict[str, Fie
 def _body_schema(doc: Mapping[str, Any], holder: Any) -> Any:
     holder = _resolve(doc, holder)
     content = holder.get("content") or {}
-    media = content.get("application/json") or next(iter(content.values()), {})
+    media: Any = content.get("application/json") or next(iter(content.values()), {})
     return (media or {}).get("schema")
 
 
@@ -125,10 +125,11 @@ class ApiContext:
 
 # A surface as plain tuples (what the compile cache may store): operation key ->
 # (operationId, request, response, params), each field path -> (required, enum).
-PlainSurface = dict[str, tuple[str, tuple[tuple[str, bool, tuple[str, ...]], ...], ...]]
+PlainFields = tuple[tuple[str, bool, tuple[str, ...]], ...]
+PlainSurface = dict[str, tuple[str, PlainFields, PlainFields, PlainFields]]
 
 
-def _plain_fields(fields: dict[str, FieldSurface]) -> tuple[tuple[str, bool, tuple[str, ...]], ...]:
+def _plain_fields(fields: dict[str, FieldSurface]) -> PlainFields:
     return tuple((path, f.required, f.enum) for path, f in fields.items())
 
 

@@ -23,7 +23,7 @@ class Statement:
     index: int
     line: int
     text: str
-    expr: exp.Expression = field(compare=False)
+    expr: exp.Expr = field(compare=False)
     comments: tuple[str, ...] = ()
 
 

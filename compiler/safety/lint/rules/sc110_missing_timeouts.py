@@ -12,7 +12,7 @@ from compiler.safety.lint.finding import Finding, Rule
 REQUIRED = ("lock_timeout", "statement_timeout")
 
 
-def _set_names(expr: exp.Expression) -> set[str]:
+def _set_names(expr: exp.Expr) -> set[str]:
     names = set()
     if isinstance(expr, exp.Set):
         for item in expr.expressions:
@@ -22,7 +22,7 @@ def _set_names(expr: exp.Expression) -> set[str]:
     return names
 
 
-def _touches_existing(ctx: MigrationContext, expr: exp.Expression) -> str | None:
+def _touches_existing(ctx: MigrationContext, expr: exp.Expr) -> str | None:
     if isinstance(expr, exp.Alter):
         table = expr.this.name
     elif isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "INDEX":
