@@ -64,9 +64,11 @@ def _set_sql(b: SetBackfill, dialect: str) -> dict[str, Any]:
     out["unset"] = {}
     for v in b.values:
         where = exp.and_(exp.EQ(this=_col(b.key), expression=exp.Placeholder()), exp.Is(this=_col(v.column), expression=exp.Null()))
-        out["set"][v.column] = _render(exp.update(_table(b.table), {_id(v.column): exp.Placeholder()}, where=where), dialect)
+        # Identifier keys (sqlglot's stubs say str) keep the column quoted: a
+        # str key would be re-parsed as SQL text.
+        out["set"][v.column] = _render(exp.update(_table(b.table), {_id(v.column): exp.Placeholder()}, where=where), dialect)  # type: ignore[dict-item]
         undo_where = exp.and_(exp.EQ(this=_col(b.key), expression=exp.Placeholder()), exp.EQ(this=_col(v.column), expression=exp.Placeholder()))
-        out["unset"][v.column] = _render(exp.update(_table(b.table), {_id(v.column): exp.Null()}, where=undo_where), dialect)
+        out["unset"][v.column] = _render(exp.update(_table(b.table), {_id(v.column): exp.Null()}, where=undo_where), dialect)  # type: ignore[dict-item]
     return out
 
 
@@ -77,7 +79,7 @@ def _json_sql(b: JsonRowsBackfill, dialect: str) -> dict[str, Any]:
     columns = ([b.into_key.name] if b.into_key.kind == "uuid" else []) + [b.owner] + ([b.position] if b.position else []) + [f.column.name for f in b.fields]
     insert = exp.insert(
         exp.values([exp.Tuple(expressions=[exp.Placeholder() for _ in columns])]),
-        exp.Schema(this=_table(b.into), expressions=[_id(c) for c in columns]),
+        exp.Schema(this=_table(b.into), expressions=[_id(c) for c in columns]),  # type: ignore[arg-type]  # a Schema is what carries the column list
     )
     if dialect == "postgres" and b.into_key.kind != "uuid":
         insert.set("returning", exp.Returning(expressions=[_col(b.into_key.name)]))
