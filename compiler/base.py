@@ -140,6 +140,12 @@ def _column(coldef: exp.ColumnDef, table: str, span: Span, diags: Collector, enu
                 default = -int(value.this.this)
             elif isinstance(value, exp.Boolean):
                 default = bool(value.this)
+            elif array and isinstance(value, exp.Cast) and isinstance(value.this, exp.Array):
+                items = value.this.expressions
+                if all(isinstance(i, exp.Literal) and (i.is_string or i.this.lstrip("-").isdigit()) for i in items):
+                    default = tuple(i.this if i.is_string else int(i.this) for i in items)
+            elif array and isinstance(value, exp.Literal) and value.is_string and value.this.strip() == "{}":
+                default = ()
         elif isinstance(ck, exp.CheckColumnConstraint) and kind in ("string", "text"):
             values = in_list_values(ck, name)
             if values is not None:

@@ -200,9 +200,13 @@ class Replay:
         in_declare = False
         handler = False
         for line, piece, _comments in split_sql(body):
-            where = Span(span.file, first_line + line - 1, 1)
             rest = _strip_comments(piece)
+            at = first_line + line - 1
+            seen = rest
             while rest:
+                at += seen[: len(seen) - len(rest)].count("\n")  # keywords consumed before `rest`
+                seen = rest
+                where = Span(span.file, at, 1)
                 word = rest.split(None, 1)[0].upper()
                 m = None
                 if word == "DECLARE":
@@ -622,6 +626,9 @@ def _scalar_type(col: Column) -> str:
 
 def _default(col: Column) -> str:
     value = col.default
+    if isinstance(value, tuple):
+        items = ", ".join(str(v).lower() if isinstance(v, bool) else str(v) if isinstance(v, int) else exp.Literal.string(v).sql("postgres") for v in value)
+        return f"ARRAY[{items}]::{_type(col)}"
     if value == "now" and col.kind in ("timestamp", "date"):
         return "now()"
     if isinstance(value, bool):

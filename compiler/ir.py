@@ -103,7 +103,7 @@ class Column:
     schemes: tuple[str, ...] = ()
     host_rules: tuple[HostRule, ...] = ()
     references: ForeignKey | None = None
-    default: str | int | bool | None = None
+    default: str | int | bool | tuple[str | int | bool, ...] | None = None  # a tuple: an array column's default
     primary_key: bool = False
     description: str = ""
     span: Span = NO_SPAN
