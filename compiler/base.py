@@ -138,6 +138,8 @@ def _column(coldef: exp.ColumnDef, table: str, span: Span, diags: Collector, enu
                 default = value.this if value.is_string else int(value.this)
             elif isinstance(value, exp.Neg) and isinstance(value.this, exp.Literal) and value.this.this.isdigit():
                 default = -int(value.this.this)
+            elif isinstance(value, (exp.Literal, exp.Neg)):
+                diags.error(span, "E217", f"base schema: column {table}.{name} has default {value.sql('postgres')}, which specc does not model (only integer, string and boolean literals)")
             elif isinstance(value, exp.Boolean):
                 default = bool(value.this)
             elif array and isinstance(value, exp.Cast) and isinstance(value.this, exp.Array):

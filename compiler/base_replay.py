@@ -638,11 +638,15 @@ def _default(col: Column) -> str:
     return exp.Literal.string(str(value)).sql("postgres")
 
 
-def render_base(schema: Schema, sources: list[str]) -> str:
-    """`schema` as the PostgreSQL DDL `compiler.base` reads back."""
+REPLAYED = ("replayed with", "`specc import-base` from (in order):")
+READ_PRISMA = ("read with", "`specc import-base --prisma-schema` from:")
+
+
+def render_base(schema: Schema, sources: list[str], how: tuple[str, str] = REPLAYED) -> str:
+    """`schema` as the PostgreSQL DDL `compiler.base` reads back; `how` says how it was made."""
     out = [
-        "-- The tables that already exist, as specc's starting point: replayed with",
-        "-- `specc import-base` from (in order):",
+        f"-- The tables that already exist, as specc's starting point: {how[0]}",
+        f"-- {how[1]}",
         *[f"--   {' '.join(s.split())}" for s in sources],
         "-- Regenerate it rather than editing it by hand.",
         "",

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from compiler.base import parse_base_schema
-from compiler.base_replay import discover, render_base, replay_folder
+from compiler.base_replay import READ_PRISMA, REPLAYED, discover, render_base, replay_folder
 from compiler.commands.common import report
 from compiler.diagnostics import SpecError
 from compiler.ir import Schema
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         files = discover(folder)
         schema, sources, skipped = state.schema(), [f.as_posix() for f in files], list(state.skipped)
         what = f"replayed {len(files)} migration file(s)"
-    text = render_base(schema, sources)
+    text = render_base(schema, sources, READ_PRISMA if args.prisma_schema is not None else REPLAYED)
     parse_base_schema(text, "<import-base>")  # what we write must read back: a failure here is a bug
     for span, skip in skipped:
         print(f"{span}: skipped: {skip}", file=sys.stderr)

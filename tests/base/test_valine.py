@@ -211,3 +211,10 @@ def test_mysql_refuses_an_array_default_with_a_location() -> None:
     mysql = render_schema(no_default, "mysql")
     assert "media JSON" in mysql and "price DOUBLE" in mysql and "created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)" in mysql
     assert isinstance(posts, Table)
+
+
+def test_a_default_specc_does_not_model_is_located() -> None:
+    state = replay_files([("m.sql", "CREATE TABLE t (id int PRIMARY KEY);\nALTER TABLE t ADD COLUMN p double precision DEFAULT 1.5;")])
+    with pytest.raises(SpecError) as err:
+        state.diags.raise_if_any()
+    assert str(err.value) == "m.sql:2:1: error E217: base schema: column t.p has default 1.5, which specc does not model (only integer, string and boolean literals)"
