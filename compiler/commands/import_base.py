@@ -52,8 +52,11 @@ def run(args: argparse.Namespace) -> int:
         skipped: list[tuple[object, str]] = []
         what = f"read {args.prisma_schema.as_posix()}"
     else:
-        if folder is None or not folder.is_dir():
-            print(f"specc: error: {folder if folder is not None else 'a migrations folder'} is not a folder", file=sys.stderr)
+        if folder is None:
+            print("specc: error: give a migrations folder, or --prisma-schema FILE", file=sys.stderr)
+            return 2
+        if not folder.is_dir():
+            print(f"specc: error: {folder} is not a folder", file=sys.stderr)
             return 2
         try:
             state = replay_folder(folder)
