@@ -26,6 +26,7 @@ ColumnKind = Literal[
     "url",  # a string that holds an absolute http(s) URL
     "enum",  # a string restricted to EnumDef.values via a CHECK constraint
     "json",
+    "float",  # double precision (imported base schemas only)
 ]
 OnDelete = Literal["cascade", "restrict", "set null", "no action"]
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -55,6 +56,7 @@ class EnumDef:
     name: str
     values: tuple[str, ...]
     span: Span = NO_SPAN
+    native: bool = False  # a PostgreSQL `CREATE TYPE ... AS ENUM` (imported base schemas), not a CHECK
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class ForeignKey:
     table: str
     column: str
     on_delete: OnDelete = "no action"
+    on_update: OnDelete = "no action"
 
 
 @dataclass(frozen=True)
@@ -100,10 +103,16 @@ class Column:
     schemes: tuple[str, ...] = ()
     host_rules: tuple[HostRule, ...] = ()
     references: ForeignKey | None = None
-    default: str | int | bool | None = None
+    default: str | int | bool | tuple[str | int | bool, ...] | None = None  # a tuple: an array column's default
     primary_key: bool = False
     description: str = ""
     span: Span = NO_SPAN
+    # Imported base schemas only (specs never set these): an array of `kind`
+    # (postgres `text[]`), and a timestamp's fractional-second precision and
+    # time zone (`TIMESTAMP(3)` is precision 3 without time zone).
+    array: bool = False
+    precision: int | None = None
+    timezone: bool = True
 
 
 @dataclass(frozen=True)

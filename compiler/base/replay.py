@@ -29,13 +29,35 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from compiler.base.schema import _column, enum_check, in_list_values
+from compiler.base.schema import _column, column_comment, enum_checks, enum_type, referential_actions
 from compiler.diagnostics import Collector, Diagnostic, SpecError
 from compiler.ir import Column, EnumDef, ForeignKey, ForeignKeyConstraint, Index, Schema, Span, Table
 from compiler.safety.lint.statements import split_sql
 
 _DOWN = re.compile(r"(^|[._-])(down|rollback|revert)\.sql$", re.IGNORECASE)
-_ON_DELETE = {"CASCADE": "cascade", "RESTRICT": "restrict", "SET NULL": "set null", "NO ACTION": "no action"}
+_DO = re.compile(r"(?is)^\s*DO\s+(\$[A-Za-z_]*\$)(.*)\1\s*(?:LANGUAGE\s+plpgsql\s*)?$")
+
+
+class _Unknown(Exception):
+    """A DO-block condition this replay cannot evaluate."""
+
+
+def _strip_comments(text: str) -> str:
+    """`text` without `--` comments (quotes respected)."""
+    out, i, quote = [], 0, ""
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif text.startswith("--", i):
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out).strip()
 
 
 def _natural(name: str) -> list[object]:
@@ -88,15 +110,17 @@ class Replay:
         if len(columns) != 1:
             self.skipped.append((span, f"multi-column foreign key {name} (not modelled)"))
             return None
-        options = " ".join(str(o) for o in (ref.args.get("options") or [])).upper() + " " + ref.sql("postgres").upper()
-        on_delete = next((v for k, v in _ON_DELETE.items() if f"ON DELETE {k}" in options), "no action")
-        return ForeignKeyConstraint(name, table, columns[0], ForeignKey(ref_table, (ref_cols or ["id"])[0], on_delete))  # type: ignore[arg-type]
+        on_delete, on_update = referential_actions(" ".join(str(o) for o in (ref.args.get("options") or [])) + " " + ref.sql("postgres"))
+        return ForeignKeyConstraint(name, table, columns[0], ForeignKey(ref_table, (ref_cols or ["id"])[0], on_delete, on_update))  # type: ignore[arg-type]
 
-    def _add_fk(self, t: _Table, fk: ForeignKeyConstraint) -> None:
-        t.fks[fk.name] = fk
+    def _add_fk(self, t: _Table, fk: ForeignKeyConstraint, span: Span) -> None:
         col = t.columns.get(fk.column)
-        if col is not None:
-            t.columns[fk.column] = replace(col, references=fk.fk)
+        if col is None:
+            # PostgreSQL would refuse it; a repository whose database got the column by hand still has it.
+            self.skipped.append((span, f"foreign key {fk.name} on {t.name}.{fk.column}, a column no earlier migration creates"))
+            return
+        t.fks[fk.name] = fk
+        t.columns[fk.column] = replace(col, references=fk.fk)
 
     def _table_constraint(self, t: _Table, node: exp.Expression, span: Span) -> None:
         name = node.name if isinstance(node, exp.Constraint) else ""
@@ -112,7 +136,7 @@ class Replay:
                 ref = kind.args.get("reference")
                 fk = self._fk(t.name, name or f"{t.name}_{kind.expressions[0].name}_fkey", [c.name for c in kind.expressions], ref, span)
                 if fk:
-                    self._add_fk(t, fk)
+                    self._add_fk(t, fk, span)
             elif isinstance(kind, (exp.UniqueColumnConstraint,)):
                 schema = kind.this
                 cols = [c.name for c in schema.expressions] if isinstance(schema, exp.Schema) else []
@@ -132,10 +156,20 @@ class Replay:
                 return self._create_table(stmt, span)
             if kind == "INDEX":
                 return self._create_index(stmt, span)
-            if kind == "TYPE" and isinstance(stmt.expression, exp.DataType) and stmt.expression.this == exp.DataType.Type.ENUM:
-                name = stmt.this.name
-                self.enums[name] = EnumDef(name, tuple(v.name for v in stmt.expression.expressions))
+            if (enum := enum_type(stmt)) is not None:
+                self.enums[enum.name] = enum
                 return None
+        elif (comment := column_comment(stmt)) is not None:
+            table_name, column_name, text_ = comment
+            t = self._table(table_name, span)
+            if t is not None:
+                if column_name not in t.columns:
+                    self.diags.error(span, "E217", f"replay: COMMENT ON unknown column {table_name}.{column_name}")
+                else:
+                    t.columns[column_name] = replace(t.columns[column_name], description=text_)
+            return None
+        elif isinstance(stmt, exp.Command) and (m := _DO.match(text)):
+            return self._do_block(m.group(2), span.line + text[: m.start(2)].count("\n"), span)
         elif isinstance(stmt, exp.Alter) and (stmt.args.get("kind") or "TABLE").upper() == "TABLE":
             return self._alter(stmt, span)
         elif isinstance(stmt, exp.Drop):
@@ -148,6 +182,147 @@ class Replay:
                 return None
         self.skipped.append((span, " ".join(text.split())[:80]))
         return None
+
+    # -- DO $$ ... $$ blocks ---------------------------------------------------------
+    #
+    # Migrations written to be idempotent wrap DDL in anonymous PL/pgSQL
+    # blocks: `BEGIN CREATE TYPE ...; EXCEPTION WHEN duplicate_object THEN
+    # null; END` and `IF [NOT] EXISTS (SELECT 1 FROM information_schema.columns
+    # | pg_constraint | pg_type WHERE ...) THEN ...; [ELSIF ...] END IF`.  The
+    # SQL statements inside are parsed with sqlglot and replayed; IF
+    # conditions of those shapes are evaluated against the replayed schema.
+    # Anything else in a block (RAISE, SELECT INTO, loops, other conditions)
+    # is listed as skipped with its location, never guessed.
+
+    def _do_block(self, body: str, first_line: int, span: Span) -> None:
+        # frames: [running, a branch was taken]; the bottom frame is the block itself
+        frames: list[list[bool]] = []
+        in_declare = False
+        handler = False
+        for line, piece, _comments in split_sql(body):
+            rest = _strip_comments(piece)
+            at = first_line + line - 1
+            seen = rest
+            while rest:
+                at += seen[: len(seen) - len(rest)].count("\n")  # keywords consumed before `rest`
+                seen = rest
+                where = Span(span.file, at, 1)
+                word = rest.split(None, 1)[0].upper()
+                m = None
+                if word == "DECLARE":
+                    in_declare, rest = True, ""
+                elif word == "BEGIN":
+                    in_declare = False
+                    frames.append([not frames or all(f[0] for f in frames), True])
+                    rest = rest[5:].strip()
+                elif in_declare:
+                    rest = ""
+                elif word == "EXCEPTION":
+                    handler, rest = True, ""  # the handler runs only on an error, which replay does not have
+                elif handler and word != "END":
+                    rest = ""
+                elif re.match(r"(?is)^END\s+IF$", rest):
+                    if len(frames) > 1:
+                        frames.pop()
+                    rest = ""
+                elif word == "END":
+                    handler = False
+                    if frames:
+                        frames.pop()
+                    rest = rest[3:].strip()
+                elif m := re.match(r"(?is)^(IF|ELSIF|ELSEIF)\s+(.*?)\s+THEN\b(.*)$", rest):
+                    outer = all(f[0] for f in frames)
+                    if m.group(1).upper() == "IF":
+                        frames.append([False, False])
+                        outer = all(f[0] for f in frames[:-1])
+                    elif len(frames) > 1:
+                        outer = all(f[0] for f in frames[:-1])
+                    frame = frames[-1]
+                    if frame[1] or not outer:
+                        frame[0] = False
+                    else:
+                        try:
+                            frame[0] = self._condition(m.group(2))
+                        except _Unknown:
+                            self.skipped.append((where, f"DO block: IF {' '.join(m.group(2).split())[:60]} (condition not evaluated; its branch is skipped)"))
+                            frame[0] = False
+                            frame[1] = True  # later branches are as unknown as this one
+                        frame[1] = frame[1] or frame[0]
+                    rest = m.group(3).strip()
+                elif word == "ELSE":
+                    frame = frames[-1]
+                    frame[0] = not frame[1] and all(f[0] for f in frames[:-1])
+                    frame[1] = True
+                    rest = rest[4:].strip()
+                else:
+                    if all(f[0] for f in frames):
+                        self._do_statement(rest, where)
+                    rest = ""
+
+    def _do_statement(self, text: str, span: Span) -> None:
+        if re.match(r"(?is)^RAISE\s+(NOTICE|INFO|LOG|DEBUG|WARNING)\b", text) or text.upper() in ("NULL", "RETURN"):
+            return
+        if re.match(r"(?is)^(RAISE|PERFORM|EXECUTE|FOR|LOOP|WHILE|RETURN)\b", text) or re.match(r"(?is)^SELECT\b.*\bINTO\b", text):
+            self.skipped.append((span, "DO block: " + " ".join(text.split())[:70]))
+            return
+        try:
+            stmt = sqlglot.parse_one(text, read="postgres")
+        except ParseError as exc:
+            self.diags.error(span, "E217", f"replay: statement in DO block does not parse: {str(exc).splitlines()[0][:120]}")
+            return
+        _fold_identifiers(stmt)
+        self.apply(stmt, text, span)
+
+    def _condition(self, text: str) -> bool:
+        try:
+            node = sqlglot.parse_one(f"SELECT {text}", read="postgres")
+        except ParseError:
+            raise _Unknown from None
+        _fold_identifiers(node)
+        if not isinstance(node, exp.Select) or len(node.expressions) != 1:
+            raise _Unknown
+        return self._truth(node.expressions[0])
+
+    def _truth(self, node: exp.Expression) -> bool:
+        if isinstance(node, exp.Paren):
+            return self._truth(node.this)
+        if isinstance(node, exp.Not):
+            return not self._truth(node.this)
+        if isinstance(node, exp.And):
+            return self._truth(node.this) and self._truth(node.expression)
+        if isinstance(node, exp.Or):
+            return self._truth(node.this) or self._truth(node.expression)
+        if isinstance(node, exp.Exists) and isinstance(node.this, exp.Select):
+            return self._exists(node.this)
+        raise _Unknown
+
+    def _exists(self, select: exp.Select) -> bool:
+        source = select.args.get("from_") or select.args.get("from")
+        table = source.this if source is not None else None
+        if not isinstance(table, exp.Table) or select.args.get("joins"):
+            raise _Unknown
+        where: dict[str, str] = {}
+        cond = select.args.get("where")
+        terms = list(cond.this.flatten()) if cond is not None and isinstance(cond.this, exp.And) else ([cond.this] if cond is not None else [])
+        for term in terms:
+            if not (isinstance(term, exp.EQ) and isinstance(term.this, exp.Column) and isinstance(term.expression, exp.Literal) and term.expression.is_string):
+                raise _Unknown
+            where[term.this.name.lower()] = term.expression.this
+        qualified = f"{table.db}.{table.name}".lower() if table.db else table.name.lower()
+        if qualified in ("information_schema.columns",) and set(where) <= {"table_name", "column_name", "data_type", "table_schema"} and "table_name" in where:
+            t = self.tables.get(where["table_name"])
+            if t is None:
+                return False
+            cols = [c for n, c in t.columns.items() if "column_name" not in where or n == where["column_name"]]
+            if "data_type" in where:
+                cols = [c for c in cols if _information_schema_type(c) == where["data_type"].lower()]
+            return bool(cols)
+        if qualified in ("pg_constraint", "pg_catalog.pg_constraint") and set(where) == {"conname"}:
+            name = where["conname"]
+            return any(name in t.fks or name in t.indexes or (name == f"{t.name}_pkey" and any(c.primary_key for c in t.columns.values())) for t in self.tables.values())
+        if qualified in ("pg_type", "pg_catalog.pg_type") and set(where) == {"typname"}:
+            return where["typname"] in self.enums
+        raise _Unknown
 
     def _set_enum(self, enum: EnumDef) -> None:
         self.enums[enum.name] = enum
@@ -188,8 +363,12 @@ class Replay:
             return
         params = index.args.get("params")
         columns = tuple(o.this.name if isinstance(o, exp.Ordered) else o.name for o in (params.args.get("columns") if params else []) or [])
-        if not all(c in table.columns for c in columns) or not columns:
+        if not columns:
             self.skipped.append((span, f"index {index.name} on expressions (not modelled)"))
+            return
+        missing = [c for c in columns if c not in table.columns]
+        if missing:
+            self.skipped.append((span, f"index {index.name} on {table.name}.{', '.join(missing)}, a column no earlier migration creates"))
             return
         table.indexes[index.name] = Index(index.name, table.name, columns, bool(stmt.args.get("unique")), span)
 
@@ -327,7 +506,7 @@ class Replay:
         tables = []
         for t in sorted(self.tables.values(), key=lambda t: t.name):
             cols = tuple(t.columns.values())
-            checks = tuple(enum_check(t.name, c) for c in cols if c.enum is not None)
+            checks = enum_checks(t.name, cols)
             tables.append(Table(t.name, cols, tuple(t.indexes.values()), checks, tuple(t.fks.values()), span=t.span))
         return Schema(tuple(tables))
 
@@ -355,8 +534,41 @@ def _replay(files: list[tuple[str, str]]) -> Replay:
             except ParseError as exc:
                 state.diags.error(span, "E217", f"replay: statement does not parse: {str(exc).splitlines()[0][:120]}")
                 continue
+            _fold_identifiers(stmt)
             state.apply(stmt, stmt_text, span)
     return state
+
+
+def _fold_identifiers(stmt: exp.Expression) -> None:
+    """PostgreSQL folds unquoted names to lower case: `CREATE INDEX users_onboardingComplete_idx`
+    creates `users_onboardingcomplete_idx`."""
+    for node in stmt.find_all(exp.Identifier):
+        if not node.quoted and isinstance(node.this, str):
+            node.set("this", node.this.lower())
+
+
+def _information_schema_type(col: Column) -> str:
+    """information_schema.columns.data_type of a replayed column."""
+    if col.array:
+        return "array"
+    if col.enum is not None and col.enum.native:
+        return "user-defined"
+    if col.kind == "timestamp":
+        return "timestamp with time zone" if col.timezone else "timestamp without time zone"
+    return {
+        "string": "character varying" if col.max_length else "text",
+        "text": "text",
+        "enum": "text",
+        "url": "text",
+        "uuid": "uuid",
+        "int": "integer",
+        "bigint": "bigint",
+        "id": "bigint",
+        "bool": "boolean",
+        "date": "date",
+        "json": "jsonb",
+        "float": "double precision",
+    }[col.kind]
 
 
 def replay_folder(folder: Path, display_root: Path | None = None) -> Replay:
@@ -386,8 +598,16 @@ def _ident(name: str) -> str:
 
 
 def _type(col: Column) -> str:
+    return _scalar_type(col) + ("[]" if col.array else "")
+
+
+def _scalar_type(col: Column) -> str:
     if col.kind == "string":
         return f"varchar({col.max_length})" if col.max_length else "text"
+    if col.enum is not None and col.enum.native:
+        return _ident(col.enum.name)
+    if col.kind == "timestamp" and (col.precision is not None or not col.timezone):
+        return ("timestamptz" if col.timezone else "timestamp") + (f"({col.precision})" if col.precision is not None else "")
     return {
         "uuid": "uuid",
         "text": "text",
@@ -400,11 +620,15 @@ def _type(col: Column) -> str:
         "timestamp": "timestamptz",
         "date": "date",
         "json": "jsonb",
+        "float": "double precision",
     }[col.kind]
 
 
 def _default(col: Column) -> str:
     value = col.default
+    if isinstance(value, tuple):
+        items = ", ".join(str(v).lower() if isinstance(v, bool) else str(v) if isinstance(v, int) else exp.Literal.string(v).sql("postgres") for v in value)
+        return f"ARRAY[{items}]::{_type(col)}"
     if value == "now" and col.kind in ("timestamp", "date"):
         return "now()"
     if isinstance(value, bool):
@@ -414,15 +638,23 @@ def _default(col: Column) -> str:
     return exp.Literal.string(str(value)).sql("postgres")
 
 
-def render_base(schema: Schema, sources: list[str]) -> str:
-    """`schema` as the PostgreSQL DDL `compiler.base.schema` reads back."""
+REPLAYED = ("replayed with", "`specc import-base` from (in order):")
+READ_PRISMA = ("read with", "`specc import-base --prisma-schema` from:")
+
+
+def render_base(schema: Schema, sources: list[str], how: tuple[str, str] = REPLAYED) -> str:
+    """`schema` as the PostgreSQL DDL `compiler.base.schema` reads back; `how` says how it was made."""
     out = [
-        "-- The tables that already exist, as specc's starting point: replayed with",
-        "-- `specc import-base` from (in order):",
+        f"-- The tables that already exist, as specc's starting point: {how[0]}",
+        f"-- {how[1]}",
         *[f"--   {' '.join(s.split())}" for s in sources],
         "-- Regenerate it rather than editing it by hand.",
         "",
     ]
+    enums = {c.enum.name: c.enum for t in schema.tables for c in t.columns if c.enum is not None and c.enum.native}
+    for name in sorted(enums):
+        values = ", ".join(exp.Literal.string(v).sql("postgres") for v in enums[name].values)
+        out.append(f"CREATE TYPE {_ident(name)} AS ENUM ({values});\n")
     for table in schema.creation_order():
         lines = []
         for col in table.columns:
@@ -435,7 +667,7 @@ def render_base(schema: Schema, sources: list[str]) -> str:
                 parts.append("NOT NULL")
             if col.default is not None:
                 parts.append(f"DEFAULT {_default(col)}")
-            if col.enum is not None:
+            if col.enum is not None and not col.enum.native:
                 values = ", ".join(exp.Literal.string(v).sql("postgres") for v in col.enum.values)
                 parts.append(f"CHECK ({_ident(col.name)} IN ({values}))")
             if col.references is not None:
@@ -443,8 +675,14 @@ def render_base(schema: Schema, sources: list[str]) -> str:
                 parts.append(f"REFERENCES {_ident(ref.table)} ({_ident(ref.column)})")
                 if ref.on_delete != "no action":
                     parts.append(f"ON DELETE {ref.on_delete.upper()}")
+                if ref.on_update != "no action":
+                    parts.append(f"ON UPDATE {ref.on_update.upper()}")
             lines.append("  " + " ".join(parts))
         out.append(f"CREATE TABLE {_ident(table.name)} (\n" + ",\n".join(lines) + "\n);\n")
+        for col in table.columns:
+            if col.description:
+                text = exp.Literal.string(col.description).sql("postgres")
+                out.append(f"COMMENT ON COLUMN {_ident(table.name)}.{_ident(col.name)} IS {text};\n")
         for ix in table.indexes:
             unique = "UNIQUE " if ix.unique else ""
             cols = ", ".join(_ident(c) for c in ix.columns)

@@ -89,6 +89,8 @@ def schema_statements(schema: Schema, dialect: str) -> list[str]:
     order = schema.creation_order()
     position = {t.name: i for i, t in enumerate(order)}
     statements = []
+    if dialect == "postgres":
+        statements += ddl.create_enum_types(schema)
     later = []
     for i, table in enumerate(order):
         deferred = tuple(

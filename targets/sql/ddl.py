@@ -19,13 +19,18 @@ Type choices (see docs in the migration plan as well):
 | int       | bigint (squawk prefer-bigint-over-int; the range CHECK bounds it) | INTEGER | INT |
 | timestamp | timestamptz                   | TIMESTAMP (ISO text)| DATETIME(6), UTC by convention |
 | json      | jsonb                         | TEXT                | JSON                       |
+| float     | double precision (base only)  | REAL                | DOUBLE                     |
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 from sqlglot import exp
 
-from compiler.ir import Check, Column, ForeignKeyConstraint, Index, Table
+from compiler.diagnostics import Diagnostic, SpecError
+from compiler.ir import Check, Column, ForeignKeyConstraint, Index, Schema, Table
 from compiler.names import IDENTIFIER, MAX_IDENTIFIER_BYTES
 
 DIALECTS = ("postgres", "sqlite", "mysql")
@@ -57,7 +62,26 @@ def _type(text: str, dialect: str) -> exp.DataType:
 
 def column_type(col: Column, dialect: str, checked: bool) -> exp.DataType:
     """The SQL type of `col`.  `checked` says whether a CHECK constraint
-    bounds its length, so postgres may use text instead of varchar(n)."""
+    bounds its length, so postgres may use text instead of varchar(n).
+
+    Imported base schemas add arrays, native enums and timestamps with a
+    precision or without a time zone: postgres renders them as they are;
+    SQLite and MySQL have no arrays or named enums, so an array is JSON text
+    (SQLite TEXT, MySQL JSON) and a native enum its plain string type."""
+    if col.array:
+        if dialect == "postgres":
+            return exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[column_type(replace(col, array=False), dialect, checked)], nested=True)
+        return _type("TEXT" if dialect == "sqlite" else "JSON", dialect)
+    if col.enum is not None and col.enum.native:
+        if dialect == "postgres":
+            return exp.DataType(this=exp.DataType.Type.USERDEFINED, kind=ident(col.enum.name))
+        return _type("TEXT" if dialect == "sqlite" else "VARCHAR(" + str(max((len(v) for v in col.enum.values), default=1)) + ")", dialect)
+    if col.kind == "timestamp" and (col.precision is not None or not col.timezone):
+        p = "" if col.precision is None else f"({col.precision})"
+        if dialect == "postgres":
+            return _type(("TIMESTAMPTZ" if col.timezone else "TIMESTAMP") + p, dialect)
+        if dialect == "mysql":
+            return _type(f"DATETIME{p or '(6)'}", dialect)
     kind = col.kind
     if dialect == "postgres":
         if kind == "string" and col.max_length is not None and not checked:
@@ -86,6 +110,7 @@ _PG_TYPES = {
     "url": "TEXT",
     "enum": "TEXT",
     "json": "JSONB",
+    "float": "DOUBLE PRECISION",
 }
 _SQLITE_TYPES = {
     "id": "INTEGER",
@@ -100,6 +125,7 @@ _SQLITE_TYPES = {
     "url": "TEXT",
     "enum": "TEXT",
     "json": "TEXT",
+    "float": "REAL",
 }
 _MYSQL_TYPES = {
     "id": "BIGINT",
@@ -111,14 +137,23 @@ _MYSQL_TYPES = {
     "timestamp": "DATETIME(6)",
     "date": "DATE",
     "json": "JSON",
+    "float": "DOUBLE",
 }
 
 
 def _default(col: Column, dialect: str) -> exp.Expr:
     value = col.default
     if value == "now" and col.kind == "timestamp":
-        # DATETIME(6) needs a default of the same precision on MySQL.
-        return exp.CurrentTimestamp(this=exp.Literal.number(6)) if dialect == "mysql" else exp.CurrentTimestamp()
+        # DATETIME(n) needs a default of the same precision on MySQL.
+        precision = 6 if col.precision is None or col.timezone else col.precision
+        return exp.CurrentTimestamp(this=exp.Literal.number(precision)) if dialect == "mysql" else exp.CurrentTimestamp()
+    if isinstance(value, tuple):
+        items = [exp.Boolean(this=v) if isinstance(v, bool) else exp.Literal.number(v) if isinstance(v, int) else exp.Literal.string(v) for v in value]
+        if dialect == "postgres":
+            return exp.Cast(this=exp.Array(expressions=items), to=column_type(col, dialect, False))
+        if dialect == "sqlite":
+            return exp.Literal.string(json.dumps(list(value)))
+        raise SpecError([Diagnostic(col.span, "E217", f"column {col.name}: MySQL cannot give the JSON column that stands for this array a default")])
     if isinstance(value, bool):
         return exp.Boolean(this=value)
     if isinstance(value, int):
@@ -163,6 +198,8 @@ def check_constraint(check: Check) -> exp.Constraint:
 
 def _reference(fk: ForeignKeyConstraint) -> exp.Reference:
     options = [_ON_DELETE[fk.fk.on_delete]] if fk.fk.on_delete in _ON_DELETE else []
+    if fk.fk.on_update in _ON_DELETE:  # imported base schemas only: specs never set it
+        options.append(_ON_DELETE[fk.fk.on_update].replace("ON DELETE", "ON UPDATE"))
     return exp.Reference(
         this=exp.Schema(this=table_ref(fk.fk.table), expressions=[ident(fk.fk.column)]),
         options=options,
@@ -340,3 +377,16 @@ def copy_rows(into: str, columns: list[tuple[str, str]], source: str) -> exp.Ins
 def pragma_foreign_keys(on: bool) -> exp.Pragma:
     """SQLite's `PRAGMA foreign_keys = ON|OFF` (a no-op inside a transaction)."""
     return exp.Pragma(this=exp.EQ(this=exp.column(ident("foreign_keys")), expression=exp.var("ON" if on else "OFF")))
+
+
+def create_enum_types(schema: Schema) -> list[exp.Expr]:
+    """`CREATE TYPE name AS ENUM (...)` for each native enum a base table's column uses (postgres), by name."""
+    enums = {c.enum.name: c.enum for t in schema.tables for c in t.columns if c.enum is not None and c.enum.native}
+    return [
+        exp.Create(
+            kind="TYPE",
+            this=exp.Table(this=ident(name)),
+            expression=exp.DataType(this=exp.DataType.Type.ENUM, expressions=[exp.Literal.string(v) for v in enums[name].values]),
+        )
+        for name in sorted(enums)
+    ]
