@@ -35,6 +35,9 @@ TARGET_VERSION = "py311"  # pyproject's requires-python
 SETTINGS = (
     "--isolated",
     "--no-cache",
+    # The modules are named on the command line; nothing may skip one.
+    "--no-force-exclude",
+    "--no-respect-gitignore",
     "--line-length",
     str(LINE_LENGTH),
     "--target-version",

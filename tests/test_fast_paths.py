@@ -263,3 +263,19 @@ def test_test_names_line_scan_equals_an_ast_walk(tmp_path: Path) -> None:
     for text in modules:
         walked = sorted(n.name for n in ast.walk(ast.parse(text)) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test_"))
         assert names_of_tests(text) == walked
+
+
+def test_a_missing_ruff_is_reported_without_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    import compiler.ruff_format as ruff_format
+    from compiler.cli import EXIT_INTERNAL, main
+
+    shutil.copytree(SPECS, tmp_path / "specs")
+    monkeypatch.setattr(ruff_format, "ruff_bin", lambda: str(tmp_path / "no-such-ruff"))
+    rc = main(["compile", "--no-cache", "--specs", str(tmp_path / "specs"), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert rc == EXIT_INTERNAL
+    assert err.startswith("specc: cannot format the generated Python: cannot run ruff:"), err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # nothing half-formatted was written

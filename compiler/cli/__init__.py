@@ -53,6 +53,10 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# A broken installation (ruff missing or failing), as opposed to a bad spec (2).
+EXIT_INTERNAL = 3
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
     try:
@@ -62,6 +66,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except Exception as err:
+        # ruff (which lays out the generated Python) missing or failing is a
+        # broken installation, not a bad spec: say so, without a traceback.
+        from compiler.ruff_format import FormatError
+
+        if not isinstance(err, FormatError):
+            raise
+        print(f"specc: cannot format the generated Python: {err}", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 def entry() -> int:
