@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from compiler import check_db
+from compiler import check_db, once
 from compiler.ir import Project, Spec
 
 Status = Literal["passed", "failed", "skipped", "not_run"]
@@ -212,30 +212,51 @@ def _run_in(root: Path, project: Project, specs: tuple[Spec, ...], tree: dict[Pu
 
 
 def lint(files: dict[PurePosixPath, str], section: Section) -> None:
-    import black
-
+    try:
+        black = once.load("black")
+    except ImportError as err:
+        black = None
+        missing = f"black is not installed ({err}): pip install 'specc[check]'"
     for path, text in files.items():
         if path.suffix == ".py":
-            try:
-                same = black.format_str(text, mode=black.Mode()) == text
-                section.add(f"black: {path}", "passed" if same else "failed", "" if same else "would be reformatted by black")
-            except Exception as err:  # black's own parse errors
-                section.add(f"black: {path}", "failed", f"black cannot parse it: {err}")
+            if black is None:
+                section.add(f"black: {path}", "not_run", missing)
+            else:
+                section.add(*_black_check(black, path, text))
             try:
                 compile(text, str(path), "exec")
                 section.add(f"compile: {path}", "passed")
             except SyntaxError as err:
                 section.add(f"compile: {path}", "failed", f"line {err.lineno}: {err.msg}")
         elif path.suffix == ".sql":
-            problem = sql_problem(path, text)
+            try:
+                problem = sql_problem(path, text)
+            except Exception as err:  # sqlglot itself broke: the file was not checked
+                section.add(f"sqlglot: {path}", "not_run", f"internal error in the check: {type(err).__name__}: {err}")
+                continue
             section.add(f"sqlglot: {path}", "failed" if problem else "passed", problem or "")
+
+
+def _black_check(black: Any, path: PurePosixPath, text: str) -> tuple[str, Status, str]:
+    """black's verdict on one file.  Only black refusing the text (its
+    InvalidInput) is a failure of the file; any other exception is a fault
+    of the check, so the file was not checked (`not_run`), never "failing"."""
+    name = f"black: {path}"
+    try:
+        same = black.format_str(text, mode=black.Mode()) == text
+    except getattr(black, "InvalidInput", ()) as err:
+        return name, "failed", f"black cannot parse it: {err}"
+    except Exception as err:
+        return name, "not_run", f"internal error in the check: {type(err).__name__}: {err}"
+    return name, "passed" if same else "failed", "" if same else "would be reformatted by black"
 
 
 def sql_problem(path: PurePosixPath, text: str) -> str | None:
     """Why a generated SQL file fails the sqlglot self-check, or None."""
-    import sqlglot
-    from sqlglot import exp
-    from sqlglot.errors import ErrorLevel, ParseError
+    sqlglot = once.load("sqlglot")
+    exp = once.load("sqlglot.expressions")
+    errors = once.load("sqlglot.errors")
+    ErrorLevel, ParseError = errors.ErrorLevel, errors.ParseError
 
     dialect = path.parent.name
     try:
@@ -261,11 +282,23 @@ def sql_problem(path: PurePosixPath, text: str) -> str | None:
 
 
 def build(out: Path, specs: tuple[Spec, ...], section: Section) -> bool:
-    """Import the generated app, build it, and find every endpoint in it."""
+    """Import the generated app, build it, and find every endpoint in it.
+
+    The generated modules register under fixed names in `sys.modules`
+    (`specc_generated_runtime`, ...), which one process shares between
+    threads: two checks building at once would load or delete each other's
+    modules.  So the in-process build runs under the import lock (it takes
+    well under a second; the slow contract tests run in a subprocess).
+    """
+    with once.IMPORT_LOCK:
+        return _build_locked(out, specs, section)
+
+
+def _build_locked(out: Path, specs: tuple[Spec, ...], section: Section) -> bool:
     import importlib.util
 
     try:
-        import fastapi  # noqa: F401
+        once.load("fastapi")
     except ImportError:
         section.add("import fastapi", "not_run", "FastAPI is not installed: pip install 'specc[check]'")
         return False
@@ -288,8 +321,10 @@ def build(out: Path, specs: tuple[Spec, ...], section: Section) -> bool:
     finally:
         # The generated modules register themselves by name; drop them so a
         # later check (another tree) starts clean.
-        for key in [k for k, m in sys.modules.items() if k.startswith("specc_generated_") and str(getattr(m, "__file__", "")).startswith(str(out.resolve()))]:
-            del sys.modules[key]
+        mine = str(out.resolve())
+        for key, mod in once.snapshot_modules():
+            if key.startswith("specc_generated_") and str(getattr(mod, "__file__", "")).startswith(mine):
+                sys.modules.pop(key, None)
 
 
 def _build_app(module: Any, specs: tuple[Spec, ...], section: Section) -> bool:

@@ -28,15 +28,14 @@ import ast
 import re
 from functools import lru_cache
 
-from compiler import pylayout
+from compiler import once, pylayout
 
 _STUB = re.compile(r"^(?:@_specc_deco_\d+\n)*(?:class|def|async def|if|import) _specc_(\d+)\b.*$|^_specc_(\d+) = 0$|^\"\"\"_specc_(\d+)\"\"\"$", re.M)
 
 
 @lru_cache(maxsize=4096)
 def _black(chunk: str) -> str:
-    import black
-
+    black = once.load("black")  # thread-safe first import (the agent renders in threads)
     return black.format_str(chunk, mode=black.Mode())
 
 

@@ -306,7 +306,7 @@ class BackendAgent:
             stale = any(on_disk.get(p) != tree[p].encode("utf-8") for p in paths) or bool(disk_scope - set(tree))
             open_q = sum(len(s.questions) for s in project.specs if s.id in task.spec_ids)
             last = self.store.latest_checks(task.id, self._spec_hash(project, task))
-            failing = last is not None and not last.get("success")
+            failing = checks_mod.failed(last)
             flags = {"checks failing": failing, "stale": stale, "has open questions": open_q > 0}
             status = next((s for s in TASK_STATUSES if flags.get(s)), "compiled")
             top = audit_mod.top_finding(task.enables, findings)
@@ -416,7 +416,7 @@ class BackendAgent:
         except AgentFailure as exc:
             return {**checks_mod.not_run(exc.result["message"]), **{k: v for k, v in exc.result.items() if k != "success"}, "success": False}
         result = checks_mod.run(build.project, build.task.spec_ids)
-        status = CHECKS_NOT_RUN if not result.get("ran") else CHECKS_PASSED if result["success"] else CHECKS_FAILING
+        status = CHECKS_PASSED if result["success"] else CHECKS_FAILING if checks_mod.failed(result) else CHECKS_NOT_RUN
         self.store.update(conv.id, status=status, checks=result)
         return {"conversation_id": conv.id, "task": conv.task_id, **result}
 
