@@ -55,17 +55,17 @@ def render(checks: Mapping[str, Any] | None) -> list[str]:
     lines = []
     for part in PARTS:
         status, details = part_status(checks.get(part))
-        label = f"{part}: **{status}**" + (f" ({md.text(details)})" if details else "")
+        label = f"{part}: **{status}**" + (f" ({md.prose(details)})" if details else "")
         lines.append(md.checkbox(status == "passed", label))
         data = checks.get(part)
         # Name what failed or could not run, so a reviewer need not rerun to see it.
         for item in (data.get("checks") or []) if isinstance(data, Mapping) else []:
             if isinstance(item, Mapping) and item.get("status") in ("failed", "not_run"):
-                detail = f": {md.text(item.get('detail'))}" if item.get("detail") else ""
+                detail = f": {md.prose(item.get('detail'))}" if item.get("detail") else ""
                 lines.append(f"  - {md.text(str(item.get('status')).replace('_', ' '))} {md.code(item.get('name', ''))}{detail}")
     message = checks.get("message")
     if message:
-        lines += ["", f"Result of `specc check`: {md.text(message)}"]
+        lines += ["", f"Result of `specc check`: {md.prose(message)}"]
     if not checks.get("success"):
         if all(part_status(checks.get(p))[0] == "not run" for p in PARTS):
             lines += ["", "Checks did not run, so nothing above is verified."]
