@@ -57,3 +57,67 @@ def test_not_run_checklist_renders_a_code_span(root: Path) -> None:
     body = confirm(agent_at(root), "theme-preference-api")["draft_pr_payload"]["body"]
     assert "run `specc checks` before" in body
     assert "\\`" not in body
+
+
+# -- 9. bounded echoes -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a, big: a.start_task("alice", big),
+        lambda a, big: a.run_checks(big),
+        lambda a, big: a.confirm_and_prepare_pr(big, "confirm x"),
+        lambda a, big: a.start_task("alice", "theme-preference-api", {"answers": {"cache:" + big: "x"}}),
+        lambda a, big: a.start_task("alice", "theme-preference-api", {big: 1}),
+        lambda a, big: a.start_task("alice", "theme-preference-api", {"caps": {big: "many"}}),
+        lambda a, big: a.start_task("alice", "theme-preference-api", {"endpoints": [big]}),
+        lambda a, big: a.start_task("alice", "migrations-and-backfills", {"specs": [big]}),
+        lambda a, big: a.next_tasks_overview("alice", audit=[{"id": "x", "severity": big, "title": "t"}]),
+    ],
+)
+def test_errors_echo_a_bounded_part_of_huge_input(root: Path, call) -> None:  # type: ignore[no-untyped-def]
+    big = "z" * 100_000
+    result = call(agent_at(root), big)
+    assert result["success"] is False
+    text = json.dumps(result)
+    assert "z" * 81 not in text, result["message"][:300]
+    assert "…" in result["message"]
+
+
+# -- 7. audits in memory; malformed JSON ----------------------------------------------
+
+FINDINGS = [{"id": "UX-3", "severity": "critical", "title": "Dashboard is empty"}, {"id": "UX-1", "severity": "low", "title": "Theme"}]
+
+
+@pytest.mark.parametrize("audit", [FINDINGS, {"findings": FINDINGS}, tuple(FINDINGS)])
+def test_audit_in_memory_equals_the_file(root: Path, audit: object) -> None:
+    path = root / "audit.json"
+    path.write_text(json.dumps(FINDINGS))
+    agent = agent_at(root)
+    from_file = agent.next_tasks_overview("alice", audit=path)
+    in_memory = agent.next_tasks_overview("alice", audit=audit)
+    assert from_file["success"] and in_memory == from_file
+
+
+@pytest.mark.parametrize(
+    "audit, message",
+    [
+        ([{"id": "a", "severity": "urgent", "title": "t"}], "finding 1: unknown severity"),
+        ([{"id": "a", "title": "t"}], "finding 1: missing severity"),
+        ({"nope": []}, "expected a list of findings"),
+        (["UX-1"], "expected a list of findings"),
+        (42, "expected a file path"),
+    ],
+)
+def test_bad_in_memory_audits_are_reported(root: Path, audit: object, message: str) -> None:
+    result = agent_at(root).next_tasks_overview("alice", audit=audit)
+    assert result["success"] is False and message in result["message"], result
+
+
+def test_malformed_json_audit_file_is_a_located_json_error(root: Path) -> None:
+    path = root / "audit.json"
+    path.write_text('findings:\n  - id: UX-1\n')
+    result = agent_at(root).next_tasks_overview("alice", audit=path)
+    assert result["success"] is False
+    assert f"{path}:1:1: invalid JSON" in result["message"] and "CSV" not in result["message"]

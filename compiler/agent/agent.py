@@ -12,6 +12,7 @@ It never creates branches, pushes, opens PRs or touches a database.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -21,6 +22,7 @@ from typing import Any, Callable
 
 from compiler.agent import audit as audit_mod
 from compiler.agent import checks as checks_mod
+from compiler.agent.echo import bound, names, shown
 from compiler.agent import preview as preview_mod
 from compiler.agent.context import Context, ContextError, Overlay, parse
 from compiler.agent.conversations import (
@@ -56,6 +58,16 @@ class AgentFailure(Exception):
     def __init__(self, result: dict[str, Any]) -> None:
         super().__init__(result.get("message", ""))
         self.result = result
+
+
+def _bounded(method: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """A public method whose result's message is bounded (see `echo`)."""
+
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        return bound(method(*args, **kwargs))
+
+    return call
 
 
 def _fail(message: str, **extra: Any) -> AgentFailure:
@@ -163,9 +175,9 @@ class BackendAgent:
         if task_id in VIEW_IDS:
             unknown = [s for s in context.specs if s not in on_disk]
             if unknown:
-                raise ContextError(f"context specs: unknown spec(s) {', '.join(unknown)}")
+                raise ContextError(f"context specs: unknown spec(s) {names(unknown)}")
             return tuple(s for s in on_disk if not context.specs or s in context.specs)
-        raise _fail(f"unknown task {task_id!r}; tasks are the spec ids ({', '.join(on_disk) or 'none'}) and {', '.join(VIEW_IDS)}")
+        raise _fail(f"unknown task {shown(task_id)}; tasks are the spec ids ({', '.join(on_disk) or 'none'}) and {', '.join(VIEW_IDS)}")
 
     def _project(self, overlay: Overlay | None = None) -> Project:
         if not self.specs_dir.is_dir():
@@ -252,7 +264,7 @@ class BackendAgent:
         else:
             found = find_task(project, task_id)
             if found is None:
-                raise _fail(f"unknown task {task_id!r}")
+                raise _fail(f"unknown task {shown(task_id)}")
             task = found
         tree = self._render(project)
         warnings: list[dict[str, Any]] = []
@@ -283,12 +295,16 @@ class BackendAgent:
 
     # -- 1. next_tasks_overview -------------------------------------------
 
-    def next_tasks_overview(self, user: str, audit: Path | str | tuple[audit_mod.Finding, ...] | None = None) -> dict[str, Any]:
+    @_bounded
+    def next_tasks_overview(self, user: str, audit: Path | str | list[Any] | dict[str, Any] | tuple[audit_mod.Finding, ...] | None = None) -> dict[str, Any]:
         """`{success, tasks}`: every task with its priority, whether it needs a
         migration and its status; ordered by the most severe UX audit finding
-        it unblocks (when an audit is given), then priority."""
+        it unblocks (when an audit is given), then priority.
+
+        `audit` is a JSON or CSV file, or the same findings in memory: a list
+        of `{id, severity, title}` dicts or `{"findings": [...]}`."""
         try:
-            findings = audit_mod.load(Path(audit)) if isinstance(audit, (str, Path)) else tuple(audit or ())
+            findings = audit_mod.resolve(audit)
             project = self._project()
         except audit_mod.AuditError as exc:
             return {"success": False, "message": f"audit: {exc}"}
@@ -336,6 +352,7 @@ class BackendAgent:
 
     # -- 2. start_task ------------------------------------------------------
 
+    @_bounded
     def start_task(self, user: str, task_id: str, context: object = None) -> dict[str, Any]:
         """Compile the task and return `{success, conversation_id, preview}`, or
         `{success, conversation_id, questions}` when a question has no safe default."""
@@ -361,8 +378,8 @@ class BackendAgent:
                 "message": "Some questions have no safe default, so there is no preview yet. Answer them with context and start the task again.",
             }
         # The preview also shows the task's own PR body/payload snapshots.
-        shown = {**build.files, **{p: t for p, t in build.tree.items() if p.parent == pr_dir(build.task.id, build.task.kind)}}
-        preview = preview_mod.build(build.project, build.task, build.tree, shown, ctx, self.root, self.out_dir, self._out_label())
+        shown_files = {**build.files, **{p: t for p, t in build.tree.items() if p.parent == pr_dir(build.task.id, build.task.kind)}}
+        preview = preview_mod.build(build.project, build.task, build.tree, shown_files, ctx, self.root, self.out_dir, self._out_label())
         preview["warnings"] = build.warnings
         others = [c for c in self.store.active(task_id) if c.user != user]
         conv = self.store.create(user, task_id, ctx.as_dict(), build.spec_hash, build.output_hash, preview, preview["questions"], PREVIEWED)
@@ -383,7 +400,7 @@ class BackendAgent:
     def _conversation(self, conversation_id: str) -> Conversation:
         conv = self.store.get(conversation_id)
         if conv is None:
-            raise _fail(f"unknown conversation {conversation_id!r}")
+            raise _fail(f"unknown conversation {shown(conversation_id)}")
         if conv.status == EXPIRED:
             raise _fail(f"conversation {conversation_id} expired; start the task again")
         if conv.status == NEEDS_ANSWERS:
@@ -407,6 +424,7 @@ class BackendAgent:
 
     # -- 3. run_checks -------------------------------------------------------
 
+    @_bounded
     def run_checks(self, conversation_id: str) -> dict[str, Any]:
         """`{success, lint, tests, build, message}` from the real `specc check`
         for the conversation's task (or a plain statement that checks did not run)."""
@@ -422,6 +440,7 @@ class BackendAgent:
 
     # -- 4. confirm_and_prepare_pr --------------------------------------------
 
+    @_bounded
     def confirm_and_prepare_pr(
         self,
         conversation_id: str,

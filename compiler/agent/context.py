@@ -23,6 +23,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from compiler.agent.echo import cut, names, shown
 from compiler.diagnostics import Diagnostic
 from compiler.loader import Document
 from compiler.questions import DEFAULT_ENUMS
@@ -87,12 +88,12 @@ def parse(raw: Any) -> Context:
         raise ContextError("context must be an object or a list of file paths")
     unknown = sorted(set(raw) - set(_KEYS))
     if unknown:
-        raise ContextError(f"unknown context key(s) {', '.join(map(repr, unknown))}; known: {', '.join(_KEYS)}")
+        raise ContextError(f"unknown context key(s) {names(unknown)}; known: {', '.join(_KEYS)}")
     answers: dict[str, Any] = {}
     for key, value in (raw.get("answers") or {}).items():
         kind, sep, name = str(key).partition(":")
         if not sep or kind not in _ANSWER_KINDS or not name:
-            raise ContextError(f"answers: unknown question key {key!r}; keys look like {', '.join(k + ':NAME' for k in _ANSWER_KINDS)}")
+            raise ContextError(f"answers: unknown question key {shown(key)}; keys look like {', '.join(k + ':NAME' for k in _ANSWER_KINDS)}")
         answers[key] = value
     if "answers" in raw and not isinstance(raw["answers"], dict):
         raise ContextError("context answers must be an object of question key -> answer")
@@ -110,7 +111,7 @@ def parse(raw: Any) -> Context:
         answers["cap:*links*"] = raw["max_links"]
     for key, value in answers.items():
         if key.startswith("cap:") and (isinstance(value, bool) or not isinstance(value, int)):
-            raise ContextError(f"{key}: the cap must be a whole number, not {value!r}")
+            raise ContextError(f"{cut(key)}: the cap must be a whole number, not {shown(value)}")
     return Context(
         files=_str_list(raw["files"], "files") if "files" in raw else (),
         endpoints=_str_list(raw["endpoints"], "endpoints") if "endpoints" in raw else (),
@@ -141,7 +142,7 @@ def _as_bool(value: Any, key: str) -> bool:
         return True
     if text in ("no", "false", "total", "total only", "0"):
         return False
-    raise ContextError(f"{key}: answer yes (a per-day series) or no (total only), not {value!r}")
+    raise ContextError(f"{cut(key)}: answer yes (a per-day series) or no (total only), not {shown(value)}")
 
 
 @dataclass
@@ -216,7 +217,7 @@ class Overlay:
                     except json.JSONDecodeError:
                         add[col]["default"] = literal
                 else:
-                    raise ContextError(f"{key}: answer 'nullable' or 'default:<value>', not {value!r}")
+                    raise ContextError(f"{cut(key)}: answer 'nullable' or 'default:<value>', not {shown(value)}")
             else:
                 continue
             self.used.add(key)
@@ -249,7 +250,7 @@ class Overlay:
 
     def check_used(self) -> None:
         """Raise ContextError for answers and endpoints that applied to nothing."""
-        unused = [k for k, _ in self.context.answers if k not in self.used]
-        unused += [f"endpoint {op!r}" for op in self.context.endpoints if f"endpoint:{op}" not in self.used]
+        unused = [cut(k) for k, _ in self.context.answers if k not in self.used]
+        unused += [f"endpoint {shown(op)}" for op in self.context.endpoints if f"endpoint:{op}" not in self.used]
         if unused:
             raise ContextError(f"context does not apply to task specs {', '.join(self.spec_ids)}: {', '.join(unused)}")
