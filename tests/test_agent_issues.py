@@ -121,3 +121,14 @@ def test_malformed_json_audit_file_is_a_located_json_error(root: Path) -> None:
     result = agent_at(root).next_tasks_overview("alice", audit=path)
     assert result["success"] is False
     assert f"{path}:1:1: invalid JSON" in result["message"] and "CSV" not in result["message"]
+
+
+# -- 8. a narrowed view with nothing in it ------------------------------------------------
+
+
+def test_migrations_view_narrowed_to_a_spec_without_migration_proposes_nothing(root: Path) -> None:
+    result = agent_at(root).start_task("alice", "migrations-and-backfills", {"specs": ["dashboard-stats-endpoints"]})
+    assert result["success"] is False and result.get("nothing_to_propose") is True
+    assert "nothing to propose" in result["message"] and "has a migration" in result["message"]
+    # Narrowed to a spec with a migration, it still previews.
+    assert agent_at(root).start_task("alice", "migrations-and-backfills", {"specs": ["theme-preference-api"]})["success"]

@@ -45,7 +45,7 @@ from compiler.guards import guard
 from compiler.ir import AddColumn, OpenQuestion, Project, Spec
 from compiler.project import BASE_SCHEMA, build_project, spec_files
 from compiler.writer import read_tree
-from compiler.tasks import PRIORITY_RANK, VIEW_IDS, Task, find_task, project_tasks, task_paths, view_task
+from compiler.tasks import MIGRATIONS, PRIORITY_RANK, VIEW_IDS, Task, find_task, project_tasks, task_paths, view_task
 from targets.pr import pr_dir, render_all
 
 # Statuses of a task in the overview, most pressing first.
@@ -261,6 +261,13 @@ class BackendAgent:
             project = self._record_answers(project, context, scope)
         if task_id in VIEW_IDS:
             task = view_task(project, task_id, context.specs)
+            if context.specs and not task.spec_ids:
+                # A narrowed view with nothing in it would be an empty PR: say so.
+                what = "has a migration" if task_id == MIGRATIONS else "contributes to this view"
+                raise _fail(
+                    f"nothing to propose: none of the chosen specs ({names(context.specs)}) {what}, so {task_id} has no change for them",
+                    nothing_to_propose=True,
+                )
         else:
             found = find_task(project, task_id)
             if found is None:
