@@ -132,3 +132,58 @@ def test_migrations_view_narrowed_to_a_spec_without_migration_proposes_nothing(r
     assert "nothing to propose" in result["message"] and "has a migration" in result["message"]
     # Narrowed to a spec with a migration, it still previews.
     assert agent_at(root).start_task("alice", "migrations-and-backfills", {"specs": ["theme-preference-api"]})["success"]
+
+
+# -- 3. answers must answer a question; every answer is listed; risk follows the review ----------
+
+
+def test_an_answer_to_a_question_never_asked_is_an_error(root: Path) -> None:
+    result = agent_at(root).start_task("alice", "profile-links-titles", {"answers": {"cache:getProfile": "public, max-age=3600"}})
+    assert result["success"] is False
+    assert "does not ask" in result["message"] and "cache:getProfile" in result["message"]
+    assert "cap:profile_links" in result["message"]  # names the questions it does ask
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        {"caps": {"profile_links": 5}, "max_links": 7},
+        {"caps": {"profile_links": 5}, "answers": {"cap:profile_links": 6}},
+        {"enums": {"link_type": ["website", "other"]}, "answers": {"enum-values:link_type": ["imdb", "other"]}},
+    ],
+)
+def test_conflicting_answers_are_an_error(root: Path, context: dict) -> None:
+    result = agent_at(root).start_task("alice", "profile-links-titles", context)
+    assert result["success"] is False and "conflicting answers" in result["message"], result
+
+
+def test_every_applied_answer_is_in_the_pr_body(root: Path) -> None:
+    context = {"answers": {"cache:getDashboardStats": "private, max-age=30", "series:totalEngagement": "no"}}
+    body = confirm(agent_at(root), "dashboard-stats-endpoints", context)["draft_pr_payload"]["body"]
+    assert "(`cache:getDashboardStats`, `dashboard-stats-endpoints.yaml:" in body and "answered: `private, max-age=30`" in body
+    assert "answered: `no`" in body
+
+
+def test_a_constraint_on_a_value_the_spec_wrote_is_listed(root: Path) -> None:
+    # theme's values are written in the spec (no question); a constraint still shows in the body.
+    payloads = confirm(agent_at(root), "theme-preference-api", {"enums": {"theme": ["light", "dark"]}})["draft_pr_payloads"]
+    assert all("Constraint from the task context on enum 'theme'" in p["body"] and "answered: `light, dark`" in p["body"] for p in payloads)
+
+
+def test_context_round_trips_through_its_stored_form() -> None:
+    from compiler.agent.context import parse
+
+    raw = {"caps": {"profile_links": 5}, "enums": {"link_type": ["a"]}, "answers": {"cache:x": "private"}}
+    ctx = parse(raw)
+    assert ctx.as_dict() == raw and parse(ctx.as_dict()) == ctx
+
+
+def test_pr_risk_is_never_lower_than_the_security_review(root: Path) -> None:
+    spec = root / "specs" / "dashboard-stats-endpoints.yaml"
+    text = spec.read_text()
+    marker = "    # No cache block:"
+    assert marker in text
+    spec.write_text(text.replace(marker, "    cache:\n      control: public, max-age=3600\n" + marker, 1))
+    payload = confirm(agent_at(root), "dashboard-stats-endpoints")["draft_pr_payload"]
+    assert "Security review: 1 high" in payload["body"]
+    assert "Risk: **high**." in payload["body"] and "Risk: **low**" not in payload["body"]

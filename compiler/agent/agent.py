@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from compiler.agent import audit as audit_mod
 from compiler.agent import checks as checks_mod
-from compiler.agent.echo import bound, names, shown
+from compiler.agent.echo import bound, cut, names, shown
 from compiler.agent import preview as preview_mod
 from compiler.agent.context import Context, ContextError, Overlay, parse
 from compiler.agent.conversations import (
@@ -42,7 +42,7 @@ from compiler.agent.patch import make_patch
 from compiler.diagnostics import SpecError
 from compiler.draft import payloads
 from compiler.guards import guard
-from compiler.ir import AddColumn, OpenQuestion, Project, Spec
+from compiler.ir import AddColumn, CreateTable, OpenQuestion, Project, Spec
 from compiler.project import BASE_SCHEMA, build_project, spec_files
 from compiler.writer import read_tree
 from compiler.tasks import MIGRATIONS, PRIORITY_RANK, VIEW_IDS, Task, find_task, project_tasks, task_paths, view_task
@@ -97,6 +97,14 @@ def _spec_mentions(spec: Spec, kind: str, name: str) -> bool:
         return any(e.name == name for e in spec.enums)
     table, _, column = name.partition(".")
     return any(isinstance(op, AddColumn) and op.table == table and op.column.name == column for op in spec.operations)
+
+
+def _spec_constrained(spec: Spec, kind: str, name: str) -> bool:
+    """Whether a constraint (an enum's values, a table's cap) applies to `spec`."""
+    if kind == "enum-values":
+        return any(e.name == name for e in spec.enums)
+    tables = [op.table.name for op in spec.operations if isinstance(op, CreateTable)]
+    return any(("link" in t) if name == "*links*" else t == name for t in tables)
 
 
 def _task_dict(task: Task) -> dict[str, Any]:
@@ -202,13 +210,37 @@ class BackendAgent:
         chosen = [p for p in tree if p in set(task_paths(task, tree)) or p.parent == folder]
         return _sha(json.dumps([[p.as_posix(), _sha(tree[p])] for p in sorted(chosen)]))
 
-    def _record_answers(self, project: Project, context: Context, scope: tuple[str, ...]) -> Project:
-        """Put the context's answers into the IR as answered questions, so the
-        preview and the PR body list them next to the defaults they replace."""
+    def _baseline(self, context: Context, scope: tuple[str, ...]) -> Project | None:
+        """The project as written (only the answers to questions without a
+        safe default applied, since without them it may not compile): the
+        questions it asks are the ones an answer may answer."""
+        needed = tuple((k, v) for k, v in context.answers if k.startswith(("enum-values:", "not-null:")))
         try:
-            baseline: Project | None = self._project()
-        except (SpecError, AgentFailure):
-            baseline = None
+            return self._project(Overlay(Context(answers=needed), scope) if needed else None)
+        except (SpecError, AgentFailure, ContextError):
+            return None
+
+    @staticmethod
+    def _check_asked(context: Context, overlay: Overlay, baseline: Project | None, scope: tuple[str, ...]) -> None:
+        """An answer must answer a question the task asks: one its preview
+        lists (with the default it replaces) or one without a safe default.
+        Anything else would silently override what the spec says (e.g. make
+        a personal endpoint publicly cacheable), so it is an error."""
+        asked = set(overlay.no_default)
+        if baseline is not None:
+            asked |= {q.key for s in baseline.specs if s.id in scope for q in s.questions}
+        unasked = [k for k in context.asked if k not in asked]
+        if unasked:
+            known = ", ".join(sorted(asked)) or "none"
+            raise ContextError(
+                f"answers to questions this task does not ask: {', '.join(cut(k) for k in unasked)}; "
+                f"the questions are: {cut(known, 600)}. To change what the spec says, edit the spec"
+            )
+
+    def _record_answers(self, project: Project, context: Context, scope: tuple[str, ...], baseline: Project | None, no_default: set[str]) -> Project:
+        """Put the context's answers into the IR as answered questions, so the
+        preview and the PR body list every one of them next to the default
+        (or the spec's value) it replaces."""
         specs = []
         for spec in project.specs:
             if spec.id not in scope:
@@ -221,14 +253,19 @@ class BackendAgent:
                 answer = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
                 hits = [q for q in known if q.key == key or (key == "cap:*links*" and q.key.startswith("cap:") and "link" in q.key)]
                 if hits:
-                    added += [replace(q, answered=True, answer=answer) for q in hits]
-                elif before is None or key.startswith(("enum-values:", "not-null:")):
+                    added += [replace(q, answered=True, answer=answer) for q in hits if not any(a.key == q.key for a in added)]
+                    continue
+                kind, _, name = key.partition(":")
+                if any(q.key == key for q in spec.questions) or any(a.key == key for a in added):
+                    continue
+                if key in no_default and _spec_mentions(spec, kind, name):
                     # A question with no safe default: there was no default to replace.
-                    kind, _, name = key.partition(":")
-                    text = f"Which values are allowed for enum '{name}'?" if kind == "enum-values" else f"Column {name}: nullable, or which default for existing rows?" if kind == "not-null" else key
-                    if any(q.key == key for q in spec.questions) or not _spec_mentions(spec, kind, name):
-                        continue
+                    text = f"Which values are allowed for enum '{name}'?" if kind == "enum-values" else f"Column {name}: nullable, or which default for existing rows?"
                     added.append(OpenQuestion(key, text, "(no safe default)", answered=True, answer=answer, span=spec.span))
+                elif kind in ("enum-values", "cap") and _spec_constrained(spec, kind, name):
+                    # A constraint (enums/caps/max_links) on a value the spec wrote itself.
+                    what = f"enum {name!r}" if kind == "enum-values" else "the links cap" if name == "*links*" else f"the cap of {name}"
+                    added.append(OpenQuestion(key, f"Constraint from the task context on {what}", "(as written in the spec)", answered=True, answer=answer, span=spec.span))
             specs.append(replace(spec, questions=spec.questions + tuple(added)))
         return replace(project, specs=tuple(specs))
 
@@ -258,7 +295,9 @@ class BackendAgent:
             ) from None
         overlay.check_used()
         if context.answers:
-            project = self._record_answers(project, context, scope)
+            baseline = self._baseline(context, scope)
+            self._check_asked(context, overlay, baseline, scope)
+            project = self._record_answers(project, context, scope, baseline, overlay.no_default)
         if task_id in VIEW_IDS:
             task = view_task(project, task_id, context.specs)
             if context.specs and not task.spec_ids:

@@ -281,6 +281,9 @@ def _risk_endpoints(spec: Spec) -> list[str]:
     return lines
 
 
+RISK_ORDER = ("high", "medium", "low")
+
+
 def _security_counts(spec: Spec) -> dict[str, int]:
     return security_review.counts(tuple(security_review.surface(spec, e) for e in spec.endpoints))
 
@@ -291,7 +294,7 @@ def _risk(project: Project, part: Part, pieces: Pieces) -> list[str]:
     plans = [pieces.get(s.id, "risk:plan", lambda: _risk_plan(s)) for s in specs if s.has_migration] if with_plans else []
     unsafe = any(not safe for safe, _ in plans)
     level = "high" if unsafe else "medium" if plans else "low"
-    lines = [f"Risk: **{level}**.", ""]
+    lines: list[str] = []
     for _, plan_lines in plans:
         lines += plan_lines
     with_endpoints = part.kind != "migration" and part.task.id != MIGRATIONS
@@ -304,6 +307,12 @@ def _risk(project: Project, part: Part, pieces: Pieces) -> list[str]:
             for sev, n in pieces.get(spec.id, "security:counts", lambda: _security_counts(spec)).items():
                 c[sev] += n
         lines.append(f"- Security review: {c['high']} high, {c['medium']} medium, {c['low']} low findings (see `_project/security-review.md`).")
+        # The PR's risk is never lower than the review's most severe finding.
+        worst = next((sev for sev in ("high", "medium", "low") if c[sev]), "low")
+        if RISK_ORDER.index(worst) < RISK_ORDER.index(level):
+            level = worst
+            lines.append(f"- The risk level is {level} because the security review has {c[level]} {level} finding(s).")
+    lines = [f"Risk: **{level}**.", ""] + lines
     lines += ["", "Rollout:", ""]
     if part.kind == "migration" or part.task.id == MIGRATIONS:
         lines += [
