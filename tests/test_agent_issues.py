@@ -187,3 +187,21 @@ def test_pr_risk_is_never_lower_than_the_security_review(root: Path) -> None:
     payload = confirm(agent_at(root), "dashboard-stats-endpoints")["draft_pr_payload"]
     assert "Security review: 1 high" in payload["body"]
     assert "Risk: **high**." in payload["body"] and "Risk: **low**" not in payload["body"]
+
+
+# -- 2. caps from context are bounded like caps in a spec ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "context, message",
+    [
+        ({"max_links": 1_000_000_000}, "max must be at most 10000, not 1000000000"),
+        ({"max_links": 100}, "max 100 can never be the limit: the unique index (user_id, position) allows only 100 rows"),
+        ({"caps": {"profile_links": 0}}, "max must be at least 1, not 0"),
+    ],
+)
+def test_caps_from_context_are_validated_before_any_preview(root: Path, context: dict, message: str) -> None:
+    result = agent_at(root).start_task("alice", "profile-links-titles", context)
+    assert result["success"] is False and "preview" not in result
+    assert any(d["code"] == "E212" and message in d["message"] for d in result["diagnostics"]), result
+    assert agent_at(root).start_task("alice", "profile-links-titles", {"max_links": 99})["success"]
