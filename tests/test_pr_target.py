@@ -220,3 +220,31 @@ def test_breaking_changes_are_marked_unsafe_with_their_approvals() -> None:
             assert heading in body
         assert "**unsafe, approved**" in body
         assert "Verdict: NOT safe" in body and "Risk: **high**" in body
+
+
+# -- rollout text and labels follow the migration plan's verdict ------------------------------
+
+
+def test_destructive_approved_change_is_not_rolled_out_as_additive() -> None:
+    from compiler.draft import payloads
+    from compiler.migration_steps import plan_for
+    from compiler.tasks import find_task
+    from tests.evolve_project import evolve_project, evolve_tree
+
+    project = evolve_project()
+    tree = evolve_tree(project)
+    spec = project.spec("evolve-users")
+    assert spec is not None and spec.has_migration and not plan_for(spec).safe and plan_for(spec).approved
+    task = find_task(project, "evolve-users")
+    assert task is not None
+    for _, data in payloads(project, task, tree, None):
+        body = data["body"]
+        assert "the change is additive" not in body and "(the change is additive)" not in body, data["title"]
+        assert "NOT additive" in body
+        if "schema migration" in data["title"] or not any(p.endswith("/routes.py") for p in (f["path"] for f in data["files"])):
+            assert {"migration", "destructive-migration"} <= set(data["labels"]), data["labels"]
+    # A safe migration keeps the plain labels and the additive wording.
+    safe_task = find_task(project, "theme-preference-api")
+    assert safe_task is not None
+    for _, data in payloads(project, safe_task, tree, None):
+        assert "destructive-migration" not in data["labels"] and "NOT additive" not in data["body"]

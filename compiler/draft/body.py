@@ -165,7 +165,9 @@ def _migration(project: Project, part: Part, tree: Mapping[PurePosixPath, str], 
         return [
             f"This PR needs the migration PR ({md.code(part.depends_on[0])}) merged and its migration run first.",
             "",
-            "Rollback: revert this PR. The schema change stays in place; it is additive, so the previous code keeps working with it.",
+            "Rollback: revert this PR. The schema change stays in place; it is additive, so the previous code keeps working with it."
+            if migration_verdict(specs) != "unsafe"
+            else "Rollback: revert this PR. The schema change stays in place and is NOT additive (see the migration PR's plan): check the previous code does not use what it dropped or renamed before reverting.",
         ]
     with_migration = [s for s in specs if s.has_migration]
     if part.task.kind == "view" and part.task.id != MIGRATIONS:
@@ -216,6 +218,8 @@ def _qa(project: Project, part: Part, pieces: Pieces) -> list[str]:
         lines = ["On a scratch copy of the database (never production directly):", ""]
         for spec in (s for s in specs if s.has_migration):
             lines += pieces.lines(spec.id, "qa:migration", lambda: _qa_migration(spec))
+        if migration_verdict([s for s in specs if s.has_migration]) == "unsafe":
+            return lines + ["Then check the application still serves existing pages: the change is NOT additive, so check nothing still reads what it drops or renames."]
         return lines + ["Then check the application still serves existing pages (the change is additive)."]
     lines = ['Against a running build (`API_URL` is its base URL, `TOKEN` a test user\'s token):', ""]
     if not any(s.endpoints for s in specs):
@@ -255,6 +259,23 @@ def _coordination(project: Project, part: Part) -> list[str]:
     for branch in part.depends_on:
         lines.append(f"- Depends on the PR from branch {md.code(branch)}: merge that first.")
     return lines
+
+
+def migration_verdict(specs: list[Spec]) -> str:
+    """"none", "safe" or "unsafe": what the migration plans of `specs` say
+    (unsafe when any step is not additive, approved or not)."""
+    plans = [plan_for(s) for s in specs if s.has_migration]
+    if not plans:
+        return "none"
+    return "safe" if all(p.safe for p in plans) else "unsafe"
+
+
+_UNSAFE_ROLLOUT = [
+    "1. Back up (or confirm point-in-time recovery of) every table the migration plan drops, renames or narrows: the change is NOT additive and loses data.",
+    "2. Deploy the application code that no longer uses what the migration drops or renames first: code that still uses it breaks once the migration runs.",
+    "3. Merge this PR and run the migration in a quiet window, in the deploy order of the migration plan; then run the backfills listed above, if any.",
+    "4. Roll back: the down migration restores the schema, not the dropped data; restore the data from the backup.",
+]
 
 
 def _risk_plan(spec: Spec) -> tuple[bool, tuple[str, ...]]:
@@ -314,7 +335,12 @@ def _risk(project: Project, part: Part, pieces: Pieces) -> list[str]:
             lines.append(f"- The risk level is {level} because the security review has {c[level]} {level} finding(s).")
     lines = [f"Risk: **{level}**.", ""] + lines
     lines += ["", "Rollout:", ""]
-    if part.kind == "migration" or part.task.id == MIGRATIONS:
+    verdict = migration_verdict(specs) if part.kind != "app" and part.task.id not in (VALIDATORS, CONTRACT_TESTS) else "none"
+    if verdict == "unsafe":
+        lines += _UNSAFE_ROLLOUT
+        if part.kind == "migration":
+            lines.append("5. Merge and deploy the application PR after the migration ran.")
+    elif part.kind == "migration" or part.task.id == MIGRATIONS:
         lines += [
             "1. Merge this PR and run the migration (expand only; nothing reads the new schema yet).",
             "2. Run the backfills listed above, if any (resumable, batched; specc never runs them).",
@@ -327,6 +353,13 @@ def _risk(project: Project, part: Part, pieces: Pieces) -> list[str]:
             "2. Deploy this PR; the new endpoints are additive, so existing clients are unaffected.",
             "3. Merge the frontend PR(s) listed under Coordination.",
             "4. Roll back by reverting this PR (the frontend PR first, if merged).",
+        ]
+    elif verdict == "safe":
+        lines += [
+            "1. Merge this PR and run the migration (additive: expand only, existing code keeps working).",
+            "2. Run the backfills listed above, if any (resumable, batched; specc never runs them).",
+            "3. Merge the frontend PR(s) listed under Coordination, if any.",
+            "4. Roll back by running the down migration (it drops what the migration added, including data written since), then reverting this PR.",
         ]
     else:
         lines += [
