@@ -248,3 +248,50 @@ def test_destructive_approved_change_is_not_rolled_out_as_additive() -> None:
     assert safe_task is not None
     for _, data in payloads(project, safe_task, tree, None):
         assert "destructive-migration" not in data["labels"] and "NOT additive" not in data["body"]
+
+
+# -- each PR of a split task reports its own checks, and says which engines ran ------------------
+
+
+def _check_result(spec_id: str, tree: dict) -> dict:
+    from compiler.check import CheckResult
+
+    result = CheckResult((spec_id,))
+    for path in sorted(tree):
+        if path.parts[0] == spec_id and path.suffix == ".py":
+            result.lint.add(f"black: {path}", "passed")
+        if path.parts[0] == spec_id and path.suffix == ".sql":
+            result.lint.add(f"sqlglot: {path}", "passed")
+    result.build.add("import _project/app.py", "passed")
+    result.tests.add("migrations: base schema (sqlite)", "passed")
+    for direction in ("up", "down", "up again"):
+        result.tests.add(f"migrations: {direction} {spec_id}", "passed")
+    for i in range(5):
+        result.tests.add(f"contract: {spec_id}::test_{i}", "passed")
+    result.tests.add(f"contract: {spec_id}::test_broken", "failed", "boom")
+    return result.as_dict()
+
+
+def test_split_prs_report_their_own_checks_and_the_engines_that_ran() -> None:
+    from compiler.draft import payloads
+    from compiler.emit import render_tree
+    from compiler.project import build_project
+    from compiler.tasks import find_task
+    from tests.conftest import ROOT, SPECS
+
+    project = build_project(SPECS, ROOT)
+    tree = render_tree(project)
+    task = find_task(project, "theme-preference-api")
+    assert task is not None
+    checks = _check_result("theme-preference-api", tree)
+    (_, migration), (_, app) = payloads(project, task, tree, checks)
+    mig, app_body = migration["body"], app["body"]
+    # The migration PR: its 4 migration checks, its SQL lint, no contract test, no build.
+    assert "tests: **passed** (4 run: 4 passed, 0 failed)" in mig
+    assert "test\\_broken" not in mig and "build: not part of this PR" in mig
+    assert "ran 4 migration checks on SQLite only (4 passed, 0 failed" in mig
+    assert "PostgreSQL and MySQL/MariaDB are not run by `specc check`" in mig
+    assert "each engine where available" not in mig
+    # The application PR: the 6 contract tests (one failed), not the migration checks.
+    assert "tests: **failed** (6 run: 5 passed, 1 failed)" in app_body and "migrations: up" not in app_body
+    assert "MySQL/MariaDB" not in app_body

@@ -185,8 +185,10 @@ def _migration(project: Project, part: Part, tree: Mapping[PurePosixPath, str], 
     return _spec_migration(with_migration[0], tree, "###")
 
 
-def _testing(part: Part, pieces: Pieces, checks: Mapping[str, Any] | None) -> list[str]:
-    lines = checks_md.render(checks)
+def _testing(project: Project, part: Part, pieces: Pieces, checks: Mapping[str, Any] | None) -> list[str]:
+    # Each PR of a split task reports its own checks, not its sibling's.
+    mine = checks_md.scoped(checks, part.kind, part.paths)
+    lines = checks_md.render(mine)
     tests = [p for p in part.paths if group_of(p) == "tests" and p.suffix == ".py"]
     if tests:
         lines += ["", "Tests added:"]
@@ -195,9 +197,28 @@ def _testing(part: Part, pieces: Pieces, checks: Mapping[str, Any] | None) -> li
             lines.append(f"- {md.code(path.as_posix())}: {len(names)} tests")
             for name in names:
                 lines.append(f"  - {md.code(name)}")
-    elif part.kind == "migration":
-        lines += ["", "Tests: the migration is exercised by `specc check` (up, down, up again on each engine where available)."]
+    if _carries_migration(project, part):
+        lines += ["", _engines_line(mine)]
     return lines
+
+
+def _carries_migration(project: Project, part: Part) -> bool:
+    if part.kind == "migration" or part.task.id == MIGRATIONS:
+        return True
+    return part.kind == "single" and part.task.kind == "spec" and any(s.has_migration for s in specs_of(project, part.task))
+
+
+def _engines_line(checks: Mapping[str, Any] | None) -> str:
+    """What exactly exercised the migration: `specc check` runs it on SQLite only."""
+    qa = "PostgreSQL and MySQL/MariaDB are not run by `specc check`: run the Manual QA steps below on a scratch PostgreSQL database."
+    tests = checks.get("tests") if checks is not None else None
+    items = tests.get("checks") if isinstance(tests, Mapping) else None
+    if not isinstance(items, list):
+        return "Migrations: `specc check` runs them on SQLite only (up, down, up again, comparing the schema after each). " + qa
+    runs = [c for c in items if isinstance(c, Mapping) and str(c.get("name", "")).startswith(checks_md.MIGRATION_PREFIX)]
+    passed = sum(1 for c in runs if c.get("status") == "passed")
+    failed = sum(1 for c in runs if c.get("status") == "failed")
+    return f"Migrations: `specc check` ran {len(runs)} migration checks on SQLite only ({passed} passed, {failed} failed: up, down, up again). " + qa
 
 
 def _qa_migration(spec: Spec) -> list[str]:
@@ -440,7 +461,7 @@ def render_body(
         (0, lambda: _summary(project, part)),
         (1, lambda: _files(part, pieces)),
         (2, lambda: _migration(project, part, tree, pieces)),
-        (3, lambda: _testing(part, pieces, checks)),
+        (3, lambda: _testing(project, part, pieces, checks)),
         (4, lambda: _qa(project, part, pieces)),
         (5, lambda: _coordination(project, part)),
         (6, lambda: _risk(project, part, pieces)),
