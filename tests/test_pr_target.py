@@ -295,3 +295,15 @@ def test_split_prs_report_their_own_checks_and_the_engines_that_ran() -> None:
     # The application PR: the 6 contract tests (one failed), not the migration checks.
     assert "tests: **failed** (6 run: 5 passed, 1 failed)" in app_body and "migrations: up" not in app_body
     assert "MySQL/MariaDB" not in app_body
+
+
+def test_no_generated_file_has_trailing_whitespace() -> None:
+    """`git apply` warns about it, and editors strip it (making the snapshot stale)."""
+    from tests.conftest import ROOT
+    from tests.evolve_project import evolve_project, evolve_tree
+
+    trees = {"snapshots": {p.relative_to(ROOT / "snapshots").as_posix(): p.read_text("utf-8") for p in (ROOT / "snapshots").rglob("*") if p.is_file()}}
+    trees["evolve"] = {p.as_posix(): t for p, t in evolve_tree(evolve_project()).items()}
+    assert trees["snapshots"]
+    bad = [f"{name}/{path}:{i}" for name, tree in trees.items() for path, text in tree.items() for i, line in enumerate(text.splitlines(), 1) if line != line.rstrip(" \t")]
+    assert bad == []
