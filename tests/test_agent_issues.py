@@ -205,3 +205,38 @@ def test_caps_from_context_are_validated_before_any_preview(root: Path, context:
     assert result["success"] is False and "preview" not in result
     assert any(d["code"] == "E212" and message in d["message"] for d in result["diagnostics"]), result
     assert agent_at(root).start_task("alice", "profile-links-titles", {"max_links": 99})["success"]
+
+
+# -- 10. a patch makes `specc compile --check` green ----------------------------------------------
+
+
+def _add_extra_spec(specs: Path) -> None:
+    text = (specs / "theme-preference-api.yaml").read_text()
+    for old, new in (
+        ("id: theme-preference-api", "id: extra"), ("theme:", "accent:"), ("/api/me/preferences", "/api/me/accent"),
+        ("users.theme", "users.accent"), ("enum: theme", "enum: accent"), ("getPreferences", "getAccent"), ("updatePreferences", "updateAccent"),
+    ):  # fmt: skip
+        text = text.replace(old, new)
+    (specs / "extra.yaml").write_text(text)
+
+
+@pytest.mark.parametrize("task", ["extra", "migrations-and-backfills"])
+def test_patch_applied_to_a_fresh_copy_makes_compile_check_green(root: Path, tmp_path: Path, task: str) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    _add_extra_spec(root / "specs")
+    target = tmp_path / "clone"
+    shutil.copytree(root, target)  # the repository as CI sees it: new spec, old snapshots
+    (target / "snapshots" / "orphan.txt").write_text("left over\n")
+    subprocess.run(["git", "init", "-q"], cwd=target, check=True)
+    agent = agent_at(root)
+    conv = agent.start_task("alice", task)["conversation_id"]
+    patch = tmp_path / "out.patch"
+    result = agent.confirm_and_prepare_pr(conv, f"confirm {task}", patch=patch, patch_repo=target)
+    assert result["success"], result
+    applied = subprocess.run(["git", "apply", "--whitespace=error", str(patch)], cwd=target, capture_output=True, text=True)
+    assert applied.returncode == 0 and applied.stderr == "", applied.stderr
+    check = subprocess.run([sys.executable, "-m", "compiler", "compile", "--check"], cwd=target, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout[-2000:] + check.stderr[-2000:]

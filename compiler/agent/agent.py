@@ -536,11 +536,19 @@ class BackendAgent:
             result["message"] += " Checks are not green: " + str(checks.get("message") or "see the testing checklist") + "."
         if patch is not None:
             repo = Path(patch_repo) if patch_repo is not None else self.root
-            text = make_patch(build.files, repo, patch_prefix)
+            # The whole tree `specc compile` writes, not only the task's files:
+            # the task's PR files, the project's PR files and the security
+            # review change too, and a patch without them leaves CI red.
+            text = make_patch(build.tree, repo, patch_prefix, delete_others=True)
             try:
                 Path(patch).write_text(text, encoding="utf-8")
             except OSError as exc:
                 return {"success": False, "message": f"cannot write the patch {patch}: {exc.strerror}"}
             result["patch"] = {"path": str(patch), "bytes": len(text.encode("utf-8")), "apply": f"git -C {repo} apply {Path(patch).resolve()}"}
+            if conv.context:
+                result["patch"]["note"] = (
+                    "the patch includes what the context changed, which is not in the specs: "
+                    "put it in the spec too, or `specc compile --check` reports those files as stale"
+                )
         self.store.update(conv.id, status=CONFIRMED)
         return result
