@@ -240,3 +240,18 @@ def test_patch_applied_to_a_fresh_copy_makes_compile_check_green(root: Path, tmp
     assert applied.returncode == 0 and applied.stderr == "", applied.stderr
     check = subprocess.run([sys.executable, "-m", "compiler", "compile", "--check"], cwd=target, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout[-2000:] + check.stderr[-2000:]
+
+
+# -- 11. the README's agent example runs as written -------------------------------------------------
+
+
+def test_readme_agent_example_audit_ships_and_orders_the_seed_tasks(root: Path) -> None:
+    from tests.agent_fixtures import REPO
+
+    readme = (REPO / "README.md").read_text("utf-8")
+    assert "specc tasks --audit examples/ux-audit.csv" in readme
+    assert "c-1a2b3c4d5e6f7a8b" not in readme  # no made-up conversation id
+    result = agent_at(root).next_tasks_overview("alice", audit=REPO / "examples" / "ux-audit.csv")
+    assert result["success"], result
+    assert result["tasks"][0]["id"] == "dashboard-stats-endpoints"
+    assert [f["id"] for f in result["unaddressed_findings"]] == ["UX-NAV"]
