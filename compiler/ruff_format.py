@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -66,14 +67,26 @@ class FormatError(Exception):
     """ruff could not format generated code: a compiler bug, not a user error."""
 
 
+_FIND_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def ruff_bin() -> str:
-    """The ruff executable of the installed `ruff` distribution."""
+def _find_ruff_bin() -> str:
     try:
         from ruff import find_ruff_bin
     except ImportError as err:  # pragma: no cover - ruff is a dependency
         raise FormatError("the `ruff` package is not installed (pip install specc installs it)") from err
     return os.fsdecode(find_ruff_bin())
+
+
+def ruff_bin() -> str:
+    """The ruff executable of the installed `ruff` distribution.
+
+    Looked up once, under a lock: `find_ruff_bin` reads `sysconfig`, whose
+    first initialisation is not thread-safe (a second thread can see a
+    config variable as None while the first fills them in)."""
+    with _FIND_LOCK:
+        return _find_ruff_bin()
 
 
 def _env() -> dict[str, str]:

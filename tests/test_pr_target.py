@@ -220,3 +220,90 @@ def test_breaking_changes_are_marked_unsafe_with_their_approvals() -> None:
             assert heading in body
         assert "**unsafe, approved**" in body
         assert "Verdict: NOT safe" in body and "Risk: **high**" in body
+
+
+# -- rollout text and labels follow the migration plan's verdict ------------------------------
+
+
+def test_destructive_approved_change_is_not_rolled_out_as_additive() -> None:
+    from compiler.review.draft import payloads
+    from compiler.review.migration_steps import plan_for
+    from compiler.review.tasks import find_task
+    from tests.evolve_project import evolve_project, evolve_tree
+
+    project = evolve_project()
+    tree = evolve_tree(project)
+    spec = project.spec("evolve-users")
+    assert spec is not None and spec.has_migration and not plan_for(spec).safe and plan_for(spec).approved
+    task = find_task(project, "evolve-users")
+    assert task is not None
+    for _, data in payloads(project, task, tree, None):
+        body = data["body"]
+        assert "the change is additive" not in body and "(the change is additive)" not in body, data["title"]
+        assert "NOT additive" in body
+        if "schema migration" in data["title"] or not any(p.endswith("/routes.py") for p in (f["path"] for f in data["files"])):
+            assert {"migration", "destructive-migration"} <= set(data["labels"]), data["labels"]
+    # A safe migration keeps the plain labels and the additive wording.
+    safe_task = find_task(project, "theme-preference-api")
+    assert safe_task is not None
+    for _, data in payloads(project, safe_task, tree, None):
+        assert "destructive-migration" not in data["labels"] and "NOT additive" not in data["body"]
+
+
+# -- each PR of a split task reports its own checks, and says which engines ran ------------------
+
+
+def _check_result(spec_id: str, tree: dict) -> dict:
+    from compiler.check.run import CheckResult
+
+    result = CheckResult((spec_id,))
+    for path in sorted(tree):
+        if path.parts[0] == spec_id and path.suffix == ".py":
+            result.lint.add(f"black: {path}", "passed")
+        if path.parts[0] == spec_id and path.suffix == ".sql":
+            result.lint.add(f"sqlglot: {path}", "passed")
+    result.build.add("import _project/app.py", "passed")
+    result.tests.add("migrations: base schema (sqlite)", "passed")
+    for direction in ("up", "down", "up again"):
+        result.tests.add(f"migrations: {direction} {spec_id}", "passed")
+    for i in range(5):
+        result.tests.add(f"contract: {spec_id}::test_{i}", "passed")
+    result.tests.add(f"contract: {spec_id}::test_broken", "failed", "boom")
+    return result.as_dict()
+
+
+def test_split_prs_report_their_own_checks_and_the_engines_that_ran() -> None:
+    from compiler.review.draft import payloads
+    from compiler.emit import render_tree
+    from compiler.project import build_project
+    from compiler.review.tasks import find_task
+    from tests.conftest import ROOT, SPECS
+
+    project = build_project(SPECS, ROOT)
+    tree = render_tree(project)
+    task = find_task(project, "theme-preference-api")
+    assert task is not None
+    checks = _check_result("theme-preference-api", tree)
+    (_, migration), (_, app) = payloads(project, task, tree, checks)
+    mig, app_body = migration["body"], app["body"]
+    # The migration PR: its 4 migration checks, its SQL lint, no contract test, no build.
+    assert "tests: **passed** (4 run: 4 passed, 0 failed)" in mig
+    assert "test\\_broken" not in mig and "build: not part of this PR" in mig
+    assert "ran 4 migration checks on SQLite only (4 passed, 0 failed" in mig
+    assert "PostgreSQL and MySQL/MariaDB are not run by `specc check`" in mig
+    assert "each engine where available" not in mig
+    # The application PR: the 6 contract tests (one failed), not the migration checks.
+    assert "tests: **failed** (6 run: 5 passed, 1 failed)" in app_body and "migrations: up" not in app_body
+    assert "MySQL/MariaDB" not in app_body
+
+
+def test_no_generated_file_has_trailing_whitespace() -> None:
+    """`git apply` warns about it, and editors strip it (making the snapshot stale)."""
+    from tests.conftest import ROOT
+    from tests.evolve_project import evolve_project, evolve_tree
+
+    trees = {"snapshots": {p.relative_to(ROOT / "snapshots").as_posix(): p.read_text("utf-8") for p in (ROOT / "snapshots").rglob("*") if p.is_file()}}
+    trees["evolve"] = {p.as_posix(): t for p, t in evolve_tree(evolve_project()).items()}
+    assert trees["snapshots"]
+    bad = [f"{name}/{path}:{i}" for name, tree in trees.items() for path, text in tree.items() for i, line in enumerate(text.splitlines(), 1) if line != line.rstrip(" \t")]
+    assert bad == []

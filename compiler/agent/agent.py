@@ -12,6 +12,7 @@ It never creates branches, pushes, opens PRs or touches a database.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -21,6 +22,7 @@ from typing import Any, Callable
 
 from compiler.agent import audit as audit_mod
 from compiler.agent import checks as checks_mod
+from compiler.agent.echo import bound, cut, names, shown
 from compiler.agent import preview as preview_mod
 from compiler.agent.context import Context, ContextError, Overlay, parse
 from compiler.agent.conversations import (
@@ -40,10 +42,10 @@ from compiler.agent.patch import make_patch
 from compiler.diagnostics import SpecError
 from compiler.review.draft import payloads
 from compiler.safety.guards import guard
-from compiler.ir import AddColumn, OpenQuestion, Project, Spec
+from compiler.ir import AddColumn, CreateTable, OpenQuestion, Project, Spec
 from compiler.project import BASE_SCHEMA, build_project, spec_files
 from compiler.build.writer import read_tree
-from compiler.review.tasks import PRIORITY_RANK, VIEW_IDS, Task, find_task, project_tasks, task_paths, view_task
+from compiler.review.tasks import MIGRATIONS, PRIORITY_RANK, VIEW_IDS, Task, find_task, project_tasks, task_paths, view_task
 from targets.pr import pr_dir, render_all
 
 # Statuses of a task in the overview, most pressing first.
@@ -56,6 +58,16 @@ class AgentFailure(Exception):
     def __init__(self, result: dict[str, Any]) -> None:
         super().__init__(result.get("message", ""))
         self.result = result
+
+
+def _bounded(method: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """A public method whose result's message is bounded (see `echo`)."""
+
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        return bound(method(*args, **kwargs))
+
+    return call
 
 
 def _fail(message: str, **extra: Any) -> AgentFailure:
@@ -85,6 +97,14 @@ def _spec_mentions(spec: Spec, kind: str, name: str) -> bool:
         return any(e.name == name for e in spec.enums)
     table, _, column = name.partition(".")
     return any(isinstance(op, AddColumn) and op.table == table and op.column.name == column for op in spec.operations)
+
+
+def _spec_constrained(spec: Spec, kind: str, name: str) -> bool:
+    """Whether a constraint (an enum's values, a table's cap) applies to `spec`."""
+    if kind == "enum-values":
+        return any(e.name == name for e in spec.enums)
+    tables = [op.table.name for op in spec.operations if isinstance(op, CreateTable)]
+    return any(("link" in t) if name == "*links*" else t == name for t in tables)
 
 
 def _task_dict(task: Task) -> dict[str, Any]:
@@ -163,9 +183,9 @@ class BackendAgent:
         if task_id in VIEW_IDS:
             unknown = [s for s in context.specs if s not in on_disk]
             if unknown:
-                raise ContextError(f"context specs: unknown spec(s) {', '.join(unknown)}")
+                raise ContextError(f"context specs: unknown spec(s) {names(unknown)}")
             return tuple(s for s in on_disk if not context.specs or s in context.specs)
-        raise _fail(f"unknown task {task_id!r}; tasks are the spec ids ({', '.join(on_disk) or 'none'}) and {', '.join(VIEW_IDS)}")
+        raise _fail(f"unknown task {shown(task_id)}; tasks are the spec ids ({', '.join(on_disk) or 'none'}) and {', '.join(VIEW_IDS)}")
 
     def _project(self, overlay: Overlay | None = None) -> Project:
         if not self.specs_dir.is_dir():
@@ -190,13 +210,37 @@ class BackendAgent:
         chosen = [p for p in tree if p in set(task_paths(task, tree)) or p.parent == folder]
         return _sha(json.dumps([[p.as_posix(), _sha(tree[p])] for p in sorted(chosen)]))
 
-    def _record_answers(self, project: Project, context: Context, scope: tuple[str, ...]) -> Project:
-        """Put the context's answers into the IR as answered questions, so the
-        preview and the PR body list them next to the defaults they replace."""
+    def _baseline(self, context: Context, scope: tuple[str, ...]) -> Project | None:
+        """The project as written (only the answers to questions without a
+        safe default applied, since without them it may not compile): the
+        questions it asks are the ones an answer may answer."""
+        needed = tuple((k, v) for k, v in context.answers if k.startswith(("enum-values:", "not-null:")))
         try:
-            baseline: Project | None = self._project()
-        except (SpecError, AgentFailure):
-            baseline = None
+            return self._project(Overlay(Context(answers=needed), scope) if needed else None)
+        except (SpecError, AgentFailure, ContextError):
+            return None
+
+    @staticmethod
+    def _check_asked(context: Context, overlay: Overlay, baseline: Project | None, scope: tuple[str, ...]) -> None:
+        """An answer must answer a question the task asks: one its preview
+        lists (with the default it replaces) or one without a safe default.
+        Anything else would silently override what the spec says (e.g. make
+        a personal endpoint publicly cacheable), so it is an error."""
+        asked = set(overlay.no_default)
+        if baseline is not None:
+            asked |= {q.key for s in baseline.specs if s.id in scope for q in s.questions}
+        unasked = [k for k in context.asked if k not in asked]
+        if unasked:
+            known = ", ".join(sorted(asked)) or "none"
+            raise ContextError(
+                f"answers to questions this task does not ask: {', '.join(cut(k) for k in unasked)}; "
+                f"the questions are: {cut(known, 600)}. To change what the spec says, edit the spec"
+            )
+
+    def _record_answers(self, project: Project, context: Context, scope: tuple[str, ...], baseline: Project | None, no_default: set[str]) -> Project:
+        """Put the context's answers into the IR as answered questions, so the
+        preview and the PR body list every one of them next to the default
+        (or the spec's value) it replaces."""
         specs = []
         for spec in project.specs:
             if spec.id not in scope:
@@ -209,14 +253,19 @@ class BackendAgent:
                 answer = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
                 hits = [q for q in known if q.key == key or (key == "cap:*links*" and q.key.startswith("cap:") and "link" in q.key)]
                 if hits:
-                    added += [replace(q, answered=True, answer=answer) for q in hits]
-                elif before is None or key.startswith(("enum-values:", "not-null:")):
+                    added += [replace(q, answered=True, answer=answer) for q in hits if not any(a.key == q.key for a in added)]
+                    continue
+                kind, _, name = key.partition(":")
+                if any(q.key == key for q in spec.questions) or any(a.key == key for a in added):
+                    continue
+                if key in no_default and _spec_mentions(spec, kind, name):
                     # A question with no safe default: there was no default to replace.
-                    kind, _, name = key.partition(":")
-                    text = f"Which values are allowed for enum '{name}'?" if kind == "enum-values" else f"Column {name}: nullable, or which default for existing rows?" if kind == "not-null" else key
-                    if any(q.key == key for q in spec.questions) or not _spec_mentions(spec, kind, name):
-                        continue
+                    text = f"Which values are allowed for enum '{name}'?" if kind == "enum-values" else f"Column {name}: nullable, or which default for existing rows?"
                     added.append(OpenQuestion(key, text, "(no safe default)", answered=True, answer=answer, span=spec.span))
+                elif kind in ("enum-values", "cap") and _spec_constrained(spec, kind, name):
+                    # A constraint (enums/caps/max_links) on a value the spec wrote itself.
+                    what = f"enum {name!r}" if kind == "enum-values" else "the links cap" if name == "*links*" else f"the cap of {name}"
+                    added.append(OpenQuestion(key, f"Constraint from the task context on {what}", "(as written in the spec)", answered=True, answer=answer, span=spec.span))
             specs.append(replace(spec, questions=spec.questions + tuple(added)))
         return replace(project, specs=tuple(specs))
 
@@ -246,13 +295,22 @@ class BackendAgent:
             ) from None
         overlay.check_used()
         if context.answers:
-            project = self._record_answers(project, context, scope)
+            baseline = self._baseline(context, scope)
+            self._check_asked(context, overlay, baseline, scope)
+            project = self._record_answers(project, context, scope, baseline, overlay.no_default)
         if task_id in VIEW_IDS:
             task = view_task(project, task_id, context.specs)
+            if context.specs and not task.spec_ids:
+                # A narrowed view with nothing in it would be an empty PR: say so.
+                what = "has a migration" if task_id == MIGRATIONS else "contributes to this view"
+                raise _fail(
+                    f"nothing to propose: none of the chosen specs ({names(context.specs)}) {what}, so {task_id} has no change for them",
+                    nothing_to_propose=True,
+                )
         else:
             found = find_task(project, task_id)
             if found is None:
-                raise _fail(f"unknown task {task_id!r}")
+                raise _fail(f"unknown task {shown(task_id)}")
             task = found
         tree = self._render(project)
         warnings: list[dict[str, Any]] = []
@@ -283,12 +341,16 @@ class BackendAgent:
 
     # -- 1. next_tasks_overview -------------------------------------------
 
-    def next_tasks_overview(self, user: str, audit: Path | str | tuple[audit_mod.Finding, ...] | None = None) -> dict[str, Any]:
+    @_bounded
+    def next_tasks_overview(self, user: str, audit: Path | str | list[Any] | dict[str, Any] | tuple[audit_mod.Finding, ...] | None = None) -> dict[str, Any]:
         """`{success, tasks}`: every task with its priority, whether it needs a
         migration and its status; ordered by the most severe UX audit finding
-        it unblocks (when an audit is given), then priority."""
+        it unblocks (when an audit is given), then priority.
+
+        `audit` is a JSON or CSV file, or the same findings in memory: a list
+        of `{id, severity, title}` dicts or `{"findings": [...]}`."""
         try:
-            findings = audit_mod.load(Path(audit)) if isinstance(audit, (str, Path)) else tuple(audit or ())
+            findings = audit_mod.resolve(audit)
             project = self._project()
         except audit_mod.AuditError as exc:
             return {"success": False, "message": f"audit: {exc}"}
@@ -306,7 +368,7 @@ class BackendAgent:
             stale = any(on_disk.get(p) != tree[p].encode("utf-8") for p in paths) or bool(disk_scope - set(tree))
             open_q = sum(len(s.questions) for s in project.specs if s.id in task.spec_ids)
             last = self.store.latest_checks(task.id, self._spec_hash(project, task))
-            failing = last is not None and not last.get("success")
+            failing = checks_mod.failed(last)
             flags = {"checks failing": failing, "stale": stale, "has open questions": open_q > 0}
             status = next((s for s in TASK_STATUSES if flags.get(s)), "compiled")
             top = audit_mod.top_finding(task.enables, findings)
@@ -336,6 +398,7 @@ class BackendAgent:
 
     # -- 2. start_task ------------------------------------------------------
 
+    @_bounded
     def start_task(self, user: str, task_id: str, context: object = None) -> dict[str, Any]:
         """Compile the task and return `{success, conversation_id, preview}`, or
         `{success, conversation_id, questions}` when a question has no safe default."""
@@ -361,8 +424,8 @@ class BackendAgent:
                 "message": "Some questions have no safe default, so there is no preview yet. Answer them with context and start the task again.",
             }
         # The preview also shows the task's own PR body/payload snapshots.
-        shown = {**build.files, **{p: t for p, t in build.tree.items() if p.parent == pr_dir(build.task.id, build.task.kind)}}
-        preview = preview_mod.build(build.project, build.task, build.tree, shown, ctx, self.root, self.out_dir, self._out_label())
+        shown_files = {**build.files, **{p: t for p, t in build.tree.items() if p.parent == pr_dir(build.task.id, build.task.kind)}}
+        preview = preview_mod.build(build.project, build.task, build.tree, shown_files, ctx, self.root, self.out_dir, self._out_label())
         preview["warnings"] = build.warnings
         others = [c for c in self.store.active(task_id) if c.user != user]
         conv = self.store.create(user, task_id, ctx.as_dict(), build.spec_hash, build.output_hash, preview, preview["questions"], PREVIEWED)
@@ -383,7 +446,7 @@ class BackendAgent:
     def _conversation(self, conversation_id: str) -> Conversation:
         conv = self.store.get(conversation_id)
         if conv is None:
-            raise _fail(f"unknown conversation {conversation_id!r}")
+            raise _fail(f"unknown conversation {shown(conversation_id)}")
         if conv.status == EXPIRED:
             raise _fail(f"conversation {conversation_id} expired; start the task again")
         if conv.status == NEEDS_ANSWERS:
@@ -407,6 +470,7 @@ class BackendAgent:
 
     # -- 3. run_checks -------------------------------------------------------
 
+    @_bounded
     def run_checks(self, conversation_id: str) -> dict[str, Any]:
         """`{success, lint, tests, build, message}` from the real `specc check`
         for the conversation's task (or a plain statement that checks did not run)."""
@@ -416,12 +480,13 @@ class BackendAgent:
         except AgentFailure as exc:
             return {**checks_mod.not_run(exc.result["message"]), **{k: v for k, v in exc.result.items() if k != "success"}, "success": False}
         result = checks_mod.run(build.project, build.task.spec_ids)
-        status = CHECKS_NOT_RUN if not result.get("ran") else CHECKS_PASSED if result["success"] else CHECKS_FAILING
+        status = CHECKS_PASSED if result["success"] else CHECKS_FAILING if checks_mod.failed(result) else CHECKS_NOT_RUN
         self.store.update(conv.id, status=status, checks=result)
         return {"conversation_id": conv.id, "task": conv.task_id, **result}
 
     # -- 4. confirm_and_prepare_pr --------------------------------------------
 
+    @_bounded
     def confirm_and_prepare_pr(
         self,
         conversation_id: str,
@@ -471,11 +536,19 @@ class BackendAgent:
             result["message"] += " Checks are not green: " + str(checks.get("message") or "see the testing checklist") + "."
         if patch is not None:
             repo = Path(patch_repo) if patch_repo is not None else self.root
-            text = make_patch(build.files, repo, patch_prefix)
+            # The whole tree `specc compile` writes, not only the task's files:
+            # the task's PR files, the project's PR files and the security
+            # review change too, and a patch without them leaves CI red.
+            text = make_patch(build.tree, repo, patch_prefix, delete_others=True)
             try:
                 Path(patch).write_text(text, encoding="utf-8")
             except OSError as exc:
                 return {"success": False, "message": f"cannot write the patch {patch}: {exc.strerror}"}
             result["patch"] = {"path": str(patch), "bytes": len(text.encode("utf-8")), "apply": f"git -C {repo} apply {Path(patch).resolve()}"}
+            if conv.context:
+                result["patch"]["note"] = (
+                    "the patch includes what the context changed, which is not in the specs: "
+                    "put it in the spec too, or `specc compile --check` reports those files as stale"
+                )
         self.store.update(conv.id, status=CONFIRMED)
         return result

@@ -53,3 +53,19 @@ def run(project: Project, spec_ids: tuple[str, ...]) -> dict[str, Any]:
     out["success"] = bool(data.get("success"))
     out["ran"] = True
     return out
+
+
+def failed(result: dict[str, Any] | None) -> bool:
+    """Whether `result` shows a check that really ran and failed.
+
+    Checks that did not run (not installed, or crashed for an internal
+    reason) make a result unsuccessful but are not "checks failing": the
+    task's code was never judged, so the overview must not say it failed.
+    """
+    if not result or result.get("success") or not result.get("ran", True):
+        return False
+    sections = [result.get(p) for p in PARTS]
+    counted = [s for s in sections if isinstance(s, dict) and isinstance(s.get("failed"), int)]
+    if counted:
+        return any(s["failed"] > 0 for s in counted)
+    return True

@@ -23,6 +23,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from compiler.agent.echo import cut, names, shown
 from compiler.diagnostics import Diagnostic
 from compiler.frontend.loader import Document
 from compiler.lower.questions import DEFAULT_ENUMS
@@ -44,6 +45,9 @@ class Context:
     endpoints: tuple[str, ...] = ()
     specs: tuple[str, ...] = ()
     answers: tuple[tuple[str, Any], ...] = ()
+    # The keys of `answers` given as answers (the rest came from the
+    # constraints enums/caps/max_links): each must answer a question asked.
+    asked: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -53,8 +57,19 @@ class Context:
             out["endpoints"] = list(self.endpoints)
         if self.specs:
             out["specs"] = list(self.specs)
-        if self.answers:
-            out["answers"] = {k: v for k, v in self.answers}
+        # Each answer under the key it was given with, so parse(as_dict()) is the same context.
+        for k, v in self.answers:
+            kind, _, name = k.partition(":")
+            if k in self.asked:
+                out.setdefault("answers", {})[k] = v
+            elif kind == "enum-values":
+                out.setdefault("enums", {})[name] = v
+            elif k == "cap:*links*":
+                out["max_links"] = v
+            elif kind == "cap":
+                out.setdefault("caps", {})[name] = v
+            else:
+                out.setdefault("answers", {})[k] = v
         return out
 
     def answer(self, key: str) -> Any:
@@ -87,35 +102,43 @@ def parse(raw: Any) -> Context:
         raise ContextError("context must be an object or a list of file paths")
     unknown = sorted(set(raw) - set(_KEYS))
     if unknown:
-        raise ContextError(f"unknown context key(s) {', '.join(map(repr, unknown))}; known: {', '.join(_KEYS)}")
+        raise ContextError(f"unknown context key(s) {names(unknown)}; known: {', '.join(_KEYS)}")
     answers: dict[str, Any] = {}
     for key, value in (raw.get("answers") or {}).items():
         kind, sep, name = str(key).partition(":")
         if not sep or kind not in _ANSWER_KINDS or not name:
-            raise ContextError(f"answers: unknown question key {key!r}; keys look like {', '.join(k + ':NAME' for k in _ANSWER_KINDS)}")
+            raise ContextError(f"answers: unknown question key {shown(key)}; keys look like {', '.join(k + ':NAME' for k in _ANSWER_KINDS)}")
         answers[key] = value
     if "answers" in raw and not isinstance(raw["answers"], dict):
         raise ContextError("context answers must be an object of question key -> answer")
     enums = raw.get("enums") or {}
     if not isinstance(enums, dict):
         raise ContextError("context enums must be an object of enum name -> list of values")
+    asked = tuple(answers)
+
+    def constraint(key: str, value: Any, where: str) -> None:
+        if key in answers:
+            raise ContextError(f"conflicting answers: {cut(key)} is given both in answers and as {cut(where)}; give it once")
+        answers[key] = value
+
     for name, values in enums.items():
-        answers[f"enum-values:{name}"] = list(_str_list(values, f"enums.{name}"))
+        constraint(f"enum-values:{name}", list(_str_list(values, f"enums.{name}")), f"enums.{name}")
     caps = raw.get("caps") or {}
     if not isinstance(caps, dict):
         raise ContextError("context caps must be an object of table -> maximum")
     for table, value in caps.items():
-        answers[f"cap:{table}"] = value
+        constraint(f"cap:{table}", value, f"caps.{table}")
     if raw.get("max_links") is not None:
-        answers["cap:*links*"] = raw["max_links"]
+        constraint("cap:*links*", raw["max_links"], "max_links")
     for key, value in answers.items():
         if key.startswith("cap:") and (isinstance(value, bool) or not isinstance(value, int)):
-            raise ContextError(f"{key}: the cap must be a whole number, not {value!r}")
+            raise ContextError(f"{cut(key)}: the cap must be a whole number, not {shown(value)}")
     return Context(
         files=_str_list(raw["files"], "files") if "files" in raw else (),
         endpoints=_str_list(raw["endpoints"], "endpoints") if "endpoints" in raw else (),
         specs=_str_list(raw["specs"], "specs") if "specs" in raw else (),
         answers=tuple(sorted(answers.items())),
+        asked=tuple(sorted(asked)),
     )
 
 
@@ -141,7 +164,7 @@ def _as_bool(value: Any, key: str) -> bool:
         return True
     if text in ("no", "false", "total", "total only", "0"):
         return False
-    raise ContextError(f"{key}: answer yes (a per-day series) or no (total only), not {value!r}")
+    raise ContextError(f"{cut(key)}: answer yes (a per-day series) or no (total only), not {shown(value)}")
 
 
 @dataclass
@@ -156,6 +179,8 @@ class Overlay:
     spec_ids: tuple[str, ...]
     used: set[str] = field(default_factory=set)
     pending: list[PendingQuestion] = field(default_factory=list)
+    # Keys of the questions with no safe default, before any answer applied.
+    no_default: set[str] = field(default_factory=set)
 
     def __call__(self, doc: Document) -> list[Diagnostic]:
         data = doc.data
@@ -165,8 +190,9 @@ class Overlay:
         # Work on a copy: Document.data is also what spans were recorded for.
         data = copy.deepcopy(data)
         self._narrow(data)
+        self.no_default.update(q.key for q in self._pending(doc, data))
         self._answers(data)
-        self._scan_pending(doc, data)
+        self.pending += self._pending(doc, data)
         doc.data = data
         return []
 
@@ -179,6 +205,7 @@ class Overlay:
         data["endpoints"] = {op: endpoints[op] for op in endpoints if op in keep}
 
     def _answers(self, data: dict[str, Any]) -> None:
+        capped: dict[str, str] = {}
         for key, value in self.context.answers:
             kind, _, name = key.partition(":")
             if kind == "enum-values" and name in (data.get("enums") or {}):
@@ -191,6 +218,9 @@ class Overlay:
                 if not names:
                     continue
                 for t in names:
+                    if t in capped:
+                        raise ContextError(f"conflicting answers: the cap of {cut(t)} is given by both {cut(capped[t])} and {cut(key)}; give it once")
+                    capped[t] = key
                     tables[t]["cap"] = {**tables[t]["cap"], "max": value}
             elif kind == "cache" and name in (data.get("endpoints") or {}):
                 ep = data["endpoints"][name]
@@ -216,16 +246,17 @@ class Overlay:
                     except json.JSONDecodeError:
                         add[col]["default"] = literal
                 else:
-                    raise ContextError(f"{key}: answer 'nullable' or 'default:<value>', not {value!r}")
+                    raise ContextError(f"{cut(key)}: answer 'nullable' or 'default:<value>', not {shown(value)}")
             else:
                 continue
             self.used.add(key)
 
-    def _scan_pending(self, doc: Document, data: dict[str, Any]) -> None:
+    def _pending(self, doc: Document, data: dict[str, Any]) -> list[PendingQuestion]:
+        found: list[PendingQuestion] = []
         sid = str(data.get("id"))
         for name, values in (data.get("enums") or {}).items():
             if values is None and name not in DEFAULT_ENUMS:
-                self.pending.append(
+                found.append(
                     PendingQuestion(
                         f"enum-values:{name}",
                         sid,
@@ -237,7 +268,7 @@ class Overlay:
         for table, raw in (data.get("tables") or {}).items():
             for col, craw in ((raw or {}).get("add") or {}).items() if isinstance(raw, dict) else ():
                 if isinstance(craw, dict) and craw.get("nullable") is False and "default" not in craw:
-                    self.pending.append(
+                    found.append(
                         PendingQuestion(
                             f"not-null:{table}.{col}",
                             sid,
@@ -246,10 +277,11 @@ class Overlay:
                             f'answer with context {{"answers": {{"not-null:{table}.{col}": "nullable"}}}} or "default:<value>"',
                         )
                     )
+        return found
 
     def check_used(self) -> None:
         """Raise ContextError for answers and endpoints that applied to nothing."""
-        unused = [k for k, _ in self.context.answers if k not in self.used]
-        unused += [f"endpoint {op!r}" for op in self.context.endpoints if f"endpoint:{op}" not in self.used]
+        unused = [cut(k) for k, _ in self.context.answers if k not in self.used]
+        unused += [f"endpoint {shown(op)}" for op in self.context.endpoints if f"endpoint:{op}" not in self.used]
         if unused:
             raise ContextError(f"context does not apply to task specs {', '.join(self.spec_ids)}: {', '.join(unused)}")

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+from compiler import once
 from compiler.check import db as check_db
 from compiler.ir import Project, Spec
 
@@ -234,15 +235,22 @@ def lint(files: dict[PurePosixPath, str], section: Section) -> None:
             except SyntaxError as err:
                 section.add(f"compile: {path}", "failed", f"line {err.lineno}: {err.msg}")
         elif path.suffix == ".sql":
-            problem = sql_problem(path, text)
+            try:
+                problem = sql_problem(path, text)
+            except Exception as err:  # sqlglot itself broke: the file was not checked
+                section.add(f"sqlglot: {path}", "not_run", f"internal error in the check: {type(err).__name__}: {err}")
+                continue
             section.add(f"sqlglot: {path}", "failed" if problem else "passed", problem or "")
+
+
 
 
 def sql_problem(path: PurePosixPath, text: str) -> str | None:
     """Why a generated SQL file fails the sqlglot self-check, or None."""
-    import sqlglot
-    from sqlglot import exp
-    from sqlglot.errors import ErrorLevel, ParseError
+    sqlglot = once.load("sqlglot")
+    exp = once.load("sqlglot.expressions")
+    errors = once.load("sqlglot.errors")
+    ErrorLevel, ParseError = errors.ErrorLevel, errors.ParseError
 
     dialect = path.parent.name
     try:
@@ -268,11 +276,23 @@ def sql_problem(path: PurePosixPath, text: str) -> str | None:
 
 
 def build(out: Path, specs: tuple[Spec, ...], section: Section) -> bool:
-    """Import the generated app, build it, and find every endpoint in it."""
+    """Import the generated app, build it, and find every endpoint in it.
+
+    The generated modules register under fixed names in `sys.modules`
+    (`specc_generated_runtime`, ...), which one process shares between
+    threads: two checks building at once would load or delete each other's
+    modules.  So the in-process build runs under the import lock (it takes
+    well under a second; the slow contract tests run in a subprocess).
+    """
+    with once.IMPORT_LOCK:
+        return _build_locked(out, specs, section)
+
+
+def _build_locked(out: Path, specs: tuple[Spec, ...], section: Section) -> bool:
     import importlib.util
 
     try:
-        import fastapi  # noqa: F401
+        once.load("fastapi")
     except ImportError:
         section.add("import fastapi", "not_run", "FastAPI is not installed: pip install 'specc[check]'")
         return False
@@ -295,8 +315,10 @@ def build(out: Path, specs: tuple[Spec, ...], section: Section) -> bool:
     finally:
         # The generated modules register themselves by name; drop them so a
         # later check (another tree) starts clean.
-        for key in [k for k, m in sys.modules.items() if k.startswith("specc_generated_") and str(getattr(m, "__file__", "")).startswith(str(out.resolve()))]:
-            del sys.modules[key]
+        mine = str(out.resolve())
+        for key, mod in once.snapshot_modules():
+            if key.startswith("specc_generated_") and str(getattr(mod, "__file__", "")).startswith(mine):
+                sys.modules.pop(key, None)
 
 
 def _build_app(module: Any, specs: tuple[Spec, ...], section: Section) -> bool:

@@ -81,6 +81,25 @@ def default_problem(col: Column) -> str | None:
     return None
 
 
+MAX_CAP = 10_000
+
+
+def _unique_bound(per: str, cols: dict[str, Column], indexes: tuple[Index, ...]) -> tuple[int, Column] | None:
+    """The most rows one owner can have because of a unique index on
+    (per, an integer column with a range), and that column; None if unbounded."""
+    best: tuple[int, Column] | None = None
+    for ix in indexes:
+        if not ix.unique or len(ix.columns) != 2 or per not in ix.columns:
+            continue
+        other = cols.get(next(c for c in ix.columns if c != per))
+        if other is None or other.nullable or other.minimum is None or other.maximum is None or other.kind != "int":
+            continue
+        count = other.maximum - other.minimum + 1
+        if best is None or count < best[0]:
+            best = (count, other)
+    return best
+
+
 class SchemaLowering:
     """Lowers one spec's enums and tables against the schema before it."""
 
@@ -347,7 +366,7 @@ class SchemaLowering:
         checks = tuple(ck for c in columns for ck in self.checks_for(name, c))
         fks = tuple(fk for c in columns if (fk := self.fk_for(name, c)))
         indexes = self._indexes(name, raw.get("indexes") or [], cols, path + ("indexes",))
-        cap = self._cap(name, raw.get("cap"), cols, path + ("cap",))
+        cap = self._cap(name, raw.get("cap"), cols, path + ("cap",), indexes)
         table = Table(name, columns, indexes, checks, fks, cap, bool(raw.get("timestamps")), self.doc.key_span(path))
         self.operations.append(CreateTable(table))
         for index in indexes:
@@ -370,7 +389,7 @@ class SchemaLowering:
                 out.append(Index(constraint_name("ix", table, col.name), table, (col.name,), False, col.span))
         return tuple(out)
 
-    def _cap(self, table: str, raw: dict[str, Any] | None, cols: dict[str, Column], path: tuple[Any, ...]) -> Cap | None:
+    def _cap(self, table: str, raw: dict[str, Any] | None, cols: dict[str, Column], path: tuple[Any, ...], indexes: tuple[Index, ...] = ()) -> Cap | None:
         if raw is None:
             return None
         per = raw["per"]
@@ -381,6 +400,19 @@ class SchemaLowering:
             cap_max = raw["max"]
             if cap_max < 1:
                 self.diags.error(self.doc.span(path + ("max",)), "E212", f"cap on {table}: max must be at least 1, not {cap_max}")
+            elif cap_max > MAX_CAP:
+                # The generated routes and tests create up to `max` + 1 rows in one request.
+                self.diags.error(self.doc.span(path + ("max",)), "E212", f"cap on {table}: max must be at most {MAX_CAP}, not {cap_max}")
+            else:
+                bound = _unique_bound(per, cols, indexes)
+                if bound is not None and cap_max >= bound[0]:
+                    column, count = bound[1], bound[0]
+                    self.diags.error(
+                        self.doc.span(path + ("max",)),
+                        "E212",
+                        f"cap on {table}: max {cap_max} can never be the limit: the unique index ({per}, {column.name}) allows only {count} rows per {per} "
+                        f"({column.name} is {column.minimum}..{column.maximum}); lower the cap below {count} or widen {column.name}'s range",
+                    )
         else:
             cap_max = questions.DEFAULT_CAP
             q = questions.CAP

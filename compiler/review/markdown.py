@@ -34,6 +34,29 @@ def text(value: object) -> str:
     return s
 
 
+def prose(value: object) -> str:
+    """`value` as inline text in which `backtick` pairs become code spans.
+
+    For specc's own messages ("run `specc checks` first"): each plain part
+    goes through `text`, each quoted part through `code`, so a message is
+    shown as written and nothing in it (even text that came from a spec or
+    a check's output) can add markup.  Unpaired backticks stay literal.
+    """
+    parts = " ".join(str(value).split()).split("`")
+    if len(parts) % 2 == 0:  # an odd number of backticks: no pairing is safe
+        return text(value)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2 and part.strip():
+            out.append(code(part))
+        elif part.strip():
+            # `text` trims; keep the spaces that separate a part from its code spans.
+            out.append((" " if part[0] == " " else "") + text(part) + (" " if part[-1] == " " else ""))
+        else:
+            out.append(part)
+    return "".join(out)
+
+
 def code(value: object) -> str:
     """`value` as an inline code span that no backtick run inside can close.
 

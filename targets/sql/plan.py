@@ -202,7 +202,7 @@ def render_plan(spec: Spec, migration: Migration) -> str:
         "",
         "## PostgreSQL: up.sql",
         "",
-        "Run it with `psql -v ON_ERROR_STOP=1 -f up.sql` (never with `--single-transaction`: ",
+        "Run it with `psql -v ON_ERROR_STOP=1 -f up.sql` (never with `--single-transaction`:",
         "CREATE INDEX CONCURRENTLY refuses to run inside a transaction block).",
         f"`lock_timeout = {LOCK_TIMEOUT}` makes a statement give up instead of queueing every other query",
         f"behind it while it waits for a lock; `statement_timeout = {STATEMENT_TIMEOUT}` bounds the catalog changes.",

@@ -165,7 +165,9 @@ def _migration(project: Project, part: Part, tree: Mapping[PurePosixPath, str], 
         return [
             f"This PR needs the migration PR ({md.code(part.depends_on[0])}) merged and its migration run first.",
             "",
-            "Rollback: revert this PR. The schema change stays in place; it is additive, so the previous code keeps working with it.",
+            "Rollback: revert this PR. The schema change stays in place; it is additive, so the previous code keeps working with it."
+            if migration_verdict(specs) != "unsafe"
+            else "Rollback: revert this PR. The schema change stays in place and is NOT additive (see the migration PR's plan): check the previous code does not use what it dropped or renamed before reverting.",
         ]
     with_migration = [s for s in specs if s.has_migration]
     if part.task.kind == "view" and part.task.id != MIGRATIONS:
@@ -183,8 +185,10 @@ def _migration(project: Project, part: Part, tree: Mapping[PurePosixPath, str], 
     return _spec_migration(with_migration[0], tree, "###")
 
 
-def _testing(part: Part, pieces: Pieces, checks: Mapping[str, Any] | None) -> list[str]:
-    lines = checks_md.render(checks)
+def _testing(project: Project, part: Part, pieces: Pieces, checks: Mapping[str, Any] | None) -> list[str]:
+    # Each PR of a split task reports its own checks, not its sibling's.
+    mine = checks_md.scoped(checks, part.kind, part.paths)
+    lines = checks_md.render(mine)
     tests = [p for p in part.paths if group_of(p) == "tests" and p.suffix == ".py"]
     if tests:
         lines += ["", "Tests added:"]
@@ -193,9 +197,28 @@ def _testing(part: Part, pieces: Pieces, checks: Mapping[str, Any] | None) -> li
             lines.append(f"- {md.code(path.as_posix())}: {len(names)} tests")
             for name in names:
                 lines.append(f"  - {md.code(name)}")
-    elif part.kind == "migration":
-        lines += ["", "Tests: the migration is exercised by `specc check` (up, down, up again on each engine where available)."]
+    if _carries_migration(project, part):
+        lines += ["", _engines_line(mine)]
     return lines
+
+
+def _carries_migration(project: Project, part: Part) -> bool:
+    if part.kind == "migration" or part.task.id == MIGRATIONS:
+        return True
+    return part.kind == "single" and part.task.kind == "spec" and any(s.has_migration for s in specs_of(project, part.task))
+
+
+def _engines_line(checks: Mapping[str, Any] | None) -> str:
+    """What exactly exercised the migration: `specc check` runs it on SQLite only."""
+    qa = "PostgreSQL and MySQL/MariaDB are not run by `specc check`: run the Manual QA steps below on a scratch PostgreSQL database."
+    tests = checks.get("tests") if checks is not None else None
+    items = tests.get("checks") if isinstance(tests, Mapping) else None
+    if not isinstance(items, list):
+        return "Migrations: `specc check` runs them on SQLite only (up, down, up again, comparing the schema after each). " + qa
+    runs = [c for c in items if isinstance(c, Mapping) and str(c.get("name", "")).startswith(checks_md.MIGRATION_PREFIX)]
+    passed = sum(1 for c in runs if c.get("status") == "passed")
+    failed = sum(1 for c in runs if c.get("status") == "failed")
+    return f"Migrations: `specc check` ran {len(runs)} migration checks on SQLite only ({passed} passed, {failed} failed: up, down, up again). " + qa
 
 
 def _qa_migration(spec: Spec) -> list[str]:
@@ -216,6 +239,8 @@ def _qa(project: Project, part: Part, pieces: Pieces) -> list[str]:
         lines = ["On a scratch copy of the database (never production directly):", ""]
         for spec in (s for s in specs if s.has_migration):
             lines += pieces.lines(spec.id, "qa:migration", lambda: _qa_migration(spec))
+        if migration_verdict([s for s in specs if s.has_migration]) == "unsafe":
+            return lines + ["Then check the application still serves existing pages: the change is NOT additive, so check nothing still reads what it drops or renames."]
         return lines + ["Then check the application still serves existing pages (the change is additive)."]
     lines = ['Against a running build (`API_URL` is its base URL, `TOKEN` a test user\'s token):', ""]
     if not any(s.endpoints for s in specs):
@@ -257,6 +282,23 @@ def _coordination(project: Project, part: Part) -> list[str]:
     return lines
 
 
+def migration_verdict(specs: list[Spec]) -> str:
+    """"none", "safe" or "unsafe": what the migration plans of `specs` say
+    (unsafe when any step is not additive, approved or not)."""
+    plans = [plan_for(s) for s in specs if s.has_migration]
+    if not plans:
+        return "none"
+    return "safe" if all(p.safe for p in plans) else "unsafe"
+
+
+_UNSAFE_ROLLOUT = [
+    "1. Back up (or confirm point-in-time recovery of) every table the migration plan drops, renames or narrows: the change is NOT additive and loses data.",
+    "2. Deploy the application code that no longer uses what the migration drops or renames first: code that still uses it breaks once the migration runs.",
+    "3. Merge this PR and run the migration in a quiet window, in the deploy order of the migration plan; then run the backfills listed above, if any.",
+    "4. Roll back: the down migration restores the schema, not the dropped data; restore the data from the backup.",
+]
+
+
 def _risk_plan(spec: Spec) -> tuple[bool, tuple[str, ...]]:
     """Whether the spec's migration is safe, and its lines in the risk section."""
     plan = plan_for(spec)
@@ -281,6 +323,9 @@ def _risk_endpoints(spec: Spec) -> list[str]:
     return lines
 
 
+RISK_ORDER = ("high", "medium", "low")
+
+
 def _security_counts(spec: Spec) -> dict[str, int]:
     return security_review.counts(tuple(security_review.surface(spec, e) for e in spec.endpoints))
 
@@ -291,7 +336,7 @@ def _risk(project: Project, part: Part, pieces: Pieces) -> list[str]:
     plans = [pieces.get(s.id, "risk:plan", lambda: _risk_plan(s)) for s in specs if s.has_migration] if with_plans else []
     unsafe = any(not safe for safe, _ in plans)
     level = "high" if unsafe else "medium" if plans else "low"
-    lines = [f"Risk: **{level}**.", ""]
+    lines: list[str] = []
     for _, plan_lines in plans:
         lines += plan_lines
     with_endpoints = part.kind != "migration" and part.task.id != MIGRATIONS
@@ -304,8 +349,19 @@ def _risk(project: Project, part: Part, pieces: Pieces) -> list[str]:
             for sev, n in pieces.get(spec.id, "security:counts", lambda: _security_counts(spec)).items():
                 c[sev] += n
         lines.append(f"- Security review: {c['high']} high, {c['medium']} medium, {c['low']} low findings (see `_project/security-review.md`).")
+        # The PR's risk is never lower than the review's most severe finding.
+        worst = next((sev for sev in ("high", "medium", "low") if c[sev]), "low")
+        if RISK_ORDER.index(worst) < RISK_ORDER.index(level):
+            level = worst
+            lines.append(f"- The risk level is {level} because the security review has {c[level]} {level} finding(s).")
+    lines = [f"Risk: **{level}**.", ""] + lines
     lines += ["", "Rollout:", ""]
-    if part.kind == "migration" or part.task.id == MIGRATIONS:
+    verdict = migration_verdict(specs) if part.kind != "app" and part.task.id not in (VALIDATORS, CONTRACT_TESTS) else "none"
+    if verdict == "unsafe":
+        lines += _UNSAFE_ROLLOUT
+        if part.kind == "migration":
+            lines.append("5. Merge and deploy the application PR after the migration ran.")
+    elif part.kind == "migration" or part.task.id == MIGRATIONS:
         lines += [
             "1. Merge this PR and run the migration (expand only; nothing reads the new schema yet).",
             "2. Run the backfills listed above, if any (resumable, batched; specc never runs them).",
@@ -318,6 +374,13 @@ def _risk(project: Project, part: Part, pieces: Pieces) -> list[str]:
             "2. Deploy this PR; the new endpoints are additive, so existing clients are unaffected.",
             "3. Merge the frontend PR(s) listed under Coordination.",
             "4. Roll back by reverting this PR (the frontend PR first, if merged).",
+        ]
+    elif verdict == "safe":
+        lines += [
+            "1. Merge this PR and run the migration (additive: expand only, existing code keeps working).",
+            "2. Run the backfills listed above, if any (resumable, batched; specc never runs them).",
+            "3. Merge the frontend PR(s) listed under Coordination, if any.",
+            "4. Roll back by running the down migration (it drops what the migration added, including data written since), then reverting this PR.",
         ]
     else:
         lines += [
@@ -398,7 +461,7 @@ def render_body(
         (0, lambda: _summary(project, part)),
         (1, lambda: _files(part, pieces)),
         (2, lambda: _migration(project, part, tree, pieces)),
-        (3, lambda: _testing(part, pieces, checks)),
+        (3, lambda: _testing(project, part, pieces, checks)),
         (4, lambda: _qa(project, part, pieces)),
         (5, lambda: _coordination(project, part)),
         (6, lambda: _risk(project, part, pieces)),

@@ -14,8 +14,8 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any, Mapping
 
-from compiler.review.draft.body import render_body, shared
-from compiler.review.draft.parts import Part, plan_parts
+from compiler.review.draft.body import migration_verdict, render_body, shared
+from compiler.review.draft.parts import Part, plan_parts, specs_of
 from compiler.review.draft.pieces import Pieces
 from compiler.ir import Project
 from compiler.review.tasks import CONTRACT_TESTS, MIGRATIONS, VALIDATORS, Task, group_of
@@ -31,11 +31,16 @@ _COMMIT_WHAT = {
 }
 
 
-def _labels(part: Part) -> list[str]:
+def _labels(project: Project, part: Part) -> list[str]:
     task = part.task
     labels = {"specc", "backend", f"priority:{task.priority}"}
-    if part.kind == "migration" or task.id == MIGRATIONS:
+    specs = specs_of(project, task)
+    carries_migration = part.kind == "migration" or task.id == MIGRATIONS or (part.kind == "single" and task.kind == "spec" and any(s.has_migration for s in specs))
+    if carries_migration:
         labels.add("migration")
+        # The label follows the migration plan's verdict, like the rollout text.
+        if migration_verdict(specs) == "unsafe":
+            labels.add("destructive-migration")
     elif task.needs_migration:
         labels.add("needs-migration")
     if part.kind in ("app", "single") and task.kind == "spec":
@@ -69,7 +74,7 @@ def payload(
         "depends_on": list(part.depends_on),
         "draft": True,
         "files": [{"path": p.as_posix(), "shared": True} if shared(part, p) else {"path": p.as_posix(), "sha256": pieces.digest(p)} for p in part.paths],
-        "labels": _labels(part),
+        "labels": _labels(project, part),
         "title": part.title,
     }
 
