@@ -57,30 +57,17 @@ def test_an_internal_crash_of_the_checker_is_not_checks_failing(tmp_path: Path, 
     assert agent.store.get(conv).status == "checks_not_run"
 
 
-def test_a_check_that_breaks_inside_is_not_run_not_failed() -> None:
+def test_a_check_that_breaks_inside_is_not_run_not_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A formatter that breaks for a reason of its own (not the input) did not check the file."""
+    from compiler import ruff_format
     from compiler.check.run import Section, lint
 
-    class Broken:
-        """A black whose formatter breaks for a reason of its own (not the input)."""
+    def broken(texts: object) -> object:
+        raise ruff_format.FormatError("ruff crashed: signal 11")
 
-        class InvalidInput(ValueError):
-            pass
-
-        Mode = dict
-
-        @staticmethod
-        def format_str(text: str, mode: object) -> str:
-            raise AttributeError("module 'black' has no attribute 'Mode'")
-
-    from compiler.check import run as check
-
+    monkeypatch.setattr(ruff_format, "check_python", broken)
     section = Section("lint")
-    original = check.once.load
-    try:
-        check.once.load = lambda name: Broken if name == "black" else original(name)  # type: ignore[assignment]
-        lint({PurePosixPath("a/x.py"): "x = 1\n"}, section)
-    finally:
-        check.once.load = original  # type: ignore[assignment]
+    lint({PurePosixPath("a/x.py"): "x = 1\n"}, section)
     statuses = {c.name: c.status for c in section.checks}
-    assert statuses == {"black: a/x.py": "not_run", "compile: a/x.py": "passed"}
+    assert statuses == {"ruff format: a/x.py": "not_run", "compile: a/x.py": "passed"}
     assert section.count("failed") == 0 and section.status == "not_run"
