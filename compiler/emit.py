@@ -10,11 +10,13 @@ once over the whole project.  The tree is the same either way.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import PurePosixPath
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import targets
+from compiler import progress
 from compiler.cache import key_of
 from compiler.header import with_header
 from compiler.ir import Project, Spec
@@ -131,10 +133,16 @@ def _spec_entries(
                 entries[i] = cached
     missing = [i for i, e in enumerate(entries) if e is None]
     if missing:
-        for i, entry in zip(missing, _render_many(project, missing, names, mods, jobs)):
+        total = len(project.specs)
+        progress.note(f"rendering {len(missing)} of {total} specs ({total - len(missing)} unchanged, from the cache)")
+        shown = time.monotonic()
+        for n, (i, entry) in enumerate(zip(missing, _render_many(project, missing, names, mods, jobs)), 1):
             entries[i] = entry
             if cache is not None:
                 cache.put("out", keys[i], entry)
+            if progress.active() and time.monotonic() - shown >= 1.0 and n < len(missing):
+                progress.note(f"rendered {n} of {len(missing)} specs")
+                shown = time.monotonic()
     return entries  # type: ignore[return-value]
 
 
