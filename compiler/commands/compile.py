@@ -125,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
         known = manifest.unchanged(root, args.specs, out)
         if known is not None:
             if args.format == "json":
-                _document({"status": "up_to_date" if args.check else "unchanged", "out": out.as_posix(), "files": known["files"], "changed": 0})
+                doc = {"status": "up_to_date", "stale": []} if args.check else {"status": "unchanged", "changed": 0}
+                _document({**doc, "out": out.as_posix(), "files": known["files"]})
             elif args.check:
                 print(f"specc: {known['files']} files in {out} are up to date")
             else:
