@@ -7,6 +7,7 @@ Every user mistake becomes a `Diagnostic`; stages collect them and raise
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass
 from typing import Iterable, Literal
@@ -91,3 +92,18 @@ def render(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> str:
             lines.append(f"::{level} {props}::{_github_escape(msg)}")
         return "\n".join(lines)
     return "\n".join(d.render() for d in items)
+
+
+def did_you_mean(name: str, known: Iterable[str], what: str = "known") -> str:
+    """A hint naming the closest of `known` to `name`: a match in another
+    case first (`patch` -> `PATCH`), then the closest spelling (`user` ->
+    `users`); else the list of `known` (`what` names them)."""
+    options = list(dict.fromkeys(known))
+    folded = [k for k in options if k.casefold() == name.casefold()]
+    close = folded or difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if not close:
+        close = difflib.get_close_matches(name.casefold(), [k.casefold() for k in options], n=1, cutoff=0.6)
+        close = [next(k for k in options if k.casefold() == close[0])] if close else []
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return f"{what}: {', '.join(options)}" if options else ""

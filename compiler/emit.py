@@ -15,11 +15,13 @@ formatted bytes.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import PurePosixPath
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import targets
+from compiler import progress
 from compiler.build.cache import key_of
 from compiler.build.header import with_header
 from compiler.ir import Project, Spec
@@ -156,11 +158,17 @@ def _spec_entries(
     missing = [i for i, e in enumerate(entries) if e is None]
     fresh: list[tuple[str | None, Entry]] = []
     if missing:
-        for i, entry in zip(missing, _render_many(project, missing, names, mods, jobs)):
+        total = len(project.specs)
+        progress.note(f"rendering {len(missing)} of {total} specs ({total - len(missing)} unchanged, from the cache)")
+        shown = time.monotonic()
+        for n, (i, entry) in enumerate(zip(missing, _render_many(project, missing, names, mods, jobs)), 1):
             entries[i] = entry
             for files in entry[0].values():
                 layout.add(files)
             fresh.append((keys[i], entry))
+            if progress.active() and time.monotonic() - shown >= 1.0 and n < len(missing):
+                progress.note(f"rendered {n} of {len(missing)} specs")
+                shown = time.monotonic()
     return entries, fresh  # type: ignore[return-value]
 
 

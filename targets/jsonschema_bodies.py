@@ -36,6 +36,7 @@ ERROR_CODES: tuple[str, ...] = (
     "type",
     "unknown_field",
     "enum",
+    "invalid_text",
     "too_short",
     "too_long",
     "too_small",
@@ -50,6 +51,12 @@ ERROR_CODES: tuple[str, ...] = (
     "duplicate",
 )
 AUTH_ERROR_CODE = "unauthorized"
+# Codes of the errors the generated routes answer when the database refuses a
+# write or fails (runtime.database_failure): 409 conflict (a unique index),
+# 422 constraint / invalid_value, 503 unavailable, 500 internal.
+DATABASE_ERROR_CODES: tuple[str, ...] = ("conflict", "constraint", "invalid_value", "unavailable", "internal")
+# Every 405 (a method the path does not have).
+METHOD_ERROR_CODE = "method_not_allowed"
 
 # Fallbacks for url columns built without them (lowering always sets both).
 DEFAULT_SCHEMES: tuple[str, ...] = ("http", "https")
@@ -259,7 +266,7 @@ def field_error_schema() -> dict[str, Any]:
         "required": ["path", "code", "message"],
         "properties": {
             "path": {"type": "string", "description": "Field path such as `links[3].url`; empty for the whole body."},
-            "code": {"type": "string", "enum": list(ERROR_CODES) + [AUTH_ERROR_CODE]},
+            "code": {"type": "string", "enum": [*ERROR_CODES, AUTH_ERROR_CODE, *DATABASE_ERROR_CODES, METHOD_ERROR_CODE]},
             "message": {"type": "string"},
         },
     }

@@ -71,7 +71,12 @@ def _run(case: str, fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     rc = main(["compile", "--specs", "specs", "--out", "out", "--format", fmt])
     captured = capsys.readouterr()
     assert rc == 2
-    assert captured.out == ""
+    if fmt == "json":  # stdout is one JSON document, carrying the same diagnostics
+        doc = json.loads(captured.out)
+        assert doc["status"] == "error" and doc["exit"] == 2
+        assert doc["diagnostics"] == json.loads(captured.err)
+    else:
+        assert captured.out == ""
     assert not (work / "out").exists()
     return captured.err
 

@@ -294,10 +294,10 @@ _DRIVER = textwrap.dedent("""
     compile_command.render_tree = lambda project: dict(tree)
     real_write = writer._write_files
 
-    def slow_write(staging, tree):
+    def slow_write(staging, tree, *rest):
         print("writing", flush=True)
         time.sleep(delay)
-        real_write(staging, tree)
+        return real_write(staging, tree, *rest)
 
     writer._write_files = slow_write
     sys.exit(main(["compile", "--specs", "specs", "--out", out]))

@@ -180,7 +180,7 @@ def test_public_interface(theme: ModuleType, profile: ModuleType, stats: ModuleT
     failed = profile.ValidationFailed([err])
     assert failed.errors == [err] and isinstance(failed, Exception)
     assert set(profile.ERROR_CODES) == {
-        "required", "not_nullable", "type", "unknown_field", "enum", "too_short", "too_long",
+        "required", "not_nullable", "type", "unknown_field", "enum", "invalid_text", "too_short", "too_long",
         "too_small", "too_large", "url_scheme", "url_credentials", "url_host", "url_invalid",
         "url_too_long", "host_not_allowed", "cap_exceeded", "duplicate",
     }  # fmt: skip

@@ -156,30 +156,77 @@ def _syncfs(folder: Path) -> bool:
         os.close(fd)
 
 
-def _write_files(staging: Path, tree: dict[PurePosixPath, str]) -> None:
+def _same(existing: Path, data: bytes) -> bool:
+    try:
+        if existing.stat().st_size != len(data):
+            return False
+        return existing.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _write_files(staging: Path, tree: dict[PurePosixPath, str], root: Path | None = None, known: Known | None = None) -> int:
+    """Write `tree` under `staging`; returns how many files are new or changed.
+
+    A file whose bytes equal the one already in `root` is hard-linked from it
+    instead of written, so after the swap it keeps its inode and mtime (make,
+    editors and file watchers see only what really changed); where links are
+    not possible it is copied with its times."""
     # One syncfs after writing everything instead of an fsync per file: the
     # same guarantee (all of it is on disk before the swap), one flush instead
     # of thousands (an fsync costs ~0.4 ms here; 15,000 files took 6 s).
     made: set[Path] = set()
     written: list[Path] = []
+    changed = 0
     for rel, text in tree.items():
         target = staging / rel
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
+        data = text.encode("utf-8")
+        if root is not None and _unchanged(root, rel, data, known):
+            try:
+                os.link(root / rel, target)
+                continue
+            except OSError:
+                try:
+                    shutil.copy2(root / rel, target)
+                    continue
+                except OSError:
+                    pass
+        changed += 1
         with open(target, "wb") as fh:
-            fh.write(text.encode("utf-8"))
+            fh.write(data)
         written.append(target)
     if not _syncfs(staging):
         for target in written:
             with open(target, "rb+") as fh:
                 os.fsync(fh.fileno())
+    return changed
 
 
-def write_tree(root: Path, tree: dict[PurePosixPath, str], known: Known | None = None) -> None:
+def _unchanged(root: Path, rel: PurePosixPath, data: bytes, known: Known | None) -> bool:
+    if known is not None and rel.as_posix() in known.data:
+        return not known.differs(root, rel.as_posix())
+    return _same(root / rel, data)
+
+
+def _extra_files(root: Path, tree: dict[PurePosixPath, str]) -> int:
+    """How many files under `root` the new tree does not have."""
+    if not root.is_dir():
+        return 0
+    wanted = {rel.as_posix() for rel in tree}
+    return sum(1 for p in root.rglob("*") if p.is_file() and p.relative_to(root).as_posix() not in wanted)
+
+
+def write_tree(root: Path, tree: dict[PurePosixPath, str], known: Known | None = None) -> int:
     """Replace `root` with exactly `tree`, atomically (for a big tree with few
     changes: all-or-nothing per file set, see `compiler.build.writer_incremental`;
-    `known` spares reading unchanged files to compare them)."""
+    `known` spares reading unchanged files to compare them).
+
+    Returns how many files changed (written anew, or removed); unchanged
+    files keep their inode and mtime, and when nothing changed nothing is
+    written at all."""
     staging = root.parent / f".{root.name}.new"
     with output_lock(root):
         try:
@@ -188,11 +235,16 @@ def write_tree(root: Path, tree: dict[PurePosixPath, str], known: Known | None =
             # all-or-nothing outcome, see writer_incremental).
             from compiler.build.writer_incremental import update
 
-            if update(root, tree, sync=_syncfs, known=known):
-                return
+            touched = update(root, tree, sync=_syncfs, known=known)
+            if touched is not None:
+                return touched
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir(parents=True)
-            _write_files(staging, tree)
+            existing = root if root.is_dir() else None
+            changed = _write_files(staging, tree, existing, known) + _extra_files(root, tree)
+            if existing is not None and changed == 0:
+                shutil.rmtree(staging, ignore_errors=True)
+                return 0
             if root.exists():
                 if not _exchange(staging, root):
                     backup = root.parent / f".{root.name}.old"
@@ -205,6 +257,7 @@ def write_tree(root: Path, tree: dict[PurePosixPath, str], known: Known | None =
                     shutil.rmtree(staging, ignore_errors=True)
             else:
                 os.rename(staging, root)
+            return changed
         except OSError as exc:
             _restore(root, staging)
             reason = exc.strerror or str(exc)

@@ -94,15 +94,16 @@ class Known:
         return _differs(root / rel, self.data[rel]) if was is None else was != self.digests[rel]
 
 
-def update(root: Path, tree: dict[PurePosixPath, str], sync: object = None, known: Known | None = None) -> bool:
+def update(root: Path, tree: dict[PurePosixPath, str], sync: object = None, known: Known | None = None) -> int | None:
     """Make `root` hold exactly `tree` by replacing only what differs.
 
-    Returns False (having changed nothing) when `root` is small or most of it
-    changes; the caller then swaps the whole tree.  `sync(folder)` flushes
+    Returns how many files it replaced or removed, or None (having changed
+    nothing) when `root` is small or most of it changes; the caller then
+    swaps the whole tree.  `sync(folder)` flushes
     the staged files to disk.
     """
     if len(tree) < INCREMENTAL_MIN_FILES or not root.is_dir():
-        return False
+        return None
     if known is not None:
         wanted = known.data
         differs = known.differs
@@ -113,7 +114,11 @@ def update(root: Path, tree: dict[PurePosixPath, str], sync: object = None, know
     changed = sorted(rel for rel in wanted if rel not in existing or differs(root, rel))
     deleted = sorted(existing - set(wanted))
     if len(changed) + len(deleted) > len(wanted) // 2:
-        return False
+        return None
+    if not changed and not deleted:
+        if known is not None:
+            known.touched = []
+        return 0
     staging, backup = _staging(root), _backup(root)
     shutil.rmtree(staging, ignore_errors=True)
     shutil.rmtree(backup, ignore_errors=True)
@@ -142,7 +147,7 @@ def update(root: Path, tree: dict[PurePosixPath, str], sync: object = None, know
     shutil.rmtree(staging, ignore_errors=True)
     if known is not None:
         known.touched = changed + deleted
-    return True
+    return len(changed) + len(deleted)
 
 
 def _prune_empty(root: Path, folder: Path) -> None:

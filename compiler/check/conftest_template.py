@@ -3,13 +3,17 @@
 It gives the generated contract tests what they ask for in-process: the
 `specc_app` fixture (the generated app from `_project/app.py`, on the sqlite
 database `specc check` migrated, as $SPECC_CHECK_DB) and `specc_token`, the
-bearer token of the one seeded test user ($SPECC_CHECK_USER).  This file is
-copied verbatim; specc itself never imports it.
+bearer token of the one seeded test user ($SPECC_CHECK_USER).  Without those
+variables (a tree kept with `specc check --keep DIR`, re-run with plain
+`python -m pytest DIR`) both come from `specc-check.json` next to this file,
+which names the database relative to it.  This file is copied verbatim;
+specc itself never imports it.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sqlite3
 import sys
@@ -22,11 +26,23 @@ from fastapi import FastAPI, Request
 
 ROOT = Path(__file__).resolve().parent
 TOKEN = "specc-check-token"
+SETTINGS = ROOT / "specc-check.json"
+
+
+def _setting(env: str, key: str) -> str:
+    """$`env` when set (how `specc check` runs this), else `key` of SETTINGS."""
+    value = os.environ.get(env)
+    if value:
+        return value
+    settings = json.loads(SETTINGS.read_text(encoding="utf-8"))
+    if key == "db":
+        return str((ROOT / settings["db"]).resolve())
+    return str(settings[key])
 
 
 def get_connection() -> Iterator[sqlite3.Connection]:
     """One connection per request, foreign keys enforced, closed afterwards."""
-    conn = sqlite3.connect(os.environ["SPECC_CHECK_DB"], check_same_thread=False)
+    conn = sqlite3.connect(_setting("SPECC_CHECK_DB", "db"), check_same_thread=False)
     conn.execute("PRAGMA foreign_keys = ON")
     try:
         yield conn
@@ -37,7 +53,7 @@ def get_connection() -> Iterator[sqlite3.Connection]:
 def get_current_user_id(request: Request) -> Any:
     """The seeded user for `Authorization: Bearer <TOKEN>`; None otherwise."""
     if request.headers.get("authorization") == f"Bearer {TOKEN}":
-        return os.environ["SPECC_CHECK_USER"]
+        return _setting("SPECC_CHECK_USER", "user")
     return None
 
 

@@ -22,6 +22,7 @@ failed.  The rendered tree is written to a temporary folder, never over
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from compiler import once
+from compiler import once, progress
 from compiler.check import db as check_db
 from compiler.ir import Project, Spec
 
@@ -63,6 +64,8 @@ class Section:
     def add(self, name: str, status: Status, detail: str = "") -> Check:
         check = Check(name, status, detail)
         self.checks.append(check)
+        if status in ("failed", "not_run"):
+            progress.note(f"{self.name} {status}: {name}" + (f": {detail}" if detail else ""))
         return check
 
     def count(self, status: Status, prefix: str = "") -> int:
@@ -190,7 +193,9 @@ def run_checks(
     result = CheckResult(tuple(s.id for s in specs))
     chosen = {s.id for s in specs} | {"_project"}
     files = {p: t for p, t in tree.items() if p.parts[0] in chosen}
+    progress.note(f"lint: {len(files)} files (black, compile, sqlglot)")
     lint(files, result.lint)
+    progress.note(f"lint {result.lint.status}: {result.lint.summary}")
     if workdir is not None:
         workdir.mkdir(parents=True, exist_ok=True)
         _run_in(workdir, project, specs, tree, result)
@@ -206,8 +211,12 @@ def _run_in(root: Path, project: Project, specs: tuple[Spec, ...], tree: dict[Pu
         target = out / Path(*path.parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+    progress.note("build: importing the app and its routes")
     built = build(out, specs, result.build)
+    progress.note(f"build {result.build.status}: {result.build.summary}")
+    progress.note("tests: migrations up and down on sqlite, then the contract tests")
     run_tests(root, out, project, specs, tree, result.tests, app_built=built)
+    progress.note(f"tests {result.tests.status}: {result.tests.summary}")
 
 
 # --- lint ------------------------------------------------------------------------
@@ -424,6 +433,7 @@ def run_contract_tests(root: Path, out: Path, db: Path, user_id: str, specs: tup
     harness = Path(__file__).with_name("conftest_template.py").read_text(encoding="utf-8")
     (out / "conftest.py").write_text(harness, encoding="utf-8")
     (out / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    _self_contained(root, out, db, user_id, files)
     report = root / "junit.xml"
     env = {k: v for k, v in os.environ.items() if k not in _LIVE_ENV}
     env.update(
@@ -438,7 +448,10 @@ def run_contract_tests(root: Path, out: Path, db: Path, user_id: str, specs: tup
         *[str(f) for f in files],
     ]  # fmt: skip
     try:
-        proc = subprocess.run(command, cwd=out, env=env, capture_output=True, text=True, timeout=PYTEST_TIMEOUT_SECONDS)
+        if progress.active():
+            proc = _streamed(command + ["-v"], out, env)
+        else:
+            proc = subprocess.run(command, cwd=out, env=env, capture_output=True, text=True, timeout=PYTEST_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
         section.add("contract: (all)", "failed", f"pytest did not finish within {PYTEST_TIMEOUT_SECONDS}s")
         return
@@ -450,6 +463,69 @@ def run_contract_tests(root: Path, out: Path, db: Path, user_id: str, specs: tup
         section.add("contract: pytest run", "failed", f"pytest exited with {proc.returncode}: " + " | ".join(tail))
     elif not cases:
         section.add("contract: pytest run", "failed", "pytest collected no tests")
+
+
+KEPT_README = """\
+# A tree kept by `specc check --keep`
+
+`tree/` is the rendered output and `check.sqlite3` the sqlite database
+`specc check` migrated and seeded with one test user.
+Re-run the generated contract tests with nothing else set:
+
+    python -m pytest {root}
+
+`pytest.ini` here passes `--import-mode=importlib` (every spec's test file is
+called test_contract.py), `conftest.py` skips the specs that were not
+checked (their tables are not in the database) and `tree/conftest.py` reads
+the database and the test user from `tree/specc-check.json`.  The tests change that user's rows,
+as they would on a live server; run `specc check --keep` again for a fresh
+database.
+"""
+
+
+def _self_contained(root: Path, out: Path, db: Path, user_id: str, files: list[Path]) -> None:
+    """Make `root` re-runnable with plain `python -m pytest root`: the
+    database and user in `out/specc-check.json` (paths relative to `out`),
+    a pytest.ini with the options `specc check` passes and the test files of
+    the checked specs (the database has only their migrations), a README."""
+    settings = {"db": os.path.relpath(db, out), "user": user_id}
+    (out / "specc-check.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    ini = "[pytest]\naddopts = --import-mode=importlib -p no:cacheprovider\n"
+    (root / "pytest.ini").write_text(ini, encoding="utf-8")
+    chosen = set(files)
+    others = sorted(p.parent.relative_to(root).as_posix() for p in out.glob("*/test_contract.py") if p not in chosen)
+    (root / "conftest.py").write_text(
+        '"""Written by specc check: skip the specs it did not migrate."""\n\n'
+        f"collect_ignore = {others!r}\n",
+        encoding="utf-8",
+    )
+    (root / "README.md").write_text(KEPT_README.format(root=root.name), encoding="utf-8")
+
+
+_OUTCOMES = (" PASSED", " FAILED", " ERROR", " SKIPPED", " XFAIL", " XPASS")
+
+
+def _streamed(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run pytest -v, noting each test's outcome as it is reported; the
+    results themselves still come from the JUnit report."""
+    import threading
+
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    timer = threading.Timer(PYTEST_TIMEOUT_SECONDS, proc.kill)
+    timer.start()
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if any(o in line for o in _OUTCOMES) and "::" in line:
+                progress.note("contract " + line.split("  [")[0].strip().rsplit("/", 1)[-1])
+        proc.wait()
+    finally:
+        timer.cancel()
+    if proc.returncode < 0:
+        raise subprocess.TimeoutExpired(command, PYTEST_TIMEOUT_SECONDS)
+    return subprocess.CompletedProcess(command, proc.returncode, "".join(lines), "")
 
 
 def _junit_cases(report: Path) -> list[tuple[str, Status, str]]:

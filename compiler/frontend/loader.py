@@ -128,9 +128,29 @@ def _position(text: str, index: int, file: str) -> Span:
     return Span(file, line, index - (text.rfind("\n", 0, index) + 1) + 1)
 
 
+# YAML 1.1 reads these plain words as booleans (`nullable: yes` is true,
+# `values: [on, off]` is [True, False]); specs accept exactly `true`/`false`.
+BOOL_WORDS = frozenset(("true", "false"))
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
+def bool_word_problem(text: str, span: Span) -> Diagnostic:
+    """E012 for a plain scalar YAML 1.1 would read as a boolean, other than
+    `true`/`false`."""
+    meant = "true" if text.lower() in ("yes", "on", "y", "true") else "false"
+    return Diagnostic(
+        span,
+        "E012",
+        f"'{text}' is not a boolean in specs; write {meant}",
+        hint=f"use true or false (YAML 1.1 reads '{text}' as {meant}); for the text '{text}', quote it: \"{text}\"",
+    )
+
+
 def _scalar(node: ScalarNode, loader: yaml.SafeLoader, doc: Document) -> Any:
     if node.tag == "tag:yaml.org,2002:timestamp":
         return node.value  # keep dates as the text the user wrote
+    if node.tag == _BOOL_TAG and node.style is None and node.value not in BOOL_WORDS:
+        raise _Stop(bool_word_problem(node.value, _node_span(node, doc)))
     value = loader.construct_object(node, deep=True)
     if isinstance(value, str) and (bad := _FORBIDDEN_CHAR.search(value)):
         char = bad.group()

@@ -13,7 +13,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from compiler.diagnostics import Diagnostic
+from compiler.diagnostics import Diagnostic, did_you_mean
 from compiler.frontend.loader import Document
 
 if TYPE_CHECKING:
@@ -130,6 +130,11 @@ def _name_diagnostic(doc: Document, path: tuple[Any, ...], error: ValidationErro
     return Diagnostic(span, "E104", f"name {name!r} in {where}: {error.message}")
 
 
+# Words people write for booleans (any case); only true/false are booleans.
+_TRUE_WORDS = frozenset(("yes", "y", "on", "true", "1"))
+_FALSE_WORDS = frozenset(("no", "n", "off", "false", "0"))
+
+
 def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
     path = tuple(error.absolute_path)
     validator = error.validator
@@ -148,11 +153,17 @@ def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
         return out
     span = doc.span(path)
     if validator == "type":
+        hint = ""
+        if error.validator_value == "boolean" and isinstance(error.instance, str):
+            word = error.instance.strip().lower()
+            if word in _TRUE_WORDS | _FALSE_WORDS:
+                hint = f"write {'true' if word in _TRUE_WORDS else 'false'}, unquoted"
         return [
             Diagnostic(
                 span,
                 "E102",
                 f"{_where(path)} must be {_describe_type(error.validator_value)}, not {_actual_type(error.instance)}",
+                hint=hint,
             )
         ]
     if validator == "required":
@@ -166,13 +177,13 @@ def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
         allowed = ", ".join(map(repr, error.validator_value))
         if not isinstance(error.instance, str):
             return [Diagnostic(span, "E104", f"{_where(path)} must be one of {allowed}, not {_actual_type(error.instance)}")]
-        close = difflib.get_close_matches(error.instance, [str(a) for a in error.validator_value], n=1, cutoff=0.6)
+        hint = did_you_mean(error.instance, [str(a) for a in error.validator_value])
         return [
             Diagnostic(
                 span,
                 "E104",
                 f"{_where(path)}: {error.instance!r} is not one of {allowed}",
-                hint=f"did you mean {close[0]!r}?" if close else "",
+                hint=hint if hint.startswith("did you mean") else "",
             )
         ]
     if validator == "maxLength" and error.schema.get("pattern") == _IDENTIFIER_PATTERN:

@@ -36,7 +36,7 @@ from yaml.reader import Reader
 
 from compiler.ir import Span
 from compiler.frontend import loader as _careful
-from compiler.frontend.loader import _PLAIN_TAGS, MAX_DEPTH, Document
+from compiler.frontend.loader import _PLAIN_TAGS, BOOL_WORDS, MAX_DEPTH, Document
 
 # Characters the careful loader refuses inside values (E011), if it has the rule.
 _FORBIDDEN = getattr(_careful, "_FORBIDDEN_CHAR", None)
@@ -49,6 +49,7 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 _COMPLEX_KEY = re.compile(r"\?(\s|$)")
 _ODD_BLOCK_HEADER = re.compile(r"[|>][0-9+-]*[^0-9+\s-]")
 _STR = "tag:yaml.org,2002:str"
+_BOOL = "tag:yaml.org,2002:bool"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
@@ -89,6 +90,8 @@ def _scalar(event: ScalarEvent, tools: _Tools) -> Any:
         tag = tools.resolve(ScalarNode, event.value, event.implicit)
     if tag not in _PLAIN_TAGS:
         raise _GiveUp
+    if tag == _BOOL and value not in BOOL_WORDS:
+        raise _GiveUp  # `yes`, `On`, `FALSE`: the careful path reports E012
     if tag == _STR or tag == _TIMESTAMP:
         return event.value  # the careful path keeps dates as written, too
     node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)

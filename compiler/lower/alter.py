@@ -159,7 +159,8 @@ class AlterLowering:
             elif before.kind in _INTY:
                 after = replace(after, minimum=low if "min" in raw else before.minimum, maximum=high if "max" in raw else before.maximum)
             else:
-                self._error(span, "E215", f"column {table.name}.{before.name} is {before.kind}: min/max apply only to string, url, int and bigint columns")
+                hint = "did you mean to change it to `type: string` as well? text is unbounded; string takes min/max lengths" if before.kind == "text" else ""
+                self._error(span, "E215", f"column {table.name}.{before.name} is {before.kind}: min/max apply only to string, url, int and bigint columns", hint=hint)
         if "enum" in raw:
             enum = self.o.enums.get(raw["enum"])
             if before.kind != "enum":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.lower import questions
-from compiler.diagnostics import Collector
+from compiler.diagnostics import Collector, did_you_mean
 from compiler.ir import (
     BodyField,
     CachePolicy,
@@ -83,7 +83,7 @@ class ApiLowering:
         table = self.schema.table(raw["table"])
         via = raw.get("via")
         if table is None:
-            self.diags.error(self.doc.span(path + ("table",)), "E201", f"metric source: unknown table {raw['table']!r}")
+            self.diags.error(self.doc.span(path + ("table",)), "E201", f"metric source: unknown table {raw['table']!r}", hint=self._tables_hint(raw["table"]))
             return MetricSource(raw["table"], raw["time"], raw["owner"], span=span)
         time_col = table.column(raw["time"])
         if time_col is None or time_col.kind not in ("timestamp", "date"):
@@ -93,7 +93,7 @@ class ApiLowering:
             link = table.column(via["column"])
             owner_table = self.schema.table(via["table"])
             if owner_table is None:
-                self.diags.error(self.doc.span(path + ("via", "table")), "E201", f"metric source: unknown table {via['table']!r}")
+                self.diags.error(self.doc.span(path + ("via", "table")), "E201", f"metric source: unknown table {via['table']!r}", hint=self._tables_hint(via["table"]))
                 return MetricSource(table.name, raw["time"], raw["owner"], span=span)
             if link is None or link.references is None or link.references.table != owner_table.name:
                 self.diags.error(self.doc.span(path + ("via", "column")), "E202", f"metric source: {table.name}.{via['column']} is not a ref to {owner_table.name}")
@@ -208,15 +208,18 @@ class ApiLowering:
             span=span,
         )
 
+    def _tables_hint(self, name: str) -> str:
+        return did_you_mean(name, [t.name for t in self.schema.tables], "known tables")
+
     def _column_ref(self, ref: str, path: tuple[Any, ...]) -> tuple[str, Any] | None:
         table_name, _, col_name = ref.partition(".")
         table = self.schema.table(table_name)
         if table is None:
-            self.diags.error(self.doc.span(path), "E201", f"unknown table {table_name!r} in {ref!r}")
+            self.diags.error(self.doc.span(path), "E201", f"unknown table {table_name!r} in {ref!r}", hint=self._tables_hint(table_name))
             return None
         col = table.column(col_name)
         if col is None:
-            self.diags.error(self.doc.span(path), "E202", f"unknown column {ref!r}", hint=f"columns of {table_name}: {', '.join(c.name for c in table.columns)}")
+            self.diags.error(self.doc.span(path), "E202", f"unknown column {ref!r}", hint=did_you_mean(col_name, [c.name for c in table.columns], f"columns of {table_name}"))
             return None
         if table_name != SUBJECT_TABLE:
             self.diags.error(self.doc.span(path), "E223", f"{ref!r}: scalar fields come from the signed-in user's {SUBJECT_TABLE} row", hint="use `{list: TABLE}` for child rows")
@@ -249,7 +252,7 @@ class ApiLowering:
     def _list(self, name: str, raw: dict[str, Any], path: tuple[Any, ...], *, request: bool) -> BodyField:
         table = self.schema.table(raw["list"])
         if table is None:
-            self.diags.error(self.doc.span(path + ("list",)), "E201", f"unknown table {raw['list']!r}")
+            self.diags.error(self.doc.span(path + ("list",)), "E201", f"unknown table {raw['list']!r}", hint=self._tables_hint(raw["list"]))
             return WindowField(name, "")
         owners = [c for c in table.columns if c.references and c.references.table == SUBJECT_TABLE]
         if table.cap is not None:

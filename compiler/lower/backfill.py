@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.diagnostics import Collector
+from compiler.diagnostics import Collector, did_you_mean
 from compiler.ir import Backfill, Column, JsonField, JsonRowsBackfill, Schema, SetBackfill, SetValue, Table
 from compiler.frontend.loader import Document
 
@@ -52,7 +52,7 @@ class BackfillLowering:
     def _table(self, name: str, path: tuple[Any, ...]) -> Table | None:
         table = self.after.table(name)
         if table is None:
-            self.diags.error(self.doc.span(path), "E201", f"backfill: unknown table {name!r}")
+            self.diags.error(self.doc.span(path), "E201", f"backfill: unknown table {name!r}", hint=did_you_mean(name, [t.name for t in self.after.tables], "known tables"))
         elif table.primary_key is None:
             self.diags.error(self.doc.span(path), "E230", f"backfill: table {name!r} has no primary key to batch by")
             return None

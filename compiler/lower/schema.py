@@ -170,7 +170,8 @@ class SchemaLowering:
         elif kind in _INTY:
             col = replace(col, kind=kind, minimum=low, maximum=high)
         elif low is not None or high is not None:
-            self.diags.error(self.doc.span(path), "E215", f"column {table}.{name}: min/max apply only to string, url, int and bigint columns")
+            hint = "did you mean `type: string`? text is unbounded; string takes min/max lengths" if kind == "text" else ""
+            self.diags.error(self.doc.span(path), "E215", f"column {table}.{name}: min/max apply only to string, url, int and bigint columns", hint=hint)
         if kind == "id":
             col = replace(col, kind="id", primary_key=True, nullable=False)
         elif kind == "enum":

@@ -37,6 +37,26 @@ DEFAULT_HOOKS = "specc_hooks"
 _ROOT = Path(__file__).resolve().parent.parent
 
 
+def load_runtime() -> ModuleType:
+    """The generated `_project/runtime.py`, shared with the route modules."""
+    path = _ROOT / "_project" / "runtime.py"
+    name = "specc_generated_runtime"
+    module = sys.modules.get(name)
+    if module is not None and getattr(module, "__file__", None) == str(path):
+        return module
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
 def load_routes(spec_id: str) -> ModuleType:
     """The generated `routes.py` of `spec_id`, loaded by path (spec folders are
     named after spec ids, which are not Python package names)."""
@@ -77,6 +97,8 @@ def create_app(
         raise ValueError(f"unknown dialect {dialect!r}; expected one of {DIALECTS}")
     options = {"title": "specc generated API", **fastapi_options}
     app = FastAPI(**options)
+    runtime = load_runtime()
+    routers = []
     for spec_id in SPECS:
         routes = load_routes(spec_id)
         router = routes.build_router(
@@ -85,6 +107,10 @@ def create_app(
             dialect=dialect,
         )
         app.include_router(router)
+        routers.append(router)
+    # Every 405 lists every method of its path; any failure is JSON.
+    runtime.add_method_not_allowed(app, routers)
+    app.add_exception_handler(Exception, runtime.unhandled)
     return app
 
 

@@ -10,6 +10,7 @@ hooks that `_project/app.py` receives (see docs/routes.md in specc).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
@@ -19,6 +20,7 @@ from uuid import UUID
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from starlette.routing import Route
 
 # Which paramstyle each dialect's SQL is rendered in: sqlite3 takes qmark
 # (`?`); psycopg, PyMySQL and mysqlclient take format (`%s`).
@@ -26,6 +28,9 @@ DIALECTS = ("mysql", "postgres", "sqlite")
 # Error responses must not be replayed by a cache, e.g. a 401 after sign-in.
 ERROR_CACHE_CONTROL = "no-store"
 INVALID_JSON = object()
+# Where database failures are logged (with their traceback); the client only
+# ever sees the error shape, never the driver's message.
+log = logging.getLogger("specc.routes")
 
 
 async def json_body(request: Request) -> Any:
@@ -71,6 +76,96 @@ def invalid_json(cache: Mapping[str, str]) -> Response:
     """422: the request body is not JSON at all."""
     body = {"errors": [error("", "type", "the request body must be JSON")]}
     return respond(422, body, cache)
+
+
+def _names(exc: BaseException) -> set[str]:
+    return {cls.__name__ for cls in type(exc).__mro__}
+
+
+def _unique_violation(exc: BaseException) -> bool:
+    """Whether an IntegrityError is a unique index (or primary key) violation:
+    SQLSTATE 23505 (psycopg 3 `sqlstate`, psycopg2 `pgcode`), MySQL error 1062,
+    or sqlite3's "UNIQUE constraint failed" message."""
+    state = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+    if state:
+        return str(state) == "23505"
+    args = getattr(exc, "args", ())
+    if args and args[0] == 1062:
+        return True
+    text = str(exc)
+    return text.startswith("UNIQUE constraint failed") or "Duplicate entry" in text
+
+
+def database_failure(exc: BaseException, cache: Mapping[str, str]) -> Response:
+    """The error shape for an exception raised while the route used the
+    database.  DB-API drivers share exception names, not classes, so the
+    name is looked up in the exception's class hierarchy:
+    IntegrityError: 409 `conflict` for a unique index, else 422 `constraint`;
+    DataError: 422 `invalid_value`; OperationalError/InterfaceError: 503
+    `unavailable`; anything else: 500 `internal`.  The driver's message is
+    logged, never sent (it can name tables, columns and values)."""
+    names = _names(exc)
+    if "IntegrityError" in names and _unique_violation(exc):
+        status, code = 409, "conflict"
+        message = "conflicts with a stored row (a unique value is taken)"
+    elif "IntegrityError" in names:
+        status, code = 422, "constraint"
+        message = "the database refused the values (a constraint failed)"
+    elif "DataError" in names:
+        status, code = 422, "invalid_value"
+        message = "the database cannot store a value given"
+    elif names & {"OperationalError", "InterfaceError"}:
+        status, code = 503, "unavailable"
+        message = "the database is unavailable; try again later"
+    else:
+        status, code, message = 500, "internal", "internal error"
+    level = logging.WARNING if status < 500 else logging.ERROR
+    log.log(level, "database failure: %d %s", status, code, exc_info=exc)
+    response = respond(status, {"errors": [error("", code, message)]}, cache)
+    if status == 503:
+        response.headers["Retry-After"] = "1"
+    return response
+
+
+async def unhandled(request: Request, exc: Exception) -> Response:
+    """Exception handler of the app: an exception outside a route's own
+    handling (e.g. the connection hook failing) answers in the error shape."""
+    return database_failure(exc, {})
+
+
+class MethodNotAllowed:
+    """An ASGI app answering 405 for any method (a Starlette route with an
+    ASGI app and no methods matches every method), in the error shape."""
+
+    def __init__(self, methods: Sequence[str]) -> None:
+        self.allow = ", ".join(methods)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        method = scope.get("method", "")
+        message = f"{method} is not allowed here; use {self.allow}"
+        response = JSONResponse(
+            {"errors": [error("", "method_not_allowed", message)]},
+            status_code=405,
+            headers={"Allow": self.allow, "Cache-Control": ERROR_CACHE_CONTROL},
+        )
+        await response(scope, receive, send)
+
+
+def add_method_not_allowed(app: Any, routers: Sequence[Any]) -> None:
+    """Append to `app` one route per path of `routers` (the routers included
+    in it) that answers every other method with 405, an `Allow` header
+    listing every method of that path over all the routers, and the error
+    shape.  Starlette's own 405 is text and names only one route's methods."""
+    by_path: dict[str, set[str]] = {}
+    for router in routers:
+        for route in router.routes:
+            methods = getattr(route, "methods", None)
+            path = getattr(route, "path", None)
+            if methods and path:
+                by_path.setdefault(path, set()).update(methods)
+    for path, methods in by_path.items():
+        endpoint = MethodNotAllowed(sorted(methods))
+        app.router.routes.append(Route(path, endpoint, include_in_schema=False))
 
 
 @contextmanager

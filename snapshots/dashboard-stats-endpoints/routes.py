@@ -112,8 +112,11 @@ def build_router(
             query = validators.validate_getDashboardStats_query(request.query_params)
         except validators.ValidationFailed as failed:
             return runtime.invalid(failed.errors, cache)
-        with runtime.transaction(conn) as cur:
-            result = _aggregate_getDashboardStats(cur, sql, dialect, user_id, query)
+        try:
+            with runtime.transaction(conn) as cur:
+                result = _aggregate_getDashboardStats(cur, sql, dialect, user_id, query)
+        except Exception as exc:
+            return runtime.database_failure(exc, cache)
         return runtime.respond(200, result, cache)
 
     return router

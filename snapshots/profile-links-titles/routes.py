@@ -127,8 +127,11 @@ def build_router(
         cache = CACHE["getProfile"]
         if user_id is None:
             return runtime.unauthorized(cache)
-        with runtime.transaction(conn) as cur:
-            result = _read_getProfile(cur, sql, user_id)
+        try:
+            with runtime.transaction(conn) as cur:
+                result = _read_getProfile(cur, sql, user_id)
+        except Exception as exc:
+            return runtime.database_failure(exc, cache)
         if result is None:
             return runtime.unauthorized(cache)
         return runtime.respond(200, result, cache)
@@ -159,6 +162,9 @@ def build_router(
         except validators.ValidationFailed as failed:
             # Raised inside the transaction (e.g. a cap): rolled back, nothing written.
             return runtime.invalid(failed.errors, cache)
+        except Exception as exc:
+            # Rolled back too; the error shape, never a text/plain 500.
+            return runtime.database_failure(exc, cache)
         if result is None:
             return runtime.unauthorized(cache)
         return runtime.respond(200, result, cache)

@@ -209,11 +209,21 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
         pytest.param(
             {"title": "x" * 100}, {"title": "x" * 100}, id="title-length-100-max"
         ),
+        pytest.param(
+            {"title": "😀" * 100},
+            {"title": "😀" * 100},
+            id="title-length-100-max-astral",
+        ),
         pytest.param({"title": None}, {"title": None}, id="title-null"),
         pytest.param(
             {"links": [{**valid_updateProfile_links_item(0), "label": "x" * 40}]},
             {"links": [{**valid_updateProfile_links_item(0), "label": "x" * 40}]},
             id="links[0].label-length-40-max",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfile_links_item(0), "label": "😀" * 40}]},
+            {"links": [{**valid_updateProfile_links_item(0), "label": "😀" * 40}]},
+            id="links[0].label-length-40-max-astral",
         ),
         pytest.param(
             {"links": [{**valid_updateProfile_links_item(0), "label": "x"}]},
@@ -460,12 +470,26 @@ def test_updateProfile_accepts(
         pytest.param(
             {"title": "x" * 101}, "title", ["too_long"], id="title-length-101-over-max"
         ),
+        pytest.param(
+            {"title": "😀" * 101},
+            "title",
+            ["too_long"],
+            id="title-length-101-over-max-astral",
+        ),
         pytest.param({"title": 12345}, "title", ["type"], id="title-not-a-string"),
+        pytest.param({"title": "a\x00b"}, "title", ["invalid_text"], id="title-nul"),
+        pytest.param({"title": "\x00"}, "title", ["invalid_text"], id="title-nul-only"),
         pytest.param(
             {"links": [{**valid_updateProfile_links_item(0), "label": "x" * 41}]},
             "links[0].label",
             ["too_long"],
             id="links[0].label-length-41-over-max",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfile_links_item(0), "label": "😀" * 41}]},
+            "links[0].label",
+            ["too_long"],
+            id="links[0].label-length-41-over-max-astral",
         ),
         pytest.param(
             {"links": [{**valid_updateProfile_links_item(0), "label": ""}]},
@@ -478,6 +502,18 @@ def test_updateProfile_accepts(
             "links[0].label",
             ["type"],
             id="links[0].label-not-a-string",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfile_links_item(0), "label": "a\x00b"}]},
+            "links[0].label",
+            ["invalid_text"],
+            id="links[0].label-nul",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfile_links_item(0), "label": "\x00"}]},
+            "links[0].label",
+            ["invalid_text"],
+            id="links[0].label-nul-only",
         ),
         pytest.param(
             {"links": [{**valid_updateProfile_links_item(0), "label": None}]},
@@ -691,6 +727,19 @@ def test_updateProfile_accepts(
             "links[0].url",
             ["type"],
             id="links[0].url-not-a-string",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://example.com/a\x00b",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_invalid"],
+            id="links[0].url-url-nul",
         ),
         pytest.param(
             {"links": [{**valid_updateProfile_links_item(0), "url": None}]},

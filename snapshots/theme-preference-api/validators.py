@@ -16,8 +16,13 @@ Request bodies (PATCH semantics)
 A body must be a JSON object.  Keys the endpoint does not declare are
 ``unknown_field``.  An absent key stays absent from the result unless the
 field is required (``required``).  ``null`` is accepted only for nullable
-fields (``not_nullable``).  Strings are limited in characters (code points):
-``too_short``/``too_long``.  Integers (never booleans) respect the spec's
+fields (``not_nullable``).  Text no database can store is ``invalid_text``:
+the NUL character U+0000 (PostgreSQL refuses it, SQLite's LENGTH() stops
+counting at it) and lone surrogates U+D800-U+DFFF (not UTF-8); this applies to
+every string, including the keys and strings inside JSON values.  Strings are
+then limited in characters (code points, which is what the CHECK constraints
+count on every dialect -- CHAR_LENGTH on MySQL, LENGTH on PostgreSQL and
+SQLite -- and what JSON Schema's ``maxLength`` counts): ``too_short``/``too_long``.  Integers (never booleans) respect the spec's
 bounds, or the column type's storage range: ``too_small``/``too_large``.
 Enums: ``enum``.  Wrong JSON types: ``type``.  Lists are checked item by item
 (paths such as ``links[3].url``); items that a unique index would reject are
@@ -89,6 +94,7 @@ ERROR_CODES: tuple[str, ...] = (
     "type",
     "unknown_field",
     "enum",
+    "invalid_text",
     "too_short",
     "too_long",
     "too_small",
@@ -456,6 +462,41 @@ def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
+# Characters no database stores as text: NUL and lone surrogates.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def _storable(value: str, path: str, errors: _Errors) -> bool:
+    bad = _UNSTORABLE.search(value)
+    if bad is None:
+        return True
+    what = "NUL" if bad.group() == chr(0) else "a lone surrogate"
+    errors.append(
+        FieldError(
+            path,
+            "invalid_text",
+            f"must not contain {what} (U+{ord(bad.group()):04X}, character {bad.start() + 1})",
+        )
+    )
+    return False
+
+
+def _storable_json(value: Any, path: str, errors: _Errors) -> bool:
+    """Whether every string in a JSON value (keys too) can be stored."""
+    if isinstance(value, str):
+        return _storable(value, path, errors)
+    if isinstance(value, list):
+        items = enumerate(value)
+        return all([_storable_json(v, f"{path}[{i}]", errors) for i, v in items])
+    if isinstance(value, dict):
+        ok = True
+        for key, item in value.items():
+            ok = _storable(str(key), path, errors) and ok
+            ok = _storable_json(item, _join(path, str(key)), errors) and ok
+        return ok
+    return True
+
+
 def _check_string(rule: _Rule, value: str, path: str, errors: _Errors) -> bool:
     low, high = rule.get("min_length"), rule.get("max_length")
     if low is not None and len(value) < low:
@@ -492,6 +533,8 @@ def _check_value(
     if kind == "string":
         if not isinstance(value, str):
             return wrong("a string")
+        if not _storable(value, path, errors):
+            return False, None
         return _check_string(rule, value, path, errors), value
     if kind == "url":
         if not isinstance(value, str):
@@ -556,7 +599,7 @@ def _check_value(
             return wrong("an ISO 8601 date")
         return True, day.isoformat()
     if kind == "json":
-        return True, value
+        return _storable_json(value, path, errors), value
     if kind == "list":
         return _check_list(rule, value, path, errors)
     raise AssertionError(f"unknown rule kind {kind!r}")

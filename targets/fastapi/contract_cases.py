@@ -68,11 +68,18 @@ def string_cases(column: Column) -> tuple[list[Accept], list[Reject]]:
         n = column.max_length
         accepts.append(Accept(f"length-{n}-max", text_value(n), text_value(n)))
         rejects.append(Reject(f"length-{n + 1}-over-max", text_value(n + 1), ("too_long",)))
+        # Lengths count code points on every dialect, not UTF-16 units or bytes.
+        accepts.append(Accept(f"length-{n}-max-astral", text_value(n, "\U0001f600"), text_value(n, "\U0001f600")))
+        rejects.append(Reject(f"length-{n + 1}-over-max-astral", text_value(n + 1, "\U0001f600"), ("too_long",)))
     if column.min_length:
         n = column.min_length
         accepts.append(Accept(f"length-{n}-min", text_value(n), text_value(n)))
         rejects.append(Reject(f"length-{n - 1}-under-min", text_value(n - 1), ("too_short",)))
     rejects.append(Reject("not-a-string", 12345, ("type",)))
+    # No database stores NUL as text (PostgreSQL refuses it; SQLite's LENGTH
+    # stops at it), whatever the column's length.
+    rejects.append(Reject("nul", "a\x00b", ("invalid_text",)))
+    rejects.append(Reject("nul-only", "\x00", ("invalid_text",)))
     return accepts, rejects
 
 
@@ -156,6 +163,8 @@ def url_cases(column: Column, host: str = HOST) -> tuple[list[Accept], list[Reje
     if "ftp" not in schemes:
         rejects.append(Reject("url-scheme-not-allowed", f"ftp://{host}/a", ("url_scheme",)))
     rejects.append(Reject("not-a-string", 12345, ("type",)))
+    # A control character anywhere, NUL included (no database stores it).
+    rejects.append(Reject("url-nul", f"https://{host}/a\x00b", ("url_invalid",)))
     return accepts, rejects
 
 

@@ -43,7 +43,10 @@ def run(args: argparse.Namespace) -> int:
         known = ", ".join(s.id for s in project.specs)
         print(f"specc: error: unknown spec id {err.args[0]}; known: {known}", file=sys.stderr)
         return EXIT_USER_ERROR
-    result = run_checks(project, args.spec_ids, workdir=args.keep)
+    from compiler import progress
+
+    with progress.reporting("specc check", args.format):
+        result = run_checks(project, args.spec_ids, workdir=args.keep)
     if args.format == "json":
         print(json.dumps(result.as_dict(), indent=2, sort_keys=True))
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from compiler import progress
 from compiler.agent.conversations import StateError
 from compiler.cli.commands.agent_options import add_agent_options, emit_json, make_agent, state_error
 from compiler.review.draft.checks import PARTS, part_status
@@ -29,7 +30,8 @@ def render_text(result: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        result = make_agent(args).run_checks(args.conversation)
+        with progress.reporting("specc checks", args.format):
+            result = make_agent(args).run_checks(args.conversation)
     except StateError as exc:
         return state_error(exc)
     if args.format == "json":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from compiler.cli.commands.common import add_spec_options, load_project, report
 
 if TYPE_CHECKING:
+    from compiler.diagnostics import SpecError
     from compiler.ir import Project
     from compiler.build.writer import WriteError
 
@@ -76,12 +78,36 @@ def render_tree(project: Project) -> dict[PurePosixPath, str]:
 _RENDER_TREE = render_tree
 
 
+def _document(doc: dict[str, Any]) -> None:
+    """`--format json`: the one JSON document on stdout."""
+    sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+
+
+def _failed(err: SpecError, fmt: str) -> int:
+    """Diagnostics on stderr as always; with --format json also the result
+    document on stdout, so stdout is JSON whatever happened."""
+    rc = report(err, fmt)
+    if fmt == "json":
+        _document({"status": "error", "exit": rc, "diagnostics": [d.as_dict() for d in err.diagnostics]})
+    return rc
+
+
+def _counts(project: Project, tree: dict[PurePosixPath, str]) -> list[dict[str, Any]]:
+    counts: dict[str, int] = {}
+    for p in tree:
+        counts[p.parts[0]] = counts.get(p.parts[0], 0) + 1
+    rows = [{"spec": s.id, "artifacts": counts.get(s.id, 0), "open_questions": len(s.questions)} for s in project.specs]
+    if counts.get("_project"):
+        rows.append({"spec": None, "artifacts": counts["_project"], "open_questions": None})
+    return rows
+
+
 def _write_failed(out: Path, err: WriteError, fmt: str) -> int:
     """An output problem is reported like any diagnostic, located at the folder."""
     from compiler.diagnostics import Diagnostic, SpecError
     from compiler.ir import Span
 
-    return report(SpecError([Diagnostic(Span(out.as_posix()), err.code, str(err))]), fmt)
+    return _failed(SpecError([Diagnostic(Span(out.as_posix()), err.code, str(err))]), fmt)
 
 
 def _pipeline_is_ours() -> bool:
@@ -99,13 +125,24 @@ def run(args: argparse.Namespace) -> int:
 
         known = manifest.unchanged(root, args.specs, out)
         if known is not None:
-            if args.check:
+            if args.format == "json":
+                doc = {"status": "up_to_date", "stale": []} if args.check else {"status": "unchanged", "changed": 0}
+                _document({**doc, "out": out.as_posix(), "files": known["files"]})
+            elif args.check:
                 print(f"specc: {known['files']} files in {out} are up to date")
             else:
                 print(known["summary"])
                 print(f"\nnothing changed: {out} is up to date ({known['files']} files)")
             return 0
 
+    from compiler import progress
+
+    with progress.reporting("specc compile", args.format):
+        return _compile(args, out, root)
+
+
+def _compile(args: argparse.Namespace, out: Path, root: Path | None) -> int:
+    from compiler import progress
     from compiler.diagnostics import SpecError
     from compiler.safety.guards import guard
     from compiler.build.writer import WriteError, diff_tree, unsafe_destination, write_tree
@@ -115,10 +152,12 @@ def run(args: argparse.Namespace) -> int:
         from compiler.build.incremental import CompileCache
 
         cache = CompileCache(root / "cache")
+    progress.note(f"reading specs in {args.specs}")
     try:
         project = load_project(args, cache)
     except SpecError as err:
-        return report(err, args.format)
+        return _failed(err, args.format)
+    progress.note(f"{len(project.specs)} specs read and validated")
     if not args.check and (problem := unsafe_destination(out, args.specs, Path.cwd())):
         return _write_failed(out, WriteError(f"{problem}; specc replaces the whole output folder, so give it a folder of its own", "E303"), args.format)
     _RENDER.update(cache=cache, jobs=args.jobs)
@@ -126,16 +165,21 @@ def run(args: argparse.Namespace) -> int:
         tree = render_tree(project)
     finally:
         _RENDER.clear()
+    progress.note(f"{len(tree)} files rendered; checking them")
     try:
         guard(project, tree, out, cache)  # safety lint + released migrations
     except SpecError as err:
-        return report(err, args.format)
+        return _failed(err, args.format)
     table = summary(project, tree)
     if args.check:
         try:
             diffs = diff_tree(out, tree)
         except OSError as exc:
             return _write_failed(out, WriteError(f"cannot read {out}: {exc.strerror or exc}"), args.format)
+        if args.format == "json":
+            stale = [{"path": path, "status": status, "diff": diff} for path, status, diff in (_split(d) for d in diffs)]
+            _document({"status": "stale" if diffs else "up_to_date", "out": out.as_posix(), "files": len(tree), "stale": stale})
+            return EXIT_STALE if diffs else 0
         if diffs:
             sys.stdout.write("".join(diffs))
             print(f"specc: {len(diffs)} file(s) in {out} are stale; run `specc compile`", file=sys.stderr)
@@ -153,8 +197,9 @@ def run(args: argparse.Namespace) -> int:
         on_disk, stats = manifest.on_disk(root, args.specs, out)
         known = Known(data, {rel: hashlib.sha256(b).hexdigest() for rel, b in data.items()}, on_disk, stats)
         manifest.forget(root, args.specs, out)
+    progress.note(f"writing {len(tree)} files to {out}")
     try:
-        write_tree(out, tree, known)
+        changed = write_tree(out, tree, known)
     except WriteError as err:
         return _write_failed(out, err, args.format)
     if root is not None and cache is not None and known is not None:
@@ -163,6 +208,17 @@ def run(args: argparse.Namespace) -> int:
         # After an in-place update only the touched files need a fresh stat.
         stats = manifest.restat(out, known.stats, known.touched) if known.stats is not None and known.touched is not None else None
         manifest.record(root, args.specs, out, known.data, table, known.digests, stats)
+    if args.format == "json":
+        _document({"status": "written", "out": out.as_posix(), "files": len(tree), "changed": changed, "specs": _counts(project, tree)})
+        return 0
     print(table)
-    print(f"\nwrote {len(tree)} files to {out}")
+    print(f"\nwrote {out}: {len(tree)} files, {changed} changed")
     return 0
+
+
+def _split(diff: str) -> tuple[str, str, str]:
+    """(path, status, unified diff) of one `diff_tree` entry, whose first line
+    is `# <status>: <path>`."""
+    head, _, body = diff.partition("\n")
+    status, _, path = head.removeprefix("# ").partition(": ")
+    return path, status, body

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from compiler import progress
 from compiler.agent.conversations import StateError
 from compiler.cli.commands.agent_options import add_agent_options, default_user, emit_json, fail, make_agent, state_error
 
@@ -44,7 +45,8 @@ def render_text(result: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     try:
         agent = make_agent(args)
-        result = agent.next_tasks_overview(args.user or default_user(), audit=args.audit)
+        with progress.reporting("specc tasks", args.format):
+            result = agent.next_tasks_overview(args.user or default_user(), audit=args.audit)
     except StateError as exc:
         return state_error(exc)
     if not result["success"]:
