@@ -47,49 +47,6 @@ def code(name: str) -> str:
     return f"`{name}`"
 
 
-def _latin1_check_note(spec: Spec) -> list[str]:
-    """MariaDB stores a CHECK in its table's default character set: on a
-    latin1 table (MariaDB's default) one with non-Latin values fails with
-    ERROR 1918.  Said where it applies, since specc cannot see the table's
-    character set."""
-    tables = sorted(
-        {
-            c.table
-            for c in _all_checks(spec)
-            if c.kind == "enum" and any(not _latin1(v) for v in c.values)
-        }
-    )
-    if not tables:
-        return []
-    names = ", ".join(code(t) for t in tables)
-    return [
-        f"**Before running it on a latin1 database:** a CHECK on {names} allows values that are not",
-        "Latin-1, and MariaDB stores a CHECK in its table's default character set, so on a latin1 table",
-        "it fails with ERROR 1918. Give the table a utf8mb4 default first",
-        "(`ALTER TABLE t DEFAULT CHARACTER SET utf8mb4`, which converts no existing column).",
-    ]
-
-
-def _latin1(text: str) -> bool:
-    try:
-        text.encode("latin-1")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _all_checks(spec: Spec) -> list[Check]:
-    out: list[Check] = []
-    for op in spec.operations:
-        if isinstance(op, AddCheck):
-            out.append(op.check)
-        elif isinstance(op, CreateTable):
-            out.extend(op.table.checks)
-        elif isinstance(op, AlterColumn):
-            out.extend(op.checks_after)
-    return out
-
-
 def _check_words(check: Check) -> str:
     if check.kind == "enum":
         return "must be one of " + ", ".join(f"“{md_text(v)}”" for v in check.values)
@@ -293,8 +250,10 @@ def render_plan(spec: Spec, migration: Migration) -> str:
         "(MariaDB rejects named column CHECKs); the server names it and it is dropped with its column.",
         "Text columns are `CHARACTER SET utf8mb4 COLLATE utf8mb4_bin` whatever the database's default",
         "(MariaDB's is latin1), and each script starts with `SET NAMES utf8mb4`, so non-Latin text",
-        "in defaults and rows is stored intact.",
-        *_latin1_check_note(spec),
+        "in defaults and rows is stored intact. MariaDB stores a CHECK in its table's default",
+        "character set, though: on a latin1 table a CHECK with values that are not Latin-1 fails",
+        "with ERROR 1918, so give such a table a utf8mb4 default first",
+        "(`ALTER TABLE t DEFAULT CHARACTER SET utf8mb4`, which converts no existing column).",
         "",
         "up.sql:",
         "",
