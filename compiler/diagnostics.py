@@ -52,6 +52,11 @@ class SpecError(Exception):
         self.diagnostics = sorted(set(diagnostics))
         super().__init__("\n".join(d.render() for d in self.diagnostics))
 
+    def __reduce__(self) -> tuple[type[SpecError], tuple[list[Diagnostic]]]:
+        # Rebuilt from the diagnostics, not the message, when a worker
+        # process sends it back (Exception pickles its args).
+        return (SpecError, (self.diagnostics,))
+
 
 class Collector:
     """Accumulates diagnostics so a stage can report every problem at once."""

@@ -68,7 +68,9 @@ class FormatMemo:
 
 # Identifiers the SQL target writes itself, never from a spec: postgres
 # session settings of the migration preamble.
-COMPILER_IDENTIFIERS = frozenset({"lock_timeout", "statement_timeout"})
+# Names specc itself writes: postgres session settings, and the collation of
+# MySQL text columns (sqlglot parses `COLLATE utf8mb4_bin` as a column name).
+COMPILER_IDENTIFIERS = frozenset({"lock_timeout", "statement_timeout", "utf8mb4_bin"})
 
 
 def ir_identifiers(project: Project) -> set[str]:

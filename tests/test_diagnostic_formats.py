@@ -35,6 +35,9 @@ COVERED_ELSEWHERE = {
     "E402": "untested",
     "E403": "tests/released/test_released.py",
     "E404": "tests/released/test_released.py",
+    # A self-check failure is a specc bug: no spec provokes it, so the test
+    # makes the self-check fail.
+    "E901": "tests/test_sql_keywords.py",
 }
 
 

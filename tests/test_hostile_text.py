@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from compiler.diagnostics import SpecError
 from compiler.emit import render_tree
 from compiler.ir import Project
-from compiler.names import RESERVED
+from targets.sql.keywords import keywords as sql_keywords
 from compiler.project import build_project
 from tests.hostile_checks import FormatMemo, Parsed, compare_with_baseline, load_module, parse_tree
 
@@ -607,7 +607,7 @@ _KEYWORDY = sorted(
 
 
 def _name(pattern: str) -> st.SearchStrategy[str]:
-    return st.one_of(st.sampled_from(_KEYWORDY + sorted(RESERVED)), st.from_regex(pattern, fullmatch=True), hostile(70, dirty_one_in=10))
+    return st.one_of(st.sampled_from(_KEYWORDY + sorted(set().union(*(sql_keywords(d) for d in ('postgres', 'mysql', 'sqlite'))))), st.from_regex(pattern, fullmatch=True), hostile(70, dirty_one_in=10))
 
 
 @st.composite

@@ -59,8 +59,16 @@ EXIT_INTERNAL = 3
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
+    from compiler.diagnostics import SpecError
+
     try:
         return int(args._run(args))
+    except SpecError as err:
+        # A stage below a command's own handling (rendering, in every
+        # command that renders) found a problem: a diagnostic, not a traceback.
+        from compiler.cli.commands.common import report
+
+        return report(err, getattr(args, "format", "text"))
     except KeyboardInterrupt:
         print("specc: interrupted", file=sys.stderr)
         return 130

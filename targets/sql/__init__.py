@@ -18,9 +18,13 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from compiler.ir import Project, Schema, Spec
+import dataclasses
+import re
+
+from compiler.diagnostics import Diagnostic, SpecError
+from compiler.ir import Column, Project, Schema, Span, Spec
 from targets.sql import ddl
-from targets.sql.self_check import check_script, check_statement, render
+from targets.sql.self_check import SqlSelfCheckError, check_script, check_statement, render
 from targets.sql.migration import build
 from targets.sql.plan import render_no_change_plan, render_plan
 from targets.sql.sqlite_mysql_alter import mysql_inline_checks
@@ -64,11 +68,44 @@ def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
     if not spec.has_migration:
         out[root / "migration-plan.md"] = render_no_change_plan(spec)
         return out
-    migration = build(spec, _inline_before(project, spec))
-    for script in migration.up + migration.down:
-        out[root / "migrations" / script.dialect / f"{script.direction}.sql"] = script.render()
+    try:
+        migration = build(spec, _inline_before(project, spec))
+        for script in migration.up + migration.down:
+            out[root / "migrations" / script.dialect / f"{script.direction}.sql"] = script.render()
+    except (SqlSelfCheckError, ddl.SqlTargetError) as err:
+        raise SpecError([self_check_diagnostic(spec, err)]) from None
     out[root / "migration-plan.md"] = render_plan(spec, migration)
     return out
+
+
+SELF_CHECK_CODE = "E901"
+
+
+def self_check_diagnostic(spec: Spec, err: Exception) -> Diagnostic:
+    """A located diagnostic for SQL that failed its own self-check (or that
+    the SQL target refused to build): a bug in specc, not in the spec, but
+    reported like any diagnostic, at the column or table of the spec whose
+    name the failing SQL mentions (else at the spec), so that nothing is
+    written and no traceback is shown."""
+    text = str(err)
+    first, _, rest = text.partition("\n")
+    return Diagnostic(
+        _offending_span(spec, text),
+        SELF_CHECK_CODE,
+        f"internal error: the SQL specc generated for this spec failed its self-check ({first})",
+        hint="this is a bug in specc, not in the spec; please report it with the spec" + (f"; the SQL: {' '.join(rest.split())}" if rest.strip() else ""),
+    )
+
+
+def _offending_span(spec: Spec, text: str) -> Span:
+    words = set(re.findall(r"[a-z_][a-z0-9_]*", text.lower()))
+    for op in spec.operations:
+        for value in (getattr(op, f.name) for f in dataclasses.fields(op)):
+            columns = [value] if isinstance(value, Column) else list(getattr(value, "columns", ()) or ())
+            for col in columns:
+                if isinstance(col, Column) and col.name in words and col.span.line:
+                    return col.span
+    return spec.span
 
 
 def emit_spec_key(project: Project, spec: Spec) -> str:

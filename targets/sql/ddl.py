@@ -20,6 +20,9 @@ Type choices (see docs in the migration plan as well):
 | timestamp | timestamptz                   | TIMESTAMP (ISO text)| DATETIME(6), UTC by convention |
 | json      | jsonb                         | TEXT                | JSON                       |
 | float     | double precision (base only)  | REAL                | DOUBLE                     |
+
+MySQL/MariaDB string, text, url and enum columns also say
+`CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`, whatever the database default.
 """
 
 from __future__ import annotations
@@ -37,6 +40,15 @@ DIALECTS = ("postgres", "sqlite", "mysql")
 _NULLS_ARE_SMALL = ("sqlite", "mysql")
 
 _ON_DELETE = {"cascade": "ON DELETE CASCADE", "restrict": "ON DELETE RESTRICT", "set null": "ON DELETE SET NULL"}
+
+
+# MySQL/MariaDB text columns: 4-byte UTF-8, compared byte by byte like
+# PostgreSQL's and SQLite's text (a case-insensitive collation would make a
+# unique index refuse 'A' next to 'a' on MySQL only).  Both exist on MySQL
+# 5.5.3+ and every MariaDB.
+MYSQL_CHARSET = "utf8mb4"
+MYSQL_COLLATION = "utf8mb4_bin"
+MYSQL_TEXT_KINDS = ("string", "text", "url", "enum")
 
 
 class SqlTargetError(Exception):
@@ -225,6 +237,15 @@ def column_def(
     """A column definition.  `inline_checks`/`inline_fk` become named column
     constraints, which is how SQLite adds constraints with ADD COLUMN."""
     constraints: list[exp.ColumnConstraint] = []
+    if dialect == "mysql" and col.kind in MYSQL_TEXT_KINDS:
+        # Stated on the column, not left to the table or database default:
+        # MariaDB's default character set is latin1, where non-Latin text in
+        # a default, a CHECK or a row fails (ERROR 1918), and ADD COLUMN on a
+        # base table created latin1 would inherit it.  (uuid and ref columns
+        # keep the default, so a foreign key matches the key it references;
+        # MariaDB's JSON is utf8mb4_bin already.)
+        constraints.append(exp.ColumnConstraint(kind=exp.CharacterSetColumnConstraint(this=exp.var(MYSQL_CHARSET))))
+        constraints.append(exp.ColumnConstraint(kind=exp.CollateColumnConstraint(this=exp.var(MYSQL_COLLATION))))
     if col.kind == "id":
         if dialect == "postgres":
             constraints.append(exp.ColumnConstraint(kind=exp.GeneratedAsIdentityColumnConstraint(this=True)))
@@ -310,6 +331,13 @@ def set_setting(name: str, value: str | int) -> exp.Set:
     """`SET name = value` (name is one of the target's fixed setting names)."""
     rhs = exp.Literal.string(value) if isinstance(value, str) else exp.Literal.number(value)
     return exp.Set(expressions=[exp.SetItem(this=exp.EQ(this=exp.column(ident(name)), expression=rhs))])
+
+
+def set_names_utf8mb4() -> exp.Set:
+    """MySQL's `SET NAMES utf8mb4`: the client sends this file's text (UTF-8)
+    as utf8mb4, whatever its default (often latin1), so non-Latin literals
+    reach the utf8mb4 columns intact."""
+    return exp.Set(expressions=[exp.SetItem(this=exp.var(MYSQL_CHARSET), kind="NAMES")])
 
 
 def begin() -> exp.Transaction:

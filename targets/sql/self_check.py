@@ -29,11 +29,18 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
+from sqlglot.dialects.mysql import MySQL
 from sqlglot.dialects.postgres import Postgres
+from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import ErrorLevel, ParseError
+from sqlglot.generator import Generator
+from sqlglot.generators.mysql import MySQLGenerator
 from sqlglot.generators.postgres import PostgresGenerator
+from sqlglot.generators.sqlite import SQLiteGenerator
 from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokenizer_core import TokenType
+
+from targets.sql.keywords import needs_quotes
 
 
 class SqlSelfCheckError(Exception):
@@ -61,7 +68,21 @@ class _SpeccPostgresParser(PostgresParser):
         return self.expression(ValidateConstraint(this=name))
 
 
-class _SpeccPostgresGenerator(PostgresGenerator):
+def _quoting(base: type[Generator], dialect: str) -> type[Generator]:
+    """`base` that quotes every identifier `dialect` needs quoted (see
+    `targets.sql.keywords`): a keyword its engine refuses as a bare name, or
+    one sqlglot would read back as something else.  Other identifiers are
+    written as before, unquoted."""
+
+    def identifier_sql(self: Generator, expression: exp.Identifier) -> str:
+        if not expression.quoted and needs_quotes(expression.name, dialect):
+            expression = exp.Identifier(this=expression.name, quoted=True)
+        return base.identifier_sql(self, expression)
+
+    return type(f"_Quoting{base.__name__}", (base,), {"identifier_sql": identifier_sql})
+
+
+class _SpeccPostgresGenerator(_quoting(PostgresGenerator, "postgres")):  # type: ignore[misc]
     TRANSFORMS = {
         **PostgresGenerator.TRANSFORMS,
         ValidateConstraint: lambda self, e: f"VALIDATE CONSTRAINT {self.sql(e, 'this')}",
@@ -84,11 +105,23 @@ class SpeccPostgres(Postgres):
     Generator = _SpeccPostgresGenerator
 
 
+class SpeccMySQL(MySQL):
+    """sqlglot's mysql dialect, quoting the names MariaDB reserves."""
+
+    Generator = _quoting(MySQLGenerator, "mysql")
+
+
+class SpeccSQLite(SQLite):
+    """sqlglot's sqlite dialect, quoting the names SQLite reserves."""
+
+    Generator = _quoting(SQLiteGenerator, "sqlite")
+
+
 # specc dialect name -> the sqlglot dialect that renders and re-parses it.
-SQLGLOT_DIALECT: dict[str, str | type[Postgres]] = {
+SQLGLOT_DIALECT: dict[str, type[Dialect]] = {
     "postgres": SpeccPostgres,
-    "sqlite": "sqlite",
-    "mysql": "mysql",
+    "sqlite": SpeccSQLite,
+    "mysql": SpeccMySQL,
 }
 
 

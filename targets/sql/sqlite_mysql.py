@@ -110,6 +110,12 @@ def sqlite_or_mysql_scripts(spec: Spec, dialect: str, mysql_inline: frozenset[tu
         off = Phase("foreign keys off for the table rebuild (only outside a transaction)", (Step(ddl.pragma_foreign_keys(False), "foreign_keys = OFF", "none", "none"),))
         on = Phase("foreign keys back on for this connection", (Step(ddl.pragma_foreign_keys(True), "foreign_keys = ON", "none", "none"),))
         up_phases, down_phases = (off, *up_phases, on), (off, *down_phases, on)
+    if dialect == "mysql":
+        names = Phase(
+            "character set: read this file as utf8mb4 (UTF-8), whatever the client's default",
+            (Step(ddl.set_names_utf8mb4(), f"character set {ddl.MYSQL_CHARSET}", "none", "none"),),
+        )
+        up_phases, down_phases = (names, *up_phases), (names, *down_phases)
     up_script = Script(dialect, "up", (f"specc migration {spec.id}: up, {dialect}",), up_phases)
     down_script = Script(dialect, "down", (destroys_line(destroyed), f"specc migration {spec.id}: down, {dialect}"), down_phases)
     return up_script, down_script

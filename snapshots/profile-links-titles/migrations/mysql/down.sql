@@ -2,6 +2,9 @@
 -- destroys: table profile_links (all rows); column users.title (all values)
 -- specc migration profile-links-titles: down, mysql
 
+-- character set: read this file as utf8mb4 (UTF-8), whatever the client's default
+SET NAMES utf8mb4;
+
 -- MySQL commits each DDL statement implicitly; each statement is atomic on its own
 DROP TABLE profile_links;
 ALTER TABLE users DROP COLUMN title;

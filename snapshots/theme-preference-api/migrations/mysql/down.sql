@@ -2,5 +2,8 @@
 -- destroys: column users.theme (all values)
 -- specc migration theme-preference-api: down, mysql
 
+-- character set: read this file as utf8mb4 (UTF-8), whatever the client's default
+SET NAMES utf8mb4;
+
 -- MySQL commits each DDL statement implicitly; each statement is atomic on its own
 ALTER TABLE users DROP COLUMN theme;
