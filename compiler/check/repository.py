@@ -19,11 +19,13 @@ Each section (lint, tests, build) is `passed`, `failed` or `not_run`, and a
 It never writes to the checkout: not its files, not its `.git` (no git
 command is run, and scripts run with `GIT_CEILING_DIRECTORIES` set so that
 they cannot find a repository above the scratch copy).  npm's cache and
-temporary files go inside the scratch copy unless a cache folder is given.
+temporary files go inside the scratch copy unless a cache folder is given
+(`npm_cache=`, or the environment variable `SPECC_NPM_CACHE`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -34,7 +36,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 Status = Literal["passed", "failed", "not_run"]
 PARTS = ("lint", "tests", "build")
@@ -267,10 +270,8 @@ def _run(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> _Ra
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        try:
+        with contextlib.suppress(OSError):  # already gone
             os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
         out, _ = proc.communicate()
         return _Ran(None, out.decode("utf-8", "replace"), time.monotonic() - start)
     return _Ran(proc.returncode, out.decode("utf-8", "replace"), time.monotonic() - start)
@@ -286,7 +287,7 @@ def _env(scratch_root: Path, npm_cache: Path | None) -> dict[str, str]:
         FORCE_COLOR="0",
         TMPDIR=str(tmp),
         GIT_CEILING_DIRECTORIES=str(scratch_root),
-        npm_config_cache=str(npm_cache if npm_cache is not None else scratch_root / "npm-cache"),
+        npm_config_cache=str(npm_cache or os.environ.get("SPECC_NPM_CACHE") or scratch_root / "npm-cache"),
         npm_config_update_notifier="false",
     )
     env.pop("GIT_DIR", None)
@@ -355,7 +356,7 @@ def _check_node_package(scratch: Path, rel: str, result: RepositoryResult, env: 
     where = scratch if rel == "." else scratch / rel
     scripts = _scripts(where)
     if isinstance(scripts, str):
-        for name, part in result.parts.items():
+        for part in result.parts.values():
             part.steps.append(Step(f"{label}npm run", "not_run", scripts))
         return
     wanted = {part: _part_scripts(part, scripts) for part in PARTS}
