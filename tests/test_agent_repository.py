@@ -85,3 +85,29 @@ def test_cli_nonexistent_repository_exits_2_without_a_traceback(tmp_path: Path) 
     done = specc(root, "checks", conv, "--repository", str(tmp_path / "nope"))
     assert done.returncode == 2
     assert "does not exist" in done.stderr and "Traceback" not in done.stderr
+
+
+REPO_RESULT = {
+    "success": False,
+    "repository": "/home/someone/valine",
+    "lint": {"status": "passed", "run": 1, "passed": 1, "failed": 0},
+    "tests": {"status": "failed", "run": 3, "passed": 2, "failed": 1},
+    "build": {"status": "not_run", "run": 0, "passed": 0, "failed": 0, "ran": False, "message": "no 'build' script"},
+    "message": "repository checks (/home/someone/valine) FAILED",
+}
+
+
+def test_pr_checklist_and_cli_text_label_the_repository_results() -> None:
+    from compiler.cli.commands.checks import render_text
+    from compiler.review.draft.checks import render
+
+    part = {"status": "passed", "run": 1, "passed": 1, "failed": 0}
+    checks = {"success": False, "lint": part, "tests": part, "build": part, "repository": REPO_RESULT, "message": "specc check passed | repository checks FAILED"}
+    body = "\n".join(render(checks))
+    assert "- [x] tests: **passed**" in body
+    assert "own checks (`valine`" in body and "/home/someone" not in body
+    assert "- [ ] repository tests: **failed** (3 run: 2 passed, 1 failed)" in body
+    assert "- [ ] repository build: **not run**" in body
+    assert "not green" in body
+    text = render_text(checks)
+    assert "repository /home/someone/valine:" in text and "  tests  failed  (3 run: 2 passed, 1 failed)" in text
