@@ -41,9 +41,13 @@ def need_npm(result: repo_mod.RepositoryResult | None = None) -> None:
     elif result is not None and result.offline:
         reason = "npm could not reach the registry to install the fixture's packages: " + "; ".join(s.detail for s in result.install)
     if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (CI=true: the repository checks must run here)", pytrace=False)
-        pytest.skip(reason)
+        unavailable(reason)
+
+
+def unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: the repository checks must run here)", pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +194,11 @@ def test_parse_vitest_summary() -> None:
     assert parse_vitest("\x1b[2m      Tests \x1b[22m \x1b[1m\x1b[32m4 passed\x1b[39m\x1b[22m\x1b[90m (4)\x1b[39m\n") == (4, 0, 0)
     assert parse_vitest("lint: 2 files checked\n") is None
     assert parse_vitest("Tests  2 todo (2)") == (0, 0, 2)
+
+
+def test_special_files_are_not_copied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(repo_mod.shutil, "which", lambda name: None)
+    repo = _package(tmp_path / "repo", {"test": "vitest run"})
+    os.mkfifo(repo / "pipe")  # reading it would block forever
+    result = check_repository(repo).as_dict()
+    assert result["tests"]["checks"][0]["detail"] == "npm is not installed (not on PATH)"

@@ -217,8 +217,14 @@ def _check_inputs(repo: Path | str, files: Mapping[Any, str] | None) -> tuple[Pa
 # -- scratch copy --------------------------------------------------------------
 
 
-def _ignore(_dir: str, names: list[str]) -> set[str]:
-    return {n for n in names if n in SKIP_DIRS}
+def _ignore(folder: str, names: list[str]) -> set[str]:
+    # Skip .git, node_modules and anything that is not a file, folder or link
+    # (copying a FIFO would block on reading it).
+    def special(name: str) -> bool:
+        path = Path(folder, name)
+        return not (path.is_symlink() or path.is_file() or path.is_dir())
+
+    return {n for n in names if n in SKIP_DIRS or special(n)}
 
 
 def make_scratch(repo: Path, files: Mapping[PurePosixPath, str], into: Path) -> Path:
