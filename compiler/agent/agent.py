@@ -24,6 +24,7 @@ from compiler.agent import audit as audit_mod
 from compiler.agent import checks as checks_mod
 from compiler.agent.echo import bound, cut, names, shown
 from compiler.agent import preview as preview_mod
+from compiler.agent import repo_checks
 from compiler.agent.context import Context, ContextError, Overlay, parse
 from compiler.agent.conversations import (
     CHECKS_FAILING,
@@ -471,16 +472,26 @@ class BackendAgent:
     # -- 3. run_checks -------------------------------------------------------
 
     @_bounded
-    def run_checks(self, conversation_id: str) -> dict[str, Any]:
+    def run_checks(self, conversation_id: str, repository: Path | str | None = None, repository_prefix: str = "snapshots") -> dict[str, Any]:
         """`{success, lint, tests, build, message}` from the real `specc check`
-        for the conversation's task (or a plain statement that checks did not run)."""
+        for the conversation's task (or a plain statement that checks did not run).
+
+        With `repository` (a checkout of the target repository), also its own
+        lint/tests/build on a scratch copy with the task's files applied under
+        `repository_prefix`, reported under `repository` (see repo_checks)."""
+        if repository is not None and (problem := repo_checks.problem(repository)):
+            return {**checks_mod.not_run(problem), "success": False, "message": problem}
         try:
             conv = self._conversation(conversation_id)
             build = self._rebuild_fresh(conv)
         except AgentFailure as exc:
             return {**checks_mod.not_run(exc.result["message"]), **{k: v for k, v in exc.result.items() if k != "success"}, "success": False}
-        result = checks_mod.run(build.project, build.task.spec_ids)
-        status = CHECKS_PASSED if result["success"] else CHECKS_FAILING if checks_mod.failed(result) else CHECKS_NOT_RUN
+        own = checks_mod.run(build.project, build.task.spec_ids)
+        result = own if repository is None else repo_checks.add_repository_checks(own, repository, build.files, repository_prefix)
+        # "checks failing" only when a check really ran and failed, specc's or the repository's.
+        repo = result.get("repository")
+        failing = checks_mod.failed(own) or (isinstance(repo, dict) and checks_mod.failed(repo))
+        status = CHECKS_PASSED if result["success"] else CHECKS_FAILING if failing else CHECKS_NOT_RUN
         self.store.update(conv.id, status=status, checks=result)
         return {"conversation_id": conv.id, "task": conv.task_id, **result}
 

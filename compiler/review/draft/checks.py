@@ -7,6 +7,7 @@ shape of each part, but never turns "did not run" into "passed".
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any, Mapping
 
 from compiler.review import markdown as md
@@ -111,6 +112,14 @@ def render(checks: Mapping[str, Any] | None) -> list[str]:
             if isinstance(item, Mapping) and item.get("status") in ("failed", "not_run"):
                 detail = f": {md.prose(item.get('detail'))}" if item.get("detail") else ""
                 lines.append(f"  - {md.text(str(item.get('status')).replace('_', ' '))} {md.code(item.get('name', ''))}{detail}")
+    repo = checks.get("repository")
+    if isinstance(repo, Mapping):
+        # The target repository's own scripts (run_checks with a checkout), labelled as such.
+        name = PurePosixPath(str(repo.get("repository") or "").replace("\\", "/")).name or "the repository"
+        lines += ["", f"The target repository's own checks ({md.code(name)}, on a scratch copy with this PR's files):"]
+        for part in PARTS:
+            status, details = part_status(repo.get(part))
+            lines.append(md.checkbox(status == "passed", f"repository {part}: **{status}**" + (f" ({md.text(details)})" if details else "")))
     message = checks.get("message")
     if message:
         lines += ["", f"Result of `specc check`: {md.prose(message)}"]
