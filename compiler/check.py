@@ -2,8 +2,10 @@
 
 Three sections, each a list of checks that really ran:
 
-- **lint**: every generated `.py` is black-formatted and compiles; every
-  generated `.sql` parses with sqlglot in its dialect, with no opaque command;
+- **lint**: every generated file gets the checker its target declares for
+  its kind: `.py` is black-formatted and compiles, `.sql` parses with sqlglot
+  in the dialect its target declares (no opaque command), YAML and JSON
+  parse; kinds declared "not checked" (Markdown) are reported as skipped;
 - **build**: the generated app (`_project/app.py`) imports, `create_app`
   builds it, and it serves every endpoint of the checked specs;
 - **tests**: on a fresh embedded sqlite database built from the base schema,
@@ -180,11 +182,11 @@ def run_checks(
     mutation tests pass a modified one.  `workdir` keeps the rendered tree and
     database there instead of a temporary folder (for debugging).
     """
-    from compiler.emit import render_tree
+    from compiler.emit import render
 
     specs = select_specs(project, spec_ids)
     if tree is None:
-        tree = render_tree(project)
+        tree = render(project)
     result = CheckResult(tuple(s.id for s in specs))
     chosen = {s.id for s in specs} | {"_project"}
     files = {p: t for p, t in tree.items() if p.parts[0] in chosen}
@@ -212,10 +214,19 @@ def _run_in(root: Path, project: Project, specs: tuple[Spec, ...], tree: dict[Pu
 
 
 def lint(files: dict[PurePosixPath, str], section: Section) -> None:
+    """Run the checker each file's target declares for its kind (`FileKind.checker`)."""
     import black
 
+    import targets
+    from compiler.checkers import PYTHON
+
+    unchecked: dict[tuple[str, str], int] = {}
     for path, text in files.items():
-        if path.suffix == ".py":
+        kind = targets.kind_of(path.as_posix())
+        checker = kind.checker if kind is not None else None
+        if checker is None:
+            section.add(f"unchecked: {path}", "failed", "no registered target declares this kind of file")
+        elif checker is PYTHON:
             try:
                 same = black.format_str(text, mode=black.Mode()) == text
                 section.add(f"black: {path}", "passed" if same else "failed", "" if same else "would be reformatted by black")
@@ -226,35 +237,14 @@ def lint(files: dict[PurePosixPath, str], section: Section) -> None:
                 section.add(f"compile: {path}", "passed")
             except SyntaxError as err:
                 section.add(f"compile: {path}", "failed", f"line {err.lineno}: {err.msg}")
-        elif path.suffix == ".sql":
-            problem = sql_problem(path, text)
-            section.add(f"sqlglot: {path}", "failed" if problem else "passed", problem or "")
-
-
-def sql_problem(path: PurePosixPath, text: str) -> str | None:
-    """Why a generated SQL file fails the sqlglot self-check, or None."""
-    import sqlglot
-    from sqlglot import exp
-    from sqlglot.errors import ErrorLevel, ParseError
-
-    dialect = path.parent.name
-    try:
-        from targets.sql_check import SQLGLOT_DIALECT
-
-        read: Any = SQLGLOT_DIALECT.get(dialect, dialect)
-    except ImportError:
-        read = dialect
-    try:
-        statements = [s for s in sqlglot.parse(text, read=read, error_level=ErrorLevel.RAISE) if s is not None]
-    except (ParseError, ValueError) as err:
-        return f"does not parse as {dialect}: {str(err).splitlines()[0]}"
-    if not statements:
-        return "holds no statement"
-    for statement in statements:
-        for node in statement.walk():
-            if isinstance(node, exp.Command):
-                return f"sqlglot parses a statement only as an opaque command: {node.sql()[:80]}"
-    return None
+        elif checker.problem is None:
+            # Declared "not checked": said once per kind, never passed over in silence.
+            unchecked[(checker.label, checker.reason)] = unchecked.get((checker.label, checker.reason), 0) + 1
+        else:
+            problem = checker.problem(path, text)
+            section.add(f"{checker.label}: {path}", "failed" if problem else "passed", problem or "")
+    for (label, reason), count in sorted(unchecked.items()):
+        section.add(f"not checked: {label} ({count} files)", "skipped", reason)
 
 
 # --- build --------------------------------------------------------------------------

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
+from compiler.checkers import YAML
+from compiler.header import HASH
+from compiler.target import CI, FileKind, Target
 from compiler.ir import Project
 from compiler.tasks import CI_DIR
 
@@ -48,6 +51,13 @@ jobs:
 """
 
 
-def emit(project: Project) -> dict[PurePosixPath, str]:
+def emit_project(project: Project) -> dict[PurePosixPath, str]:
     # The workflow is the same for every project; it checks all specs.
     return {CI_DIR / "specc.yml": WORKFLOW}
+
+
+TARGET = Target(
+    "ci",
+    kinds=(FileKind(".yml", HASH, CI, YAML, where="_project/ci/*"),),
+    emit_project=emit_project,
+)

@@ -18,22 +18,18 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
+from compiler.checkers import MARKDOWN, sqlglot
+from compiler.header import DASH, HTML
+from compiler.target import DEPENDENCIES, MIGRATION, FileKind, Target
 from compiler.ir import Project, Schema, Spec
 from targets import sql_ddl as ddl
-from targets.sql_check import check_script, check_statement, render
+from targets.sql_check import SQLGLOT_DIALECT, check_script, check_statement, render
 from targets.sql_migration import build
 from targets.sql_plan import render_no_change_plan, render_plan
 from targets.sql_sqlite_mysql_alter import mysql_inline_checks
 
 DIALECTS = ddl.DIALECTS
 
-
-def emit(project: Project) -> dict[PurePosixPath, str]:
-    """Migration scripts and plan of every spec that changes the schema."""
-    out: dict[PurePosixPath, str] = {}
-    for spec in project.specs:
-        out.update(emit_spec(project, spec))
-    return out
 
 
 # id(project) -> (project, spec id -> MySQL inline CHECKs before that spec).
@@ -117,3 +113,15 @@ def render_schema(schema: Schema, dialect: str) -> str:
     text = "".join(f"{sql};\n\n" for sql in statements).rstrip("\n") + "\n"
     check_script(text, statements, dialect)
     return text
+
+
+TARGET = Target(
+    "sql",
+    kinds=(
+        *(FileKind(".sql", DASH, MIGRATION, sqlglot(d, SQLGLOT_DIALECT[d]), where=f"*/migrations/{d}/*") for d in DIALECTS),
+        FileKind(".md", HTML, MIGRATION, MARKDOWN, where="*/migration-plan.md"),
+    ),
+    emit_spec=emit_spec,
+    spec_key=emit_spec_key,
+    provides={"schema_ddl": render_schema},
+)

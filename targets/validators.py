@@ -18,6 +18,9 @@ from typing import Any
 
 import jinja2
 
+from compiler.checkers import JSON, PYTHON
+from compiler.header import HASH
+from compiler.target import VALIDATION, FileKind, Target
 from compiler.ir import BodyField, Column, ColumnField, ListField, Project, Spec
 from compiler.pyformat import format_module
 from targets import jsonschema_bodies as js
@@ -157,12 +160,6 @@ def render_schemas(spec: Spec) -> dict[PurePosixPath, str]:
     return out
 
 
-def emit(project: Project) -> dict[PurePosixPath, str]:
-    out: dict[PurePosixPath, str] = {}
-    for spec in project.specs:
-        out.update(emit_spec(project, spec))
-    return out
-
 
 def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
     """One spec's validators module and JSON Schemas (it reads only `spec`)."""
@@ -172,3 +169,13 @@ def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
     out[PurePosixPath(spec.id, "validators.py")] = render_module(spec)
     out.update(render_schemas(spec))
     return out
+
+
+TARGET = Target(
+    "validators",
+    kinds=(
+        FileKind(".py", HASH, VALIDATION, PYTHON, where="*/validators.py"),
+        FileKind(".json", None, VALIDATION, JSON, where="*/schemas/*"),
+    ),
+    emit_spec=emit_spec,
+)

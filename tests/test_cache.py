@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from compiler.cache import MAGIC, Store
-from compiler.emit import render_tree
+from compiler.render_cache import cached_render as render_tree
 from compiler.incremental import CompileCache
 from compiler.project import build_project
 from tests.conftest import ROOT, SPECS

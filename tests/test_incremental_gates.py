@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compiler.emit import render_tree
+from compiler.render_cache import cached_render as render_tree
 from compiler.incremental import CompileCache
 from compiler.ir import Project
 from compiler.lint import lint_project
@@ -154,9 +154,9 @@ def test_security_review_assembled_from_fragments_is_the_full_render(project_dir
 
     project = build_project(project_dir / "specs", project_dir)
     fragments = {s.id: security.spec_fragment(project, s) for s in project.specs}
-    assert security.emit_project(project, fragments) == security.emit(project)
+    assert security.emit_project(project, fragments) == security.TARGET.emit(project)
     empty = Project(base=project.base, specs=(), base_source=project.base_source)
-    assert security.emit_project(empty, {}) == security.emit(empty)
+    assert security.emit_project(empty, {}) == security.TARGET.emit(empty)
 
 
 _json = st.recursive(
