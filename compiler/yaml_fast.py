@@ -34,12 +34,12 @@ from yaml.events import (
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.reader import Reader
 
+from compiler.document import FORBIDDEN_CHAR as _FORBIDDEN
+from compiler.document import MAX_DEPTH, Document
+from compiler.document import PLAIN_TAGS as _PLAIN_TAGS
 from compiler.ir import Span
-from compiler import loader as _careful
-from compiler.loader import _PLAIN_TAGS, MAX_DEPTH, Document
 
-# Characters the careful loader refuses inside values (E011), if it has the rule.
-_FORBIDDEN = getattr(_careful, "_FORBIDDEN_CHAR", None)
+# Characters the careful loader refuses inside values (E011).
 
 try:
     from yaml._yaml import CParser
