@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from compiler.cache import MAGIC, Store
-from compiler.render_cache import cached_render as render_tree
 from compiler.incremental import CompileCache
 from compiler.project import build_project
+from compiler.render_cache import cached_render as render_tree
 from tests.conftest import ROOT, SPECS
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

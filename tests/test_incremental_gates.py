@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compiler.render_cache import cached_render as render_tree
 from compiler.incremental import CompileCache
 from compiler.ir import Project
 from compiler.lint import lint_project
 from compiler.lint import per_spec
 from compiler.project import build_project
+from compiler.render_cache import cached_render as render_tree
 from tests.conftest import ROOT, SPECS
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
