@@ -9,7 +9,6 @@ explicit tags (`!!python/object`), duplicate keys, huge files and deep nesting.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 

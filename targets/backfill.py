@@ -20,9 +20,9 @@ from sqlglot import exp
 
 from compiler.checkers import MARKDOWN, PYTHON
 from compiler.header import HASH, HTML
-from compiler.target import MIGRATION, FileKind, Target
 from compiler.ir import Backfill, Column, JsonRowsBackfill, Project, SetBackfill, Spec
 from compiler.pyformat import format_module
+from compiler.target import MIGRATION, FileKind, Target
 
 DIALECTS = ("postgres", "sqlite", "mysql")
 _ENV = jinja2.Environment(

@@ -14,8 +14,8 @@ from pathlib import PurePosixPath
 
 from compiler.checkers import YAML
 from compiler.header import HASH
-from compiler.target import CI, FileKind, Target
 from compiler.ir import Project
+from compiler.target import CI, FileKind, Target
 from compiler.tasks import CI_DIR
 
 WORKFLOW = """\

@@ -16,9 +16,9 @@ from typing import Any
 
 from compiler.checkers import PYTHON
 from compiler.header import HASH
-from compiler.target import TESTS, FileKind, Target
 from compiler.ir import ColumnField, Endpoint, ListField, MetricField, Project, Spec, WindowField
 from compiler.pyformat import format_module
+from compiler.target import TESTS, FileKind, Target
 from targets import contract_cases as cc
 from targets.routes import cache_headers, window_param
 

@@ -17,8 +17,8 @@ import yaml
 
 from compiler.checkers import YAML
 from compiler.header import HASH
-from compiler.target import APPLICATION, FileKind, Target
 from compiler.ir import Endpoint, ListField, Project, Spec
+from compiler.target import APPLICATION, FileKind, Target
 from targets import jsonschema_bodies as js
 
 OPENAPI_VERSION = "3.1.0"

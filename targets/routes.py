@@ -21,9 +21,9 @@ import jinja2
 
 from compiler.checkers import PYTHON
 from compiler.header import HASH
-from compiler.target import APPLICATION, FileKind, Target
 from compiler.ir import ColumnField, Endpoint, ListField, MetricField, Project, Spec, WindowField
 from compiler.pyformat import format_module
+from compiler.target import APPLICATION, FileKind, Target
 from targets import route_queries as q
 
 TEMPLATES = Path(__file__).parent / "templates"

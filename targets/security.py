@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
+from compiler import security_review
 from compiler.checkers import MARKDOWN
 from compiler.header import HTML
-from compiler.target import REVIEW, FileKind, Target
-from compiler import security_review
 from compiler.ir import Project, Spec
+from compiler.target import REVIEW, FileKind, Target
 from compiler.tasks import SECURITY_REVIEW
 
 

@@ -20,8 +20,8 @@ from pathlib import PurePosixPath
 
 from compiler.checkers import MARKDOWN, sqlglot
 from compiler.header import DASH, HTML
-from compiler.target import DEPENDENCIES, MIGRATION, FileKind, Target
 from compiler.ir import Project, Schema, Spec
+from compiler.target import MIGRATION, FileKind, Target
 from targets import sql_ddl as ddl
 from targets.sql_check import SQLGLOT_DIALECT, check_script, check_statement, render
 from targets.sql_migration import build

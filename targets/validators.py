@@ -20,9 +20,9 @@ import jinja2
 
 from compiler.checkers import JSON, PYTHON
 from compiler.header import HASH
-from compiler.target import VALIDATION, FileKind, Target
 from compiler.ir import BodyField, Column, ColumnField, ListField, Project, Spec
 from compiler.pyformat import format_module
+from compiler.target import VALIDATION, FileKind, Target
 from targets import jsonschema_bodies as js
 
 _OPERATION_ID = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
