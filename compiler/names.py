@@ -12,7 +12,7 @@ IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 # SQL keywords are not refused: every generated statement quotes a table or
 # column name in each dialect whose engine reserves it (or that sqlglot would
-# misread), from the engines' own keyword tables; see targets/sql/keywords/.
+# misread), from the engines' own keyword tables; see compiler/sql_keywords/.
 
 
 def identifier_problem(name: str) -> str | None:

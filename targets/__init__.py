@@ -1,47 +1,24 @@
 """The target registry: one module per backend, one line per target.
 
-A target module exposes `emit(project: Project) -> dict[PurePosixPath, str]`,
-mapping paths relative to the output root (`snapshots/`) to file contents
-without the generated-file header (the emit stage adds it).  Per-spec files
-go under `<spec-id>/`; project-wide files under `_project/`.  Modules are
-imported only when a compile runs them.
-
-Optional per-spec protocol (what makes incremental and parallel compiles
-possible; see `compiler.emit`).  A target may also define:
-
-- `emit_spec(project, spec) -> dict[PurePosixPath, str]`: the files of one
-  spec.  It may read `spec` (including `schema_before`/`schema_after`) and
-  `project.base`, not other specs: its result is cached under a key of that
-  spec's inputs only.  A target whose per-spec files also depend on the
-  specs a spec depends on sets `EMIT_SPEC_READS_DEPENDENCIES = True`; one
-  that reads something else of the project defines
-  `emit_spec_key(project, spec) -> str`, a text that changes whenever that
-  something changes (it becomes part of the cache key).
-- `emit_project(project) -> dict[PurePosixPath, str]`: the project-wide
-  files (re-rendered whenever any spec changes), or, when the target also
-  defines `spec_fragment`, `emit_project(project, fragments)`.
-- `spec_fragment(project, spec) -> object`: a picklable per-spec value
-  (cached like `emit_spec`) that `emit_project` assembles, so a project-wide
-  file does not re-render every spec when one changes.  `fragments` maps
-  spec id -> fragment, in project order.
-
-When `emit_spec` is defined, `emit(project)` must equal the union of
-`emit_spec` over every spec and `emit_project`; `emit` stays the simple
-entry point for tests and other callers.
+A target module exports `TARGET = Target(...)` (`compiler.target`): its
+per-spec and project-wide output, what that output reads, the kinds of file
+it writes (header comment syntax, PR group, checker) and, for a target built
+from the others' output, `reads_tree`.  Paths are relative to the output
+root (`snapshots/`): per-spec files under `<spec-id>/`, project-wide files
+under `_project/`.  Modules are imported only when something asks for their
+target.  docs/targets.md says how to add one.
 """
 
 from __future__ import annotations
 
 import importlib
-from pathlib import PurePosixPath
 from types import ModuleType
-from typing import Callable
+from typing import Any, Callable
 
-from compiler.ir import Project
+from compiler.target import FileKind, PrGroup, Target
 
-Emit = Callable[[Project], dict[PurePosixPath, str]]
-
-# name -> module under targets/.  Order is the order targets run in.
+# name -> module under targets/.  Order is the order targets run in; a target
+# that reads the tree (pr) reads the output of those before it.
 TARGETS: dict[str, str] = {
     "sql": "targets.sql",
     "validators": "targets.fastapi.validators",
@@ -51,7 +28,6 @@ TARGETS: dict[str, str] = {
     "backfill": "targets.fastapi.backfill",
     "security": "targets.security",
     "ci": "targets.ci",
-    # pr renders the others first (for "files modified"), so it comes last.
     "pr": "targets.pr",
 }
 
@@ -61,6 +37,53 @@ def module(name: str) -> ModuleType:
     return importlib.import_module(TARGETS[name])
 
 
-def load(name: str) -> Emit:
-    """The `emit` function of target `name`."""
-    return module(name).emit  # type: ignore[no-any-return]
+def get(name: str) -> Target:
+    """The target registered as `name` (its module imported on first use)."""
+    target = module(name).TARGET
+    if not isinstance(target, Target) or target.name != name:
+        raise TypeError(f"{TARGETS[name]}.TARGET is not the Target named {name!r}")
+    return target
+
+
+def registered() -> tuple[Target, ...]:
+    """Every registered target, in run order."""
+    return tuple(get(name) for name in TARGETS)
+
+
+# path text -> its kind, and the registry it was computed for (tests swap TARGETS).
+_KINDS: dict[str, FileKind | None] = {}
+_KINDS_FOR: list[tuple[tuple[str, str], ...]] = [()]
+
+
+def kind_of(path: str) -> FileKind | None:
+    """The kind of a generated file (path relative to the output root), as the
+    first registered target declaring a matching kind says; None if none does."""
+    registry = tuple(TARGETS.items())
+    if _KINDS_FOR[0] != registry:
+        _KINDS.clear()
+        _KINDS_FOR[0] = registry
+    try:
+        return _KINDS[path]
+    except KeyError:
+        pass
+    found = None
+    for target in registered():
+        found = target.kind_of(path)
+        if found is not None:
+            break
+    _KINDS[path] = found
+    return found
+
+
+def groups() -> tuple[PrGroup, ...]:
+    """Every PR group the registered targets declare, in commit order."""
+    seen = {kind.group.name: kind.group for target in registered() for kind in target.kinds}
+    return tuple(sorted(seen.values(), key=lambda g: (g.commit_order, g.name)))
+
+
+def provided(name: str) -> Callable[..., Any]:
+    """The function some registered target provides as `name` (see `Target.provides`)."""
+    for target in registered():
+        if name in target.provides:
+            return target.provides[name]
+    raise LookupError(f"no registered target provides {name!r}")

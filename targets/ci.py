@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
+from compiler.checkers import YAML
+from compiler.build.header import HASH
 from compiler.ir import Project
+from compiler.target import CI, FileKind, Target
 from compiler.review.tasks import CI_DIR
 
 WORKFLOW = """\
@@ -48,6 +51,13 @@ jobs:
 """
 
 
-def emit(project: Project) -> dict[PurePosixPath, str]:
+def emit_project(project: Project) -> dict[PurePosixPath, str]:
     # The workflow is the same for every project; it checks all specs.
     return {CI_DIR / "specc.yml": WORKFLOW}
+
+
+TARGET = Target(
+    "ci",
+    kinds=(FileKind(".yml", HASH, CI, YAML, where="_project/ci/*"),),
+    emit_project=emit_project,
+)

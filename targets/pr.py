@@ -8,7 +8,8 @@ application PR (which names the migration PR's branch in `depends_on`) in
 `_project/pr/<view-id>/`.
 
 "Files modified" and the payload's content hashes come from the artifacts the
-other targets actually render, so this target renders them first.  Snapshot
+other targets actually render: the target reads the tree of the targets
+registered before it (`reads_tree`).  Snapshot
 bodies say plainly that checks had not run; `specc pr` fills in real results.
 """
 
@@ -16,30 +17,20 @@ from __future__ import annotations
 
 import json
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
-import targets
 from compiler.build.cache import key_of
+from compiler.checkers import JSON, MARKDOWN
 from compiler.review.draft import payloads
 from compiler.review.draft.parts import is_split
 from compiler.review.draft.pieces import Pieces
-from compiler.emit import render_tree
-from compiler.build.header import with_header
+from compiler.build.header import HTML
 from compiler.ir import Project
-from compiler.review.tasks import PROJECT, group_of, project_tasks
-
-if TYPE_CHECKING:
-    from compiler.build.incremental import CompileCache
-
-NAME = "pr"
+from compiler.target import PR, FileKind, Memo, Target
+from compiler.review.tasks import PROJECT, group_of, pr_dir, project_tasks
 
 
-def pr_dir(task_id: str, kind: str) -> PurePosixPath:
-    """Where a task's PR files go: `<spec-id>/pr` or `_project/pr/<view-id>`."""
-    return PurePosixPath(task_id, "pr") if kind == "spec" else PurePosixPath(PROJECT, "pr", task_id)
-
-
-def from_tree(project: Project, tree: Mapping[PurePosixPath, str], cache: CompileCache | None = None) -> dict[PurePosixPath, str]:
+def from_tree(project: Project, tree: Mapping[PurePosixPath, str], cache: Memo | None = None) -> dict[PurePosixPath, str]:
     """The PR files, given the other targets' rendered tree.
 
     With a `cache` (whose `render_keys` name each spec's rendered files), the
@@ -83,7 +74,7 @@ def from_tree(project: Project, tree: Mapping[PurePosixPath, str], cache: Compil
     return out
 
 
-def _piece_keys(project: Project, cache: CompileCache | None) -> dict[str, str]:
+def _piece_keys(project: Project, cache: Memo | None) -> dict[str, str]:
     """spec id -> the key of its PR pieces: its rendered files' key and, for
     each spec it depends on, whether that one is split into two PRs (its own
     PR names the branch it waits for)."""
@@ -99,27 +90,12 @@ def _piece_keys(project: Project, cache: CompileCache | None) -> dict[str, str]:
     return keys
 
 
-def others() -> tuple[str, ...]:
-    """Every registered target but this one."""
-    return tuple(name for name in targets.TARGETS if name != NAME)
-
-
-def render_all(project: Project) -> dict[PurePosixPath, str]:
-    """Exactly `render_tree(project)`, rendering the other targets only once
-    (the agent's fast path; `emit` alone has to render them itself)."""
-    names = others()
-    tree = render_tree(project, only=names) if names else {}
-    if NAME in targets.TARGETS:
-        tree.update({path: with_header(path, text) for path, text in from_tree(project, tree).items()})
-    return dict(sorted(tree.items()))
-
-
-def emit(project: Project) -> dict[PurePosixPath, str]:
-    names = others()
-    return from_tree(project, render_tree(project, only=names) if names else {})
-
-
-def emit_from_tree(project: Project, tree: Mapping[PurePosixPath, str], cache: CompileCache | None = None) -> dict[PurePosixPath, str]:
-    """`emit`, given the tree of the other targets that `compiler.emit` has
-    just rendered (so a compile renders them once, and from its cache)."""
-    return from_tree(project, tree, cache)
+TARGET = Target(
+    "pr",
+    kinds=(
+        FileKind(".md", HTML, PR, MARKDOWN, where="*/pr/*"),
+        FileKind(".json", None, PR, JSON, where="*/pr/*"),
+    ),
+    reads_tree=True,
+    emit_from_tree=from_tree,
+)

@@ -11,17 +11,11 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from compiler.review import security_review
+from compiler.checkers import MARKDOWN
+from compiler.build.header import HTML
 from compiler.ir import Project, Spec
+from compiler.target import REVIEW, FileKind, Target
 from compiler.review.tasks import SECURITY_REVIEW
-
-
-def emit(project: Project) -> dict[PurePosixPath, str]:
-    return {SECURITY_REVIEW: security_review.render(security_review.review(project))}
-
-
-def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
-    """No per-spec files: the review is one project-wide file."""
-    return {}
 
 
 def spec_fragment(project: Project, spec: Spec) -> tuple[tuple[int, ...], tuple[str, ...]]:
@@ -41,3 +35,11 @@ def emit_project(project: Project, fragments: dict[str, Any]) -> dict[PurePosixP
             total[sev] += n
         blocks.append(list(lines))
     return {SECURITY_REVIEW: security_review.render_parts(total, blocks)}
+
+
+TARGET = Target(
+    "security",
+    kinds=(FileKind(".md", HTML, REVIEW, MARKDOWN, where=SECURITY_REVIEW.as_posix()),),
+    spec_fragment=spec_fragment,
+    assemble_project=emit_project,
+)

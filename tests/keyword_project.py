@@ -1,7 +1,7 @@
 """A project whose table and column names are SQL keywords, for the tests
 that every generated statement quotes them where each dialect needs it.
 
-The words are the engines' own keyword tables (`targets/sql/keywords/*.json`,
+The words are the engines' own keyword tables (`compiler/sql_keywords/*.json`,
 read from PostgreSQL, MariaDB and SQLite): every keyword of every dialect is
 a column name, spread over a few tables, in every column kind that puts the
 name into a CHECK, a foreign key or an index; every keyword that some
@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from compiler.names import identifier_problem
-from targets.sql.keywords import DIALECTS, keywords, needs_quotes
+from compiler.sql_keywords import DIALECTS, keywords, needs_quotes
 
 # Column names the spec itself uses.
 KEY = "kw_id"
@@ -119,5 +119,5 @@ def built() -> tuple[object, dict[object, str]]:
         folder = write_project(root, SPECS / "base" / "schema.sql")
         project = build_project(folder, root)
         _BUILT["project"] = project
-        _BUILT["tree"] = render_tree(project, only=("sql",), jobs=1)
+        _BUILT["tree"] = render_tree(project, only=("sql",))
     return _BUILT["project"], _BUILT["tree"]  # type: ignore[return-value]

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from compiler.build.cache import MAGIC, Store
-from compiler.emit import render_tree
 from compiler.build.incremental import CompileCache
 from compiler.project import build_project
+from compiler.build.render_cache import cached_render as render_tree
 from tests.conftest import ROOT, SPECS
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

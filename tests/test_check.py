@@ -29,7 +29,9 @@ def test_check_is_green_for_the_seed_specs_with_real_counts(project: Project) ->
         assert section["status"] == "passed"
         assert section["ok"] is True and section["ran"] is True
         assert section["failed"] == section["not_run"] == 0
-        assert section["run"] == section["passed"] == len(section["checks"]) > 0
+        # Only lint skips, and only what a target declares "not checked" (Markdown).
+        assert section["run"] == section["passed"] == len(section["checks"]) - section["skipped"] > 0
+        assert section["skipped"] == (1 if name == "lint" else 0)
     contract = result["tests"]["contract"]
     assert contract["failed"] == contract["skipped"] == 0
     assert contract["passed"] >= 100
@@ -41,6 +43,8 @@ def test_check_is_green_for_the_seed_specs_with_real_counts(project: Project) ->
     lint_names = statuses(result["lint"])
     assert lint_names["ruff format: profile-links-titles/routes.py"] == "passed"
     assert "sqlglot: profile-links-titles/migrations/postgres/up.sql" in lint_names
+    assert "yaml: _project/openapi.yaml" in lint_names and "json: profile-links-titles/pr/payload.json" in lint_names
+    assert any(n.startswith("not checked: markdown (") for n in lint_names)
     assert f"{contract['passed']} passed, 0 failed, 0 skipped" in result["message"]
 
 
@@ -52,7 +56,8 @@ def test_text_summary_prints_the_counts() -> None:
     assert code == 0, text
     match = re.search(r"contract tests: (\d+) passed, 0 failed, 0 skipped", text)
     assert match and int(match.group(1)) > 10, text
-    assert re.search(r"^lint\s+passed\s+\d+ run: \d+ passed, 0 failed$", text, re.M), text
+    # Lint's one skip is the Markdown its targets declare "not checked".
+    assert re.search(r"^lint\s+passed\s+\d+ run: \d+ passed, 0 failed, 1 skipped$", text, re.M), text
     assert "specc check passed" in text
 
 
@@ -80,9 +85,9 @@ def test_lint_catches_unformatted_python_and_unparsable_sql() -> None:
     section = Section("lint")
     lint(
         {
-            PurePosixPath("s/ok.py"): "x = 1\n",
-            PurePosixPath("s/ugly.py"): "x=1\n",
-            PurePosixPath("s/broken.py"): "def f(:\n",
+            PurePosixPath("s/routes.py"): "x = 1\n",
+            PurePosixPath("s/validators.py"): "x=1\n",
+            PurePosixPath("s/test_contract.py"): "def f(:\n",
             PurePosixPath("s/migrations/sqlite/up.sql"): "CREATE TABLE t (id INTEGER);\n",
             PurePosixPath("s/migrations/postgres/up.sql"): "CREATE TABLE (;\n",
         },
@@ -90,21 +95,21 @@ def test_lint_catches_unformatted_python_and_unparsable_sql() -> None:
     )
     got = {c.name: c.status for c in section.checks}
     assert got == {
-        "ruff format: s/ok.py": "passed",
-        "compile: s/ok.py": "passed",
-        "ruff format: s/ugly.py": "failed",
-        "compile: s/ugly.py": "passed",
-        "ruff format: s/broken.py": "failed",
-        "compile: s/broken.py": "failed",
+        "ruff format: s/routes.py": "passed",
+        "compile: s/routes.py": "passed",
+        "ruff format: s/validators.py": "failed",
+        "compile: s/validators.py": "passed",
+        "ruff format: s/test_contract.py": "failed",
+        "compile: s/test_contract.py": "failed",
         "sqlglot: s/migrations/sqlite/up.sql": "passed",
         "sqlglot: s/migrations/postgres/up.sql": "failed",
     }
     # The report says what is wrong, with the real path and where, never
     # ruff's temporary file names.
     detail = {c.name: c.detail for c in section.checks}
-    assert detail["ruff format: s/ok.py"] == ""
-    assert detail["ruff format: s/ugly.py"] == "ruff format would reformat it (first change at line 1:2)"
-    assert detail["ruff format: s/broken.py"].startswith("ruff cannot parse it: line 1:7: "), detail
+    assert detail["ruff format: s/routes.py"] == ""
+    assert detail["ruff format: s/validators.py"] == "ruff format would reformat it (first change at line 1:2)"
+    assert detail["ruff format: s/test_contract.py"].startswith("ruff cannot parse it: line 1:7: "), detail
     assert not any("m0.py" in d or "m1.py" in d or "m2.py" in d for d in detail.values())
 
 
@@ -113,11 +118,11 @@ def test_lint_reports_ruff_that_cannot_run_as_not_run(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(ruff_format, "ruff_bin", lambda: "/nonexistent/ruff")
     section = Section("lint")
-    lint({PurePosixPath("s/ok.py"): "x = 1\n"}, section)
+    lint({PurePosixPath("s/routes.py"): "x = 1\n"}, section)
     got = {c.name: (c.status, c.detail) for c in section.checks}
-    status, detail = got["ruff format: s/ok.py"]
+    status, detail = got["ruff format: s/routes.py"]
     assert status == "not_run" and "cannot run ruff" in detail
-    assert got["compile: s/ok.py"] == ("passed", "")
+    assert got["compile: s/routes.py"] == ("passed", "")
 
 
 def test_a_down_migration_that_forgets_a_column_fails_the_check(project: Project, tree: dict[PurePosixPath, str]) -> None:

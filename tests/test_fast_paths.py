@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import random
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
@@ -137,8 +137,7 @@ def generated_modules(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[st
     """(path, what the target wrote, what the render gives) of every Python
     module of the seed and 12 synthetic specs."""
     import targets
-    from compiler.emit import render_tree
-    from compiler.build.header import with_header
+    from compiler.emit import headed, render_tree
     from compiler.project import build_project
 
     root = tmp_path_factory.mktemp("synthetic")
@@ -146,11 +145,13 @@ def generated_modules(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[st
     out: list[tuple[str, str, str]] = []
     for specs in (SPECS, root / "specs"):
         project = build_project(specs, specs.parent)
-        tree = render_tree(project, jobs=1)
-        for name in targets.TARGETS:
-            for path, text in targets.module(name).emit(project).items():
-                if path.suffix == ".py":
-                    out.append((path.as_posix(), with_header(path, text), tree[path]))
+        tree = render_tree(project)
+        for target in targets.registered():
+            if target.reads_tree:
+                continue
+            for name, text in headed(target, target.emit(project)).items():
+                if name.endswith(".py"):
+                    out.append((name, text, tree[PurePosixPath(name)]))
     return out
 
 

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from compiler.diagnostics import SpecError
 from compiler.emit import render_tree
 from compiler.ir import Project
-from targets.sql.keywords import keywords as sql_keywords
+from compiler.sql_keywords import keywords as sql_keywords
 from compiler.project import build_project
 from tests.hostile_checks import FormatMemo, Parsed, compare_with_baseline, load_module, parse_tree
 

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from compiler.emit import render_tree
 from compiler.build.incremental import CompileCache
 from compiler.ir import Project
 from compiler.safety.lint import lint_project
 from compiler.safety.lint import per_spec
 from compiler.project import build_project
+from compiler.build.render_cache import cached_render as render_tree
 from tests.conftest import ROOT, SPECS
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -151,9 +151,9 @@ def test_security_review_assembled_from_fragments_is_the_full_render(project_dir
 
     project = build_project(project_dir / "specs", project_dir)
     fragments = {s.id: security.spec_fragment(project, s) for s in project.specs}
-    assert security.emit_project(project, fragments) == security.emit(project)
+    assert security.emit_project(project, fragments) == security.TARGET.emit(project)
     empty = Project(base=project.base, specs=(), base_source=project.base_source)
-    assert security.emit_project(empty, {}) == security.emit(empty)
+    assert security.emit_project(empty, {}) == security.TARGET.emit(empty)
 
 
 def test_in_place_update_rewrites_an_output_edited_behind_its_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

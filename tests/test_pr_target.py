@@ -187,11 +187,12 @@ def test_pr_output_is_deterministic_across_hash_seeds() -> None:
     assert len(outs) == 1
 
 
-def test_render_all_is_render_tree(project, tree) -> None:  # type: ignore[no-untyped-def]
-    from targets.pr import render_all
-
-    assert render_all(project) == tree
-    assert list(render_all(project)) == list(tree)
+def test_pr_alone_reads_the_tree_of_the_targets_before_it(project, tree) -> None:  # type: ignore[no-untyped-def]
+    """Selected alone, the pr target still gets the others' tree (the driver
+    renders them as its input) and yields exactly its files of the full tree."""
+    alone = render_tree(project, only=("pr",))
+    assert alone == {p: t for p, t in tree.items() if "pr" in p.parts[:3] and p.parts[1:2] == ("pr",)}
+    assert alone
 
 
 def test_backfills_go_with_the_migration_pr(project, tree) -> None:  # type: ignore[no-untyped-def]

@@ -116,7 +116,7 @@ def test_checks_and_tasks_report_progress_only_in_text(fmt: str, monkeypatch: py
     monkeypatch.setattr(checks_command, "make_agent", lambda args: _Agent())
     monkeypatch.setattr(tasks_command, "make_agent", lambda args: _Agent())
     monkeypatch.setattr(tasks_command, "render_text", lambda result: "")
-    checks_command.run(argparse.Namespace(conversation="c", format=fmt))
+    checks_command.run(argparse.Namespace(conversation="c", format=fmt, repository=None, repository_prefix="snapshots"))
     tasks_command.run(argparse.Namespace(user="u", audit=None, format=fmt))
     err = tty.getvalue()
     if fmt == "json":

@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from targets.sql.self_check import SQLGLOT_DIALECT, render
 from targets.sql.ddl import ident, table_ref
-from targets.sql.keywords import DIALECTS, engine_quoted, keywords, needs_quotes, table
+from compiler.sql_keywords import DIALECTS, engine_quoted, keywords, needs_quotes, table
 from tests.keyword_project import built, quoted_keywords
 
 # The names of issue 12: PostgreSQL 15 refused the migration
@@ -29,7 +29,7 @@ def test_each_keyword_table_names_its_engine_and_is_consistent(dialect: str) -> 
     data = table(dialect)
     engine = {"postgres": "PostgreSQL ", "mysql": "MariaDB ", "sqlite": "SQLite "}[dialect]
     assert str(data["engine"]).startswith(engine) and any(ch.isdigit() for ch in str(data["engine"]))
-    assert data["generated_by"] == "python -m targets.sql.keywords.regenerate"
+    assert data["generated_by"] == "python -m compiler.sql_keywords.regenerate"
     assert engine_quoted(dialect) <= keywords(dialect)
     assert len(keywords(dialect)) > 100 and engine_quoted(dialect)
 

@@ -72,7 +72,7 @@ def db_before(project: Project, tree: dict[PurePosixPath, str], spec_id: str) ->
 
 @pytest.fixture(scope="module")
 def sql_tree(project: Project) -> dict[PurePosixPath, str]:
-    return sql.emit(project)
+    return sql.TARGET.emit(project)
 
 
 # --- sqlite round trips -----------------------------------------------------------
@@ -207,7 +207,7 @@ def test_down_migrations_start_by_saying_what_they_destroy(sql_tree) -> None:  #
 
 
 def test_emit_is_deterministic(project) -> None:  # type: ignore[no-untyped-def]
-    assert sql.emit(project) == sql.emit(project)
+    assert sql.TARGET.emit(project) == sql.TARGET.emit(project)
 
 
 def test_every_drop_on_postgres_names_the_squawk_rule_it_ignores(sql_tree) -> None:  # type: ignore[no-untyped-def]
@@ -415,7 +415,7 @@ def one_spec_project(tmp_path_factory, spec_id: str, text: str) -> tuple[Project
     (root / "specs" / "base" / "schema.sql").write_text((SPECS / "base" / "schema.sql").read_text())
     (root / "specs" / f"{spec_id}.yaml").write_text(text)
     project = build_project(root / "specs", root)
-    return project, sql.emit(project)
+    return project, sql.TARGET.emit(project)
 
 
 @pytest.fixture(scope="module")

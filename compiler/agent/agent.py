@@ -42,12 +42,12 @@ from compiler.agent.conversations import (
 from compiler.agent.patch import make_patch
 from compiler.diagnostics import SpecError
 from compiler.review.draft import payloads
+from compiler.emit import render as render_all
 from compiler.safety.guards import guard
 from compiler.ir import AddColumn, CreateTable, OpenQuestion, Project, Spec
 from compiler.project import BASE_SCHEMA, build_project, spec_files
 from compiler.build.writer import read_tree
-from compiler.review.tasks import MIGRATIONS, PRIORITY_RANK, VIEW_IDS, Task, find_task, project_tasks, task_paths, view_task
-from targets.pr import pr_dir, render_all
+from compiler.review.tasks import MIGRATIONS, PRIORITY_RANK, VIEW_IDS, Task, find_task, pr_dir, project_tasks, task_paths, view_task
 
 # Statuses of a task in the overview, most pressing first.
 TASK_STATUSES = ("checks failing", "stale", "has open questions", "compiled")

@@ -593,7 +593,7 @@ def replay_folder(folder: Path, display_root: Path | None = None) -> Replay:
 
 
 def _ident(name: str) -> str:
-    from targets.sql.keywords import needs_quotes
+    from compiler.sql_keywords import needs_quotes
 
     plain = re.fullmatch(r"[a-z_][a-z0-9_]*", name) is not None and not needs_quotes(name, "postgres")
     return exp.to_identifier(name, quoted=not plain).sql("postgres")

@@ -28,8 +28,9 @@ def connect(path: Path) -> sqlite3.Connection:
 
 def create_base(path: Path, schema: Schema) -> None:
     """A fresh database holding the base schema (and nothing else)."""
-    from targets.sql import render_schema  # the SQL target owns sqlite DDL
+    import targets
 
+    render_schema = targets.provided("schema_ddl")  # the SQL target owns the DDL
     if path.exists():
         path.unlink()
     with connect(path) as conn:

@@ -2,9 +2,11 @@
 
 Three sections, each a list of checks that really ran:
 
-- **lint**: every generated `.py` passes `ruff format --check` (one ruff
-  process for all of them) and compiles; every
-  generated `.sql` parses with sqlglot in its dialect, with no opaque command;
+- **lint**: every generated file gets the checker its target declares for
+  its kind: `.py` passes `ruff format --check` (one ruff process for all of
+  them) and compiles, `.sql` parses with sqlglot in the dialect its target
+  declares (no opaque command), YAML and JSON parse; kinds declared "not
+  checked" (Markdown) are reported as skipped;
 - **build**: the generated app (`_project/app.py`) imports, `create_app`
   builds it, and it serves every endpoint of the checked specs;
 - **tests**: on a fresh embedded sqlite database built from the base schema,
@@ -185,11 +187,11 @@ def run_checks(
     mutation tests pass a modified one.  `workdir` keeps the rendered tree and
     database there instead of a temporary folder (for debugging).
     """
-    from compiler.emit import render_tree
+    from compiler.emit import render
 
     specs = select_specs(project, spec_ids)
     if tree is None:
-        tree = render_tree(project)
+        tree = render(project)
     result = CheckResult(tuple(s.id for s in specs))
     chosen = {s.id for s in specs} | {"_project"}
     files = {p: t for p, t in tree.items() if p.parts[0] in chosen}
@@ -223,16 +225,25 @@ def _run_in(root: Path, project: Project, specs: tuple[Spec, ...], tree: dict[Pu
 
 
 def lint(files: dict[PurePosixPath, str], section: Section) -> None:
+    """Run the checker each file's target declares for its kind (`FileKind.checker`)."""
+    import targets
+    from compiler.checkers import PYTHON
     from compiler.ruff_format import FormatError, check_python
 
-    python = [p for p in files if p.suffix == ".py"]
+    kinds = {path: targets.kind_of(path.as_posix()) for path in files}
+    python = [p for p, kind in kinds.items() if kind is not None and kind.checker is PYTHON]
     ruff_failed = ""
     try:
         formatting = dict(zip(python, check_python([files[p] for p in python])))
     except FormatError as err:  # ruff itself failed: no module was checked
         formatting, ruff_failed = {}, str(err)
+    unchecked: dict[tuple[str, str], int] = {}
     for path, text in files.items():
-        if path.suffix == ".py":
+        kind = kinds[path]
+        checker = kind.checker if kind is not None else None
+        if checker is None:
+            section.add(f"unchecked: {path}", "failed", "no registered target declares this kind of file")
+        elif checker is PYTHON:
             problem = formatting.get(path)
             if ruff_failed:
                 section.add(f"ruff format: {path}", "not_run", ruff_failed)
@@ -243,42 +254,18 @@ def lint(files: dict[PurePosixPath, str], section: Section) -> None:
                 section.add(f"compile: {path}", "passed")
             except SyntaxError as err:
                 section.add(f"compile: {path}", "failed", f"line {err.lineno}: {err.msg}")
-        elif path.suffix == ".sql":
+        elif checker.problem is None:
+            # Declared "not checked": said once per kind, never passed over in silence.
+            unchecked[(checker.label, checker.reason)] = unchecked.get((checker.label, checker.reason), 0) + 1
+        else:
             try:
-                problem = sql_problem(path, text)
-            except Exception as err:  # sqlglot itself broke: the file was not checked
-                section.add(f"sqlglot: {path}", "not_run", f"internal error in the check: {type(err).__name__}: {err}")
+                problem = checker.problem(path, text)
+            except Exception as err:  # the checker itself broke: the file was not checked
+                section.add(f"{checker.label}: {path}", "not_run", f"internal error in the check: {type(err).__name__}: {err}")
                 continue
-            section.add(f"sqlglot: {path}", "failed" if problem else "passed", problem or "")
-
-
-
-
-def sql_problem(path: PurePosixPath, text: str) -> str | None:
-    """Why a generated SQL file fails the sqlglot self-check, or None."""
-    sqlglot = once.load("sqlglot")
-    exp = once.load("sqlglot.expressions")
-    errors = once.load("sqlglot.errors")
-    ErrorLevel, ParseError = errors.ErrorLevel, errors.ParseError
-
-    dialect = path.parent.name
-    try:
-        from targets.sql.self_check import SQLGLOT_DIALECT
-
-        read: Any = SQLGLOT_DIALECT.get(dialect, dialect)
-    except ImportError:
-        read = dialect
-    try:
-        statements = [s for s in sqlglot.parse(text, read=read, error_level=ErrorLevel.RAISE) if s is not None]
-    except (ParseError, ValueError) as err:
-        return f"does not parse as {dialect}: {str(err).splitlines()[0]}"
-    if not statements:
-        return "holds no statement"
-    for statement in statements:
-        for node in statement.walk():
-            if isinstance(node, exp.Command):
-                return f"sqlglot parses a statement only as an opaque command: {node.sql()[:80]}"
-    return None
+            section.add(f"{checker.label}: {path}", "failed" if problem else "passed", problem or "")
+    for (label, reason), count in sorted(unchecked.items()):
+        section.add(f"not checked: {label} ({count} files)", "skipped", reason)
 
 
 # --- build --------------------------------------------------------------------------

@@ -9,7 +9,6 @@ explicit tags (`!!python/object`), duplicate keys, huge files and deep nesting.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,55 +18,13 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from compiler.diagnostics import Diagnostic, SpecError
+from compiler.frontend.document import FORBIDDEN_CHAR as _FORBIDDEN_CHAR
+from compiler.frontend.document import BOOL_WORDS, MAX_BYTES, MAX_DEPTH, Document, PathKey
+from compiler.frontend.document import PLAIN_TAGS as _PLAIN_TAGS
 from compiler.ir import Span
 
-MAX_BYTES = 1024 * 1024  # a spec is a few KiB; 1 MiB is generous
-MAX_DEPTH = 32
-
-PathKey = tuple[str | int, ...]
-
-# Characters no spec text needs, which YAML escapes ("\0", "\x1b") would let
-# through into generated code, SQL and Markdown: C0/C1 control characters
-# other than tab and newline, and the bidirectional overrides that make a
-# reviewer see text in a different order than it runs ("Trojan Source").
-_FORBIDDEN_CHAR = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _YAML_PREFIX = "tag:yaml.org,2002:"
-
-_PLAIN_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:timestamp",
-    "tag:yaml.org,2002:seq",
-    "tag:yaml.org,2002:map",
-}
-
-
-@dataclass
-class Document:
-    """A loaded spec: its data, and where each value and key came from."""
-
-    path: str
-    text: str
-    data: dict[str, Any]
-    spans: dict[PathKey, Span] = field(default_factory=dict)
-    key_spans: dict[PathKey, Span] = field(default_factory=dict)
-
-    def span(self, path: PathKey) -> Span:
-        """The span of the value at `path`, or of its nearest located ancestor."""
-        path = tuple(path)
-        while path:
-            if path in self.spans:
-                return self.spans[path]
-            path = path[:-1]
-        return self.spans.get((), Span(self.path, 1, 1))
-
-    def key_span(self, path: PathKey) -> Span:
-        """The span of the mapping key that names `path` (falls back to the value)."""
-        return self.key_spans.get(tuple(path)) or self.span(path)
 
 
 class _Stop(Exception):
@@ -128,9 +85,6 @@ def _position(text: str, index: int, file: str) -> Span:
     return Span(file, line, index - (text.rfind("\n", 0, index) + 1) + 1)
 
 
-# YAML 1.1 reads these plain words as booleans (`nullable: yes` is true,
-# `values: [on, off]` is [True, False]); specs accept exactly `true`/`false`.
-BOOL_WORDS = frozenset(("true", "false"))
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 
 

@@ -34,12 +34,12 @@ from yaml.events import (
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.reader import Reader
 
+from compiler.frontend.document import FORBIDDEN_CHAR as _FORBIDDEN
+from compiler.frontend.document import BOOL_WORDS, MAX_DEPTH, Document
+from compiler.frontend.document import PLAIN_TAGS as _PLAIN_TAGS
 from compiler.ir import Span
-from compiler.frontend import loader as _careful
-from compiler.frontend.loader import _PLAIN_TAGS, BOOL_WORDS, MAX_DEPTH, Document
 
-# Characters the careful loader refuses inside values (E011), if it has the rule.
-_FORBIDDEN = getattr(_careful, "_FORBIDDEN_CHAR", None)
+# Characters the careful loader refuses inside values (E011).
 
 try:
     from yaml._yaml import CParser

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Literal
 
+import targets
 from compiler.ir import Project, Spec
+from compiler.target import APPLICATION, PrGroup
 
 VALIDATORS = "validators-and-security"
 MIGRATIONS = "migrations-and-backfills"
@@ -31,8 +33,6 @@ PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
 PROJECT = "_project"
 SECURITY_REVIEW = PurePosixPath(PROJECT, "security-review.md")
 CI_DIR = PurePosixPath(PROJECT, "ci")
-
-Group = Literal["migration", "validators", "tests", "pr", "ci", "review", "app"]
 
 
 @dataclass(frozen=True)
@@ -53,26 +53,22 @@ class Task:
     enables: tuple[str, ...]
 
 
-def group_of(path: PurePosixPath) -> Group:
-    """Which kind of artifact `path` (relative to the output root) is."""
-    parts = path.parts
-    rest = parts[1:]
-    if parts[0] == PROJECT:
-        if rest[:1] == ("pr",):
-            return "pr"
-        if rest[:1] == ("ci",):
-            return "ci"
-        if path == SECURITY_REVIEW:
-            return "review"
-    if rest[:1] == ("pr",):
-        return "pr"
-    if rest[:1] in (("migrations",), ("backfills",)) or rest == ("migration-plan.md",):
-        return "migration"
-    if rest == ("validators.py",) or rest[:1] == ("schemas",):
-        return "validators"
-    if path.name.startswith("test_") or path.name == "conftest.py":
-        return "tests"
-    return "app"
+def group_of(path: PurePosixPath) -> str:
+    """The name of the PR group `path` (relative to the output root) belongs
+    to, as the target that writes it declares (`compiler.target.FileKind`);
+    "app" for a path no target declares."""
+    return pr_group(path).name
+
+
+def pr_group(path: PurePosixPath) -> PrGroup:
+    """The PR group of `path` (see `group_of`)."""
+    kind = targets.kind_of(path.as_posix())
+    return APPLICATION if kind is None else kind.group
+
+
+def pr_dir(task_id: str, kind: str) -> PurePosixPath:
+    """Where a task's PR files go: `<spec-id>/pr` or `_project/pr/<view-id>`."""
+    return PurePosixPath(task_id, "pr") if kind == "spec" else PurePosixPath(PROJECT, "pr", task_id)
 
 
 def _view_priority(specs: list[Spec]) -> Literal["high", "medium", "low"]:

@@ -17,7 +17,10 @@ from typing import Any
 import jinja2
 from sqlglot import exp
 
+from compiler.checkers import MARKDOWN, PYTHON
+from compiler.build.header import HASH, HTML
 from compiler.ir import Backfill, Column, JsonRowsBackfill, Project, SetBackfill, Spec
+from compiler.target import MIGRATION, FileKind, Target
 
 DIALECTS = ("postgres", "sqlite", "mysql")
 _ENV = jinja2.Environment(
@@ -200,13 +203,6 @@ def render_readme(spec: Spec, b: Backfill) -> str:
     return "\n".join(lines)
 
 
-def emit(project: Project) -> dict[PurePosixPath, str]:
-    """`backfill.py` and `README.md` for every backfill of every spec."""
-    out: dict[PurePosixPath, str] = {}
-    for spec in project.specs:
-        out.update(emit_spec(project, spec))
-    return out
-
 
 def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
     """One spec's backfills (it reads only `spec`)."""
@@ -216,3 +212,13 @@ def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
         out[root / "backfill.py"] = render_script(spec, b)
         out[root / "README.md"] = render_readme(spec, b)
     return out
+
+
+TARGET = Target(
+    "backfill",
+    kinds=(
+        FileKind(".py", HASH, MIGRATION, PYTHON, where="*/backfills/*/backfill.py"),
+        FileKind(".md", HTML, MIGRATION, MARKDOWN, where="*/backfills/*/README.md"),
+    ),
+    emit_spec=emit_spec,
+)

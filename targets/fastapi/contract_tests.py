@@ -14,7 +14,10 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
+from compiler.checkers import PYTHON
+from compiler.build.header import HASH
 from compiler.ir import ColumnField, Endpoint, ListField, MetricField, Project, Spec, WindowField
+from compiler.target import TESTS, FileKind, Target
 from targets.fastapi import contract_cases as cc
 from targets.fastapi.routes import cache_headers, window_param
 
@@ -641,15 +644,16 @@ def _enum_column(param: Any) -> Any:
     return Column(param.name, "enum", nullable=False, enum=param.enum)
 
 
-def emit(project: Project) -> dict[PurePosixPath, str]:
-    out: dict[PurePosixPath, str] = {}
-    for spec in project.specs:
-        out.update(emit_spec(project, spec))
-    return out
-
 
 def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
     """`<spec-id>/test_contract.py` (it reads only `spec`)."""
     if not spec.endpoints:
         return {}
     return {PurePosixPath(spec.id) / "test_contract.py": SpecTests(spec).render()}
+
+
+TARGET = Target(
+    "contract_tests",
+    kinds=(FileKind(".py", HASH, TESTS, PYTHON, where="*/test_contract.py"),),
+    emit_spec=emit_spec,
+)

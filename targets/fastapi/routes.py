@@ -18,7 +18,10 @@ from typing import Any
 
 import jinja2
 
+from compiler.checkers import PYTHON
+from compiler.build.header import HASH
 from compiler.ir import ColumnField, Endpoint, ListField, MetricField, Project, Spec, WindowField
+from compiler.target import APPLICATION, FileKind, Target
 from targets.fastapi import route_queries as q
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -188,13 +191,6 @@ def render_runtime() -> str:
     return _ENV.get_template("runtime.py.j2").render()
 
 
-def emit(project: Project) -> dict[PurePosixPath, str]:
-    out: dict[PurePosixPath, str] = {}
-    for spec in project.specs:
-        out.update(emit_spec(project, spec))
-    out.update(emit_project(project))
-    return out
-
 
 def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
     """`<spec-id>/routes.py` (it reads only `spec`)."""
@@ -209,3 +205,15 @@ def emit_project(project: Project) -> dict[PurePosixPath, str]:
         PurePosixPath("_project") / "app.py": render_app(project),
         PurePosixPath("_project") / "runtime.py": render_runtime(),
     }
+
+
+TARGET = Target(
+    "routes",
+    kinds=(
+        FileKind(".py", HASH, APPLICATION, PYTHON, where="*/routes.py"),
+        FileKind(".py", HASH, APPLICATION, PYTHON, where="_project/app.py"),
+        FileKind(".py", HASH, APPLICATION, PYTHON, where="_project/runtime.py"),
+    ),
+    emit_spec=emit_spec,
+    emit_project=emit_project,
+)

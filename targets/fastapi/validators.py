@@ -18,7 +18,10 @@ from typing import Any
 
 import jinja2
 
+from compiler.checkers import JSON, PYTHON
+from compiler.build.header import HASH
 from compiler.ir import BodyField, Column, ColumnField, ListField, Project, Spec
+from compiler.target import VALIDATION, FileKind, Target
 from targets import jsonschema_bodies as js
 
 _OPERATION_ID = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
@@ -150,12 +153,6 @@ def render_schemas(spec: Spec) -> dict[PurePosixPath, str]:
     return out
 
 
-def emit(project: Project) -> dict[PurePosixPath, str]:
-    out: dict[PurePosixPath, str] = {}
-    for spec in project.specs:
-        out.update(emit_spec(project, spec))
-    return out
-
 
 def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
     """One spec's validators module and JSON Schemas (it reads only `spec`)."""
@@ -165,3 +162,13 @@ def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
     out[PurePosixPath(spec.id, "validators.py")] = render_module(spec)
     out.update(render_schemas(spec))
     return out
+
+
+TARGET = Target(
+    "validators",
+    kinds=(
+        FileKind(".py", HASH, VALIDATION, PYTHON, where="*/validators.py"),
+        FileKind(".json", None, VALIDATION, JSON, where="*/schemas/*"),
+    ),
+    emit_spec=emit_spec,
+)

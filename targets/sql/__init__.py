@@ -21,23 +21,19 @@ from pathlib import PurePosixPath
 import dataclasses
 import re
 
+from compiler.checkers import MARKDOWN, sqlglot
 from compiler.diagnostics import Diagnostic, SpecError
+from compiler.build.header import DASH, HTML
 from compiler.ir import Column, Project, Schema, Span, Spec
+from compiler.target import MIGRATION, FileKind, Target
 from targets.sql import ddl
-from targets.sql.self_check import SqlSelfCheckError, check_script, check_statement, render
+from targets.sql.self_check import SQLGLOT_DIALECT, SqlSelfCheckError, check_script, check_statement, render
 from targets.sql.migration import build
 from targets.sql.plan import render_no_change_plan, render_plan
 from targets.sql.sqlite_mysql_alter import mysql_inline_checks
 
 DIALECTS = ddl.DIALECTS
 
-
-def emit(project: Project) -> dict[PurePosixPath, str]:
-    """Migration scripts and plan of every spec that changes the schema."""
-    out: dict[PurePosixPath, str] = {}
-    for spec in project.specs:
-        out.update(emit_spec(project, spec))
-    return out
 
 
 # id(project) -> (project, spec id -> MySQL inline CHECKs before that spec).
@@ -156,3 +152,15 @@ def render_schema(schema: Schema, dialect: str) -> str:
     text = "".join(f"{sql};\n\n" for sql in statements).rstrip("\n") + "\n"
     check_script(text, statements, dialect)
     return text
+
+
+TARGET = Target(
+    "sql",
+    kinds=(
+        *(FileKind(".sql", DASH, MIGRATION, sqlglot(d, SQLGLOT_DIALECT[d]), where=f"*/migrations/{d}/*") for d in DIALECTS),
+        FileKind(".md", HTML, MIGRATION, MARKDOWN, where="*/migration-plan.md"),
+    ),
+    emit_spec=emit_spec,
+    spec_key=emit_spec_key,
+    provides={"schema_ddl": render_schema},
+)

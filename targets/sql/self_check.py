@@ -40,7 +40,7 @@ from sqlglot.generators.sqlite import SQLiteGenerator
 from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokenizer_core import TokenType
 
-from targets.sql.keywords import needs_quotes
+from compiler.sql_keywords import needs_quotes
 
 
 class SqlSelfCheckError(Exception):
@@ -70,7 +70,7 @@ class _SpeccPostgresParser(PostgresParser):
 
 def _quoting(base: type[Generator], dialect: str) -> type[Generator]:
     """`base` that quotes every identifier `dialect` needs quoted (see
-    `targets.sql.keywords`): a keyword its engine refuses as a bare name, or
+    `compiler.sql_keywords`): a keyword its engine refuses as a bare name, or
     one sqlglot would read back as something else.  Other identifiers are
     written as before, unquoted."""
 

@@ -2,7 +2,7 @@
 MariaDB: up, down and up again (SQLite: tests/test_sql_keywords.py).
 
 The project (tests/keyword_project.py) takes its words from the engines' own
-keyword tables (targets/sql/keywords/): every keyword of every dialect is a
+keyword tables (compiler/sql_keywords/): every keyword of every dialect is a
 column name, in columns that put it into CHECKs, foreign keys and indexes,
 and every keyword some dialect quotes is a table name.  It skips, like every
 engine test, when no server runs, and fails instead with

@@ -44,7 +44,7 @@ def _compiled(tmp_path: Path, spec: str):  # type: ignore[no-untyped-def]
     shutil.copytree(SPECS, tmp_path / "specs")
     (tmp_path / "specs" / "unicode-text.yaml").write_text(spec, "utf-8")
     project = build_project(tmp_path / "specs", tmp_path)
-    return project, render_tree(project, only=("sql",), jobs=1)
+    return project, render_tree(project, only=("sql",))
 
 
 def test_mysql_migrations_state_utf8mb4() -> None:

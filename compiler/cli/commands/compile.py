@@ -68,9 +68,9 @@ _RENDER: dict[str, Any] = {}
 
 
 def render_tree(project: Project) -> dict[PurePosixPath, str]:
-    """Stage 4 with this compile's cache and workers (`compiler.emit.render_tree`;
+    """Stage 4 with this compile's cache and workers (`compiler.build.render_cache.cached_render`;
     a seam the fault tests replace)."""
-    from compiler.emit import render_tree as render
+    from compiler.build.render_cache import cached_render as render
 
     return render(project, cache=_RENDER.get("cache"), jobs=_RENDER.get("jobs"))
 

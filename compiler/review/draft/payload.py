@@ -18,17 +18,9 @@ from compiler.review.draft.body import migration_verdict, render_body, shared
 from compiler.review.draft.parts import Part, plan_parts, specs_of
 from compiler.review.draft.pieces import Pieces
 from compiler.ir import Project
-from compiler.review.tasks import CONTRACT_TESTS, MIGRATIONS, VALIDATORS, Task, group_of
+from compiler.target import PrGroup
+from compiler.review.tasks import CONTRACT_TESTS, MIGRATIONS, VALIDATORS, Task, group_of, pr_group
 
-_COMMIT_ORDER = ("migration", "validators", "app", "tests", "ci", "review")
-_COMMIT_WHAT = {
-    "migration": "add the schema migration and its plan",
-    "validators": "add request validators and JSON Schemas",
-    "app": "add routes and API description",
-    "tests": "add contract tests",
-    "ci": "add the CI workflow that runs specc",
-    "review": "add the security review of every input surface",
-}
 
 
 def _labels(project: Project, part: Part) -> list[str]:
@@ -53,13 +45,14 @@ def _labels(project: Project, part: Part) -> list[str]:
 
 
 def _commits(part: Part) -> list[dict[str, Any]]:
-    groups: dict[tuple[str, str], list[str]] = {}
+    # One commit per (owner, PR group), in the groups' declared commit order.
+    groups: dict[tuple[str, PrGroup], list[str]] = {}
     for path in part.paths:
         owner = path.parts[0]
-        groups.setdefault((owner, group_of(path)), []).append(path.as_posix())
+        groups.setdefault((owner, pr_group(path)), []).append(path.as_posix())
     order = {sid: i for i, sid in enumerate(part.task.spec_ids)}
-    keys = sorted(groups, key=lambda k: (order.get(k[0], len(order)), _COMMIT_ORDER.index(k[1]), k[0]))
-    return [{"files": groups[k], "message": f"{k[0]}: {_COMMIT_WHAT[k[1]]}"} for k in keys]
+    keys = sorted(groups, key=lambda k: (order.get(k[0], len(order)), k[1].commit_order, k[1].name, k[0]))
+    return [{"files": groups[k], "message": f"{k[0]}: {k[1].commit_message}"} for k in keys]
 
 
 def payload(

@@ -2,7 +2,7 @@
 
 The word lists are the engines' own keyword tables, committed beside this
 file (`postgres.json`, `mysql.json`, `sqlite.json`) and regenerated from the
-engines by `python -m targets.sql.keywords.regenerate`, which records the
+engines by `python -m compiler.sql_keywords.regenerate`, which records the
 engine version it read.  A name is quoted in a dialect's SQL when that
 engine refuses it unquoted in the statements specc writes (PostgreSQL:
 every reserved word, R and T in `pg_get_keywords()`; MariaDB and SQLite:
@@ -129,7 +129,7 @@ def committed_misreads(dialect: str) -> frozenset[str]:
 
     data = json.loads((HERE / "sqlglot.json").read_text("utf-8"))
     if data["sqlglot"] != sqlglot.__version__:
-        raise RuntimeError(f"targets/sql/keywords/sqlglot.json is for sqlglot {data['sqlglot']}, not {sqlglot.__version__}; regenerate it")
+        raise RuntimeError(f"compiler/sql_keywords/sqlglot.json is for sqlglot {data['sqlglot']}, not {sqlglot.__version__}; regenerate it")
     return frozenset(data["misreads"][dialect])
 
 

@@ -1,8 +1,8 @@
 """Regenerate the keyword tables in this folder from the engines themselves.
 
     eval "$(bash .ci/engines.sh start)"
-    python -m targets.sql.keywords.regenerate      # writes postgres.json, mysql.json, sqlite.json, sqlglot.json
-    python -m targets.sql.keywords.regenerate sqlglot   # only sqlglot.json (after a sqlglot upgrade)
+    python -m compiler.sql_keywords.regenerate      # writes postgres.json, mysql.json, sqlite.json, sqlglot.json
+    python -m compiler.sql_keywords.regenerate sqlglot   # only sqlglot.json (after a sqlglot upgrade)
 
 Each file records the engine and version it was read from, the query that
 listed the words, and for every word whether an identifier spelled like it
@@ -186,12 +186,12 @@ def misreads() -> dict[str, Any]:
     unquoted, per dialect: no engine needed, only the pinned sqlglot."""
     import sqlglot
 
-    from targets.sql.keywords import DIALECTS, sqlglot_misreads
+    from compiler.sql_keywords import DIALECTS, sqlglot_misreads
 
     words = sorted(set().union(*(json.loads((HERE / f"{d}.json").read_text("utf-8"))["keywords"] for d in DIALECTS)))
     return {
         "sqlglot": sqlglot.__version__,
-        "source": "targets.sql.keywords.sqlglot_misreads over every keyword of postgres.json, mysql.json and sqlite.json",
+        "source": "compiler.sql_keywords.sqlglot_misreads over every keyword of postgres.json, mysql.json and sqlite.json",
         "misreads": {d: [w for w in words if sqlglot_misreads(w, d)] for d in DIALECTS},
     }
 
@@ -202,10 +202,10 @@ def main(argv: list[str]) -> int:
     for name in wanted:
         if name == "sqlglot":
             found = misreads()
-            (HERE / "sqlglot.json").write_text(json.dumps({"generated_by": "python -m targets.sql.keywords.regenerate", **found}, indent=1, sort_keys=True) + "\n")
+            (HERE / "sqlglot.json").write_text(json.dumps({"generated_by": "python -m compiler.sql_keywords.regenerate", **found}, indent=1, sort_keys=True) + "\n")
             print(f"sqlglot {found['sqlglot']}: " + ", ".join(f"{d} {len(w)} misread" for d, w in found["misreads"].items()), file=sys.stderr)
             continue
-        data = {"generated_by": "python -m targets.sql.keywords.regenerate", **makers[name]()}
+        data = {"generated_by": "python -m compiler.sql_keywords.regenerate", **makers[name]()}
         (HERE / f"{name}.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
         print(f"{name}: {data['engine']}, {len(data['keywords'])} keywords, {len(data['quote'])} quoted", file=sys.stderr)
     return 0
