@@ -10,7 +10,8 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
+from collections.abc import Iterable
 
 from compiler.ir import Span
 

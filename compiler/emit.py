@@ -16,7 +16,8 @@ cached holds the formatted bytes.
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 import targets
 from compiler.build.header import with_header
@@ -76,14 +77,14 @@ def format_files(groups: list[dict[str, str]]) -> None:
     """Format every Python module of `groups` in place, in one ruff process."""
     pending = [(files, path) for files in groups for path in files if path.endswith(".py")]
     if pending:
-        for (files, path), text in zip(pending, format_python([files[p] for files, p in pending])):
+        for (files, path), text in zip(pending, format_python([files[p] for files, p in pending]), strict=True):
             files[path] = text
 
 
 def project_files(project: Project, target: Target, entries: list[Entry]) -> dict[str, str]:
     """`target`'s project-wide files, assembled from the specs' fragments
     (headed; their Python not yet formatted)."""
-    fragments = {spec.id: entry[1][target.name] for spec, entry in zip(project.specs, entries)} if target.spec_fragment else {}
+    fragments = {spec.id: entry[1][target.name] for spec, entry in zip(project.specs, entries, strict=True)} if target.spec_fragment else {}
     return headed(target, target.project_files(project, fragments))
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from compiler.diagnostics import Diagnostic, SpecError
-from compiler.ir import ColumnField, DropColumn, DropTable, EnumDef, ListField, Project, RenameColumn, Schema, Span, Spec
+from compiler.ir import ColumnField, DropColumn, DropTable, EnumDef, ListField, Project, RenameColumn, Schema, Spec
 from compiler.frontend.loader import Document, load_file
 from compiler.lower import lower_spec
 from compiler.frontend.validate import validate_structure

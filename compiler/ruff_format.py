@@ -124,7 +124,7 @@ def format_python(sources: list[str]) -> list[str]:
         return [done.stdout]
     with tempfile.TemporaryDirectory(prefix="specc-ruff-") as tmp:
         names = _names(len(sources))
-        for name, text in zip(names, sources):
+        for name, text in zip(names, sources, strict=True):
             with open(os.path.join(tmp, name), "w", encoding="utf-8", newline="") as f:
                 f.write(text)
         for start in range(0, len(names), _MAX_ARGS):
@@ -161,7 +161,7 @@ def check_python(sources: list[str]) -> list[Problem | None]:
     found: dict[str, Problem] = {}
     with tempfile.TemporaryDirectory(prefix="specc-ruff-") as tmp:
         names = _names(len(sources))
-        for name, text in zip(names, sources):
+        for name, text in zip(names, sources, strict=True):
             with open(os.path.join(tmp, name), "w", encoding="utf-8", newline="") as f:
                 f.write(text)
         for start in range(0, len(names), _MAX_ARGS):

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from compiler.target import FileKind, PrGroup, Target
 

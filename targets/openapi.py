@@ -263,7 +263,7 @@ def emit_project(project: Project, fragments: dict[str, Any]) -> dict[PurePosixP
     if not parts:
         return {}
     seen: dict[str, str] = {}
-    for spec_id, part in zip((s.id for s in project.specs if s.endpoints), parts):
+    for spec_id, part in zip((s.id for s in project.specs if s.endpoints), parts, strict=True):
         for name in part["names"]:
             if name in seen:
                 raise OpenApiConflict(f"{spec_id}: {name} is already defined by spec {seen[name]}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from pathlib import PurePosixPath
-from typing import Mapping
+from collections.abc import Mapping
 
 from compiler.build.cache import key_of
 from compiler.checkers import JSON, MARKDOWN

@@ -31,7 +31,7 @@ def emit_project(project: Project, fragments: dict[str, Any]) -> dict[PurePosixP
     blocks: list[list[str]] = []
     for spec in project.specs:
         found, lines = fragments[spec.id]
-        for sev, n in zip(security_review.SEVERITY_ORDER, found):
+        for sev, n in zip(security_review.SEVERITY_ORDER, found, strict=True):
             total[sev] += n
         blocks.append(list(lines))
     return {SECURITY_REVIEW: security_review.render_parts(total, blocks)}

@@ -18,7 +18,8 @@ import json
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from compiler.agent import audit as audit_mod
 from compiler.agent import checks as checks_mod

@@ -9,7 +9,8 @@ this build, or it crashes, the result says plainly that checks did not run:
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from compiler.ir import Project
 

@@ -20,7 +20,8 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 DEFAULT_TTL = 7 * 24 * 3600
 SCHEMA_VERSION = 1

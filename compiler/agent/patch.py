@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path, PurePosixPath
-from typing import Mapping
+from collections.abc import Mapping
 
 
 def _lines(text: str) -> list[str]:

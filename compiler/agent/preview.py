@@ -15,7 +15,8 @@ import ast
 import difflib
 import re
 from pathlib import Path, PurePosixPath
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from compiler.review import security_review
 from compiler.agent.context import Context

@@ -61,9 +61,13 @@ def in_list_values(check: exp.Expression, column: str) -> tuple[str, ...] | None
     node = check.this if isinstance(check, (exp.CheckColumnConstraint, exp.Paren)) else check
     while isinstance(node, exp.Paren):
         node = node.this
-    if isinstance(node, exp.In) and isinstance(node.this, exp.Column) and node.this.name == column:
-        if all(isinstance(v, exp.Literal) and v.is_string for v in node.expressions):
-            return tuple(v.name for v in node.expressions)
+    if (
+        isinstance(node, exp.In)
+        and isinstance(node.this, exp.Column)
+        and node.this.name == column
+        and all(isinstance(v, exp.Literal) and v.is_string for v in node.expressions)
+    ):
+        return tuple(v.name for v in node.expressions)
     return None
 
 

@@ -14,6 +14,7 @@ classes and a few builtins: a tampered cache cannot run code.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -91,10 +92,8 @@ class Store:
         if not ok:
             self.corrupt += 1
             self.misses += 1
-            try:
+            with contextlib.suppress(OSError):
                 path.unlink()
-            except OSError:
-                pass
             return None
         self.hits += 1
         return value
@@ -127,7 +126,5 @@ class Store:
                 fh.write(blob)
             os.replace(tmp, path)
         except OSError:
-            try:
+            with contextlib.suppress(OSError):
                 tmp.unlink()
-            except OSError:
-                pass

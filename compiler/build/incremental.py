@@ -36,7 +36,8 @@ import hashlib
 from dataclasses import replace
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from compiler.build.cache import Store, key_of
 from compiler.build.fingerprint import fingerprint
@@ -193,7 +194,7 @@ class CompileCache:
         keys = [self.spec_keys.get(s) for s in spec_ids]
         if any(k is None for k in keys) or not self.base_key:
             return None
-        return key_of("proj", self.fp, target, self.base_key, *(f"{s}={k}" for s, k in zip(spec_ids, keys)))
+        return key_of("proj", self.fp, target, self.base_key, *(f"{s}={k}" for s, k in zip(spec_ids, keys, strict=True)))
 
     def get(self, kind: str, key: str | None) -> Any | None:
         return None if key is None else self.store.get(kind, key)

@@ -16,6 +16,7 @@ by content instead.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
@@ -76,7 +77,7 @@ def _outputs(out: Path) -> dict[str, list[int]] | None:
         return None
     top = str(out)
     try:
-        for dirpath, dirnames, filenames in os.walk(top):
+        for dirpath, _dirnames, filenames in os.walk(top):
             # os.walk joins names onto `top`: slice instead of os.path.relpath (slow on 18,000 files).
             rel_dir = dirpath[len(top) + 1 :]
             for name in filenames:
@@ -204,15 +205,11 @@ def _write(path: Path, data: dict[str, Any]) -> None:
         tmp.write_bytes(marshal.dumps(data))
         os.replace(tmp, path)
     except OSError:
-        try:
+        with contextlib.suppress(OSError):
             tmp.unlink()
-        except OSError:
-            pass
 
 
 def forget(cache_root: Path, specs: Path, out: Path) -> None:
     """Drop the manifest (the output is about to change or is unknown)."""
-    try:
+    with contextlib.suppress(OSError):
         _manifest_path(cache_root, specs, out).unlink()
-    except OSError:
-        pass

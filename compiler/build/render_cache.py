@@ -110,7 +110,7 @@ def _spec_entries(project: Project, per_spec: tuple[Target, ...], cache: Compile
         total = len(project.specs)
         progress.note(f"rendering {len(missing)} of {total} specs ({total - len(missing)} unchanged, from the cache)")
         shown = time.monotonic()
-        for n, (i, entry) in enumerate(zip(missing, _render_many(project, missing, per_spec, jobs)), 1):
+        for n, (i, entry) in enumerate(zip(missing, _render_many(project, missing, per_spec, jobs), strict=True), 1):
             entries[i] = entry
             if progress.active() and time.monotonic() - shown >= 1.0 and n < len(missing):
                 progress.note(f"rendered {n} of {len(missing)} specs")

@@ -14,9 +14,10 @@ import difflib
 import errno
 import os
 import shutil
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
+from collections.abc import Iterator
 
 if TYPE_CHECKING:
     from compiler.build.writer_incremental import Known
@@ -112,20 +113,18 @@ def diff_tree(root: Path, tree: dict[PurePosixPath, str]) -> list[str]:
 def output_lock(root: Path) -> Iterator[None]:
     """Hold an exclusive lock for writing `root`; fail at once if another compile holds it."""
     lock_path = root.parent / f".{root.name}.lock"
-    try:
-        root.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock_path, "a+")
-    except OSError as exc:
-        raise WriteError(f"cannot write to {root.parent}: {exc.strerror}") from None
-    try:
+    with ExitStack() as stack:
+        try:
+            root.parent.mkdir(parents=True, exist_ok=True)
+            handle = stack.enter_context(open(lock_path, "a+"))
+        except OSError as exc:
+            raise WriteError(f"cannot write to {root.parent}: {exc.strerror}") from None
         if fcntl is not None:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise WriteError(f"another specc compile is writing {root} (lock {lock_path}); try again when it finishes", "E302") from None
         yield
-    finally:
-        handle.close()
 
 
 def recover(root: Path) -> None:
@@ -272,8 +271,6 @@ def write_tree(root: Path, tree: dict[PurePosixPath, str], known: Known | None =
 
 def _restore(root: Path, staging: Path) -> None:
     """After a failed write: put back a half-swapped old tree, drop the staging copy."""
-    try:
+    with suppress(OSError):
         recover(root)
-    except OSError:
-        pass
     shutil.rmtree(staging, ignore_errors=True)

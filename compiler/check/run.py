@@ -234,7 +234,7 @@ def lint(files: dict[PurePosixPath, str], section: Section) -> None:
     python = [p for p, kind in kinds.items() if kind is not None and kind.checker is PYTHON]
     ruff_failed = ""
     try:
-        formatting = dict(zip(python, check_python([files[p] for p in python])))
+        formatting = dict(zip(python, check_python([files[p] for p in python]), strict=True))
     except FormatError as err:  # ruff itself failed: no module was checked
         formatting, ruff_failed = {}, str(err)
     unchecked: dict[tuple[str, str], int] = {}

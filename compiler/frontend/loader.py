@@ -8,7 +8,6 @@ explicit tags (`!!python/object`), duplicate keys, huge files and deep nesting.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 

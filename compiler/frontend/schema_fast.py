@@ -15,7 +15,8 @@ unsupported, and then jsonschema checks every spec as before.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 VALID, INVALID, UNKNOWN = 1, 0, -1
 

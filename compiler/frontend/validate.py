@@ -11,7 +11,8 @@ import difflib
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
 
 from compiler.diagnostics import Diagnostic, did_you_mean
 from compiler.frontend.loader import Document

@@ -92,7 +92,7 @@ def _scalar(event: ScalarEvent, tools: _Tools) -> Any:
         raise _GiveUp
     if tag == _BOOL and value not in BOOL_WORDS:
         raise _GiveUp  # `yes`, `On`, `FALSE`: the careful path reports E012
-    if tag == _STR or tag == _TIMESTAMP:
+    if tag in (_STR, _TIMESTAMP):
         return event.value  # the careful path keeps dates as written, too
     node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
     value = tools.construct_object(node, deep=True)

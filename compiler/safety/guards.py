@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 from compiler.diagnostics import SpecError
 from compiler.ir import Project

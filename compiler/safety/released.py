@@ -29,7 +29,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from compiler.diagnostics import Diagnostic, SpecError
 from compiler.ir import Project, Span, Spec

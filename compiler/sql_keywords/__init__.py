@@ -22,14 +22,14 @@ sqlglot's tokenizer does not read as a plain name is probed when first used
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 HERE = Path(__file__).parent
 DIALECTS = ("postgres", "sqlite", "mysql")
 
 
-@lru_cache(maxsize=None)
+@cache
 def table(dialect: str) -> dict[str, object]:
     """The committed keyword table of `dialect` (engine, source, words)."""
     if dialect not in DIALECTS:
@@ -37,13 +37,13 @@ def table(dialect: str) -> dict[str, object]:
     return json.loads((HERE / f"{dialect}.json").read_text("utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def keywords(dialect: str) -> frozenset[str]:
     """Every keyword of `dialect`'s engine, lower case."""
     return frozenset(table(dialect)["keywords"])  # type: ignore[arg-type]
 
 
-@lru_cache(maxsize=None)
+@cache
 def engine_quoted(dialect: str) -> frozenset[str]:
     """The keywords `dialect`'s engine refuses as unquoted names."""
     return frozenset(table(dialect)["quote"])  # type: ignore[arg-type]
@@ -93,7 +93,7 @@ def _probe_statements(name: str) -> list[object]:
     ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def sqlglot_misreads(name: str, dialect: str) -> bool:
     """Whether sqlglot, given `name` unquoted in the statements specc writes,
     reads it back as something else (a function, a literal, a keyword) or
@@ -121,7 +121,7 @@ def sqlglot_misreads(name: str, dialect: str) -> bool:
         log.setLevel(level)
 
 
-@lru_cache(maxsize=None)
+@cache
 def committed_misreads(dialect: str) -> frozenset[str]:
     """The engines' keywords that sqlglot misreads unquoted in `dialect`
     (`sqlglot.json`, written by the regenerate script)."""
@@ -133,12 +133,12 @@ def committed_misreads(dialect: str) -> frozenset[str]:
     return frozenset(data["misreads"][dialect])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _any_keyword() -> frozenset[str]:
     return frozenset().union(*(keywords(d) for d in DIALECTS))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _candidate(name: str) -> bool:
     """Whether sqlglot might misread `name`, a word no engine lists as a
     keyword: one sqlglot's tokenizer reads as anything but a plain name.
@@ -153,7 +153,7 @@ def _candidate(name: str) -> bool:
     return False
 
 
-@lru_cache(maxsize=None)
+@cache
 def sqlglot_reserved(dialect: str) -> frozenset[str]:
     """The words sqlglot's own generator for `dialect` always quotes (its
     MySQL generator has MySQL 8's reserved words; the others none)."""
@@ -162,7 +162,7 @@ def sqlglot_reserved(dialect: str) -> frozenset[str]:
     return frozenset(Dialect.get_or_raise(dialect).generator_class.RESERVED_KEYWORDS)
 
 
-@lru_cache(maxsize=None)
+@cache
 def needs_quotes(name: str, dialect: str) -> bool:
     """Whether `name` (a validated lower_snake_case identifier) is quoted in
     `dialect`'s SQL: its engine refuses it unquoted, sqlglot would misread

@@ -36,7 +36,8 @@ import sqlite3
 import sys
 import uuid
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 HERE = Path(__file__).parent
 WORD = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -83,7 +84,7 @@ def postgres() -> dict[str, Any]:
         conn.execute(sql)
 
     refused = set()
-    for w, c in words.items():
+    for w in words:
         if not _probe(w, run, lambda: None, ""):
             refused.add(w)
         conn.rollback()
@@ -134,7 +135,7 @@ def mysql() -> dict[str, Any]:
         # A refusal must be the word's doing: the probe runs with it quoted.
         for w in (w for w, v in verdict.items() if v == "reserved"):
             for shape in PROBE:
-                run(shape.format(w=f"`{w}`", on=" ON `{w}`".format(w=w)).replace(f"`{w}`_x", f"`{w}_x`").replace(f"`{w}`_y", f"`{w}_y`"))
+                run(shape.format(w=f"`{w}`", on=f" ON `{w}`").replace(f"`{w}`_x", f"`{w}_x`").replace(f"`{w}`_y", f"`{w}_y`"))
     finally:
         conn.close()
         with admin.cursor() as cur:

@@ -161,7 +161,7 @@ def render_readme(spec: Spec, b: Backfill) -> str:
         lines += [md(b.description), ""]
     if isinstance(b, SetBackfill):
         what = [f"- sets `{b.table}.{v.column}` to {code(repr(v.value))} where it is NULL" for v in b.values]
-        undo = f"resets exactly the rows it changed (recorded in the ledger) back to NULL, where they still hold the backfilled value"
+        undo = "resets exactly the rows it changed (recorded in the ledger) back to NULL, where they still hold the backfilled value"
     else:
         what = [
             f"- reads the JSON array in `{b.table}.{b.json_column}` and inserts one `{b.into}` row per valid item, "

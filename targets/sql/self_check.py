@@ -24,7 +24,7 @@ into a Command), so every other statement parses exactly as with stock
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sqlglot
 from sqlglot import exp
@@ -128,7 +128,7 @@ SQLGLOT_DIALECT: dict[str, type[Dialect]] = {
 _PLACEHOLDER = "specc_column_list"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _dialect(name: str) -> Dialect:
     """One sqlglot dialect instance per dialect (sqlglot builds a new one for
     every call given a name)."""
@@ -205,5 +205,5 @@ def check_script(script: str, statements: list[str], dialect: str) -> None:
         # on its own is the slow path, taken only when something is wrong.
         for sql in statements:
             check_statement(sql, dialect)
-        extra = next((f"{a!r} != {b!r}" for a, b in zip(rendered, statements) if a != b), "")
+        extra = next((f"{a!r} != {b!r}" for a, b in zip(rendered, statements, strict=False) if a != b), "")
         raise SqlSelfCheckError(f"{dialect}: script parses into {len(rendered)} statements, not the {len(statements)} emitted {extra}")

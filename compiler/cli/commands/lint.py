@@ -7,7 +7,6 @@ Approved findings print as notes with their reason; unapproved ones as errors
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from compiler.cli.commands.common import add_spec_options, load_project, report

@@ -7,8 +7,10 @@ the body (SQL) go into fences that nothing inside can close.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import PurePosixPath
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 from compiler.review import markdown as md
 from compiler.review import security_review
@@ -93,7 +95,7 @@ def _files(part: Part, pieces: Pieces) -> list[str]:
         if shared(part, path):
             lines.append(f"- {md.code(path.as_posix())} ({pr_group(path).title}, shared by every spec's PR, so not hashed here)")
         else:
-            lines.append(pieces.get(path.parts[0], "line:" + path.as_posix(), lambda: _file_line(path, pieces)))
+            lines.append(pieces.get(path.parts[0], "line:" + path.as_posix(), partial(_file_line, path, pieces)))
     return lines
 
 
@@ -168,7 +170,7 @@ def _migration(project: Project, part: Part, tree: Mapping[PurePosixPath, str], 
         lines = ["Migrations run in this order (each spec's after the specs it depends on):", ""]
         lines += [f"{i}. {md.code(s.id)}" for i, s in enumerate(with_migration, 1)]
         for spec in with_migration:
-            section = pieces.lines(spec.id, "migration####", lambda: _spec_migration(spec, tree, "####"))
+            section = pieces.lines(spec.id, "migration####", partial(_spec_migration, spec, tree, "####"))
             lines += ["", f"### {md.code(spec.id)}", ""] + section
         lines += ["", "Roll back in the reverse order."]
         return lines
@@ -228,7 +230,7 @@ def _qa(project: Project, part: Part, pieces: Pieces) -> list[str]:
     if part.kind == "migration" or part.task.id == MIGRATIONS:
         lines = ["On a scratch copy of the database (never production directly):", ""]
         for spec in (s for s in specs if s.has_migration):
-            lines += pieces.lines(spec.id, "qa:migration", lambda: _qa_migration(spec))
+            lines += pieces.lines(spec.id, "qa:migration", partial(_qa_migration, spec))
         if migration_verdict([s for s in specs if s.has_migration]) == "unsafe":
             return lines + ["Then check the application still serves existing pages: the change is NOT additive, so check nothing still reads what it drops or renames."]
         return lines + ["Then check the application still serves existing pages (the change is additive)."]
@@ -236,7 +238,7 @@ def _qa(project: Project, part: Part, pieces: Pieces) -> list[str]:
     if not any(s.endpoints for s in specs):
         return ["No endpoints in this PR; nothing to call by hand."]
     for spec in specs:
-        lines += pieces.lines(spec.id, "qa:endpoints", lambda: _qa_endpoints(spec))
+        lines += pieces.lines(spec.id, "qa:endpoints", partial(_qa_endpoints, spec))
     return lines
 
 
@@ -323,7 +325,7 @@ def _security_counts(spec: Spec) -> dict[str, int]:
 def _risk(project: Project, part: Part, pieces: Pieces) -> list[str]:
     specs = specs_of(project, part.task)
     with_plans = part.kind != "app" and part.task.id not in (VALIDATORS, CONTRACT_TESTS)
-    plans = [pieces.get(s.id, "risk:plan", lambda: _risk_plan(s)) for s in specs if s.has_migration] if with_plans else []
+    plans = [pieces.get(s.id, "risk:plan", partial(_risk_plan, s)) for s in specs if s.has_migration] if with_plans else []
     unsafe = any(not safe for safe, _ in plans)
     level = "high" if unsafe else "medium" if plans else "low"
     lines: list[str] = []
@@ -331,12 +333,12 @@ def _risk(project: Project, part: Part, pieces: Pieces) -> list[str]:
         lines += plan_lines
     with_endpoints = part.kind != "migration" and part.task.id != MIGRATIONS
     for spec in specs if with_endpoints else []:
-        lines += pieces.lines(spec.id, "risk:endpoints", lambda: _risk_endpoints(spec))
+        lines += pieces.lines(spec.id, "risk:endpoints", partial(_risk_endpoints, spec))
     if with_endpoints and any(s.endpoints for s in specs):
         # One review surface per endpoint: there are surfaces iff there are endpoints.
         c = {sev: 0 for sev in security_review.SEVERITY_ORDER}
         for spec in specs:
-            for sev, n in pieces.get(spec.id, "security:counts", lambda: _security_counts(spec)).items():
+            for sev, n in pieces.get(spec.id, "security:counts", partial(_security_counts, spec)).items():
                 c[sev] += n
         lines.append(f"- Security review: {c['high']} high, {c['medium']} medium, {c['low']} low findings (see `_project/security-review.md`).")
         # The PR's risk is never lower than the review's most severe finding.
@@ -407,9 +409,9 @@ def _security_review(project: Project, part: Part, pieces: Pieces) -> str:
     total = {sev: 0 for sev in security_review.SEVERITY_ORDER}
     blocks: list[list[str]] = []
     for spec in specs:
-        for sev, n in pieces.get(spec.id, "security:counts", lambda: _security_counts(spec)).items():
+        for sev, n in pieces.get(spec.id, "security:counts", partial(_security_counts, spec)).items():
             total[sev] += n
-        blocks.append(pieces.lines(spec.id, "security:lines2", lambda: _security_lines(spec)))
+        blocks.append(pieces.lines(spec.id, "security:lines2", partial(_security_lines, spec)))
     return security_review.render_parts(total, blocks, level=2)
 
 
@@ -430,6 +432,11 @@ def _block(heading: str, lines: list[str]) -> list[str]:
     if out[-1] != "":
         out.append("")
     return out if heading else out[1:]
+
+
+def _computed_block(heading: str, compute: Callable[[], list[str]]) -> list[str]:
+    """`_block` of the lines that `compute` returns (a cacheable piece)."""
+    return _block(heading, compute())
 
 
 def render_body(
@@ -462,7 +469,7 @@ def render_body(
     for i, compute in sections:
         # Live check results are not part of a spec's cached pieces.
         if part.task.kind == "spec" and i != 1 and not (i == 3 and checks is not None):
-            out += pieces.lines(part.task.id, f"body:{part.kind}:{i}", lambda: _block(SECTIONS[i], compute()))
+            out += pieces.lines(part.task.id, f"body:{part.kind}:{i}", partial(_computed_block, SECTIONS[i], compute))
         else:
             out += _block(SECTIONS[i], compute())
     if part.task.id == VALIDATORS:

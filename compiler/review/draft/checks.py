@@ -8,7 +8,8 @@ shape of each part, but never turns "did not run" into "passed".
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from compiler.review import markdown as md
 
@@ -81,10 +82,10 @@ def scoped(checks: Mapping[str, Any] | None, kind: str, paths: tuple[Any, ...]) 
     out["lint"] = _section(checks["lint"], [c for c in checks["lint"]["checks"] if _path_of(str(c.get("name", ""))) in mine])
     is_migration = [str(c.get("name", "")).startswith(MIGRATION_PREFIX) for c in checks["tests"]["checks"]]
     if kind == "migration":
-        out["tests"] = _section(checks["tests"], [c for c, m in zip(checks["tests"]["checks"], is_migration) if m])
+        out["tests"] = _section(checks["tests"], [c for c, m in zip(checks["tests"]["checks"], is_migration, strict=True) if m])
         out["build"] = {"status": "skipped", "ran": False, "not_applicable": True}
     else:
-        out["tests"] = _section(checks["tests"], [c for c, m in zip(checks["tests"]["checks"], is_migration) if not m])
+        out["tests"] = _section(checks["tests"], [c for c, m in zip(checks["tests"]["checks"], is_migration, strict=True) if not m])
     parts = [out[p] for p in PARTS if not out[p].get("not_applicable")]
     out["success"] = all(p.get("status") == "passed" for p in parts)
     run = sum(p.get("run", 0) for p in parts)

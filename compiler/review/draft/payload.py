@@ -12,7 +12,8 @@ dates, no random ids.  specc never opens the PR; it only prepares this.
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from compiler.review.draft.body import migration_verdict, render_body, shared
 from compiler.review.draft.parts import Part, plan_parts, specs_of

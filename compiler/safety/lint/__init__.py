@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 from compiler.diagnostics import Diagnostic
 from compiler.ir import Approval, Project, Span
 from compiler.safety.lint.api_surface import ApiContext
 from compiler.safety.lint.finding import Finding, Rule
-from compiler.safety.lint.per_spec import OPENAPI, UP_SQL, api_surfaces, migration_findings
+from compiler.safety.lint.per_spec import OPENAPI, api_surfaces, migration_findings
 from compiler.safety.lint.rules import BY_ID, RULES
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ migration, statement by statement, and the schema it runs against."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from collections.abc import Iterator
 
 from sqlglot import exp
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Generic, Iterator, Literal, TypeVar
+from typing import ClassVar, Generic, Literal, TypeVar
+from collections.abc import Iterator
 
 from compiler.ir import Span
 

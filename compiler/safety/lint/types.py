@@ -45,6 +45,5 @@ def rewrites(before: tuple[str, int], after: tuple[str, int]) -> bool:
     text), which is a catalog-only change."""
     if before == after:
         return False
-    if before[0] == "string" == after[0]:
-        return False  # widening is catalog-only; narrowing is a scan (SC103), not a rewrite
-    return True
+    # widening a string is catalog-only; narrowing is a scan (SC103), not a rewrite
+    return not before[0] == "string" == after[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from compiler.safety.lint.api_surface import ApiContext
 from compiler.safety.lint.finding import Finding, Rule

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from compiler.safety.lint.context import MigrationContext, index_table
 from compiler.safety.lint.finding import Finding, Rule
