@@ -29,6 +29,8 @@ from compiler.names import python_name_problem
 SUBJECT_TABLE = "users"
 VALIDATION_STATUS = 422
 UNAUTHORIZED_STATUS = 401
+# Methods whose real semantics (create, delete) spec 1 cannot express.
+NO_V1_SEMANTICS = ("POST", "DELETE")
 
 
 class ApiLowering:
@@ -138,6 +140,19 @@ class ApiLowering:
                 kind = "aggregate" if any(isinstance(f, MetricField) for f in response) else "read"
             else:
                 kind = "update"
+        if method in NO_V1_SEMANTICS:
+            # Spec 1 reads and updates the signed-in user's own row; a POST or
+            # DELETE here would compile into an UPDATE, so refuse it by name.
+            self.diags.error(
+                self.doc.span(path + ("method",)),
+                "E221",
+                f"endpoint {op_id}: {method} has no meaning in spec 1, which only reads (GET) and updates (PATCH, PUT) the signed-in user's own rows",
+                hint="to change fields of the user's own row, use PATCH",
+            )
+        elif kind in ("read", "aggregate") and method != "GET":
+            self.diags.error(self.doc.span(path + ("kind",)) if "kind" in raw else span, "E221", f"endpoint {op_id}: a {kind} endpoint must be a GET, not {method}")
+        elif kind == "update" and method == "GET":
+            self.diags.error(self.doc.span(path + ("kind",)) if "kind" in raw else span, "E221", f"endpoint {op_id}: an update endpoint must be a PATCH or PUT, not GET")
         if method == "GET" and request:
             self.diags.error(self.doc.key_span(path + ("request",)), "E221", f"endpoint {op_id}: GET cannot take a request body")
         if kind == "update" and not request:

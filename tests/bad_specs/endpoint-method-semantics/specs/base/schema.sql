@@ -1,0 +1,6 @@
+-- A minimal base schema for this case.
+CREATE TABLE users (
+  id uuid PRIMARY KEY,
+  email varchar(255) NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
