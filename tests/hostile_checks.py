@@ -21,6 +21,7 @@ import ast
 import json
 import re
 from collections import Counter
+from functools import lru_cache
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
@@ -147,8 +148,16 @@ def _blank_py(node: ast.AST, strings: list[str], path: str) -> ast.AST:
     return Blank().visit(node)
 
 
-def parse_python(path: str, text: str, memo: FormatMemo) -> Parsed:
+@lru_cache(maxsize=4096)
+def compiles(text: str, path: str) -> None:
+    """`compile()` raises on a syntax error; memoized because most generated
+    modules come out identical from one hypothesis example to the next, and the
+    check is a pure function of the text."""
     compile(text, path, "exec")
+
+
+def parse_python(path: str, text: str, memo: FormatMemo) -> Parsed:
+    compiles(text, path)
     memo.check_tree({PurePosixPath(path): text})  # already checked with its tree: a set look-up
     strings: list[str] = []
     tree = _blank_py(ast.parse(text), strings, path)
@@ -304,7 +313,7 @@ def parse_tree(tree: Tree, project: Project, memo: FormatMemo, keys: set[str], e
     allowed = ir_identifiers(project) | COMPILER_IDENTIFIERS | set(extra_identifiers)
     for path, text in tree.items():
         if path.suffix == ".py":
-            compile(text, path.as_posix(), "exec")  # a syntax error reads better than ruff's report
+            compiles(text, path.as_posix())  # a syntax error reads better than ruff's report
     memo.check_tree(tree)  # every module of the tree in one ruff process
     out: dict[PurePosixPath, Parsed] = {}
     for path, text in tree.items():
@@ -346,7 +355,14 @@ def _as_text(marker: str, text: str) -> bool:
     """`marker` occurs in `text` as text of its own, not as part of a longer
     name such as a generated test function (`test_x_defaults_to_<marker>`),
     where a target legitimately carries a sanitized form instead."""
-    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(marker)}(?![A-Za-z0-9_])", text) is not None
+    return _standalone(marker).search(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def _standalone(marker: str) -> re.Pattern[str]:
+    # Compiled once per marker: re's own cache (512 patterns) thrashes at the
+    # hundreds of thousands of calls a hostile-text run makes.
+    return re.compile(rf"(?<![A-Za-z0-9_]){re.escape(marker)}(?![A-Za-z0-9_])")
 
 
 def structural_keys(baseline: dict[PurePosixPath, Parsed], markers: Iterable[str]) -> set[str]:
@@ -402,8 +418,11 @@ def compare_with_baseline(
                 ), f"{path}: {value!r} is lost (the baseline had {marker!r} inside a value)"
 
 
+@lru_cache(maxsize=8192)
 def markdown_text(text: str) -> str:
-    """What a reader sees when `text` is rendered as Markdown, whitespace-normalized."""
+    """What a reader sees when `text` is rendered as Markdown, whitespace-normalized.
+    Memoized (a pure function of `text`): each example re-renders mostly the
+    same PR bodies and plans, and rendering to HTML was a third of its checks."""
     reader = _TextOnly()  # converts character references once, as a browser does
     reader.feed(_MD.render(text))
     reader.close()
