@@ -612,12 +612,58 @@ class Spec:
 
 
 @dataclass(frozen=True)
+class Conventions:
+    """How the spec language's logical names and kinds become physical ones.
+
+    The project configuration (`compiler.config`, `specc.yaml`) picks a
+    profile; lowering applies it, so every target reads physical names and
+    types from the IR and none of them needs to know the profile:
+
+    - `column_case`: "snake" keeps spec names; "camel" turns `user_id` into
+      the column `"userId"` (quoted wherever it is emitted);
+    - `ids`: "identity" (bigint identity / autoincrement) or "text-uuid"
+      (TEXT primary key that the application fills, Prisma's `uuid()`);
+    - `timestamps`: "timestamptz" or "timestamp3" (`TIMESTAMP(3)` without
+      time zone, Prisma's `DateTime`);
+    - `fk_on_update`: the ON UPDATE action of every foreign key a spec adds;
+    - `naming`: "specc" (`ix_<table>_<cols>`, `fk_...`, `ck_...`) or
+      "prisma" (`<table>_<cols>_idx`, `_key`, `_fkey`, `<table>_<col>_<what>_check`).
+
+    The Prisma fields say where a Prisma repository keeps its files
+    (repository paths) and carry the base `schema.prisma` text, so that the
+    Prisma target stays a pure function of the Project.
+    """
+
+    profile: str = "fastapi-sql"
+    column_case: Literal["snake", "camel"] = "snake"
+    ids: Literal["identity", "text-uuid"] = "identity"
+    timestamps: Literal["timestamptz", "timestamp3"] = "timestamptz"
+    fk_on_update: OnDelete = "no action"
+    naming: Literal["specc", "prisma"] = "specc"
+    prisma_schema: str = ""  # repository path of schema.prisma, e.g. "prisma/schema.prisma"; "" = no Prisma output
+    prisma_schema_text: str = ""  # the base schema.prisma, as read
+    prisma_migrations: str = ""  # repository path of the migrations folder, e.g. "prisma/migrations"
+    migration_stamp: int = 0  # the newest `<14 digits>_` folder stamp in the base migrations folder (0: none)
+
+    def column(self, name: str) -> str:
+        """The physical column name of spec name `name`."""
+        if self.column_case == "snake" or "_" not in name.strip("_"):
+            return name
+        head, *rest = name.split("_")
+        return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+DEFAULT_CONVENTIONS = Conventions()
+
+
+@dataclass(frozen=True)
 class Project:
     """Every spec of the project in dependency order, on top of the base schema."""
 
     base: Schema
     specs: tuple[Spec, ...]
     base_source: str = ""
+    conventions: Conventions = DEFAULT_CONVENTIONS
 
     def spec(self, spec_id: str) -> Spec | None:
         return self._by_id.get(spec_id)

@@ -9,6 +9,9 @@ import re
 MAX_IDENTIFIER_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1; MySQL allows 64
 
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+# A physical name: a spec name after a profile's conventions ("userId" under
+# prisma-postgres), or an imported base schema's name ("Script").
+PHYSICAL_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 # SQL keywords are not refused: every generated statement quotes a table or
 # column name in each dialect whose engine reserves it (or that sqlglot would

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from collections.abc import Callable
 
 from compiler.diagnostics import Diagnostic, SpecError
-from compiler.ir import ColumnField, DropColumn, DropTable, EnumDef, ListField, Project, RenameColumn, Schema, Spec
+from compiler.ir import DEFAULT_CONVENTIONS, Conventions, ColumnField, DropColumn, DropTable, EnumDef, ListField, Project, RenameColumn, Schema, Spec
 from compiler.frontend.loader import Document, load_file
-from compiler.lower import lower_spec
+from compiler.lower import lower_spec, naming
 from compiler.frontend.validate import validate_structure
 
 if TYPE_CHECKING:
@@ -161,6 +161,18 @@ def build_project(
     if overlay is not None:
         cache = None
     ws = Workspace(specs_dir, root or specs_dir.parent)
+    from compiler.config import load_config
+
+    conventions = load_config(specs_dir, ws.display)
+    if conventions != DEFAULT_CONVENTIONS:
+        # The caches key lowering by the spec and schema text only; a profile
+        # changes what lowering makes of the same text.
+        cache = None
+    with naming.using(conventions):
+        return _build(specs_dir, ws, overlay, cache, conventions)
+
+
+def _build(specs_dir: Path, ws: Workspace, overlay: Overlay | None, cache: CompileCache | None, conventions: Conventions) -> Project:
     base_path = specs_dir / BASE_SCHEMA
     if cache is not None:
         base = cache.base_schema(base_path, ws.display(base_path), load_base_schema)
@@ -187,7 +199,7 @@ def build_project(
     diags.extend(_removed_columns_still_in_use(specs))
     if diags:
         raise SpecError(diags)
-    return Project(base=base, specs=tuple(specs), base_source=ws.display(base_path))
+    return Project(base=base, specs=tuple(specs), base_source=ws.display(base_path), conventions=conventions)
 
 
 def _cross_spec_endpoint_conflicts(specs: list[Spec]) -> list[Diagnostic]:

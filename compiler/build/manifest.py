@@ -59,6 +59,13 @@ def _inputs(specs: Path, out_dir: Path | None = None) -> dict[str, str] | None:
             except OSError:
                 return None
     try:
+        # The project configuration (compiler.config) changes what the same specs compile to.
+        out["<specs>/../specc.yaml"] = hashlib.sha256((specs.parent / "specc.yaml").read_bytes()).hexdigest()
+    except FileNotFoundError:
+        out["<specs>/../specc.yaml"] = "absent"
+    except OSError:
+        return None
+    try:
         for dirpath, dirnames, filenames in os.walk(specs):
             dirnames.sort()
             for name in sorted(filenames):

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from compiler.lower import naming
 from compiler.ir import AlterColumn, Check, Column, CreateIndex, DropColumn, DropTable, EnumDef, ForeignKey, RenameColumn, Span, Table
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ class AlterLowering:
         self.o.diags.error(span, code, message, hint=hint)
 
     def _known(self, table: Table, name: str, path: tuple[Any, ...], span: Span | None = None) -> Column | None:
-        col = table.column(name)
+        col = table.column(naming.column(name))
         if col is None:
             self._error(
                 span or self.doc.key_span(path),
@@ -103,6 +104,7 @@ class AlterLowering:
             if self._known(table, old, path + (old,)) is None:
                 continue
             self.o._identifier(new, path + (old,), "column")
+            old, new = naming.column(old), naming.column(new)
             if table.column(new) is not None:
                 self._error(self.doc.span(path + (old,)), "E209", f"column {table.name}.{new} already exists")
                 continue

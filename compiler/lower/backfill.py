@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.diagnostics import Collector, did_you_mean
+from compiler.lower import naming
 from compiler.ir import Backfill, Column, JsonField, JsonRowsBackfill, Schema, SetBackfill, SetValue, Table
 from compiler.frontend.loader import Document
 
@@ -59,7 +60,7 @@ class BackfillLowering:
         return table
 
     def _column(self, table: Table, name: str, path: tuple[Any, ...]) -> Column | None:
-        col = table.column(name)
+        col = table.column(name) or table.column(naming.column(name))
         if col is None:
             self.diags.error(self.doc.key_span(path), "E202", f"backfill: table {table.name!r} has no column {name!r}")
         return col

@@ -35,7 +35,8 @@ from compiler.ir import (
 )
 from compiler.frontend.loader import Document
 from compiler.lower.alter import AlterLowering
-from compiler.names import constraint_name, identifier_problem
+from compiler.lower import naming
+from compiler.names import identifier_problem
 
 FORBIDDEN_SCHEMES = frozenset({"javascript", "data", "vbscript", "file"})
 DEFAULT_SCHEMES = ("http", "https")
@@ -155,7 +156,7 @@ class SchemaLowering:
         self._identifier(name, path, "column")
         kind = raw["type"]
         nullable = raw.get("nullable", kind != "id")
-        col = Column(name=name, kind="text", nullable=nullable, description=raw.get("description", ""), span=span)
+        col = Column(name=naming.column(name), kind="text", nullable=nullable, description=raw.get("description", ""), span=span)
         low, high = raw.get("min"), raw.get("max")
         if low is not None and high is not None and high < low:
             self.diags.error(self.doc.span(path + ("max",)), "E213", f"column {table}.{name}: max ({high}) is below min ({low})")
@@ -172,7 +173,10 @@ class SchemaLowering:
         elif low is not None or high is not None:
             hint = "did you mean `type: string`? text is unbounded; string takes min/max lengths" if kind == "text" else ""
             self.diags.error(self.doc.span(path), "E215", f"column {table}.{name}: min/max apply only to string, url, int and bigint columns", hint=hint)
-        if kind == "id":
+        if kind == "id" and naming.active().ids == "text-uuid":
+            # A TEXT key the application fills (Prisma's `@default(uuid())`).
+            col = replace(col, kind="text", primary_key=True, nullable=False)
+        elif kind == "id":
             col = replace(col, kind="id", primary_key=True, nullable=False)
         elif kind == "enum":
             enum_name = raw.get("enum")
@@ -202,7 +206,7 @@ class SchemaLowering:
             self._check_default(table, col, path + ("default",))
         if kind == "ref" and col.references and col.references.on_delete == "set null" and not col.nullable:
             self.diags.error(self.doc.span(path + ("on_delete",)), "E219", f"column {table}.{name}: on_delete 'set null' needs a nullable column")
-        return col
+        return naming.physical_types(col)
 
     def _check_default(self, table: str, col: Column, path: tuple[Any, ...]) -> None:
         """A default must satisfy its column, or the migration fails on the first row."""
@@ -220,12 +224,12 @@ class SchemaLowering:
         if t is None:
             self.diags.error(self.doc.span(path + ("to",)), "E201", f"column {table}.{col.name}: unknown table {ref_table!r}", hint=self._table_hint(ref_table))
             return replace(col, kind="bigint")
-        pk = t.column(ref_col) if ref_col else t.primary_key
+        pk = t.column(naming.column(ref_col)) if ref_col else t.primary_key
         if pk is None:
             self.diags.error(self.doc.span(path + ("to",)), "E202", f"column {table}.{col.name}: table {ref_table!r} has no column {ref_col or 'primary key'!r}")
             return replace(col, kind="bigint")
         kind = "bigint" if pk.kind == "id" else pk.kind
-        fk = ForeignKey(ref_table, pk.name, raw.get("on_delete", "no action"))
+        fk = ForeignKey(ref_table, pk.name, raw.get("on_delete", "no action"), naming.active().fk_on_update)
         return replace(col, kind=kind, references=fk, max_length=pk.max_length)
 
     def _table_hint(self, name: str) -> str:
@@ -241,7 +245,7 @@ class SchemaLowering:
             if not hosts or name not in out:
                 continue
             path = base + (name, "hosts")
-            by = out.get(hosts["by"]) or (self.before.table(table).column(hosts["by"]) if self.before.table(table) else None)
+            by = out.get(hosts["by"]) or (self.before.table(table).column(naming.column(hosts["by"])) if self.before.table(table) else None)
             if by is None or by.kind != "enum" or by.enum is None:
                 self.diags.error(self.doc.span(path + ("by",)), "E202", f"column {table}.{name}: hosts.by must name an enum column of {table}")
                 continue
@@ -259,20 +263,20 @@ class SchemaLowering:
     def checks_for(table: str, col: Column) -> tuple[Check, ...]:
         out = []
         if col.kind == "enum" and col.enum is not None:
-            out.append(Check(constraint_name("ck", table, col.name, "enum"), table, col.name, "enum", values=col.enum.values))
+            out.append(Check(naming.check_name(table, col.name, "enum"), table, col.name, "enum", values=col.enum.values))
         if col.kind in _STRINGY and (col.min_length is not None or col.max_length is not None):
-            out.append(Check(constraint_name("ck", table, col.name, "length"), table, col.name, "length", minimum=col.min_length, maximum=col.max_length))
+            out.append(Check(naming.check_name(table, col.name, "length"), table, col.name, "length", minimum=col.min_length, maximum=col.max_length))
         if col.kind in _INTY and (col.minimum is not None or col.maximum is not None):
-            out.append(Check(constraint_name("ck", table, col.name, "range"), table, col.name, "range", minimum=col.minimum, maximum=col.maximum))
+            out.append(Check(naming.check_name(table, col.name, "range"), table, col.name, "range", minimum=col.minimum, maximum=col.maximum))
         if col.kind == "url" and col.schemes:
-            out.append(Check(constraint_name("ck", table, col.name, "scheme"), table, col.name, "url", values=col.schemes))
+            out.append(Check(naming.check_name(table, col.name, "scheme"), table, col.name, "url", values=col.schemes))
         return tuple(out)
 
     @staticmethod
     def fk_for(table: str, col: Column) -> ForeignKeyConstraint | None:
         if col.references is None:
             return None
-        return ForeignKeyConstraint(constraint_name("fk", table, col.name), table, col.name, col.references)
+        return ForeignKeyConstraint(naming.fk_name(table, col.name), table, col.name, col.references)
 
     # -- tables ----------------------------------------------------------------
 
@@ -316,7 +320,7 @@ class SchemaLowering:
         cols: dict[str, Column] = {}
         for cname, raw in raw_cols.items():
             cpath = path + (cname,)
-            if table.column(cname) is not None:
+            if table.column(naming.column(cname)) is not None:
                 self.diags.error(self.doc.key_span(cpath), "E209", f"column {table.name}.{cname} already exists")
                 continue
             col = self._column(table.name, cname, raw, cpath, creating)
@@ -338,7 +342,7 @@ class SchemaLowering:
                 self.operations.append(AddForeignKey(fk))
                 fks.append(fk)
                 # Postgres does not index FK columns by itself; cascades and joins need one.
-                new_indexes.append(Index(constraint_name("ix", table.name, col.name), table.name, (col.name,), False, col.span))
+                new_indexes.append(Index(naming.index_name(table.name, (col.name,), False), table.name, (col.name,), False, col.span))
         for index in new_indexes:
             self.operations.append(CreateIndex(index, new_table=False))
         indexes.extend(new_indexes)
@@ -358,7 +362,7 @@ class SchemaLowering:
             for ts in ("created_at", "updated_at"):
                 if ts in cols:
                     self.diags.error(self.doc.key_span(path + ("columns", ts)), "E209", f"column {name}.{ts} is added by `timestamps: true`")
-                cols[ts] = Column(ts, "timestamp", nullable=False, default="now", span=self.doc.key_span(path + ("timestamps",)))
+                cols[ts] = naming.physical_types(Column(naming.column(ts), "timestamp", nullable=False, default="now", span=self.doc.key_span(path + ("timestamps",))))
         cols = self._host_rules(name, cols, raw["columns"], path + ("columns",))
         pks = [c for c in cols.values() if c.primary_key]
         if len(pks) != 1:
@@ -382,12 +386,12 @@ class SchemaLowering:
             for c in columns:
                 if c not in cols:
                     self.diags.error(self.doc.span(path + (i,)), "E202", f"index on {table}: unknown column {c!r}")
-            prefix = "ux" if unique else "ix"
-            out.append(Index(constraint_name(prefix, table, *columns), table, tuple(columns), unique, self.doc.span(path + (i,))))
+            columns = [cols[c].name if c in cols else c for c in columns]
+            out.append(Index(naming.index_name(table, columns, unique), table, tuple(columns), unique, self.doc.span(path + (i,))))
         # Postgres does not index FK columns by itself; cascades and joins need one.
         for col in cols.values() if auto_fk else ():
             if col.references and not any(ix.columns[0] == col.name for ix in out):
-                out.append(Index(constraint_name("ix", table, col.name), table, (col.name,), False, col.span))
+                out.append(Index(naming.index_name(table, (col.name,), False), table, (col.name,), False, col.span))
         return tuple(out)
 
     def _cap(self, table: str, raw: dict[str, Any] | None, cols: dict[str, Column], path: tuple[Any, ...], indexes: tuple[Index, ...] = ()) -> Cap | None:
@@ -418,4 +422,4 @@ class SchemaLowering:
             cap_max = questions.DEFAULT_CAP
             q = questions.CAP
             self.questions.append(OpenQuestion(f"{q.key}:{table}", q.question.format(table=table, per=per), q.default, span=span))
-        return Cap(cap_max, per, span)
+        return Cap(cap_max, cols[per].name if per in cols else per, span)

@@ -119,7 +119,9 @@ def _pipeline_is_ours() -> bool:
 
 def run(args: argparse.Namespace) -> int:
     out: Path = args.out
-    root = cache_root(args) if _pipeline_is_ours() else None
+    # A project with a specc.yaml compiles without the cache: a profile also
+    # reads files outside specs/ (schema.prisma, the migrations folder).
+    root = cache_root(args) if _pipeline_is_ours() and not (args.specs.parent / "specc.yaml").exists() else None
     if root is not None and args.specs.is_dir():
         from compiler.build import manifest
 
