@@ -22,6 +22,7 @@ from compiler.target import FileKind, PrGroup, Target
 # that reads the tree (pr) reads the output of those before it.
 TARGETS: dict[str, str] = {
     "sql": "targets.sql",
+    "prisma": "targets.prisma",
     "validators": "targets.fastapi.validators",
     "openapi": "targets.openapi",
     "routes": "targets.fastapi.routes",
