@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 
-from compiler.build.header import SLASH, DASH
+from compiler.build.header import DASH
 from compiler.checkers import sqlglot
 from compiler.diagnostics import Diagnostic, SpecError
 from compiler.ir import (
@@ -278,30 +278,38 @@ class _Renderer:
             raise self._error(f"a change to table {table!r}, which has no model in the base schema.prisma")
         return model
 
-    def _relation_lines(self, fk: ForeignKeyConstraint, nullable: bool, own_fields: dict[str, str], named: bool) -> tuple[list[str], str, list[str]]:
-        """The relation field on the referencing side, the referenced model,
-        and the back-relation field for it."""
+    def _relation(self, fk: ForeignKeyConstraint, nullable: bool, own_fields: dict[str, str], named: bool) -> tuple[str, str, str]:
+        """The relation field on the referencing side (its line, its name) and
+        the referenced model."""
         target = self._model(fk.fk.table)
         target_field = self.file.field_for_column(target, fk.fk.column)
         if target_field is None:
             raise self._error(f"a reference to {fk.fk.table}.{fk.fk.column}, a column the base schema.prisma has no field for")
         scalar = own_fields.get(fk.column, _field_name(fk.column))
         rel = scalar[:-2] if scalar.endswith("Id") and len(scalar) > 2 else scalar + "Ref"
-        if rel in own_fields:
+        while rel in own_fields or rel in own_fields.values():
             rel += "Ref"
         relation_name = f'"{fk.name}", ' if named else ""
         opts = f"{relation_name}fields: [{scalar}], references: [{target_field}], onDelete: {_ACTIONS[fk.fk.on_delete]}, onUpdate: {_ACTIONS[fk.fk.on_update]}"
-        line = f"  {rel} {target.name}{'?' if nullable else ''} @relation({opts})"
-        return [line], target.name, ([f'"{fk.name}"'] if named else [])
+        return f"  {rel} {target.name}{'?' if nullable else ''} @relation({opts})", rel, target.name
 
-    def _back_relation(self, target_model: str, source_model: str, source_table: str, relation_name: list[str]) -> None:
+    def _back_relation(self, target_model: str, source_model: str, source_table: str, rel: str, relation: str | None) -> None:
+        """The list field on the referenced model (Prisma requires both sides)."""
         model = next(m for m in self.file.models() if m.name == target_model)
         existing = set(self.file.fields(model))
-        name = _camel(source_table)
-        if name in existing:
-            name = _camel(source_table) + source_model
-        attr = f" @relation({relation_name[0]})" if relation_name else ""
+        name = _camel(source_table) + (rel[:1].upper() + rel[1:] if relation else "")
+        while name in existing:
+            name += source_model
+        attr = f' @relation("{relation}")' if relation else ""
         self.file.add_fields(model, [f"  {name} {source_model}[]{attr}"])
+
+    def _relates(self, model: _Model, target: str) -> bool:
+        """Whether `model` already has a relation field to model `target`."""
+        for line in self.file.body(model):
+            m = _FIELD.match(line)
+            if m and m.group(2) == target and "@relation" in m.group(5):
+                return True
+        return False
 
     def add_column(self, op: AddColumn, checks: list[str], fk: ForeignKeyConstraint | None) -> None:
         model = self._model(op.table)
@@ -309,9 +317,12 @@ class _Renderer:
         lines = _field_line(op.column, None, checks)
         back = None
         if fk is not None:
-            rel, target, name = self._relation_lines(fk, op.column.nullable, {**fields, op.column.name: _field_name(op.column.name)}, False)
-            lines += rel
-            back = (target, model.name, op.table, name)
+            target = self._model(fk.fk.table)
+            if target.name == model.name or self._relates(model, target.name):
+                raise self._error(f"a second relation between models {model.name} and {target.name} (both sides would need relation names)", op.column.span)
+            line, rel, target_name = self._relation(fk, op.column.nullable, {**fields, op.column.name: _field_name(op.column.name)}, False)
+            lines.append(line)
+            back = (target_name, model.name, op.table, rel, None)
         self.file.add_fields(model, lines)
         if back is not None:
             self._back_relation(*back)
@@ -340,9 +351,10 @@ class _Renderer:
             if fk.fk.table == table.name:
                 raise self._error(f"table {table.name!r}: a reference to itself")
             col = table.column(fk.column)
-            rel, target, name = self._relation_lines(fk, bool(col and col.nullable), own, by_target[fk.fk.table] > 1)
-            lines += rel
-            backs.append((target, model_name, table.name, name))
+            named = by_target[fk.fk.table] > 1
+            line, rel, target = self._relation(fk, bool(col and col.nullable), own, named)
+            lines.append(line)
+            backs.append((target, model_name, table.name, rel, fk.name if named else None))
         attrs = [_index_line(ix, own) for ix in table.indexes]
         if attrs:
             lines.append("")
@@ -431,7 +443,9 @@ TARGET = Target(
     "prisma",
     kinds=(
         # `<spec-id>/<folder>/<name>.prisma`: the configuration requires a folder.
-        FileKind(".prisma", SLASH, MIGRATION, _PRISMA_CHECK, where="*/*/*.prisma"),
+        # No generated-file header: the file replaces the repository's own
+        # schema.prisma, which people keep editing by hand.
+        FileKind(".prisma", None, MIGRATION, _PRISMA_CHECK, where="*/*/*.prisma"),
         FileKind("migration.sql", DASH, MIGRATION, sqlglot("postgres", SQLGLOT_DIALECT["postgres"]), where="*/migrations/*/migration.sql"),
         FileKind("rollback.sql", DASH, MIGRATION, sqlglot("postgres", SQLGLOT_DIALECT["postgres"]), where="*/migrations/*/rollback.sql"),
     ),

@@ -61,12 +61,17 @@ def test_a_new_table_gets_a_model_relations_and_indexes(valine: Path) -> None:
     text = schema_after(project, project.specs[-1])
     model = text.split("model SavedSearch {")[1].split("\n}")[0]
     assert "  id String @id @default(uuid())" in model
-    assert "  user User @relation(fields: [userId], references: [id], onDelete: Cascade, onUpdate: Cascade)" in model
+    # Two relations to User: both sides name them.
+    assert '  user User @relation("saved_searches_userId_fkey", fields: [userId], references: [id], onDelete: Cascade, onUpdate: Cascade)' in model
+    assert '  sharedBy User? @relation("saved_searches_sharedById_fkey", fields: [sharedById], references: [id], onDelete: SetNull, onUpdate: Cascade)' in model
     assert "  profile Profile? @relation(fields: [profileId], references: [id], onDelete: SetNull, onUpdate: Cascade)" in model
     assert "  updatedAt DateTime @default(now()) @updatedAt" in model
     assert "  @@index([userId, searchText])" in model and "  @@unique([userId, position])" in model
     assert '  @@map("saved_searches")' in model
-    assert "  savedSearches SavedSearch[]" in text.split("model User {")[1].split("\n}")[0]
+    user = text.split("model User {")[1].split("\n}")[0]
+    assert '  savedSearchesUser SavedSearch[] @relation("saved_searches_userId_fkey")' in user
+    assert '  savedSearchesSharedBy SavedSearch[] @relation("saved_searches_sharedById_fkey")' in user
+    assert "  savedSearches SavedSearch[]" in text.split("model Profile {")[1].split("\n}")[0]
     assert "  headlineText String?" in text.split("model Profile {")[1].split("\n}")[0]
 
 
@@ -82,3 +87,11 @@ def test_an_operation_it_cannot_render_is_a_located_error(valine: Path) -> None:
         emit_spec(project, project.spec("drop-theme"))
     (d,) = err.value.diagnostics
     assert d.code == "E263" and d.span.file.endswith("drop-theme.yaml") and d.span.line == 9, str(d.span)
+
+
+def test_the_example_snapshots_are_up_to_date(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/valine/snapshots is what `specc compile` writes there today."""
+    from compiler.cli import main
+
+    monkeypatch.chdir(VALINE)
+    assert main(["compile", "--check"]) == 0, capsys.readouterr().out[-3000:]

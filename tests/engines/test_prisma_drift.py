@@ -57,6 +57,7 @@ tables:
       id: {type: id}
       user_id: {type: ref, to: users, on_delete: cascade, nullable: false}
       profile_id: {type: ref, to: profiles, on_delete: set null}
+      shared_by_id: {type: ref, to: users, on_delete: set null}
       search_text: {type: string, max: 200, nullable: false}
       position: {type: int, min: 0, max: 99, nullable: false, default: 0}
     indexes:

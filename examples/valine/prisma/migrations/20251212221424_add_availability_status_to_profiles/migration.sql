@@ -1,0 +1,2 @@
+-- AlterTable: Add availabilityStatus column to profiles
+ALTER TABLE "profiles" ADD COLUMN "availabilityStatus" TEXT;
