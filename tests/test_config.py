@@ -114,3 +114,8 @@ def test_a_bad_config_is_a_located_error(project: Path, text: str, where: str, c
     err_text = capsys.readouterr().err
     assert f"{where}: error {code}" in err_text and "Traceback" not in err_text
     assert not (project / "out").exists()
+
+
+def test_specc_schema_config_prints_the_config_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "--config"]) == 0
+    assert json.loads(capsys.readouterr().out)["title"] == "specc project configuration"
