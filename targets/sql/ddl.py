@@ -34,7 +34,7 @@ from sqlglot import exp
 
 from compiler.diagnostics import Diagnostic, SpecError
 from compiler.ir import Check, Column, ForeignKeyConstraint, Index, Schema, Table
-from compiler.names import IDENTIFIER, MAX_IDENTIFIER_BYTES
+from compiler.names import IDENTIFIER, MAX_IDENTIFIER_BYTES, PHYSICAL_IDENTIFIER
 
 DIALECTS = ("postgres", "sqlite", "mysql")
 _NULLS_ARE_SMALL = ("sqlite", "mysql")
@@ -56,11 +56,16 @@ class SqlTargetError(Exception):
 
 
 def ident(name: str) -> exp.Identifier:
-    """A validated, unquoted identifier.  Lowering already rejected bad names;
-    this is the last line of defence before a name reaches SQL."""
-    if not IDENTIFIER.match(name) or len(name.encode()) > MAX_IDENTIFIER_BYTES:
+    """A validated identifier.  Lowering already rejected bad names; this is
+    the last line of defence before a name reaches SQL.  A name with capitals
+    is always quoted, so PostgreSQL does not fold it to lower case."""
+    if len(name.encode()) > MAX_IDENTIFIER_BYTES:
         raise SqlTargetError(f"refusing to emit unvalidated identifier {name!r}")
-    return exp.to_identifier(name)
+    if IDENTIFIER.match(name):
+        return exp.to_identifier(name)
+    if PHYSICAL_IDENTIFIER.match(name):  # capitals: "userId" (a profile), "Script" (imported)
+        return exp.to_identifier(name, quoted=True)
+    raise SqlTargetError(f"refusing to emit unvalidated identifier {name!r}")
 
 
 def table_ref(name: str) -> exp.Table:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from compiler.ir import AddCheck, AddColumn, AddForeignKey, AlterColumn, Check, Column, CreateIndex, CreateTable, DropColumn, DropTable, RenameColumn, Spec
-from compiler.names import IDENTIFIER
+from compiler.names import PHYSICAL_IDENTIFIER
 from targets.sql.postgres import LOCK_TIMEOUT, STATEMENT_TIMEOUT
 from targets.sql.script import Migration, Phase, Script
 
@@ -42,7 +42,7 @@ def md_text(text: str) -> str:
 
 def code(name: str) -> str:
     """A validated identifier (or dotted pair of them) as an inline code span."""
-    if not all(IDENTIFIER.match(part) for part in name.split(".")):
+    if not all(PHYSICAL_IDENTIFIER.match(part) for part in name.split(".")):
         raise ValueError(f"not an identifier: {name!r}")
     return f"`{name}`"
 
