@@ -70,7 +70,7 @@ def load_config(specs_dir: Path, display: Any = None) -> Conventions:
 
     doc = load_file(path, show(path))
     if not isinstance(doc.data, dict):
-        raise SpecError([Diagnostic(Span(show(path), 1, 1), "E260", f"{CONFIG_NAME} must be a mapping with `version: 1` and `profile:`")])
+        raise SpecError([Diagnostic(Span(show(path), 1, 1), "E280", f"{CONFIG_NAME} must be a mapping with `version: 1` and `profile:`")])
     diags: list[Diagnostic] = []
     for error in _validator().iter_errors(doc.data):
         for leaf in _leaves(error):
@@ -82,7 +82,7 @@ def load_config(specs_dir: Path, display: Any = None) -> Conventions:
     conv = replace(conv, **dict(data.get("conventions") or {}))
     prisma = data.get("prisma") or {}
     if prisma and conv.profile != "prisma-postgres":
-        raise SpecError([Diagnostic(doc.key_span(("prisma",)), "E260", f"`prisma:` applies only to profile prisma-postgres, not {conv.profile}")])
+        raise SpecError([Diagnostic(doc.key_span(("prisma",)), "E280", f"`prisma:` applies only to profile prisma-postgres, not {conv.profile}")])
     if conv.profile != "prisma-postgres":
         return conv
     root = path.parent
@@ -92,7 +92,7 @@ def load_config(specs_dir: Path, display: Any = None) -> Conventions:
         where = doc.span(("prisma", key)) if key in prisma else doc.span(("profile",))
         rel = PurePosixPath(value)
         if rel.is_absolute() or ".." in rel.parts or "\\" in value:
-            raise SpecError([Diagnostic(where, "E261", f"prisma.{key}: {value!r} must be a path inside the project, relative to {CONFIG_NAME}")])
+            raise SpecError([Diagnostic(where, "E281", f"prisma.{key}: {value!r} must be a path inside the project, relative to {CONFIG_NAME}")])
         found[key] = rel.as_posix()
     schema_file = root / found["schema"]
     if not schema_file.is_file():
@@ -100,7 +100,7 @@ def load_config(specs_dir: Path, display: Any = None) -> Conventions:
             [
                 Diagnostic(
                     doc.span(("prisma", "schema")) if "schema" in prisma else doc.span(("profile",)),
-                    "E262",
+                    "E282",
                     f"the base schema.prisma {found['schema']!r} does not exist (relative to {CONFIG_NAME})",
                     hint="set prisma.schema to the repository's schema.prisma",
                 )

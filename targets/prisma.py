@@ -72,7 +72,7 @@ _SCALARS = {
 }
 _ACTIONS = {"cascade": "Cascade", "restrict": "Restrict", "set null": "SetNull", "no action": "NoAction"}
 
-UNSUPPORTED = "E263"
+UNSUPPORTED = "E283"
 
 
 def stamp(project: Project, spec: Spec) -> str:

@@ -98,10 +98,10 @@ def test_the_example_adds_a_camel_case_column() -> None:
         ("version: 1\nprofile: prisma-postgres\nconventons: {}\n", "specc.yaml:3:1", "E101"),
         ("version: 1\nprofile: fastapi-sql\nconventions:\n  ids: serial\n", "specc.yaml:4:8", "E104"),
         ("profile: fastapi-sql\n", "specc.yaml:1:1", "E103"),
-        ("version: 1\nprofile: prisma-postgres\nprisma:\n  schema: ../x.prisma\n", "specc.yaml:4:11", "E261"),
-        ("version: 1\nprofile: prisma-postgres\nprisma:\n  schema: prisma/nowhere.prisma\n", "specc.yaml:4:11", "E262"),
+        ("version: 1\nprofile: prisma-postgres\nprisma:\n  schema: ../x.prisma\n", "specc.yaml:4:11", "E281"),
+        ("version: 1\nprofile: prisma-postgres\nprisma:\n  schema: prisma/nowhere.prisma\n", "specc.yaml:4:11", "E282"),
         ("version: 1\nprofile: prisma-postgres\nprisma:\n  schema: schema.prisma\n", "specc.yaml:4:11", "E104"),
-        ("version: 1\nprofile: fastapi-sql\nprisma: {schema: p/a.prisma}\n", "specc.yaml:3:1", "E260"),
+        ("version: 1\nprofile: fastapi-sql\nprisma: {schema: p/a.prisma}\n", "specc.yaml:3:1", "E280"),
     ],
 )
 def test_a_bad_config_is_a_located_error(project: Path, text: str, where: str, code: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

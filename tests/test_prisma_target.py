@@ -86,7 +86,7 @@ def test_an_operation_it_cannot_render_is_a_located_error(valine: Path) -> None:
     with pytest.raises(SpecError) as err:
         emit_spec(project, project.spec("drop-theme"))
     (d,) = err.value.diagnostics
-    assert d.code == "E263" and d.span.file.endswith("drop-theme.yaml") and d.span.line == 9, str(d.span)
+    assert d.code == "E283" and d.span.file.endswith("drop-theme.yaml") and d.span.line == 9, str(d.span)
 
 
 def test_the_example_snapshots_are_up_to_date(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
