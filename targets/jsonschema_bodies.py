@@ -96,6 +96,16 @@ def _any_case(word: str) -> str:
     return "".join(out)
 
 
+# Text every database can store, as the validators require (`invalid_text`):
+# no NUL.  The validators also refuse lone surrogates (U+D800-U+DFFF, which
+# are not Unicode scalar values and have no UTF-8 form), but a pattern cannot
+# name them portably: regex engines over scalar values (Rust's, used by
+# schemathesis and many validators) reject such a class and drop the whole
+# pattern.  JSON texts with lone surrogates are not interoperable anyway
+# (RFC 8259, section 8.2).
+STORABLE_TEXT = r"^[^\u0000]*$"
+
+
 def url_pattern(schemes: tuple[str, ...], *, normalised: bool) -> str:
     """A pattern for absolute URLs with one of `schemes` and a host.
 
@@ -103,7 +113,32 @@ def url_pattern(schemes: tuple[str, ...], *, normalised: bool) -> str:
     responses hold normalised URLs, so their scheme is lower case.
     """
     alts = "|".join((re.escape(s) if normalised else _any_case(s)) for s in schemes)
-    return f"^(?:{alts})://[^{_URL_BAD}@/?#]+(?:[/?#][^{_URL_BAD}]*)?$"
+    # The authority is a domain name of at most 253 characters (one trailing
+    # dot aside) and an optional port from 1 to 65535, as the validators
+    # require: two or more labels of letters, digits and inner hyphens, the
+    # last starting with a letter (no IP addresses).  Looser patterns let
+    # schemathesis send schema-valid URLs that were answered 422 (hosts of 254
+    # characters, `0`, `a..b`).  Requests may hold Unicode labels, whose IDNA
+    # rules no pattern can state; the validator checks those.
+    label = f"{_LABEL_CHAR}(?:[-{_LABEL_CHARS}]{{0,61}}{_LABEL_CHAR})?"
+    last = f"{_LABEL_START}(?:[-{_LABEL_CHARS}]{{0,61}}{_LABEL_CHAR})?"
+    host_length = rf"(?=[^{_URL_BAD}@/?#:]{{1,253}}\.?(?:[:/?#]|$))"
+    port = _PORT_NORMALISED if normalised else _PORT_AS_GIVEN
+    return f"^(?:{alts})://{host_length}(?:{label}\\.)+{last}\\.?(?::{port})?(?:[/?#][^{_URL_BAD}]*)?$"
+
+
+# Characters of a host label: ASCII letters and digits, and any character
+# beyond ASCII that is not a space (what IDNA may map to a label).
+_LABEL_CHARS = "A-Za-z0-9\\u00A0-\\uFFFF"
+_LABEL_CHAR = f"[{_LABEL_CHARS}]"
+_LABEL_START = "[A-Za-z\\u00A0-\\uFFFF]"
+
+
+# 1 to 65535 in at most five digits (leading zeros allowed in requests, as
+# the validator reads them; stored URLs have none).
+_PORT_FIVE = "[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]"
+_PORT_AS_GIVEN = f"(?:0{{0,4}}[1-9]|0{{0,3}}[1-9][0-9]|0{{0,2}}[1-9][0-9]{{2}}|0?[1-9][0-9]{{3}}|{_PORT_FIVE})"
+_PORT_NORMALISED = f"(?:[1-9][0-9]{{0,3}}|{_PORT_FIVE})"
 
 
 def _nullable(schema: dict[str, Any], nullable: bool) -> dict[str, Any]:
@@ -120,7 +155,7 @@ def column_schema(col: Column, *, request: bool) -> dict[str, Any]:
     """The JSON Schema of one column's value in a request or response body."""
     s: dict[str, Any]
     if col.kind in ("string", "text"):
-        s = {"type": "string"}
+        s = {"type": "string", "pattern": STORABLE_TEXT}
         if col.min_length is not None:
             s["minLength"] = col.min_length
         if col.max_length is not None:
@@ -244,7 +279,47 @@ def _object_schema(fields: tuple[BodyField, ...], *, request: bool, query: tuple
         s["required"] = required
     if request:
         s["additionalProperties"] = False
+    conditions = _host_rule_conditions(fields, request=request)
+    if conditions:
+        s["allOf"] = conditions
     return s
+
+
+def _host_rule_conditions(fields: tuple[BodyField, ...], *, request: bool) -> list[dict[str, Any]]:
+    """Each URL host rule as `if`/`then` on the object that holds both fields
+    (when `type` is `imdb`, `url` must be on imdb.com), so that the schema
+    refuses what the validator refuses (`host_not_allowed`) instead of only
+    naming the rule in `x-specc-host-rules`."""
+    name_of = {f.column.name: f.name for f in fields if isinstance(f, ColumnField)}
+    out: list[dict[str, Any]] = []
+    for f in fields:
+        if not (isinstance(f, ColumnField) and f.column.kind == "url"):
+            continue
+        for rule in f.column.host_rules:
+            when = name_of.get(rule.when_column)
+            if when is None:
+                continue  # the condition's field is not in this body: nothing to say
+            out.append(
+                {
+                    "if": {"properties": {when: {"const": rule.when_value}}, "required": [when]},
+                    "then": {"properties": {f.name: {"pattern": host_pattern(rule.hosts, normalised=not request)}}},
+                }
+            )
+    return out
+
+
+def host_pattern(hosts: tuple[str, ...], *, normalised: bool) -> str:
+    """URLs whose host is one of `hosts` or a subdomain of one (one trailing
+    dot and a port allowed).  Requests may write the host in any case, as the
+    validator lower-cases it; stored URLs are lower case.  (A host that only
+    IDNA folding makes equal, such as fullwidth letters, is accepted by the
+    validator but not by this pattern.)"""
+
+    def one(host: str) -> str:
+        return "".join("\\." if ch == "." else (_any_case(ch) if not normalised and ch.isalpha() else ch) for ch in host)
+
+    alts = "|".join(one(h) for h in hosts)
+    return f"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^{_URL_BAD}@/?#:]*\\.)?(?:{alts})\\.?(?:[:/?#]|$)"
 
 
 def body_schema(endpoint: Endpoint, *, request: bool) -> dict[str, Any]:

@@ -269,6 +269,12 @@ def spec_data(t: Texts) -> dict[str, Any]:
     }
 
 
+# libyaml, as specc's own loader (compiler/frontend/yaml_fast.py) parses with it;
+# any YAML that loads back to the same data will do for writing the spec.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 @dataclass
 class Compiled:
     project: Project
@@ -285,10 +291,10 @@ class Workspace:
         (self.specs / "base" / "schema.sql").write_text(BASE_SCHEMA, encoding="utf-8")
 
     def compile(self, data: dict[str, Any], *, unicode_file: bool = True, only: tuple[str, ...] = ()) -> Compiled:
-        text = yaml.safe_dump(data, allow_unicode=unicode_file, sort_keys=False, width=1000)
+        text = yaml.dump(data, Dumper=_YAML_DUMPER, allow_unicode=unicode_file, sort_keys=False, width=1000)
         # The harness must not be what changes the text (PyYAML round-trips
         # every string we generate; a mismatch is skipped, not blamed on specc).
-        if yaml.safe_load(text) != data:
+        if yaml.load(text, Loader=_YAML_LOADER) != data:
             assume(False)
         (self.specs / "hostile.yaml").write_text(text, encoding="utf-8")
         project = build_project(self.specs, self.root)

@@ -282,7 +282,13 @@ def test_position_in_bounds(profile: ModuleType, position: int) -> None:
     assert profile.validate_updateProfile_request({"links": [link(position=position)]})["links"][0]["position"] == position
 
 
-@pytest.mark.parametrize(("position", "code"), [(-1, "too_small"), (100, "too_large"), (10**30, "too_large"), (True, "type"), ("1", "type"), (1.0, "type"), (None, "not_nullable")])
+def test_a_number_with_no_fraction_is_an_integer(profile: ModuleType) -> None:
+    """JSON Schema counts 64.0 as an integer, so the validator does, and stores an int."""
+    cleaned = profile.validate_updateProfile_request({"links": [link(position=64.0)]})["links"][0]["position"]
+    assert cleaned == 64 and type(cleaned) is int
+
+
+@pytest.mark.parametrize(("position", "code"), [(-1, "too_small"), (100, "too_large"), (10**30, "too_large"), (True, "type"), ("1", "type"), (1.5, "type"), (float("inf"), "type"), (float("nan"), "type"), (None, "not_nullable")])
 def test_position_out_of_bounds(profile: ModuleType, position: Any, code: str) -> None:
     assert errors_of(profile.validate_updateProfile_request, {"links": [link(position=position)]}) == [("links[0].position", code)]
 
