@@ -22,7 +22,7 @@ counting at it) and lone surrogates U+D800-U+DFFF (not UTF-8); this applies to
 every string, including the keys and strings inside JSON values.  Strings are
 then limited in characters (code points, which is what the CHECK constraints
 count on every dialect -- CHAR_LENGTH on MySQL, LENGTH on PostgreSQL and
-SQLite -- and what JSON Schema's ``maxLength`` counts): ``too_short``/``too_long``.  Integers (never booleans) respect the spec's
+SQLite -- and what JSON Schema's ``maxLength`` counts): ``too_short``/``too_long``.  Integers (never booleans; a number with no fraction such as ``64.0`` counts, as in JSON Schema) respect the spec's
 bounds, or the column type's storage range: ``too_small``/``too_large``.
 Enums: ``enum``.  Wrong JSON types: ``type``.  Lists are checked item by item
 (paths such as ``links[3].url``); items that a unique index would reject are
@@ -564,6 +564,10 @@ def _check_value(
             return False, None
         return True, value
     if kind == "int":
+        # JSON Schema counts 64.0 as an integer (a number with no fraction),
+        # so the validator does too, and stores it as 64.
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             return wrong("an integer")
         low, high = rule["minimum"], rule["maximum"]
