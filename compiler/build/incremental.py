@@ -42,7 +42,8 @@ from collections.abc import Callable
 from compiler.build.cache import Store, key_of
 from compiler.build.fingerprint import fingerprint
 from compiler.ir import EnumDef, Schema, Spec, Table
-from compiler.frontend.loader import MAX_BYTES, Document, parse_text
+from compiler.frontend.document import MAX_BYTES, Document
+from compiler.frontend.loader import parse_text
 
 _EMPTY = Schema(())
 _NAME = attrgetter("name")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Iterator
 
 from compiler.diagnostics import Diagnostic, did_you_mean
-from compiler.frontend.loader import Document
+from compiler.frontend.document import Document
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator

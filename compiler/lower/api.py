@@ -21,7 +21,7 @@ from compiler.ir import (
     Schema,
     WindowField,
 )
-from compiler.frontend.loader import Document
+from compiler.frontend.document import Document
 from compiler.names import python_name_problem
 
 # The table that holds the authenticated user; "me" endpoints read and write

@@ -33,7 +33,7 @@ from compiler.ir import (
     Schema,
     Table,
 )
-from compiler.frontend.loader import Document
+from compiler.frontend.document import Document
 from compiler.lower.alter import AlterLowering
 from compiler.names import constraint_name, identifier_problem
 
