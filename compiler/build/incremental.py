@@ -127,6 +127,7 @@ class CompileCache:
     def parse(self, raw: bytes, display: str) -> Document:
         """Parse `raw` (the bytes `document` read) and remember its digest."""
         doc = parse_text(raw, display)
+        # An attribute of the cache's own, not a Document field: the loader knows no cache.
         doc.raw_digest = hashlib.sha256(raw).hexdigest()  # type: ignore[attr-defined]
         return doc
 
@@ -156,7 +157,7 @@ class CompileCache:
         if isinstance(entry, tuple) and len(entry) == 4 and isinstance(entry[0], Spec):
             stub, changed, removed, after_digest = entry
             after = _apply(before, changed, removed)
-            spec = replace(stub, schema_before=before, schema_after=after)
+            spec: Spec = replace(stub, schema_before=before, schema_after=after)
         else:
             if isinstance(doc, CachedDocument):
                 doc = parse_text(doc.raw, doc.path)
