@@ -522,6 +522,10 @@ class CachePolicy:
     vary: tuple[str, ...] = ()
 
 
+# What an endpoint does: reads the user's row, updates it, or counts metrics.
+EndpointKind = Literal["read", "update", "aggregate"]
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """One HTTP operation.
@@ -534,7 +538,7 @@ class Endpoint:
     operation_id: str
     method: HttpMethod
     path: str
-    kind: Literal["read", "update", "aggregate"]
+    kind: EndpointKind
     auth: bool
     summary: str
     query: tuple[QueryParam, ...] = ()
