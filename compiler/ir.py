@@ -82,6 +82,10 @@ class HostRule:
     hosts: tuple[str, ...]
 
 
+# A column default specc models: a literal, "now", or (array columns) a tuple.
+ColumnDefault = str | int | bool | tuple[str | int | bool, ...]
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a table, with every constraint the spec puts on it.
@@ -103,7 +107,7 @@ class Column:
     schemes: tuple[str, ...] = ()
     host_rules: tuple[HostRule, ...] = ()
     references: ForeignKey | None = None
-    default: str | int | bool | tuple[str | int | bool, ...] | None = None  # a tuple: an array column's default
+    default: ColumnDefault | None = None  # a tuple: an array column's default
     primary_key: bool = False
     description: str = ""
     span: Span = NO_SPAN
