@@ -198,6 +198,12 @@ class CompileCache:
             return None
         return key_of("proj", self.fp, target, self.base_key, *(f"{s}={k}" for s, k in zip(spec_ids, keys, strict=True)))
 
+    def spec_key(self, kind: str, spec_id: str, *parts: str) -> str | None:
+        """The key of a `kind` entry derived from `spec_id`'s rendered files
+        and `parts`; None when those files have no key this compile."""
+        render_key = self.render_keys.get(spec_id)
+        return None if render_key is None else key_of(kind, render_key, *parts)
+
     def get(self, kind: str, key: str | None) -> Any | None:
         return None if key is None else self.store.get(kind, key)
 
