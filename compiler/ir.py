@@ -82,6 +82,10 @@ class HostRule:
     hosts: tuple[str, ...]
 
 
+# A column default specc models: a literal, "now", or (array columns) a tuple.
+ColumnDefault = str | int | bool | tuple[str | int | bool, ...]
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a table, with every constraint the spec puts on it.
@@ -103,7 +107,7 @@ class Column:
     schemes: tuple[str, ...] = ()
     host_rules: tuple[HostRule, ...] = ()
     references: ForeignKey | None = None
-    default: str | int | bool | tuple[str | int | bool, ...] | None = None  # a tuple: an array column's default
+    default: ColumnDefault | None = None  # a tuple: an array column's default
     primary_key: bool = False
     description: str = ""
     span: Span = NO_SPAN
@@ -522,6 +526,10 @@ class CachePolicy:
     vary: tuple[str, ...] = ()
 
 
+# What an endpoint does: reads the user's row, updates it, or counts metrics.
+EndpointKind = Literal["read", "update", "aggregate"]
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """One HTTP operation.
@@ -534,7 +542,7 @@ class Endpoint:
     operation_id: str
     method: HttpMethod
     path: str
-    kind: Literal["read", "update", "aggregate"]
+    kind: EndpointKind
     auth: bool
     summary: str
     query: tuple[QueryParam, ...] = ()

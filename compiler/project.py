@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 from compiler.diagnostics import Diagnostic, SpecError
 from compiler.ir import DEFAULT_CONVENTIONS, Conventions, ColumnField, DropColumn, DropTable, EnumDef, ListField, Project, RenameColumn, Schema, Spec
-from compiler.frontend.loader import Document, load_file
+from compiler.frontend.document import Document
+from compiler.frontend.loader import load_file
 from compiler.lower import lower_spec, naming
 from compiler.frontend.validate import validate_structure
 

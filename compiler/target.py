@@ -80,6 +80,11 @@ class Memo(Protocol):
 
     render_keys: dict[str, str]
 
+    def spec_key(self, kind: str, spec_id: str, *parts: str) -> str | None:
+        """The key of a `kind` entry derived from `spec_id`'s rendered files
+        and `parts` (None: those files have no key, so do not cache)."""
+        ...
+
     def get(self, kind: str, key: str | None) -> Any | None: ...
 
     def put(self, kind: str, key: str | None, value: Any) -> None: ...

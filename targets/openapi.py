@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from http import HTTPStatus
 from pathlib import PurePosixPath
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -257,7 +258,7 @@ def spec_fragment(project: Project, spec: Spec) -> dict[str, Any]:
     return {"tag": doc["tags"][0], "operations": operations, "schemas": schemas, "names": names}
 
 
-def emit_project(project: Project, fragments: dict[str, Any]) -> dict[PurePosixPath, str]:
+def emit_project(project: Project, fragments: Mapping[str, dict[str, Any]]) -> dict[PurePosixPath, str]:
     """`_project/openapi.yaml` from the specs' fragments."""
     parts = [fragments[s.id] for s in project.specs if s.endpoints]
     if not parts:

@@ -19,7 +19,6 @@ import json
 from pathlib import PurePosixPath
 from collections.abc import Mapping
 
-from compiler.build.cache import key_of
 from compiler.checkers import JSON, MARKDOWN
 from compiler.review.draft import payloads
 from compiler.review.draft.parts import is_split
@@ -38,7 +37,8 @@ def from_tree(project: Project, tree: Mapping[PurePosixPath, str], cache: Memo |
     every spec whose files and dependencies did not change.
     """
     clean = {p: t for p, t in tree.items() if group_of(p) != "pr"}
-    keys = _piece_keys(project, cache)
+    deps = _dependency_parts(project)
+    keys = {s.id: key for s in project.specs if cache is not None and (key := cache.spec_key("draft", s.id, *deps[s.id])) is not None}
     seeded = {sid: entry for sid, key in keys.items() if isinstance(entry := cache.get("draft", key), dict)} if cache else {}
     pieces = Pieces(clean, seeded)
     # A spec's PR covers its own files and the project-wide application files:
@@ -54,7 +54,7 @@ def from_tree(project: Project, tree: Mapping[PurePosixPath, str], cache: Memo |
         # A spec's PR files are a function of its pieces and of which shared
         # files exist (listed, not hashed): reuse them whole when those did
         # not change.  The cross-spec PRs cover every spec and are rebuilt.
-        whole = key_of("draft-files", keys[task.id], *shared_names) if cache is not None and task.kind == "spec" and task.id in keys else None
+        whole = cache.spec_key("draft-files", task.id, *deps[task.id], *shared_names) if cache is not None and task.kind == "spec" else None
         cached = cache.get("pr", whole) if whole is not None and cache is not None else None
         if isinstance(cached, dict):
             out.update((PurePosixPath(k), v) for k, v in cached.items())
@@ -74,20 +74,12 @@ def from_tree(project: Project, tree: Mapping[PurePosixPath, str], cache: Memo |
     return out
 
 
-def _piece_keys(project: Project, cache: Memo | None) -> dict[str, str]:
-    """spec id -> the key of its PR pieces: its rendered files' key and, for
+def _dependency_parts(project: Project) -> dict[str, list[str]]:
+    """spec id -> what its PR pieces read besides its rendered files: for
     each spec it depends on, whether that one is split into two PRs (its own
     PR names the branch it waits for)."""
-    if cache is None:
-        return {}
     by_id = {s.id: s for s in project.specs}
-    keys: dict[str, str] = {}
-    for spec in project.specs:
-        render_key = cache.render_keys.get(spec.id)
-        if render_key is not None:
-            deps = [f"{d}:{d in by_id and is_split(by_id[d])}" for d in spec.depends_on]
-            keys[spec.id] = key_of("draft", render_key, *deps)
-    return keys
+    return {spec.id: [f"{d}:{d in by_id and is_split(by_id[d])}" for d in spec.depends_on] for spec in project.specs}
 
 
 TARGET = Target(

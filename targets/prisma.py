@@ -350,9 +350,9 @@ class _Renderer:
         for fk in table.foreign_keys:
             if fk.fk.table == table.name:
                 raise self._error(f"table {table.name!r}: a reference to itself")
-            col = table.column(fk.column)
+            fk_col = table.column(fk.column)
             named = by_target[fk.fk.table] > 1
-            line, rel, target = self._relation(fk, bool(col and col.nullable), own, named)
+            line, rel, target = self._relation(fk, bool(fk_col and fk_col.nullable), own, named)
             lines.append(line)
             backs.append((target, model_name, table.name, rel, fk.name if named else None))
         attrs = [_index_line(ix, own) for ix in table.indexes]

@@ -8,7 +8,7 @@ outputs), so the review is assembled, not re-rendered, when one spec changes.
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Any
+from collections.abc import Mapping
 
 from compiler.review import security_review
 from compiler.checkers import MARKDOWN
@@ -26,7 +26,7 @@ def spec_fragment(project: Project, spec: Spec) -> tuple[tuple[int, ...], tuple[
     return tuple(found[sev] for sev in security_review.SEVERITY_ORDER), lines
 
 
-def emit_project(project: Project, fragments: dict[str, Any]) -> dict[PurePosixPath, str]:
+def emit_project(project: Project, fragments: Mapping[str, tuple[tuple[int, ...], tuple[str, ...]]]) -> dict[PurePosixPath, str]:
     total = {sev: 0 for sev in security_review.SEVERITY_ORDER}
     blocks: list[list[str]] = []
     for spec in project.specs:

@@ -308,3 +308,38 @@ def test_no_generated_file_has_trailing_whitespace() -> None:
     assert trees["snapshots"]
     bad = [f"{name}/{path}:{i}" for name, tree in trees.items() for path, text in tree.items() for i, line in enumerate(text.splitlines(), 1) if line != line.rstrip(" \t")]
     assert bad == []
+
+
+def test_pr_pieces_are_cached_under_keys_the_cache_builds(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The pr target asks the Memo for its keys (`spec_key`) and builds none
+    itself; a warm compile serves every spec's PR files from those keys."""
+    import ast
+    from pathlib import Path
+
+    import targets.pr
+    from compiler.build.incremental import CompileCache
+    from compiler.build.render_cache import cached_render
+    from compiler.project import build_project
+    from tests.conftest import ROOT, SPECS
+
+    source = ast.parse(Path(targets.pr.__file__).read_text("utf-8"))
+    imported = {n.module for n in ast.walk(source) if isinstance(n, ast.ImportFrom)}
+    names = {n.id for n in ast.walk(source) if isinstance(n, ast.Name)}
+    assert "compiler.build.cache" not in imported and "key_of" not in names
+
+    def compile_once() -> tuple[dict[PurePosixPath, str], CompileCache, list[str]]:
+        cache = CompileCache(tmp_path / "cache")
+        assert cache.spec_key("draft", "no-such-spec") is None
+        project = build_project(SPECS, ROOT, cache=cache)
+        tree = cached_render(project, cache=cache, jobs=1)
+        cache.flush()
+        return tree, cache, [s.id for s in project.specs if not s.depends_on]
+
+    cold, _, _ = compile_once()
+    warm, cache, independent = compile_once()
+    assert warm == cold
+    assert independent
+    for sid in independent:  # (a dependent spec's keys also name its dependencies)
+        draft, files = cache.spec_key("draft", sid), cache.spec_key("draft-files", sid)
+        assert draft is not None and files is not None and draft != files
+        assert isinstance(cache.get("draft", draft), dict)

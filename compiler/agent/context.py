@@ -25,7 +25,7 @@ from typing import Any
 
 from compiler.agent.echo import cut, names, shown
 from compiler.diagnostics import Diagnostic
-from compiler.frontend.loader import Document
+from compiler.frontend.document import Document
 from compiler.lower.questions import DEFAULT_ENUMS
 
 _KEYS = ("files", "endpoints", "specs", "enums", "caps", "max_links", "answers")

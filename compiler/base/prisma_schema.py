@@ -39,7 +39,7 @@ from typing import Any
 
 from compiler.base.schema import enum_checks
 from compiler.diagnostics import Collector, Diagnostic, SpecError
-from compiler.ir import Column, ColumnKind, EnumDef, ForeignKey, ForeignKeyConstraint, Index, Schema, Span, Table
+from compiler.ir import Column, ColumnDefault, ColumnKind, EnumDef, ForeignKey, ForeignKeyConstraint, Index, Schema, Span, Table
 
 WASM_PACKAGE = "@prisma/prisma-schema-wasm"
 # The build Prisma 6.19.3 ships (@prisma/engines-version): the 7.x builds refuse a datasource `url`.
@@ -174,7 +174,7 @@ def schema_from_dmmf(dmmf: dict[str, Any], text: str, display: str) -> Schema:
                 diags.error(span, "E217", f"Prisma schema: {what} has type {f['type']}, which specc does not model")
                 continue
             kind, max_length, precision, timezone = _native(kind, f.get("nativeType"), span, what, diags)
-            default: str | int | bool | None = None
+            default: ColumnDefault | None = None
             value = f.get("default")
             primary = f["name"] in pk_fields
             if isinstance(value, dict):

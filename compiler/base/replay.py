@@ -103,7 +103,7 @@ class Replay:
             self.diags.error(span, "E217", f"replay: table {name!r} does not exist at this point")
         return table
 
-    def _fk(self, table: str, name: str, columns: list[str], ref: exp.Expression, span: Span) -> ForeignKeyConstraint | None:
+    def _fk(self, table: str, name: str, columns: list[str], ref: exp.Reference, span: Span) -> ForeignKeyConstraint | None:
         target = ref.find(exp.Schema) or ref.this
         ref_table = target.this.name if isinstance(target, exp.Schema) else target.name
         ref_cols = [i.name for i in target.expressions] if isinstance(target, exp.Schema) else []
@@ -132,8 +132,7 @@ class Replay:
                     if c in t.columns:
                         kind = "id" if c in t.serials and len(cols) == 1 else t.columns[c].kind
                         t.columns[c] = replace(t.columns[c], primary_key=True, nullable=False, kind=kind)
-            elif isinstance(kind, exp.ForeignKey):
-                ref = kind.args.get("reference")
+            elif isinstance(kind, exp.ForeignKey) and isinstance(ref := kind.args.get("reference"), exp.Reference):
                 fk = self._fk(t.name, name or f"{t.name}_{kind.expressions[0].name}_fkey", [c.name for c in kind.expressions], ref, span)
                 if fk:
                     self._add_fk(t, fk, span)
@@ -149,7 +148,7 @@ class Replay:
 
     # -- statements -------------------------------------------------------------
 
-    def apply(self, stmt: exp.Expression, text: str, span: Span) -> None:
+    def apply(self, stmt: exp.Expr, text: str, span: Span) -> None:
         if isinstance(stmt, exp.Create):
             kind = (stmt.args.get("kind") or "").upper()
             if kind == "TABLE":
@@ -539,7 +538,7 @@ def _replay(files: list[tuple[str, str]]) -> Replay:
     return state
 
 
-def _fold_identifiers(stmt: exp.Expression) -> None:
+def _fold_identifiers(stmt: exp.Expr) -> None:
     """PostgreSQL folds unquoted names to lower case: `CREATE INDEX users_onboardingComplete_idx`
     creates `users_onboardingcomplete_idx`."""
     for node in stmt.find_all(exp.Identifier):

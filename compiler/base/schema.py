@@ -14,11 +14,12 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
+from sqlglot.expressions.datatypes import DType  # what exp.DataType.Type names
 
 from compiler.diagnostics import Collector, Diagnostic, SpecError
-from compiler.ir import Check, Column, ColumnKind, EnumDef, ForeignKey, ForeignKeyConstraint, Index, Schema, Span, Table
+from compiler.ir import Check, Column, ColumnDefault, ColumnKind, EnumDef, ForeignKey, ForeignKeyConstraint, Index, Schema, Span, Table
 
-_TYPE_KINDS: dict[exp.DataType.Type, ColumnKind] = {
+_TYPE_KINDS: dict[DType, ColumnKind] = {
     exp.DataType.Type.UUID: "uuid",
     exp.DataType.Type.VARCHAR: "string",
     exp.DataType.Type.CHAR: "string",
@@ -83,7 +84,7 @@ def enum_type(stmt: exp.Create) -> EnumDef | None:
     return None
 
 
-def column_comment(stmt: exp.Expression) -> tuple[str, str, str] | None:
+def column_comment(stmt: exp.Expr) -> tuple[str, str, str] | None:
     """(table, column, text) of a `COMMENT ON COLUMN t.c IS '...'`, or None."""
     if isinstance(stmt, exp.Comment) and (stmt.args.get("kind") or "").upper() == "COLUMN" and isinstance(stmt.this, exp.Column):
         text = stmt.expression
@@ -125,7 +126,8 @@ def _column(coldef: exp.ColumnDef, table: str, span: Span, diags: Collector, enu
     max_length = None
     if kind == "string" and dtype is not None and dtype.expressions:
         max_length = int(dtype.expressions[0].this.name)
-    nullable, primary, default, ref = True, False, None, None
+    nullable, primary, ref = True, False, None
+    default: ColumnDefault | None = None
     for constraint in coldef.constraints:
         ck = constraint.kind
         if isinstance(ck, exp.NotNullColumnConstraint):

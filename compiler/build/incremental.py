@@ -42,7 +42,8 @@ from collections.abc import Callable
 from compiler.build.cache import Store, key_of
 from compiler.build.fingerprint import fingerprint
 from compiler.ir import EnumDef, Schema, Spec, Table
-from compiler.frontend.loader import MAX_BYTES, Document, parse_text
+from compiler.frontend.document import MAX_BYTES, Document
+from compiler.frontend.loader import parse_text
 
 _EMPTY = Schema(())
 _NAME = attrgetter("name")
@@ -126,6 +127,7 @@ class CompileCache:
     def parse(self, raw: bytes, display: str) -> Document:
         """Parse `raw` (the bytes `document` read) and remember its digest."""
         doc = parse_text(raw, display)
+        # An attribute of the cache's own, not a Document field: the loader knows no cache.
         doc.raw_digest = hashlib.sha256(raw).hexdigest()  # type: ignore[attr-defined]
         return doc
 
@@ -155,7 +157,7 @@ class CompileCache:
         if isinstance(entry, tuple) and len(entry) == 4 and isinstance(entry[0], Spec):
             stub, changed, removed, after_digest = entry
             after = _apply(before, changed, removed)
-            spec = replace(stub, schema_before=before, schema_after=after)
+            spec: Spec = replace(stub, schema_before=before, schema_after=after)
         else:
             if isinstance(doc, CachedDocument):
                 doc = parse_text(doc.raw, doc.path)
@@ -195,6 +197,12 @@ class CompileCache:
         if any(k is None for k in keys) or not self.base_key:
             return None
         return key_of("proj", self.fp, target, self.base_key, *(f"{s}={k}" for s, k in zip(spec_ids, keys, strict=True)))
+
+    def spec_key(self, kind: str, spec_id: str, *parts: str) -> str | None:
+        """The key of a `kind` entry derived from `spec_id`'s rendered files
+        and `parts`; None when those files have no key this compile."""
+        render_key = self.render_keys.get(spec_id)
+        return None if render_key is None else key_of(kind, render_key, *parts)
 
     def get(self, kind: str, key: str | None) -> Any | None:
         return None if key is None else self.store.get(kind, key)

@@ -98,7 +98,8 @@ def _spec_entries(project: Project, per_spec: tuple[Target, ...], cache: Compile
                 key = key + ":" + key_of(*(f(project, spec) for f in extra))
             if key is not None and with_deps:
                 dep_keys = [cache.spec_output_key(d, names) for d in _dependencies(project, spec)]
-                key = None if any(k is None for k in dep_keys) else key + ":" + ",".join(dep_keys)  # type: ignore[arg-type]
+                known = [k for k in dep_keys if k is not None]
+                key = key + ":" + ",".join(known) if len(known) == len(dep_keys) else None
             keys[i] = key
             if key is not None:
                 cache.render_keys[spec.id] = key
@@ -115,7 +116,9 @@ def _spec_entries(project: Project, per_spec: tuple[Target, ...], cache: Compile
             if progress.active() and time.monotonic() - shown >= 1.0 and n < len(missing):
                 progress.note(f"rendered {n} of {len(missing)} specs")
                 shown = time.monotonic()
-    return entries, [(keys[i], entries[i]) for i in missing]  # type: ignore[misc]
+    filled = [e for e in entries if e is not None]
+    assert len(filled) == len(entries)  # every missing entry was rendered above
+    return filled, [(keys[i], filled[i]) for i in missing]
 
 
 def cached_render(
@@ -132,9 +135,9 @@ def cached_render(
     per_spec = tuple(t for t in run if t.per_spec)
     if cache is None:
         entries = _render_many(project, list(range(len(project.specs))), per_spec, jobs)
-        whole = {t.name: project_files(project, t, entries) for t in run if t.has_project_files}
-        format_files([files for entry in entries for files in entry[0].values()] + list(whole.values()))
-        return assemble(project, run, keep, entries, lambda target, got: whole[target.name])
+        rendered = {t.name: project_files(project, t, entries) for t in run if t.has_project_files}
+        format_files([files for entry in entries for files in entry[0].values()] + list(rendered.values()))
+        return assemble(project, run, keep, entries, lambda target, got: rendered[target.name])
     spec_ids = tuple(s.id for s in project.specs)
     entries, fresh = _spec_entries(project, per_spec, cache, jobs)
     # Project-wide files from the cache, or rendered now; then one ruff

@@ -362,8 +362,8 @@ def _check_node_package(scratch: Path, rel: str, result: RepositoryResult, env: 
     where = scratch if rel == "." else scratch / rel
     scripts = _scripts(where)
     if isinstance(scripts, str):
-        for part in result.parts.values():
-            part.steps.append(Step(f"{label}npm run", "not_run", scripts))
+        for each in result.parts.values():
+            each.steps.append(Step(f"{label}npm run", "not_run", scripts))
         return
     wanted = {part: _part_scripts(part, scripts) for part in PARTS}
     for part, names in wanted.items():

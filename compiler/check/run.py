@@ -132,7 +132,7 @@ class CheckResult:
 
     def contract_counts(self) -> dict[str, int]:
         prefix = "contract:"
-        return {s: self.tests.count(s, prefix) for s in ("passed", "failed", "skipped", "not_run")}  # type: ignore[arg-type]
+        return {s: self.tests.count(s, prefix) for s in ("passed", "failed", "skipped", "not_run")}
 
     @property
     def message(self) -> str:
@@ -259,11 +259,11 @@ def lint(files: dict[PurePosixPath, str], section: Section) -> None:
             unchecked[(checker.label, checker.reason)] = unchecked.get((checker.label, checker.reason), 0) + 1
         else:
             try:
-                problem = checker.problem(path, text)
+                refused = checker.problem(path, text)
             except Exception as err:  # the checker itself broke: the file was not checked
                 section.add(f"{checker.label}: {path}", "not_run", f"internal error in the check: {type(err).__name__}: {err}")
                 continue
-            section.add(f"{checker.label}: {path}", "failed" if problem else "passed", problem or "")
+            section.add(f"{checker.label}: {path}", "failed" if refused else "passed", refused or "")
     for (label, reason), count in sorted(unchecked.items()):
         section.add(f"not checked: {label} ({count} files)", "skipped", reason)
 

@@ -9,11 +9,11 @@ explicit tags (`!!python/object`), duplicate keys, huge files and deep nesting.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.composer import Composer
-from yaml.events import AliasEvent
+from yaml.events import AliasEvent, Event
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from compiler.diagnostics import Diagnostic, SpecError
@@ -39,10 +39,17 @@ class _SpecComposer(yaml.SafeLoader):
         self._file = file
         self._depth = 0
 
+    if TYPE_CHECKING:
+        # types-PyYAML leaves the pure-Python Parser.peek_event unannotated.  It
+        # returns None only past the end of the stream, and compose_node only
+        # runs with a node's event next.
+        def peek_event(self) -> Event: ...
+
     def _span(self, mark: Any) -> Span:
         return Span(self._file, mark.line + 1, mark.column + 1)
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
+    # `index` is an item's position in a sequence, or its key node in a mapping.
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         event = self.peek_event()
         if isinstance(event, AliasEvent):
             raise _Stop(

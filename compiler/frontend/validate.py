@@ -12,10 +12,10 @@ import json
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from compiler.diagnostics import Diagnostic, did_you_mean
-from compiler.frontend.loader import Document
+from compiler.frontend.document import Document
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -88,7 +88,7 @@ def _leaves(error: ValidationError) -> Iterator[ValidationError]:
 
 def _describe_type(expected: Any) -> str:
     if isinstance(expected, list):
-        return " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
+        return " or ".join(_TYPE_NAMES.get(t, str(t)) for t in expected)
     return _TYPE_NAMES.get(expected, str(expected))
 
 
@@ -114,20 +114,27 @@ def _pattern_words(pattern: str) -> str:
     return _PATTERN_WORDS.get(pattern, f"match the pattern {pattern}")
 
 
+def _schema_of(error: ValidationError) -> Mapping[str, Any]:
+    """The subschema `error` failed (jsonschema's types also allow a boolean
+    schema, or none, which no failing keyword comes from)."""
+    return error.schema if isinstance(error.schema, Mapping) else {}
+
+
 def _name_diagnostic(doc: Document, path: tuple[Any, ...], error: ValidationError) -> Diagnostic:
     """A key (a table, column, enum, endpoint... name) that the schema refuses."""
     name = error.instance
+    limit: Any = error.validator_value
     span = doc.key_span(path + (name,))
     where = _where(path)
-    if error.validator == "maxLength" and error.schema.get("pattern") == _IDENTIFIER_PATTERN:
+    if error.validator == "maxLength" and _schema_of(error).get("pattern") == _IDENTIFIER_PATTERN:
         return Diagnostic(
             span,
             "E211",
-            f"name {name!r} in {where} is {len(str(name).encode('utf-8'))} bytes; PostgreSQL truncates identifiers over {error.validator_value} bytes",
+            f"name {name!r} in {where} is {len(str(name).encode('utf-8'))} bytes; PostgreSQL truncates identifiers over {limit} bytes",
             hint="use a shorter name",
         )
     if error.validator == "pattern":
-        return Diagnostic(span, "E104", f"name {name!r} in {where} must be {_pattern_words(error.validator_value)}")
+        return Diagnostic(span, "E104", f"name {name!r} in {where} must be {_pattern_words(limit)}")
     return Diagnostic(span, "E104", f"name {name!r} in {where}: {error.message}")
 
 
@@ -139,12 +146,17 @@ _FALSE_WORDS = frozenset(("no", "n", "off", "false", "0"))
 def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
     path = tuple(error.absolute_path)
     validator = error.validator
+    # The failed keyword's value (a type, a limit, a pattern, the allowed
+    # values) and the value it refused: any JSON.
+    expected: Any = error.validator_value
+    instance: Any = error.instance
+    schema = _schema_of(error)
     if "propertyNames" in list(error.absolute_schema_path)[-2:]:
         return [_name_diagnostic(doc, path, error)]
-    if validator == "additionalProperties" and isinstance(error.instance, dict):
-        known = sorted(error.schema.get("properties", {}))
+    if validator == "additionalProperties" and isinstance(instance, dict):
+        known = sorted(schema.get("properties", {}))
         out = []
-        extra = sorted(k for k in error.instance if k not in known)
+        extra = sorted(k for k in instance if k not in known)
         for key in extra:
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
@@ -155,15 +167,15 @@ def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
     span = doc.span(path)
     if validator == "type":
         hint = ""
-        if error.validator_value == "boolean" and isinstance(error.instance, str):
-            word = error.instance.strip().lower()
+        if expected == "boolean" and isinstance(instance, str):
+            word = instance.strip().lower()
             if word in _TRUE_WORDS | _FALSE_WORDS:
                 hint = f"write {'true' if word in _TRUE_WORDS else 'false'}, unquoted"
         return [
             Diagnostic(
                 span,
                 "E102",
-                f"{_where(path)} must be {_describe_type(error.validator_value)}, not {_actual_type(error.instance)}",
+                f"{_where(path)} must be {_describe_type(expected)}, not {_actual_type(instance)}",
                 hint=hint,
             )
         ]
@@ -171,42 +183,42 @@ def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return [Diagnostic(span, "E103", f"{_where(path)} is missing required key {missing!r}")]
     if validator == "pattern":
-        return [Diagnostic(span, "E104", f"{_where(path)}: {error.instance!r} must be {_pattern_words(error.validator_value)}")]
+        return [Diagnostic(span, "E104", f"{_where(path)}: {instance!r} must be {_pattern_words(expected)}")]
     if validator == "const":
-        return [Diagnostic(span, "E104", f"{_where(path)} must be {error.validator_value!r}, not {error.instance!r}")]
+        return [Diagnostic(span, "E104", f"{_where(path)} must be {expected!r}, not {instance!r}")]
     if validator == "enum":
-        allowed = ", ".join(map(repr, error.validator_value))
-        if not isinstance(error.instance, str):
-            return [Diagnostic(span, "E104", f"{_where(path)} must be one of {allowed}, not {_actual_type(error.instance)}")]
-        hint = did_you_mean(error.instance, [str(a) for a in error.validator_value])
+        allowed = ", ".join(map(repr, expected))
+        if not isinstance(instance, str):
+            return [Diagnostic(span, "E104", f"{_where(path)} must be one of {allowed}, not {_actual_type(instance)}")]
+        hint = did_you_mean(instance, [str(a) for a in expected])
         return [
             Diagnostic(
                 span,
                 "E104",
-                f"{_where(path)}: {error.instance!r} is not one of {allowed}",
+                f"{_where(path)}: {instance!r} is not one of {allowed}",
                 hint=hint if hint.startswith("did you mean") else "",
             )
         ]
-    if validator == "maxLength" and error.schema.get("pattern") == _IDENTIFIER_PATTERN:
+    if validator == "maxLength" and schema.get("pattern") == _IDENTIFIER_PATTERN:
         return [
             Diagnostic(
                 span,
                 "E211",
-                f"{_where(path)}: {error.instance!r} is {len(error.instance.encode('utf-8'))} bytes; PostgreSQL truncates identifiers over {error.validator_value} bytes",
+                f"{_where(path)}: {instance!r} is {len(instance.encode('utf-8'))} bytes; PostgreSQL truncates identifiers over {expected} bytes",
             )
         ]
-    if validator in ("maxLength", "minLength") and isinstance(error.instance, str):
-        limit = error.validator_value
+    if validator in ("maxLength", "minLength") and isinstance(instance, str):
+        limit = expected
         bound = f"at most {limit}" if validator == "maxLength" else f"at least {limit}"
-        return [Diagnostic(span, "E105", f"{_where(path)} is {len(error.instance)} characters long; it must be {bound}")]
-    if validator == "uniqueItems" and isinstance(error.instance, list):
+        return [Diagnostic(span, "E105", f"{_where(path)} is {len(instance)} characters long; it must be {bound}")]
+    if validator == "uniqueItems" and isinstance(instance, list):
         seen: list[Any] = []
-        for i, item in enumerate(error.instance):
+        for i, item in enumerate(instance):
             if item in seen:
                 return [Diagnostic(doc.span(path + (i,)), "E105", f"{_where(path)} lists {item!r} more than once")]
             seen.append(item)
     if validator == "minItems":
-        n = error.validator_value
+        n = expected
         return [Diagnostic(span, "E105", f"{_where(path)} must list at least {n} item{'s' if n != 1 else ''}")]
     return [Diagnostic(span, "E105", f"{_where(path)}: {error.message}")]
 

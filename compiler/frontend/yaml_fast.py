@@ -17,25 +17,25 @@ that both paths build identical documents.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.events import (
+    CollectionEndEvent,
+    CollectionStartEvent,
     DocumentEndEvent,
     DocumentStartEvent,
-    MappingEndEvent,
     MappingStartEvent,
     ScalarEvent,
-    SequenceEndEvent,
     SequenceStartEvent,
     StreamEndEvent,
     StreamStartEvent,
 )
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import Reader
 
 from compiler.frontend.document import FORBIDDEN_CHAR as _FORBIDDEN
-from compiler.frontend.document import BOOL_WORDS, MAX_DEPTH, Document
+from compiler.frontend.document import BOOL_WORDS, MAX_DEPTH, Document, PathKey
 from compiler.frontend.document import PLAIN_TAGS as _PLAIN_TAGS
 from compiler.ir import Span
 
@@ -44,7 +44,9 @@ from compiler.ir import Span
 try:
     from yaml._yaml import CParser
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    CParser = None
+    _LIBYAML = False
+else:
+    _LIBYAML = True
 
 _COMPLEX_KEY = re.compile(r"\?(\s|$)")
 _ODD_BLOCK_HEADER = re.compile(r"[|>][0-9+-]*[^0-9+\s-]")
@@ -64,6 +66,10 @@ class _Tools(yaml.SafeLoader):
 
     def __init__(self) -> None:
         super().__init__("")
+
+    if TYPE_CHECKING:
+        # types-PyYAML leaves BaseResolver.resolve unannotated.
+        def resolve(self, kind: type[Node], value: str | None, implicit: tuple[bool, bool] | bool) -> str: ...
 
 
 _tools: _Tools | None = None
@@ -94,13 +100,15 @@ def _scalar(event: ScalarEvent, tools: _Tools) -> Any:
         raise _GiveUp  # `yes`, `On`, `FALSE`: the careful path reports E012
     if tag in (_STR, _TIMESTAMP):
         return event.value  # the careful path keeps dates as written, too
-    node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+    # No marks: they only feed the constructor's error messages, and on an
+    # error the careful path runs and reports it.
+    node = ScalarNode(tag, event.value, None, None)
     value = tools.construct_object(node, deep=True)
     tools.constructed_objects.clear()
     return value
 
 
-def _collection_tag(event: MappingStartEvent | SequenceStartEvent, kind: type, tools: _Tools) -> None:
+def _collection_tag(event: CollectionStartEvent, kind: type[Node], tools: _Tools) -> None:
     tag = event.tag
     if tag is None or tag == "!":
         tag = tools.resolve(kind, None, event.implicit)
@@ -112,13 +120,13 @@ def fast_document(text: str, file: str) -> Document | None:
     """The `Document` for `text`, or None when the careful path must decide."""
     # libyaml and PyYAML disagree on what is printable, on where a byte order
     # mark inside the text sits and on tabs; leave those texts to the careful path.
-    if CParser is None or "\t" in text or "\ufeff" in text or Reader.NON_PRINTABLE.search(text):
+    if not _LIBYAML or "\t" in text or "\ufeff" in text or Reader.NON_PRINTABLE.search(text):
         return None
     if _COMPLEX_KEY.search(text):
         return None  # `? key` indicators: the two parsers place them differently
     if _ODD_BLOCK_HEADER.search(text):
         return None  # e.g. `>#`: PyYAML refuses a block scalar header libyaml accepts
-    if _FORBIDDEN is not None and (_FORBIDDEN.search(text) or ("\\" in text and _escapes_forbidden(text))):
+    if _FORBIDDEN.search(text) or ("\\" in text and _escapes_forbidden(text)):
         return None  # the careful path reports it (E011)
     try:
         return _build(text, file)
@@ -162,23 +170,26 @@ def _build(text: str, file: str) -> Document:
         root: Any = None
         while True:
             event = parser.get_event()
-            cls = type(event)
-            if cls is MappingEndEvent or cls is SequenceEndEvent:
+            if isinstance(event, CollectionEndEvent):
                 value = stack.pop()[0]
                 if not stack:
                     root = value
                     break
                 _attach(stack[-1], value)
                 continue
-            if getattr(event, "anchor", None) is not None:
+            # Only scalars and collections from here: aliases and anything
+            # unexpected (the end of the stream inside a document) give up.
+            if not isinstance(event, (ScalarEvent, CollectionStartEvent)) or event.anchor is not None:
                 raise _GiveUp
             if len(stack) + 1 > MAX_DEPTH:
                 raise _GiveUp
             mark = event.start_mark
+            if mark is None:
+                raise _GiveUp  # libyaml marks every event; the stubs allow None
             span = Span(file, mark.line + 1, mark.column + 1)
             if stack and stack[-1][2] and stack[-1][3] is None:
                 # A mapping key: only plain scalars, never twice.
-                if cls is not ScalarEvent:
+                if not isinstance(event, ScalarEvent):
                     raise _GiveUp
                 key = _scalar(event, tools)
                 if not isinstance(key, str):
@@ -191,20 +202,20 @@ def _build(text: str, file: str) -> Document:
                 continue
             path = _child_path(stack)
             spans[path] = span
-            if cls is ScalarEvent:
+            if isinstance(event, ScalarEvent):
                 value = _scalar(event, tools)
                 if not stack:
                     root = value
                     break
                 _attach(stack[-1], value)
-            elif cls is MappingStartEvent:
+            elif isinstance(event, MappingStartEvent):
                 _collection_tag(event, MappingNode, tools)
                 stack.append([{}, path, True, None])
-            elif cls is SequenceStartEvent:
+            elif isinstance(event, SequenceStartEvent):
                 _collection_tag(event, SequenceNode, tools)
                 stack.append([[], path, False, None])
             else:
-                raise _GiveUp  # aliases and anything unexpected
+                raise _GiveUp
         if not isinstance(parser.get_event(), DocumentEndEvent):
             raise _GiveUp
         if not isinstance(parser.get_event(), StreamEndEvent):
@@ -217,13 +228,14 @@ def _build(text: str, file: str) -> Document:
     return doc
 
 
-def _child_path(stack: list[list[Any]]) -> tuple[Any, ...]:
+def _child_path(stack: list[list[Any]]) -> PathKey:
     if not stack:
         return ()
     frame = stack[-1]
+    path: PathKey = frame[1]
     if frame[2]:
-        return frame[1] + (frame[3],)
-    return frame[1] + (len(frame[0]),)
+        return path + (frame[3],)
+    return path + (len(frame[0]),)
 
 
 def _attach(frame: list[Any], value: Any) -> None:

@@ -6,7 +6,7 @@ import hashlib
 
 from compiler.diagnostics import Collector
 from compiler.ir import Approval, CoordinationLink, EnumDef, Schema, Spec
-from compiler.frontend.loader import Document
+from compiler.frontend.document import Document
 from compiler.lower.api import ApiLowering
 from compiler.lower.backfill import BackfillLowering
 from compiler.lower.schema import SchemaLowering

@@ -12,6 +12,7 @@ from compiler.ir import (
     CachePolicy,
     ColumnField,
     Endpoint,
+    EndpointKind,
     EnumDef,
     ListField,
     Metric,
@@ -22,7 +23,7 @@ from compiler.ir import (
     Schema,
     WindowField,
 )
-from compiler.frontend.loader import Document
+from compiler.frontend.document import Document
 from compiler.names import python_name_problem
 
 # The table that holds the authenticated user; "me" endpoints read and write
@@ -94,10 +95,11 @@ class ApiLowering:
         owner_table = table
         if via:
             link = table.column(naming.column(via["column"]))
-            owner_table = self.schema.table(via["table"])
-            if owner_table is None:
+            via_table = self.schema.table(via["table"])
+            if via_table is None:
                 self.diags.error(self.doc.span(path + ("via", "table")), "E201", f"metric source: unknown table {via['table']!r}", hint=self._tables_hint(via["table"]))
                 return MetricSource(table.name, raw["time"], raw["owner"], span=span)
+            owner_table = via_table
             if link is None or link.references is None or link.references.table != owner_table.name:
                 self.diags.error(self.doc.span(path + ("via", "column")), "E202", f"metric source: {table.name}.{via['column']} is not a ref to {owner_table.name}")
         owner = owner_table.column(naming.column(raw["owner"]))
@@ -135,7 +137,7 @@ class ApiLowering:
         params = {q.name for q in query}
         request = tuple(self._field(n, f, path + ("request", n), params, request=True) for n, f in (raw.get("request") or {}).items())
         response = tuple(self._field(n, f, path + ("response", n), params, request=False) for n, f in (raw.get("response") or {}).items())
-        kind = raw.get("kind")
+        kind: EndpointKind | None = raw.get("kind")  # the schema allows only these
         if kind is None:
             if method == "GET":
                 kind = "aggregate" if any(isinstance(f, MetricField) for f in response) else "read"

@@ -13,7 +13,7 @@ from typing import Any
 from compiler.diagnostics import Collector, did_you_mean
 from compiler.lower import naming
 from compiler.ir import Backfill, Column, JsonField, JsonRowsBackfill, Schema, SetBackfill, SetValue, Table
-from compiler.frontend.loader import Document
+from compiler.frontend.document import Document
 
 DEFAULT_BATCH = 1000
 _AUTOMATIC = ("created_at", "updated_at")

@@ -33,7 +33,7 @@ from compiler.ir import (
     Schema,
     Table,
 )
-from compiler.frontend.loader import Document
+from compiler.frontend.document import Document
 from compiler.lower.alter import AlterLowering
 from compiler.lower import naming
 from compiler.names import identifier_problem
@@ -245,7 +245,7 @@ class SchemaLowering:
             if not hosts or name not in out:
                 continue
             path = base + (name, "hosts")
-            by = out.get(hosts["by"]) or (self.before.table(table).column(naming.column(hosts["by"])) if self.before.table(table) else None)
+            by = out.get(hosts["by"]) or (known.column(naming.column(hosts["by"])) if (known := self.before.table(table)) else None)
             if by is None or by.kind != "enum" or by.enum is None:
                 self.diags.error(self.doc.span(path + ("by",)), "E202", f"column {table}.{name}: hosts.by must name an enum column of {table}")
                 continue

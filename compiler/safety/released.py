@@ -34,7 +34,8 @@ from collections.abc import Mapping
 
 from compiler.diagnostics import Diagnostic, SpecError
 from compiler.ir import Project, Span, Spec
-from compiler.frontend.loader import Document, load_file
+from compiler.frontend.document import Document
+from compiler.frontend.loader import load_file
 
 SUM_NAME = "released.sum"
 _HEADER = (

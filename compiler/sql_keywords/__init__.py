@@ -24,29 +24,42 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+from typing import TypedDict
 
 HERE = Path(__file__).parent
 DIALECTS = ("postgres", "sqlite", "mysql")
 
 
+class KeywordTable(TypedDict):
+    """One engine's `<dialect>.json`, as the regenerate script writes it."""
+
+    engine: str  # e.g. "SQLite 3.40.1"
+    generated_by: str
+    source: str  # where the words came from, and how `quote` was decided
+    rule: str
+    keywords: dict[str, str]  # word -> the engine's category for it
+    quote: list[str]  # the words the engine refuses unquoted
+
+
 @cache
-def table(dialect: str) -> dict[str, object]:
+def table(dialect: str) -> KeywordTable:
     """The committed keyword table of `dialect` (engine, source, words)."""
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}")
-    return json.loads((HERE / f"{dialect}.json").read_text("utf-8"))
+    loaded: KeywordTable = json.loads((HERE / f"{dialect}.json").read_text("utf-8"))
+    return loaded
 
 
 @cache
 def keywords(dialect: str) -> frozenset[str]:
     """Every keyword of `dialect`'s engine, lower case."""
-    return frozenset(table(dialect)["keywords"])  # type: ignore[arg-type]
+    return frozenset(table(dialect)["keywords"])
 
 
 @cache
 def engine_quoted(dialect: str) -> frozenset[str]:
     """The keywords `dialect`'s engine refuses as unquoted names."""
-    return frozenset(table(dialect)["quote"])  # type: ignore[arg-type]
+    return frozenset(table(dialect)["quote"])
 
 
 def _probe_statements(name: str) -> list[object]:
@@ -125,11 +138,12 @@ def sqlglot_misreads(name: str, dialect: str) -> bool:
 def committed_misreads(dialect: str) -> frozenset[str]:
     """The engines' keywords that sqlglot misreads unquoted in `dialect`
     (`sqlglot.json`, written by the regenerate script)."""
-    import sqlglot
+    # Where sqlglot defines its version (the package re-exports it untyped).
+    from sqlglot._version import __version__ as sqlglot_version
 
     data = json.loads((HERE / "sqlglot.json").read_text("utf-8"))
-    if data["sqlglot"] != sqlglot.__version__:
-        raise RuntimeError(f"compiler/sql_keywords/sqlglot.json is for sqlglot {data['sqlglot']}, not {sqlglot.__version__}; regenerate it")
+    if data["sqlglot"] != sqlglot_version:
+        raise RuntimeError(f"compiler/sql_keywords/sqlglot.json is for sqlglot {data['sqlglot']}, not {sqlglot_version}; regenerate it")
     return frozenset(data["misreads"][dialect])
 
 
@@ -144,7 +158,7 @@ def _candidate(name: str) -> bool:
     keyword: one sqlglot's tokenizer reads as anything but a plain name.
     Other names are not probed (probing costs milliseconds a name)."""
     from sqlglot.dialects.dialect import Dialect
-    from sqlglot.tokens import TokenType
+    from sqlglot.tokenizer_core import TokenType
 
     for dialect in DIALECTS:
         tokens = Dialect.get_or_raise(dialect).tokenize(name)

@@ -59,7 +59,7 @@ PROBE = (
 )
 
 
-def _probe(word: str, run: Callable[[str], None], reset: Callable[[], None], on: str) -> bool:
+def _probe(word: str, run: Callable[[str], object], reset: Callable[[], None], on: str) -> bool:
     """True when every probe statement runs with `word` unquoted."""
     try:
         for shape in PROBE:
@@ -74,7 +74,10 @@ def postgres() -> dict[str, Any]:
     import psycopg
 
     conn = psycopg.connect(host=os.environ["SPECC_PG_HOST"], port=int(os.environ.get("SPECC_PG_PORT", "5432")), user=os.environ.get("SPECC_PG_USER", "postgres"), dbname="postgres")
-    version = conn.execute("SHOW server_version").fetchone()[0]
+    row = conn.execute("SHOW server_version").fetchone()
+    if row is None:
+        raise SystemExit("postgres: SHOW server_version returned no row")
+    version = row[0]
     rows = conn.execute("SELECT word, catcode FROM pg_get_keywords() ORDER BY word").fetchall()
     words = {w: c for w, c in rows if WORD.match(w)}
     # Every probe runs in a transaction that is rolled back: nothing stays.
@@ -185,13 +188,13 @@ def sqlite() -> dict[str, Any]:
 def misreads() -> dict[str, Any]:
     """Which of the engines' keywords (the files above) sqlglot misreads
     unquoted, per dialect: no engine needed, only the pinned sqlglot."""
-    import sqlglot
+    from sqlglot._version import __version__ as sqlglot_version
 
     from compiler.sql_keywords import DIALECTS, sqlglot_misreads
 
     words = sorted(set().union(*(json.loads((HERE / f"{d}.json").read_text("utf-8"))["keywords"] for d in DIALECTS)))
     return {
-        "sqlglot": sqlglot.__version__,
+        "sqlglot": sqlglot_version,
         "source": "compiler.sql_keywords.sqlglot_misreads over every keyword of postgres.json, mysql.json and sqlite.json",
         "misreads": {d: [w for w in words if sqlglot_misreads(w, d)] for d in DIALECTS},
     }

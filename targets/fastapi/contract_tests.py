@@ -316,7 +316,8 @@ def test_{op}_rejects_unknown_credentials(client: httpx.Client) -> None:
         rejects: list[str] = []
         base = self.required_base(endpoint)
         for field in endpoint.request:
-            if field.required:
+            # Only column and list fields take input (metrics and windows are read-only).
+            if isinstance(field, (ColumnField, ListField)) and field.required:
                 missing = {k: v for k, v in base.items() if k != field.name}
                 rejects.append(f"pytest.param({lit(missing)}, {field.name!r}, ['required'], id={(field.name + '-missing')!r})")
             if isinstance(field, ColumnField):
@@ -324,9 +325,9 @@ def test_{op}_rejects_unknown_credentials(client: httpx.Client) -> None:
                 for case in ok:
                     body = {**base, field.name: case.value}
                     accepts.append(f"pytest.param({lit(body)}, {lit({field.name: case.expected})}, id={(field.name + '-' + case.id)!r})")
-                for case in bad:
-                    body = {**base, field.name: case.value}
-                    rejects.append(f"pytest.param({lit(body)}, {field.name!r}, {lit(list(case.codes))}, id={(field.name + '-' + case.id)!r})")
+                for refused in bad:
+                    body = {**base, field.name: refused.value}
+                    rejects.append(f"pytest.param({lit(body)}, {field.name!r}, {lit(list(refused.codes))}, id={(field.name + '-' + refused.id)!r})")
             elif isinstance(field, ListField):
                 self.item_helper(endpoint, field)
                 a, r = self.list_cases(endpoint, field)
@@ -444,8 +445,8 @@ def test_{op}_rejects(client: httpx.Client, auth: dict[str, str], body: Any, pat
                             url = f"https://{rules[case.value].hosts[0]}/a"
                             item[url_field] = expected[url_field] = url
                 accept(item, expected, f"{path}-{case.id}")
-            for case in bad:
-                reject({sub.name: case.value}, path, case.codes, f"{path}-{case.id}")
+            for refused in bad:
+                reject({sub.name: refused.value}, path, refused.codes, f"{path}-{refused.id}")
             if sub.required:
                 missing = f"{{{base}{field.name!r}: [without({fn}(0), {sub.name!r})]}}"
                 rejects.append(f"pytest.param({missing}, {path!r}, ['required'], id={(path + '-missing')!r})")

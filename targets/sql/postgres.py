@@ -211,7 +211,7 @@ def postgres_scripts(spec: Spec) -> tuple[Script, Script]:
 
 
 def _psql_hint(concurrent: bool) -> tuple[str, ...]:
-    hint = ("run with: psql -v ON_ERROR_STOP=1 -f FILE",)
+    hint: tuple[str, ...] = ("run with: psql -v ON_ERROR_STOP=1 -f FILE",)
     if concurrent:
         hint += ("do not add --single-transaction: CONCURRENTLY cannot run inside a transaction block",)
     return hint

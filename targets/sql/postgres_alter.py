@@ -13,6 +13,7 @@ the reason: the spec approved it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from compiler.ir import AlterColumn, Check, Column, DropColumn, DropTable, Index, RenameColumn
@@ -236,8 +237,8 @@ def alter_column(op: AlterColumn, spec_id: str, *, rollback: bool = False) -> Pg
         why = (f"squawk-ignore ban-drop-default -- {spec_id}: {target} had no default before",) if rollback else (f"squawk-ignore ban-drop-default -- {spec_id}: the spec declares {target} without a default",)
         steps.tx.append(Step(ddl.alter(t, [ddl.set_default(op.after, "postgres")]), f"{what} {target} (existing rows keep their values)", f"ACCESS EXCLUSIVE on {t} (brief)", "none: a catalog change", why if op.after.default is None else ()))
     if op.drops_not_null:
-        why = f"{target} was nullable before" if rollback else f"the spec makes {target} nullable"
-        steps.tx.append(Step(ddl.alter(t, [ddl.set_not_null(name, False)]), f"drop NOT NULL from {target}", f"ACCESS EXCLUSIVE on {t} (brief)", "none: a catalog change", (f"squawk-ignore ban-drop-not-null -- {spec_id}: {why}",)))
+        reason = f"{target} was nullable before" if rollback else f"the spec makes {target} nullable"
+        steps.tx.append(Step(ddl.alter(t, [ddl.set_not_null(name, False)]), f"drop NOT NULL from {target}", f"ACCESS EXCLUSIVE on {t} (brief)", "none: a catalog change", (f"squawk-ignore ban-drop-not-null -- {spec_id}: {reason}",)))
     for check in new:
         _add_check(check, steps)
     if op.sets_not_null:
@@ -264,7 +265,7 @@ def alter_column(op: AlterColumn, spec_id: str, *, rollback: bool = False) -> Pg
     return steps
 
 
-def _type_comments(spec_id: str, target: str, old: str, new: str, widening: bool, comments) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+def _type_comments(spec_id: str, target: str, old: str, new: str, widening: bool, comments: Callable[[str, str, str], tuple[str, ...]]) -> tuple[str, ...]:
     rules = "changing-column-type, prefer-text-field" if new.startswith("VARCHAR") else "changing-column-type"
     if widening:
         return (f"squawk-ignore {rules} -- {spec_id}: {old} to {new} only widens {target}, a catalog-only change",)

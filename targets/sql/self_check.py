@@ -25,6 +25,7 @@ into a Command), so every other statement parses exactly as with stock
 from __future__ import annotations
 
 from functools import cache
+from typing import ClassVar
 
 import sqlglot
 from sqlglot import exp
@@ -68,21 +69,23 @@ class _SpeccPostgresParser(PostgresParser):
         return self.expression(ValidateConstraint(this=name))
 
 
-def _quoting(base: type[Generator], dialect: str) -> type[Generator]:
-    """`base` that quotes every identifier `dialect` needs quoted (see
-    `compiler.sql_keywords`): a keyword its engine refuses as a bare name, or
-    one sqlglot would read back as something else.  Other identifiers are
-    written as before, unquoted."""
+class _Quoting(Generator):
+    """A generator mixin that quotes every identifier `QUOTE_FOR` needs
+    quoted (see `compiler.sql_keywords`): a keyword its engine refuses as a
+    bare name, or one sqlglot would read back as something else.  Other
+    identifiers are written as before, unquoted.  Listed before the dialect's
+    own generator, so `super()` is that generator."""
 
-    def identifier_sql(self: Generator, expression: exp.Identifier) -> str:
-        if not expression.quoted and needs_quotes(expression.name, dialect):
+    QUOTE_FOR: ClassVar[str]
+
+    def identifier_sql(self, expression: exp.Identifier) -> str:
+        if not expression.quoted and needs_quotes(expression.name, self.QUOTE_FOR):
             expression = exp.Identifier(this=expression.name, quoted=True)
-        return base.identifier_sql(self, expression)
-
-    return type(f"_Quoting{base.__name__}", (base,), {"identifier_sql": identifier_sql})
+        return super().identifier_sql(expression)
 
 
-class _SpeccPostgresGenerator(_quoting(PostgresGenerator, "postgres")):  # type: ignore[misc]
+class _SpeccPostgresGenerator(_Quoting, PostgresGenerator):
+    QUOTE_FOR = "postgres"
     TRANSFORMS = {
         **PostgresGenerator.TRANSFORMS,
         ValidateConstraint: lambda self, e: f"VALIDATE CONSTRAINT {self.sql(e, 'this')}",
@@ -97,6 +100,14 @@ class _SpeccPostgresGenerator(_quoting(PostgresGenerator, "postgres")):  # type:
         return super().altercolumn_sql(expression)
 
 
+class _SpeccMySQLGenerator(_Quoting, MySQLGenerator):
+    QUOTE_FOR = "mysql"
+
+
+class _SpeccSQLiteGenerator(_Quoting, SQLiteGenerator):
+    QUOTE_FOR = "sqlite"
+
+
 class SpeccPostgres(Postgres):
     """sqlglot's postgres dialect plus `ALTER TABLE ... VALIDATE CONSTRAINT`,
     and a generator that can write the `SET NOT NULL` it parses."""
@@ -108,13 +119,13 @@ class SpeccPostgres(Postgres):
 class SpeccMySQL(MySQL):
     """sqlglot's mysql dialect, quoting the names MariaDB reserves."""
 
-    Generator = _quoting(MySQLGenerator, "mysql")
+    Generator = _SpeccMySQLGenerator
 
 
 class SpeccSQLite(SQLite):
     """sqlglot's sqlite dialect, quoting the names SQLite reserves."""
 
-    Generator = _quoting(SQLiteGenerator, "sqlite")
+    Generator = _SpeccSQLiteGenerator
 
 
 # specc dialect name -> the sqlglot dialect that renders and re-parses it.

@@ -69,8 +69,8 @@ def render_text(result: CheckResult) -> str:
     failures = result.failures()
     if failures:
         lines += ["", "not passed:"]
-        for section, check in failures:
+        for name, check in failures:
             detail = f": {check.detail}" if check.detail else ""
-            lines.append(f"  {section:<6} {check.status:<8} {check.name}{detail}")
+            lines.append(f"  {name:<6} {check.status:<8} {check.name}{detail}")
     lines += ["", result.message]
     return "\n".join(lines)

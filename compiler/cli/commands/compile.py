@@ -41,9 +41,9 @@ def cache_root(args: argparse.Namespace) -> Path | None:
     """The folder of the compile cache, or None with --no-cache."""
     if args.no_cache:
         return None
-    if args.cache_dir is not None:
-        return args.cache_dir
-    return args.out.parent / ".specc"
+    cache_dir: Path | None = args.cache_dir
+    out: Path = args.out
+    return cache_dir if cache_dir is not None else out.parent / ".specc"
 
 
 def summary(project: Project, tree: dict[PurePosixPath, str]) -> str:
