@@ -423,7 +423,11 @@ def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
 
 def spec_key(project: Project, spec: Spec) -> str:
     """What `emit_spec` reads besides `spec`: the conventions (the base
-    schema.prisma among them), the spec's position and every spec before it."""
+    schema.prisma among them), the spec's position and every spec before it.
+    Without a Prisma schema the target writes nothing, and its key is
+    constant: otherwise an edit of one spec would re-render every later one."""
+    if not project.conventions.prisma_schema:
+        return "off"
     h = hashlib.sha256(repr(project.conventions).encode())
     for s in project.specs:
         h.update(f"{s.id}\0{s.source_sha256}\0".encode())

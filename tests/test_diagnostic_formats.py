@@ -30,6 +30,13 @@ COVERED_ELSEWHERE = {
     "E303": "tests/test_faults.py",
     # Released migrations need a released.sum next to the output folder.
     "E401": "tests/released/test_released.py",
+    # The project configuration (specc.yaml), not a spec: its located errors,
+    # exit 2 and untouched output are asserted case by case there.
+    "E280": "tests/test_config.py",
+    "E281": "tests/test_config.py",
+    "E282": "tests/test_config.py",
+    # Needs the prisma-postgres profile and a base schema.prisma.
+    "E283": "tests/test_prisma_target.py",
     # E402 (same plan, different SQL) needs a specc upgrade to happen; no test
     # provokes it yet.  Listed so the gap stays visible here.
     "E402": "untested",
