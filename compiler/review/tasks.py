@@ -9,6 +9,7 @@ targets really produced rather than a hard-coded list.
 
 from __future__ import annotations
 
+from compiler.pypackage import owner_of
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Literal
@@ -130,7 +131,7 @@ def task_paths(task: Task, tree: dict[PurePosixPath, str]) -> list[PurePosixPath
         group = group_of(path)
         if group == "pr":
             continue
-        owner = path.parts[0]
+        owner = owner_of(path)
         if task.kind == "spec":
             if owner in order or (owner == PROJECT and group == "app"):
                 chosen.append(path)
@@ -138,7 +139,7 @@ def task_paths(task: Task, tree: dict[PurePosixPath, str]) -> list[PurePosixPath
         wanted = {VALIDATORS: ("validators", "review"), MIGRATIONS: ("migration",), CONTRACT_TESTS: ("tests", "ci")}[task.id]
         if group in wanted and (owner in order or owner == PROJECT):
             chosen.append(path)
-    return sorted(chosen, key=lambda p: (order.get(p.parts[0], len(order)), p.as_posix()))
+    return sorted(chosen, key=lambda p: (order.get(owner_of(p), len(order)), p.as_posix()))
 
 
 def split_paths(task: Task, paths: list[PurePosixPath]) -> tuple[list[PurePosixPath], list[PurePosixPath]]:

@@ -1,4 +1,4 @@
-"""Validators target: `<spec-id>/validators.py` and `<spec-id>/schemas/*.json`.
+"""Validators target: `specc_app/<spec_name>/validators.py` and `<spec-id>/schemas/*.json`.
 
 The generated module is a fixed, standard-library-only runtime (the template
 `templates/validators.py.j2`, written once) plus this spec's rules as data:
@@ -18,6 +18,7 @@ from typing import Any
 
 import jinja2
 
+from compiler import pypackage
 from compiler.checkers import JSON, PYTHON
 from compiler.build.header import HASH
 from compiler.ir import BodyField, Column, ColumnField, ListField, Project, Spec
@@ -111,7 +112,7 @@ def caps(spec: Spec) -> dict[str, int]:
 
 
 def render_module(spec: Spec) -> str:
-    """The source of `<spec-id>/validators.py` (no header; `compiler.emit` has
+    """The source of `specc_app/<spec_name>/validators.py` (no header; `compiler.emit` has
     ruff format it with the other generated modules)."""
     request_rules = {_checked_op(e.operation_id): _object_rules(spec, e.request) for e in spec.endpoints if e.request}
     query_rules = {
@@ -159,7 +160,7 @@ def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
     out: dict[PurePosixPath, str] = {}
     if not spec.endpoints:
         return out
-    out[PurePosixPath(spec.id, "validators.py")] = render_module(spec)
+    out[pypackage.spec_package(spec.id) / "validators.py"] = render_module(spec)
     out.update(render_schemas(spec))
     return out
 
@@ -167,7 +168,7 @@ def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
 TARGET = Target(
     "validators",
     kinds=(
-        FileKind(".py", HASH, VALIDATION, PYTHON, where="*/validators.py"),
+        FileKind(".py", HASH, VALIDATION, PYTHON, where=f"{pypackage.PACKAGE}/*/validators.py"),
         FileKind(".json", None, VALIDATION, JSON, where="*/schemas/*"),
     ),
     emit_spec=emit_spec,
