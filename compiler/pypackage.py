@@ -58,6 +58,18 @@ def spec_package(spec_id: str) -> PurePosixPath:
     return PurePosixPath(PACKAGE, module_name(spec_id))
 
 
+def backfill_module(spec_id: str, name: str) -> PurePosixPath:
+    """`specc_app/<spec_name>/backfills/<name>.py`: a backfill script."""
+    return spec_package(spec_id) / "backfills" / f"{name}.py"
+
+
+def backfill_command(spec_id: str, name: str, action: str) -> str:
+    """How to run `action` of a backfill script, from the folder that holds
+    the default output folder `snapshots/`."""
+    module = ".".join(("snapshots", *backfill_module(spec_id, name).with_suffix("").parts))
+    return f"python -m {module} {action}"
+
+
 def owner_of(path: PurePosixPath) -> str:
     """The spec id that owns `path` (relative to the output root), or
     `_project` for a project-wide file, or the first part for any other."""
@@ -69,21 +81,21 @@ def owner_of(path: PurePosixPath) -> str:
     return parts[0] if parts else PROJECT
 
 
-def package_inits(paths: list[PurePosixPath]) -> list[PurePosixPath]:
-    """The `__init__.py` of every folder inside the package that holds one of
-    `paths` but none of its own (the subpackages are regular packages)."""
-    have = set(paths)
-    out: set[PurePosixPath] = set()
-    for path in paths:
-        if not path.parts or path.parts[0] != PACKAGE:
+RUNTIME_VALIDATION = PurePosixPath(PACKAGE, "runtime", "validation.py")
+
+
+def support(modules: list[PurePosixPath], available: list[PurePosixPath]) -> list[PurePosixPath]:
+    """What `modules` (paths of the package's modules) need to import, of
+    `available`: the `__init__.py` of each folder above them, and the
+    stdlib-only validation runtime that the backfill scripts use."""
+    wanted: set[PurePosixPath] = set()
+    for path in modules:
+        if path.parts[:1] != (PACKAGE,) or path.suffix != ".py":
             continue
-        folder = path.parent
-        while folder.parts:
-            init = folder / "__init__.py"
-            if init not in have:
-                out.add(init)
-            folder = folder.parent
-    return sorted(out)
+        wanted.update(folder / "__init__.py" for folder in path.parents if folder.parts)
+        wanted.add(RUNTIME_VALIDATION)
+        wanted.add(RUNTIME_VALIDATION.parent / "__init__.py")
+    return [p for p in available if p in wanted]
 
 
 def _drop() -> None:

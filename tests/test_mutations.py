@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 import pytest
 
 from compiler.check.run import run_checks
-from compiler.pypackage import spec_package
+from compiler.pypackage import RUNTIME_VALIDATION, spec_package
 from compiler.ir import Project
 from tests.check_runs import green_cli_json, mutate, statuses
 
@@ -43,7 +43,7 @@ def _label_rule(tree: dict[PurePosixPath, str]) -> tuple[str, str]:
 
 def _url_entry(tree: dict[PurePosixPath, str]) -> tuple[str, str]:
     """The URL check's signature, and it with an early `return` for javascript:."""
-    text = tree[spec_package(PROFILE) / "validators.py"]
+    text = tree[RUNTIME_VALIDATION]
     match = re.search(r"def _normalize_url\([^)]*\) -> str:\n", text)
     assert match, "the URL check is not in the generated validators"
     hole = '    if isinstance(value, str) and value.lower().startswith("javascript:"):\n        return value\n'
@@ -84,7 +84,7 @@ def mutations(tree: dict[PurePosixPath, str]) -> list[Mutation]:
         Mutation(
             "url-check-lets-javascript-through",
             PROFILE,
-            (spec_package(PROFILE) / "validators.py").as_posix(),
+            RUNTIME_VALIDATION.as_posix(),
             url_old,
             url_new,
             (

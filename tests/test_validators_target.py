@@ -150,15 +150,24 @@ def test_module_is_ruff_formatted_compiles_and_has_header(rendered: Path, spec_i
 
 @pytest.mark.parametrize("spec_id", SPEC_IDS)
 def test_module_imports_only_the_standard_library(rendered: Path, spec_id: str) -> None:
-    tree = ast.parse(spec_file(rendered, spec_id, "validators.py").read_text(encoding="utf-8"))
-    imported: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            imported.add((node.module or "").split(".")[0])
-    imported.discard("__future__")
-    assert imported <= set(sys.stdlib_module_names), imported - set(sys.stdlib_module_names)
+    """A spec's validators import the standard library and, inside the
+    package, only the shared validation runtime, which imports only the
+    standard library."""
+    runtime = rendered / "specc_app" / "runtime" / "validation.py"
+    for path, inside in ((spec_file(rendered, spec_id, "validators.py"), {"runtime.validation"}), (runtime, set())):
+        imported: set[str] = set()
+        relative: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                # `from ..runtime import validation` or `from ..runtime.validation import X`
+                relative.update(f"{node.module}.{a.name}" if node.module == "runtime" else str(node.module) for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                imported.add((node.module or "").split(".")[0])
+        imported.discard("__future__")
+        assert imported <= set(sys.stdlib_module_names), imported - set(sys.stdlib_module_names)
+        assert relative == inside, relative
 
 
 def test_public_interface(theme: ModuleType, profile: ModuleType, stats: ModuleType) -> None:

@@ -9,6 +9,7 @@ targets really produced rather than a hard-coded list.
 
 from __future__ import annotations
 
+from compiler import pypackage
 from compiler.pypackage import owner_of
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -150,4 +151,7 @@ def split_paths(task: Task, paths: list[PurePosixPath]) -> tuple[list[PurePosixP
     """
     migration = [p for p in paths if group_of(p) == "migration"]
     app = [p for p in paths if group_of(p) != "migration"]
-    return migration, app
+    # A backfill script imports the package's shared validation runtime: the
+    # migration PR carries what it imports, so it runs when merged first.
+    extra = set(pypackage.support(migration, app))
+    return sorted(migration + list(extra), key=paths.index), app

@@ -7,7 +7,7 @@ the body (SQL) go into fences that nothing inside can close.
 
 from __future__ import annotations
 
-from compiler.pypackage import owner_of
+from compiler.pypackage import backfill_command, owner_of
 from functools import partial
 from pathlib import PurePosixPath
 from typing import Any
@@ -141,7 +141,7 @@ def _spec_migration(spec: Spec, tree: Mapping[PurePosixPath, str], level: str) -
         lines += ["", f"PostgreSQL ({md.code(up.as_posix())}):", "", md.fence(_strip_header(tree[up]), "sql")]
     lines += ["", f"{level} Rollback", ""]
     # A backfill writes into what the migration created: undo it first.
-    rollback = [f"roll back backfill {b.name} (python backfill.py rollback)" for b in reversed(spec.backfills)] + list(plan.rollback)
+    rollback = [f"roll back backfill {b.name} ({backfill_command(spec.id, b.name, 'rollback')})" for b in reversed(spec.backfills)] + list(plan.rollback)
     for i, action in enumerate(rollback, 1):
         lines.append(f"{i}. {md.text(action)}")
     down = PurePosixPath(spec.id, "migrations", "postgres", "down.sql")
