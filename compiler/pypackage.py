@@ -70,6 +70,12 @@ def backfill_command(spec_id: str, name: str, action: str) -> str:
     return f"python -m {module} {action}"
 
 
+def in_package(path: PurePosixPath) -> bool:
+    """Whether `path` is inside the generated package (a shared module of it
+    goes with every spec's PR, whatever its PR group)."""
+    return path.parts[:1] == (PACKAGE,)
+
+
 def owner_of(path: PurePosixPath) -> str:
     """The spec id that owns `path` (relative to the output root), or
     `_project` for a project-wide file, or the first part for any other."""

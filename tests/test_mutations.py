@@ -66,8 +66,8 @@ def mutations(tree: dict[PurePosixPath, str]) -> list[Mutation]:
             "route-drops-the-cache-header",
             STATS,
             (spec_package(STATS) / "routes.py").as_posix(),
-            'cache = CACHE["getDashboardStats"]',
-            "cache = {}",
+            'CACHE["getDashboardStats"],',
+            "{},",
             (
                 f"{STATS}::test_getDashboardStats_cache_headers",
                 f"{STATS}::test_getDashboardStats_range_accepts[7d]",

@@ -25,6 +25,10 @@ import pytest
 from fastapi import FastAPI, Request
 
 ROOT = Path(__file__).resolve().parent
+# The generated package `specc_app` sits next to this file; the contract
+# tests import `specc_app.testing`, the fixture below `specc_app.app`.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 TOKEN = "specc-check-token"
 SETTINGS = ROOT / "specc-check.json"
 
@@ -58,9 +62,6 @@ def get_current_user_id(request: Request) -> Any:
 
 
 def _load_app_module() -> Any:
-    # The generated package `specc_app` sits next to this file.
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
     return importlib.import_module("specc_app.app")
 
 

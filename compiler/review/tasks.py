@@ -134,7 +134,7 @@ def task_paths(task: Task, tree: dict[PurePosixPath, str]) -> list[PurePosixPath
             continue
         owner = owner_of(path)
         if task.kind == "spec":
-            if owner in order or (owner == PROJECT and group == "app"):
+            if owner in order or (owner == PROJECT and (group == "app" or pypackage.in_package(path))):
                 chosen.append(path)
             continue
         wanted = {VALIDATORS: ("validators", "review"), MIGRATIONS: ("migration",), CONTRACT_TESTS: ("tests", "ci")}[task.id]

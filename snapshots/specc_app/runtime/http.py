@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -21,6 +21,8 @@ from uuid import UUID
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from .validation import ValidationFailed
 
 # Which paramstyle each dialect's SQL is rendered in: sqlite3 takes qmark
 # (`?`); psycopg, PyMySQL and mysqlclient take format (`%s`).
@@ -166,6 +168,66 @@ def add_method_not_allowed(app: Any, routers: Sequence[Any]) -> None:
     for path, methods in by_path.items():
         endpoint = MethodNotAllowed(sorted(methods))
         app.router.routes.append(Route(path, endpoint, include_in_schema=False))
+
+
+NO_BODY = object()
+
+
+def dialect_sql(
+    sql: Mapping[str, Mapping[str, str]], dialect: str
+) -> Mapping[str, str]:
+    """A routes module's statements for `dialect` (its SQL is keyed by dialect)."""
+    if dialect not in sql:
+        raise ValueError(f"unknown dialect {dialect!r}; expected one of {sorted(sql)}")
+    return sql[dialect]
+
+
+def serve(
+    conn: Any,
+    user_id: Any,
+    cache: Mapping[str, str],
+    work: Callable[[Any, Any, Any], Any],
+    *,
+    ok_status: int = 200,
+    auth: bool = True,
+    row_required: bool = True,
+    query: Mapping[str, str] | None = None,
+    validate_query: Callable[[Mapping[str, str]], Any] | None = None,
+    body: Any = NO_BODY,
+    validate_body: Callable[[Any], Any] | None = None,
+) -> Response:
+    """One request of a generated route, in the order every route answers:
+    401 without a signed-in user (when `auth`); 422 for invalid query
+    parameters, a body that is not JSON or an invalid body (every error
+    found); then `work(cursor, cleaned body, cleaned query)` in one
+    transaction.  A ValidationFailed raised inside it (e.g. a cap) is a 422
+    and an exception a database failure, both rolled back, nothing written;
+    None from `work` means the user has no row (401, when `row_required`).
+    Otherwise `ok_status` with the result and the endpoint's cache headers."""
+    if auth and user_id is None:
+        return unauthorized(cache)
+    cleaned_query = None
+    data = None
+    try:
+        if validate_query is not None and query is not None:
+            cleaned_query = validate_query(query)
+        if validate_body is not None:
+            if body is INVALID_JSON:
+                return invalid_json(cache)
+            data = validate_body(body)
+    except ValidationFailed as failed:
+        return invalid(failed.errors, cache)
+    try:
+        with transaction(conn) as cur:
+            result = work(cur, data, cleaned_query)
+    except ValidationFailed as failed:
+        return invalid(failed.errors, cache)
+    except Exception as exc:
+        # The error shape, never a text/plain 500.
+        return database_failure(exc, cache)
+    if row_required and result is None:
+        return unauthorized(cache)
+    return respond(ok_status, result, cache)
 
 
 @contextmanager
