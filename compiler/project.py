@@ -7,6 +7,7 @@ against what will really exist when it runs.
 
 from __future__ import annotations
 
+from compiler import pypackage
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -119,6 +120,18 @@ def dependency_order(docs: list[Document]) -> list[Document]:
             diags.append(Diagnostic(doc.span(("id",)), "E206", f"spec id {sid!r} is also used by {by_id[sid].path}"))
             continue
         by_id[sid] = doc
+    # Each spec's generated Python is the subpackage specc_app.<spec_name>.
+    by_package: dict[str, Document] = {}
+    for sid, doc in by_id.items():
+        problem = pypackage.name_problem(sid)
+        name = pypackage.module_name(sid)
+        if problem is not None:
+            diags.append(Diagnostic(doc.span(("id",)), "E270", problem, hint="rename the spec (its file and its id)"))
+        elif name in by_package:
+            other = by_package[name]
+            diags.append(Diagnostic(doc.span(("id",)), "E270", f"spec id {sid!r} becomes the Python package name {name!r}, as spec {other.data['id']!r} ({other.path}) does", hint="rename one of the specs"))
+        else:
+            by_package[name] = doc
     for doc in by_id.values():
         for i, dep in enumerate(doc.data.get("depends_on") or []):
             if dep not in by_id:

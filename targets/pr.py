@@ -15,6 +15,7 @@ bodies say plainly that checks had not run; `specc pr` fills in real results.
 
 from __future__ import annotations
 
+from compiler.pypackage import in_package, owner_of
 import json
 from pathlib import PurePosixPath
 from collections.abc import Mapping
@@ -45,8 +46,8 @@ def from_tree(project: Project, tree: Mapping[PurePosixPath, str], cache: Memo |
     # hand it just those, not the whole tree.
     owned: dict[str, dict[PurePosixPath, str]] = {}
     for path, text in clean.items():
-        owned.setdefault(path.parts[0], {})[path] = text
-    shared = {p: t for p, t in owned.get(PROJECT, {}).items() if group_of(p) == "app"}
+        owned.setdefault(owner_of(path), {})[path] = text
+    shared = {p: t for p, t in owned.get(PROJECT, {}).items() if group_of(p) == "app" or in_package(p)}
     out: dict[PurePosixPath, str] = {}
     shared_names = sorted(p.as_posix() for p in shared)
     for task in project_tasks(project):

@@ -3,15 +3,15 @@
 Shared by the tests of the validators and OpenAPI targets.  Generated
 modules are imported from the rendered text (what `specc compile` writes),
 never from the snapshots, so the tests always see the current compiler.
+They are imported as the package `specc_app` (see compiler.pypackage).
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path, PurePosixPath
 from types import ModuleType
 
+from compiler import pypackage
 from compiler.emit import render_tree
 from compiler.ir import Project
 from compiler.project import build_project
@@ -35,18 +35,26 @@ def render_to(project: Project, out: Path, only: tuple[str, ...]) -> dict[PurePo
     return tree
 
 
-_counter = 0
-
-
 def import_file(path: Path) -> ModuleType:
-    """Import a generated module from `path` under a fresh, unique name."""
-    global _counter
-    _counter += 1
-    name = f"_specc_generated_{_counter}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses look the module up in sys.modules while the class is built.
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    """Import the generated module at `path` (inside a rendered `specc_app`
+    package) by its dotted name, with normal imports: the package is the
+    one under the folder that holds `path`'s `specc_app` folder."""
+    parts = path.with_suffix("").parts
+    top = len(parts) - 1 - parts[::-1].index(pypackage.PACKAGE)
+    out = Path(*parts[:top])
+    return pypackage.import_module(out, ".".join(parts[top + 1 :]))
+
+
+def spec_module(out: Path, spec_id: str, name: str) -> ModuleType:
+    """`specc_app.<spec_name>.<name>` of a tree rendered under `out`."""
+    return import_file(spec_file(out, spec_id, name + ".py"))
+
+
+def spec_file(out: Path, spec_id: str, name: str) -> Path:
+    """Where file `name` of a spec's generated Python is under `out`."""
+    return out / Path(*pypackage.spec_package(spec_id).parts) / name
+
+
+def spec_path(spec_id: str, name: str) -> PurePosixPath:
+    """The tree path of file `name` of a spec's generated Python."""
+    return pypackage.spec_package(spec_id) / name

@@ -18,6 +18,11 @@ the same places.  Every artifact must then
 from __future__ import annotations
 
 import ast
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+import types
 import json
 import re
 from collections import Counter
@@ -25,9 +30,11 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import sqlglot
+
+from compiler import pypackage
 import yaml
 from markdown_it import MarkdownIt
 from sqlglot import exp
@@ -291,18 +298,48 @@ def parse_artifact(path: PurePosixPath, text: str, *, memo: FormatMemo, identifi
     return None
 
 
-def load_module(source: str, name: str) -> Any:
-    """Import generated source as a module (registered while it loads, as dataclasses need)."""
-    import sys
-    import types
+class TreeFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports the generated package from an in-memory tree (path -> text),
+    as `specc compile` would write it: `specc_app.x.y` is `specc_app/x/y.py`
+    or the package `specc_app/x/y/` (with or without `__init__.py`)."""
 
-    module = types.ModuleType(name)
-    sys.modules[name] = module
-    try:
-        exec(compile(source, f"{name}.py", "exec"), module.__dict__)
-    finally:
-        del sys.modules[name]
-    return module
+    def __init__(self, tree: Mapping[PurePosixPath, str]) -> None:
+        self.tree = tree
+        self.folders = {parent for path in tree for parent in path.parents}
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        parts = fullname.split(".")
+        if parts[0] != pypackage.PACKAGE:
+            return None
+        folder = PurePosixPath(*parts)
+        if folder in self.folders:
+            spec = importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+            spec.submodule_search_locations = []
+            return spec
+        if folder.with_suffix(".py") in self.tree:
+            return importlib.machinery.ModuleSpec(fullname, self)
+        return None
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        folder = PurePosixPath(*module.__name__.split("."))
+        path = folder / "__init__.py" if module.__spec__ and module.__spec__.submodule_search_locations is not None else folder.with_suffix(".py")
+        source = self.tree.get(path, "")
+        exec(compile(source, path.as_posix(), "exec"), module.__dict__)
+
+
+def load_module(tree: Mapping[PurePosixPath, str], path: PurePosixPath) -> Any:
+    """Import the generated module at `path` of an in-memory tree by its
+    dotted name, with normal imports among the tree's modules."""
+    finder = TreeFinder(tree)
+    with pypackage.isolated():
+        sys.meta_path.insert(0, finder)
+        try:
+            return importlib.import_module(".".join(path.with_suffix("").parts))
+        finally:
+            sys.meta_path.remove(finder)
 
 
 def parse_tree(tree: Tree, project: Project, memo: FormatMemo, keys: set[str], extra_identifiers: set[str] = frozenset()) -> dict[PurePosixPath, Parsed]:  # type: ignore[assignment]

@@ -8,9 +8,7 @@ to user ids.
 
 from __future__ import annotations
 
-import importlib.util
 import sqlite3
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -18,6 +16,7 @@ from typing import Any
 
 from fastapi import Request
 
+from compiler import pypackage
 from compiler.check import db as check_db
 from compiler.ir import Project
 
@@ -51,19 +50,9 @@ def write_tree(tree: dict[PurePosixPath, str], out: Path) -> None:
         target.write_text(text, encoding="utf-8")
 
 
-_loaded = 0
-
-
 def load_app_module(out: Path) -> Any:
-    global _loaded
-    _loaded += 1
-    name = f"_served_app_{_loaded}"
-    spec = importlib.util.spec_from_file_location(name, out / "_project" / "app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    """`specc_app.app` of the tree written under `out`."""
+    return pypackage.import_module(out, "app")
 
 
 def serve(project: Project, tree: dict[PurePosixPath, str], root: Path) -> Served:

@@ -67,7 +67,7 @@ def test_a_check_that_breaks_inside_is_not_run_not_failed(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(ruff_format, "check_python", broken)
     section = Section("lint")
-    lint({PurePosixPath("a/routes.py"): "x = 1\n"}, section)
+    lint({PurePosixPath("specc_app/a/routes.py"): "x = 1\n"}, section)
     statuses = {c.name: c.status for c in section.checks}
-    assert statuses == {"ruff format: a/routes.py": "not_run", "compile: a/routes.py": "passed"}
+    assert statuses == {"ruff format: specc_app/a/routes.py": "not_run", "compile: specc_app/a/routes.py": "passed"}
     assert section.count("failed") == 0 and section.status == "not_run"

@@ -160,7 +160,7 @@ def test_every_405_lists_every_method_of_its_path(client: TestClient, served: Se
 )
 def test_driver_errors_map_to_the_documented_statuses(served: Served, name: str, attrs: dict[str, Any], status: int, code: str) -> None:
     """Drivers share DB-API exception names, not classes (psycopg, PyMySQL, sqlite3)."""
-    runtime = served.app_module.load_runtime()
+    runtime = served.app_module.runtime
     base = type(name, (Exception,), {})
     exc = base(*attrs.get("args", ()))
     for key, value in attrs.items():

@@ -204,7 +204,7 @@ def test_no_op_compile_and_check_use_the_manifest(seed: Path) -> None:
 def test_no_op_path_notices_every_change(seed: Path, change: str) -> None:
     assert specc("compile", cwd=seed).returncode == 0
     out = seed / "snapshots"
-    target = out / "theme-preference-api" / "validators.py"
+    target = out / "specc_app" / "theme_preference_api" / "validators.py"
     if change == "edit-output":
         target.write_text(target.read_text("utf-8").replace("SPEC_ID", "SPEC_IDX", 1), "utf-8")
     elif change == "add-orphan":
@@ -235,7 +235,7 @@ def test_racily_clean_output_is_compared_by_content(seed: Path) -> None:
     try:
         data = manifest.unchanged(root, specs, out)
         assert data is not None
-        target = out / "theme-preference-api" / "validators.py"
+        target = out / "specc_app" / "theme_preference_api" / "validators.py"
         st = target.stat()
         target.write_text(target.read_text("utf-8").replace("SPEC_ID", "SPEC_IX", 1), "utf-8")
         racy = data["recorded_ns"] - 1_000_000  # 1 ms before the recording
@@ -243,7 +243,7 @@ def test_racily_clean_output_is_compared_by_content(seed: Path) -> None:
         path = manifest._manifest_path(root, specs, out)
         import marshal
 
-        data["outputs"]["theme-preference-api/validators.py"][1] = racy
+        data["outputs"]["specc_app/theme_preference_api/validators.py"][1] = racy
         path.write_bytes(marshal.dumps(data))
         assert manifest.unchanged(root, specs, out) is None
     finally:

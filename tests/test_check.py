@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 
 import pytest
 
+from compiler import pypackage
 from compiler.check.run import Section, lint, run_checks
 from compiler.cli import main
 from compiler.ir import Project
@@ -41,7 +42,7 @@ def test_check_is_green_for_the_seed_specs_with_real_counts(project: Project) ->
     for step in ("down restores the base schema", "up again gives the same schema"):
         assert checks[f"migrations: {step}"] == "passed"
     lint_names = statuses(result["lint"])
-    assert lint_names["ruff format: profile-links-titles/routes.py"] == "passed"
+    assert lint_names["ruff format: specc_app/profile_links_titles/routes.py"] == "passed"
     assert "sqlglot: profile-links-titles/migrations/postgres/up.sql" in lint_names
     assert "yaml: _project/openapi.yaml" in lint_names and "json: profile-links-titles/pr/payload.json" in lint_names
     assert any(n.startswith("not checked: markdown (") for n in lint_names)
@@ -67,7 +68,7 @@ def test_unknown_spec_id_is_a_user_error(capsys) -> None:  # type: ignore[no-unt
 
 
 def test_what_did_not_run_is_never_reported_as_passed(project: Project, tree: dict[PurePosixPath, str]) -> None:
-    broken = {p: t for p, t in tree.items() if p != PurePosixPath(THEME, "validators.py")}
+    broken = {p: t for p, t in tree.items() if p != pypackage.spec_package(THEME) / "validators.py"}
     result = run_checks(project, [THEME], tree=broken)
     assert not result.success
     data = result.as_dict()
@@ -85,8 +86,8 @@ def test_lint_catches_unformatted_python_and_unparsable_sql() -> None:
     section = Section("lint")
     lint(
         {
-            PurePosixPath("s/routes.py"): "x = 1\n",
-            PurePosixPath("s/validators.py"): "x=1\n",
+            PurePosixPath("specc_app/s/routes.py"): "x = 1\n",
+            PurePosixPath("specc_app/s/validators.py"): "x=1\n",
             PurePosixPath("s/test_contract.py"): "def f(:\n",
             PurePosixPath("s/migrations/sqlite/up.sql"): "CREATE TABLE t (id INTEGER);\n",
             PurePosixPath("s/migrations/postgres/up.sql"): "CREATE TABLE (;\n",
@@ -95,10 +96,10 @@ def test_lint_catches_unformatted_python_and_unparsable_sql() -> None:
     )
     got = {c.name: c.status for c in section.checks}
     assert got == {
-        "ruff format: s/routes.py": "passed",
-        "compile: s/routes.py": "passed",
-        "ruff format: s/validators.py": "failed",
-        "compile: s/validators.py": "passed",
+        "ruff format: specc_app/s/routes.py": "passed",
+        "compile: specc_app/s/routes.py": "passed",
+        "ruff format: specc_app/s/validators.py": "failed",
+        "compile: specc_app/s/validators.py": "passed",
         "ruff format: s/test_contract.py": "failed",
         "compile: s/test_contract.py": "failed",
         "sqlglot: s/migrations/sqlite/up.sql": "passed",
@@ -107,8 +108,8 @@ def test_lint_catches_unformatted_python_and_unparsable_sql() -> None:
     # The report says what is wrong, with the real path and where, never
     # ruff's temporary file names.
     detail = {c.name: c.detail for c in section.checks}
-    assert detail["ruff format: s/routes.py"] == ""
-    assert detail["ruff format: s/validators.py"] == "ruff format would reformat it (first change at line 1:2)"
+    assert detail["ruff format: specc_app/s/routes.py"] == ""
+    assert detail["ruff format: specc_app/s/validators.py"] == "ruff format would reformat it (first change at line 1:2)"
     assert detail["ruff format: s/test_contract.py"].startswith("ruff cannot parse it: line 1:7: "), detail
     assert not any("m0.py" in d or "m1.py" in d or "m2.py" in d for d in detail.values())
 
@@ -118,11 +119,11 @@ def test_lint_reports_ruff_that_cannot_run_as_not_run(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(ruff_format, "ruff_bin", lambda: "/nonexistent/ruff")
     section = Section("lint")
-    lint({PurePosixPath("s/routes.py"): "x = 1\n"}, section)
+    lint({PurePosixPath("specc_app/s/routes.py"): "x = 1\n"}, section)
     got = {c.name: (c.status, c.detail) for c in section.checks}
-    status, detail = got["ruff format: s/routes.py"]
+    status, detail = got["ruff format: specc_app/s/routes.py"]
     assert status == "not_run" and "cannot run ruff" in detail
-    assert got["compile: s/routes.py"] == ("passed", "")
+    assert got["compile: specc_app/s/routes.py"] == ("passed", "")
 
 
 def test_a_down_migration_that_forgets_a_column_fails_the_check(project: Project, tree: dict[PurePosixPath, str]) -> None:

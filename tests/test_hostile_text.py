@@ -36,6 +36,8 @@ from compiler.sql_keywords import keywords as sql_keywords
 from compiler.project import build_project
 from tests.hostile_checks import FormatMemo, Parsed, compare_with_baseline, load_module, parse_tree
 
+VALIDATORS = PurePosixPath("specc_app/hostile/validators.py")  # the hostile spec's generated module
+
 # --- profiles ---------------------------------------------------------------------------------
 
 _OVERRIDE = os.environ.get("SPECC_HYPOTHESIS_EXAMPLES")
@@ -401,10 +403,9 @@ def check_sqlite(compiled: Compiled, t: Texts) -> None:
 
 def check_validators(compiled: Compiled, t: Texts) -> None:
     """The generated validators accept each enum value and default exactly."""
-    source = compiled.tree.get(PurePosixPath("hostile/validators.py"))
-    if source is None:
+    if VALIDATORS not in compiled.tree:
         return
-    module = load_module(source, "specc_hostile_validators")
+    module = load_module(compiled.tree, VALIDATORS)
     for value in (t.choice0, t.choice1):
         assert module.validate_updatePrefs_request({"pref": value}) == {"pref": value}
     assert module.validate_updatePrefs_request({"nick": t.nick_default}) == {"nick": t.nick_default}
@@ -662,8 +663,8 @@ def test_hostile_names(names: dict[str, str]) -> None:
         return
     event("accepted")
     parse_tree(compiled.tree, compiled.project, state().memo, keys=set(names.values()))
-    if PurePosixPath("hostile/validators.py") in compiled.tree:
-        module = load_module(compiled.tree[PurePosixPath("hostile/validators.py")], "specc_hostile_validators")
+    if VALIDATORS in compiled.tree:
+        module = load_module(compiled.tree, VALIDATORS)
         fn = getattr(module, f"validate_{names['operation']}_request")
         assert fn({names["field"]: MARKERS.nick_default}) == {names["field"]: MARKERS.nick_default}
 

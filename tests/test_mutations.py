@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 import pytest
 
 from compiler.check.run import run_checks
+from compiler.pypackage import RUNTIME_VALIDATION, spec_package
 from compiler.ir import Project
 from tests.check_runs import green_cli_json, mutate, statuses
 
@@ -34,7 +35,7 @@ class Mutation:
 
 def _label_rule(tree: dict[PurePosixPath, str]) -> tuple[str, str]:
     """The label rule's max_length line in the validators, and it loosened."""
-    text = tree[PurePosixPath(PROFILE, "validators.py")]
+    text = tree[spec_package(PROFILE) / "validators.py"]
     match = re.search(r'"label": \{[^}]*?"max_length": 40,', text)
     assert match, "the label rule is not in the generated validators"
     return match.group(0), match.group(0).replace('"max_length": 40,', '"max_length": 4000,')
@@ -42,7 +43,7 @@ def _label_rule(tree: dict[PurePosixPath, str]) -> tuple[str, str]:
 
 def _url_entry(tree: dict[PurePosixPath, str]) -> tuple[str, str]:
     """The URL check's signature, and it with an early `return` for javascript:."""
-    text = tree[PurePosixPath(PROFILE, "validators.py")]
+    text = tree[RUNTIME_VALIDATION]
     match = re.search(r"def _normalize_url\([^)]*\) -> str:\n", text)
     assert match, "the URL check is not in the generated validators"
     hole = '    if isinstance(value, str) and value.lower().startswith("javascript:"):\n        return value\n'
@@ -56,7 +57,7 @@ def mutations(tree: dict[PurePosixPath, str]) -> list[Mutation]:
         Mutation(
             "validator-accepts-too-long-labels",
             PROFILE,
-            f"{PROFILE}/validators.py",
+            (spec_package(PROFILE) / "validators.py").as_posix(),
             label_old,
             label_new,
             (f"{PROFILE}::test_updateProfile_rejects[links[0].label-length-41-over-max]",),
@@ -64,9 +65,9 @@ def mutations(tree: dict[PurePosixPath, str]) -> list[Mutation]:
         Mutation(
             "route-drops-the-cache-header",
             STATS,
-            f"{STATS}/routes.py",
-            'cache = CACHE["getDashboardStats"]',
-            "cache = {}",
+            (spec_package(STATS) / "routes.py").as_posix(),
+            'CACHE["getDashboardStats"],',
+            "{},",
             (
                 f"{STATS}::test_getDashboardStats_cache_headers",
                 f"{STATS}::test_getDashboardStats_range_accepts[7d]",
@@ -75,7 +76,7 @@ def mutations(tree: dict[PurePosixPath, str]) -> list[Mutation]:
         Mutation(
             "route-skips-the-cap",
             PROFILE,
-            f"{PROFILE}/routes.py",
+            (spec_package(PROFILE) / "routes.py").as_posix(),
             'validators.check_cap("profile_links", runtime.count(cur.fetchone()), "links")',
             "runtime.count(cur.fetchone())",
             (f"{PROFILE}::test_updateProfile_links_cap",),
@@ -83,7 +84,7 @@ def mutations(tree: dict[PurePosixPath, str]) -> list[Mutation]:
         Mutation(
             "url-check-lets-javascript-through",
             PROFILE,
-            f"{PROFILE}/validators.py",
+            RUNTIME_VALIDATION.as_posix(),
             url_old,
             url_new,
             (

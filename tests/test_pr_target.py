@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 import pytest
 import yaml
 
+from compiler.pypackage import RUNTIME_VALIDATION, owner_of
 from compiler.review import markdown as md
 from compiler.review.draft import SECTIONS, payloads
 from compiler.review.draft.body import sha256
@@ -54,7 +55,7 @@ def test_payload_shape_and_hashes(tree) -> None:  # type: ignore[no-untyped-def]
         for f in data["files"]:
             if f.get("shared"):
                 # A project-wide file in one spec's PR: listed, not hashed.
-                assert set(f) == {"path", "shared"} and f["path"].startswith("_project/")
+                assert set(f) == {"path", "shared"} and owner_of(PurePosixPath(f["path"])) == "_project"
                 assert not path.parts[0].startswith("_project")
             else:
                 assert sha256(tree[PurePosixPath(f["path"])]) == f["sha256"]
@@ -70,7 +71,14 @@ def test_migration_and_application_are_separate_prs(tree) -> None:  # type: igno
         assert app["depends_on"][0] == mig["branch"]
         assert "migration" in mig["labels"]
         assert all("/migrations/" not in f["path"] for f in app["files"])
-        assert all(PurePosixPath(f["path"]).parts[1] in ("migrations", "migration-plan.md", "backfills") for f in mig["files"])
+        for f in mig["files"]:
+            path = PurePosixPath(f["path"])
+            if path.parts[0] == "specc_app":
+                # A backfill script, and what it imports: the package's
+                # __init__ files and the shared validation runtime.
+                assert "backfills" in path.parts or path.name == "__init__.py" or path == RUNTIME_VALIDATION, path
+            else:
+                assert path.parts[1] in ("migrations", "migration-plan.md", "backfills"), path
     # A spec with no schema change is one PR.
     assert PurePosixPath("dashboard-stats-endpoints", "pr", "migration.payload.json") not in tree
 
@@ -94,11 +102,11 @@ def test_bodies_carry_the_spec_content(tree) -> None:  # type: ignore[no-untyped
 
 def test_files_modified_come_from_the_tree(project) -> None:  # type: ignore[no-untyped-def]
     task = find_task(project, "theme-preference-api")
-    fake = {PurePosixPath("theme-preference-api", "validators.py"): "x = 1\n", PurePosixPath("theme-preference-api", "migrations", "postgres", "up.sql"): "SELECT 1;\n"}
+    fake = {PurePosixPath("specc_app", "theme_preference_api", "validators.py"): "x = 1\n", PurePosixPath("theme-preference-api", "migrations", "postgres", "up.sql"): "SELECT 1;\n"}
     (mig_part, mig), (app_part, app) = payloads(project, task, fake)
     assert [f["path"] for f in mig["files"]] == ["theme-preference-api/migrations/postgres/up.sql"]
-    assert [f["path"] for f in app["files"]] == ["theme-preference-api/validators.py"]
-    assert "`theme-preference-api/validators.py`" in app["body"]
+    assert [f["path"] for f in app["files"]] == ["specc_app/theme_preference_api/validators.py"]
+    assert "`specc_app/theme_preference_api/validators.py`" in app["body"]
     assert "SELECT 1;" in mig["body"]
 
 
@@ -259,11 +267,11 @@ def _check_result(spec_id: str, tree: dict) -> dict:
 
     result = CheckResult((spec_id,))
     for path in sorted(tree):
-        if path.parts[0] == spec_id and path.suffix == ".py":
+        if owner_of(path) == spec_id and path.suffix == ".py":
             result.lint.add(f"black: {path}", "passed")
-        if path.parts[0] == spec_id and path.suffix == ".sql":
+        if owner_of(path) == spec_id and path.suffix == ".sql":
             result.lint.add(f"sqlglot: {path}", "passed")
-    result.build.add("import _project/app.py", "passed")
+    result.build.add("import specc_app/app.py", "passed")
     result.tests.add("migrations: base schema (sqlite)", "passed")
     for direction in ("up", "down", "up again"):
         result.tests.add(f"migrations: {direction} {spec_id}", "passed")

@@ -78,7 +78,7 @@ def test_check_streams_each_stage_before_the_next_runs(monkeypatch: pytest.Monke
 
     def fake_build(out: Path, specs: Any, section: check.Section) -> bool:
         seen.append(tty.getvalue())  # what was already on stderr when the build started
-        section.add("import _project/app.py", "failed", "boom")
+        section.add("import specc_app/app.py", "failed", "boom")
         return False
 
     def fake_tests(root: Path, out: Path, project: Any, specs: Any, tree: Any, section: check.Section, *, app_built: bool) -> None:
@@ -89,9 +89,9 @@ def test_check_streams_each_stage_before_the_next_runs(monkeypatch: pytest.Monke
     monkeypatch.setattr(check, "run_tests", fake_tests)
     with progress.reporting("specc check", "text"):
         check.run_checks(project, ("theme-preference-api",), tree={})
-    assert "specc check: lint" in seen[0] and "build failed: import _project/app.py: boom" in seen[1]
+    assert "specc check: lint" in seen[0] and "build failed: import specc_app/app.py: boom" in seen[1]
     after = tty.getvalue()
-    assert "specc check: build failed: import _project/app.py: boom" in after
+    assert "specc check: build failed: import specc_app/app.py: boom" in after
     assert "specc check: tests passed" in after
     tty.seek(0)
     tty.truncate()

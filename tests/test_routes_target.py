@@ -20,6 +20,7 @@ from compiler.project import build_project
 from compiler.ruff_format import check_python
 from targets.fastapi import route_queries
 from tests.conftest import ROOT, SPECS
+from tests.generated_modules import spec_path
 from tests.served_app import ALICE, BOB, Served, bearer, serve
 
 PROFILE = "/api/me/profile"
@@ -45,15 +46,16 @@ def _sqlite_time(delta: timedelta) -> str:
 
 def test_every_spec_with_endpoints_gets_routes_and_contract_tests(project: Project, tree: dict[PurePosixPath, str]) -> None:
     for spec in project.specs:
-        assert bool(spec.endpoints) == (PurePosixPath(spec.id, "routes.py") in tree)
+        assert bool(spec.endpoints) == (spec_path(spec.id, "routes.py") in tree)
+        assert bool(spec.endpoints) == (spec_path(spec.id, "__init__.py") in tree)
         assert bool(spec.endpoints) == (PurePosixPath(spec.id, "test_contract.py") in tree)
-    assert PurePosixPath("_project/app.py") in tree
-    assert PurePosixPath("_project/runtime.py") in tree
+    for shared in ("__init__.py", "app.py", "runtime/__init__.py", "runtime/http.py"):
+        assert PurePosixPath("specc_app", shared) in tree
 
 
 def test_generated_python_has_the_header_is_ruff_formatted_and_compiles(tree: dict[PurePosixPath, str]) -> None:
-    mine = [p for p in tree if p.name in ("routes.py", "test_contract.py", "app.py", "runtime.py")]
-    assert len(mine) == 8
+    mine = [p for p in tree if p.name == "test_contract.py" or (p.parts[0] == "specc_app" and p.name not in ("validators.py", "validation.py") and "backfills" not in p.parts)]
+    assert len(mine) == 14  # 3 x (routes, __init__, test_contract); app, 3 x __init__, http, testing
     assert dict(zip(mine, check_python([tree[p] for p in mine]))) == dict.fromkeys(mine)
     for path in mine:
         text = tree[path]
@@ -82,7 +84,7 @@ def test_every_statement_is_parameterised_and_parses_in_its_dialect(project: Pro
 
 
 def test_metric_query_is_one_definition_rendered_per_dialect(tree: dict[PurePosixPath, str]) -> None:
-    routes = tree[PurePosixPath("dashboard-stats-endpoints/routes.py")]
+    routes = tree[spec_path("dashboard-stats-endpoints", "routes.py")]
     assert 'JOIN "posts" AS o ON "o"."id" = "s"."post_id"' in routes  # sqlite/postgres
     assert "JOIN `posts` AS o ON `o`.`id` = `s`.`post_id`" in routes  # mysql
     # One entry per dialect, and the one place the route uses it.
@@ -249,7 +251,7 @@ def test_an_update_without_response_fields_answers_204_and_passes_its_contract(t
     theme.write_text(text.replace(block, "    request:\n      theme: users.theme\n"), encoding="utf-8")
     project = build_project(specs, tmp_path)
     tree = render_tree(project)
-    assert "runtime.respond(204, result, cache)" in tree[PurePosixPath("theme-preference-api/routes.py")]
+    assert "ok_status=204," in tree[spec_path("theme-preference-api", "routes.py")]
     result = run_checks(project, ["theme-preference-api"], tree=tree)
     assert result.success, [(s, c.name, c.detail) for s, c in result.failures()]
     assert result.contract_counts()["passed"] > 10
@@ -295,7 +297,9 @@ def test_the_same_contract_tests_run_against_a_live_server(served: Served, tmp_p
         test_file = tmp_path / "theme" / "test_contract.py"
         test_file.parent.mkdir()
         test_file.write_text((served.db.parent / "tree" / "theme-preference-api" / "test_contract.py").read_text(encoding="utf-8"), encoding="utf-8")
-        (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+        # The shared fixtures and assertions it imports (`specc_app.testing`), on the path.
+        shutil.copytree(served.db.parent / "tree" / "specc_app", tmp_path / "gen" / "specc_app")
+        (tmp_path / "pytest.ini").write_text("[pytest]\npythonpath = gen\n", encoding="utf-8")
         env = {**os.environ, "SPECC_BASE_URL": f"http://127.0.0.1:{server.server_port}", "SPECC_TOKEN": "alice", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
         proc = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", str(tmp_path / "pytest.ini"), str(test_file)],

@@ -13,7 +13,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.generated_modules import import_file, render_to, seed_project
+from tests.generated_modules import import_file, render_to, seed_project, spec_file
 
 LONG = "https://example.com/" + "a" * 2100
 
@@ -167,7 +167,7 @@ NORMALISED: list[tuple[str, str]] = [
 def validators(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     out = tmp_path_factory.mktemp("corpus")
     render_to(seed_project(), out, ("validators",))
-    return import_file(Path(out) / "profile-links-titles" / "validators.py")
+    return import_file(spec_file(Path(out), "profile-links-titles", "validators.py"))
 
 
 def test_corpus_is_big_enough() -> None:

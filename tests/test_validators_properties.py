@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.generated_modules import import_file, render_to, seed_project
+from tests.generated_modules import import_file, render_to, seed_project, spec_file
 
 SETTINGS = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -25,7 +25,7 @@ SETTINGS = settings(max_examples=1000, deadline=None, suppress_health_check=[Hea
 def profile(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     out = tmp_path_factory.mktemp("props")
     render_to(seed_project(), out, ("validators",))
-    return import_file(Path(out) / "profile-links-titles" / "validators.py")
+    return import_file(spec_file(Path(out), "profile-links-titles", "validators.py"))
 
 
 # URL-ish text: mostly URL characters, with some of everything else.

@@ -20,7 +20,7 @@ import pytest
 from compiler.build.header import HEADER
 from compiler.project import build_project
 from compiler.ruff_format import check_python
-from tests.generated_modules import ROOT, import_file, render_to, seed_project
+from tests.generated_modules import ROOT, import_file, render_to, seed_project, spec_file
 
 # ---------------------------------------------------------------------------
 # fixtures
@@ -35,17 +35,17 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def theme(rendered: Path) -> ModuleType:
-    return import_file(rendered / "theme-preference-api" / "validators.py")
+    return import_file(spec_file(rendered, "theme-preference-api", "validators.py"))
 
 
 @pytest.fixture(scope="module")
 def profile(rendered: Path) -> ModuleType:
-    return import_file(rendered / "profile-links-titles" / "validators.py")
+    return import_file(spec_file(rendered, "profile-links-titles", "validators.py"))
 
 
 @pytest.fixture(scope="module")
 def stats(rendered: Path) -> ModuleType:
-    return import_file(rendered / "dashboard-stats-endpoints" / "validators.py")
+    return import_file(spec_file(rendered, "dashboard-stats-endpoints", "validators.py"))
 
 
 # A spec that exercises rules the seeds do not: a required field, bool,
@@ -117,13 +117,12 @@ def extra_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def extra(extra_dir: Path) -> ModuleType:
-    return import_file(extra_dir / "validators.py")
+    return import_file(spec_file(extra_dir.parent, "extra-fields", "validators.py"))
 
 
 def errors_of(fn: Any, *args: Any) -> list[tuple[str, str]]:
     """(path, code) of every error `fn(*args)` raises; fails if it accepts."""
-    module = sys.modules[fn.__module__]
-    with pytest.raises(module.ValidationFailed) as info:
+    with pytest.raises(fn.__globals__["ValidationFailed"]) as info:
         fn(*args)
     return [(e.path, e.code) for e in info.value.errors]
 
@@ -143,7 +142,7 @@ SPEC_IDS = ("theme-preference-api", "profile-links-titles", "dashboard-stats-end
 
 @pytest.mark.parametrize("spec_id", SPEC_IDS)
 def test_module_is_ruff_formatted_compiles_and_has_header(rendered: Path, spec_id: str) -> None:
-    text = (rendered / spec_id / "validators.py").read_text(encoding="utf-8")
+    text = spec_file(rendered, spec_id, "validators.py").read_text(encoding="utf-8")
     assert text.startswith(f"# {HEADER}\n")
     assert check_python([text]) == [None]
     compile(text, "validators.py", "exec")
@@ -151,15 +150,24 @@ def test_module_is_ruff_formatted_compiles_and_has_header(rendered: Path, spec_i
 
 @pytest.mark.parametrize("spec_id", SPEC_IDS)
 def test_module_imports_only_the_standard_library(rendered: Path, spec_id: str) -> None:
-    tree = ast.parse((rendered / spec_id / "validators.py").read_text(encoding="utf-8"))
-    imported: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            imported.add((node.module or "").split(".")[0])
-    imported.discard("__future__")
-    assert imported <= set(sys.stdlib_module_names), imported - set(sys.stdlib_module_names)
+    """A spec's validators import the standard library and, inside the
+    package, only the shared validation runtime, which imports only the
+    standard library."""
+    runtime = rendered / "specc_app" / "runtime" / "validation.py"
+    for path, inside in ((spec_file(rendered, spec_id, "validators.py"), {"runtime.validation"}), (runtime, set())):
+        imported: set[str] = set()
+        relative: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                # `from ..runtime import validation` or `from ..runtime.validation import X`
+                relative.update(f"{node.module}.{a.name}" if node.module == "runtime" else str(node.module) for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                imported.add((node.module or "").split(".")[0])
+        imported.discard("__future__")
+        assert imported <= set(sys.stdlib_module_names), imported - set(sys.stdlib_module_names)
+        assert relative == inside, relative
 
 
 def test_public_interface(theme: ModuleType, profile: ModuleType, stats: ModuleType) -> None:
@@ -516,12 +524,12 @@ def test_schema_files_exist_for_every_body(rendered: Path) -> None:
 
 def _agree(schema: dict[str, Any], validate: Any, body: Any) -> bool:
     """Whether the JSON Schema accepts `body`; asserts the validator agrees."""
-    module = sys.modules[validate.__module__]
+    failed = validate.__globals__["ValidationFailed"]
     schema_ok = jsonschema.Draft202012Validator(schema).is_valid(body)
     try:
         validate(body)
         validator_ok = True
-    except module.ValidationFailed:
+    except failed:
         validator_ok = False
     assert schema_ok == validator_ok, body
     return schema_ok

@@ -1,7 +1,7 @@
 """The pytest conftest.py `specc check` writes next to the rendered tree.
 
 It gives the generated contract tests what they ask for in-process: the
-`specc_app` fixture (the generated app from `_project/app.py`, on the sqlite
+`specc_app` fixture (the generated app from `specc_app/app.py`, on the sqlite
 database `specc check` migrated, as $SPECC_CHECK_DB) and `specc_token`, the
 bearer token of the one seeded test user ($SPECC_CHECK_USER).  Without those
 variables (a tree kept with `specc check --keep DIR`, re-run with plain
@@ -12,7 +12,7 @@ specc itself never imports it.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import os
 import sqlite3
@@ -25,6 +25,10 @@ import pytest
 from fastapi import FastAPI, Request
 
 ROOT = Path(__file__).resolve().parent
+# The generated package `specc_app` sits next to this file; the contract
+# tests import `specc_app.testing`, the fixture below `specc_app.app`.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 TOKEN = "specc-check-token"
 SETTINGS = ROOT / "specc-check.json"
 
@@ -58,13 +62,7 @@ def get_current_user_id(request: Request) -> Any:
 
 
 def _load_app_module() -> Any:
-    path = ROOT / "_project" / "app.py"
-    spec = importlib.util.spec_from_file_location("specc_check_app", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["specc_check_app"] = module
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("specc_app.app")
 
 
 @pytest.fixture(scope="session")

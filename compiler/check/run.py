@@ -7,7 +7,7 @@ Three sections, each a list of checks that really ran:
   them) and compiles, `.sql` parses with sqlglot in the dialect its target
   declares (no opaque command), YAML and JSON parse; kinds declared "not
   checked" (Markdown) are reported as skipped;
-- **build**: the generated app (`_project/app.py`) imports, `create_app`
+- **build**: the generated app (`specc_app/app.py`) imports, `create_app`
   builds it, and it serves every endpoint of the checked specs;
 - **tests**: on a fresh embedded sqlite database built from the base schema,
   the up migrations apply in order; the generated contract tests run (pytest
@@ -23,7 +23,8 @@ failed.  The rendered tree is written to a temporary folder, never over
 
 from __future__ import annotations
 
-import hashlib
+from compiler import pypackage
+from compiler.pypackage import owner_of
 import json
 import os
 import subprocess
@@ -194,7 +195,7 @@ def run_checks(
         tree = render(project)
     result = CheckResult(tuple(s.id for s in specs))
     chosen = {s.id for s in specs} | {"_project"}
-    files = {p: t for p, t in tree.items() if p.parts[0] in chosen}
+    files = {p: t for p, t in tree.items() if owner_of(p) in chosen}
     progress.note(f"lint: {len(files)} files (black, compile, sqlglot)")
     lint(files, result.lint)
     progress.note(f"lint {result.lint.status}: {result.lint.summary}")
@@ -274,47 +275,30 @@ def lint(files: dict[PurePosixPath, str], section: Section) -> None:
 def build(out: Path, specs: tuple[Spec, ...], section: Section) -> bool:
     """Import the generated app, build it, and find every endpoint in it.
 
-    The generated modules register under fixed names in `sys.modules`
-    (`specc_generated_runtime`, ...), which one process shares between
-    threads: two checks building at once would load or delete each other's
-    modules.  So the in-process build runs under the import lock (it takes
-    well under a second; the slow contract tests run in a subprocess).
+    The generated package has one name, `specc_app`, in the `sys.modules`
+    that one process shares between threads: two checks importing at once
+    would see each other's modules.  So the in-process import runs under the
+    import lock (it takes well under a second; the slow contract tests run in
+    a subprocess), and `pypackage.import_module` drops the package's modules
+    afterwards so that a later check (another tree) starts clean.
     """
     with once.IMPORT_LOCK:
         return _build_locked(out, specs, section)
 
 
 def _build_locked(out: Path, specs: tuple[Spec, ...], section: Section) -> bool:
-    import importlib.util
-
     try:
         once.load("fastapi")
     except ImportError:
         section.add("import fastapi", "not_run", "FastAPI is not installed: pip install 'specc[check]'")
         return False
-    path = out / "_project" / "app.py"
-    name = "specc_check_build_" + hashlib.sha256(str(out).encode()).hexdigest()[:12]
     try:
-        module_spec = importlib.util.spec_from_file_location(name, path)
-        assert module_spec is not None and module_spec.loader is not None
-        module = importlib.util.module_from_spec(module_spec)
-        sys.modules[name] = module
-        module_spec.loader.exec_module(module)
-        section.add("import _project/app.py", "passed")
+        module = pypackage.import_module(out, "app")
+        section.add(f"import {pypackage.PACKAGE}/app.py", "passed")
     except Exception as err:
-        section.add("import _project/app.py", "failed", f"{type(err).__name__}: {err}")
+        section.add(f"import {pypackage.PACKAGE}/app.py", "failed", f"{type(err).__name__}: {err}")
         return False
-    finally:
-        sys.modules.pop(name, None)
-    try:
-        return _build_app(module, specs, section)
-    finally:
-        # The generated modules register themselves by name; drop them so a
-        # later check (another tree) starts clean.
-        mine = str(out.resolve())
-        for key, mod in once.snapshot_modules():
-            if key.startswith("specc_generated_") and str(getattr(mod, "__file__", "")).startswith(mine):
-                sys.modules.pop(key, None)
+    return _build_app(module, specs, section)
 
 
 def _build_app(module: Any, specs: tuple[Spec, ...], section: Section) -> bool:

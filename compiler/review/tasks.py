@@ -9,6 +9,8 @@ targets really produced rather than a hard-coded list.
 
 from __future__ import annotations
 
+from compiler import pypackage
+from compiler.pypackage import owner_of
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Literal
@@ -130,15 +132,15 @@ def task_paths(task: Task, tree: dict[PurePosixPath, str]) -> list[PurePosixPath
         group = group_of(path)
         if group == "pr":
             continue
-        owner = path.parts[0]
+        owner = owner_of(path)
         if task.kind == "spec":
-            if owner in order or (owner == PROJECT and group == "app"):
+            if owner in order or (owner == PROJECT and (group == "app" or pypackage.in_package(path))):
                 chosen.append(path)
             continue
         wanted = {VALIDATORS: ("validators", "review"), MIGRATIONS: ("migration",), CONTRACT_TESTS: ("tests", "ci")}[task.id]
         if group in wanted and (owner in order or owner == PROJECT):
             chosen.append(path)
-    return sorted(chosen, key=lambda p: (order.get(p.parts[0], len(order)), p.as_posix()))
+    return sorted(chosen, key=lambda p: (order.get(owner_of(p), len(order)), p.as_posix()))
 
 
 def split_paths(task: Task, paths: list[PurePosixPath]) -> tuple[list[PurePosixPath], list[PurePosixPath]]:
@@ -149,4 +151,7 @@ def split_paths(task: Task, paths: list[PurePosixPath]) -> tuple[list[PurePosixP
     """
     migration = [p for p in paths if group_of(p) == "migration"]
     app = [p for p in paths if group_of(p) != "migration"]
-    return migration, app
+    # A backfill script imports the package's shared validation runtime: the
+    # migration PR carries what it imports, so it runs when merged first.
+    extra = set(pypackage.support(migration, app))
+    return sorted(migration + list(extra), key=paths.index), app

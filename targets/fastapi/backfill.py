@@ -1,8 +1,10 @@
 """The backfill target: one standalone, reviewable script per backfill.
 
-For every backfill a spec declares it emits
-`<spec-id>/backfills/<name>/backfill.py` (run / status / rollback, standard
-library plus the engine's DB-API driver) and `<spec-id>/backfills/<name>/README.md`.
+For every backfill a spec declares it emits the module
+`specc_app/<spec_name>/backfills/<name>.py` (run / status / rollback, standard
+library plus the engine's DB-API driver; it checks legacy values with the
+validators' own rules from `specc_app/runtime/validation.py`) and
+`<spec-id>/backfills/<name>/README.md`.
 specc never runs them.  Every SQL statement is built from the IR with sqlglot
 (identifiers quoted, values always bound as parameters, never spliced), once
 per dialect, and embedded as a Python literal.
@@ -17,10 +19,12 @@ from typing import Any
 import jinja2
 from sqlglot import exp
 
+from compiler import pypackage
 from compiler.checkers import MARKDOWN, PYTHON
 from compiler.build.header import HASH, HTML
 from compiler.ir import Backfill, Column, JsonRowsBackfill, Project, SetBackfill, Spec
 from compiler.target import MIGRATION, FileKind, Target
+from targets.jsonschema_bodies import DEFAULT_SCHEMES
 
 DIALECTS = ("postgres", "sqlite", "mysql")
 _ENV = jinja2.Environment(
@@ -104,7 +108,7 @@ def _rule(col: Column, key: str | None, default: object) -> dict[str, Any]:
         "max_length": col.max_length,
         "minimum": col.minimum,
         "maximum": col.maximum,
-        "schemes": list(col.schemes),
+        "schemes": list(col.schemes or DEFAULT_SCHEMES),
         "hosts": [[r.when_column, r.when_value, list(r.hosts)] for r in col.host_rules],
     }
 
@@ -115,12 +119,23 @@ def _key_is_int(spec: Spec, b: Backfill) -> bool:
     return pk is not None and pk.kind in ("id", "int", "bigint")
 
 
+def module_path(spec: Spec, b: Backfill) -> PurePosixPath:
+    """`specc_app/<spec_name>/backfills/<name>.py`."""
+    return pypackage.backfill_module(spec.id, b.name)
+
+
+def run_command(spec: Spec, b: Backfill, action: str) -> str:
+    """How to run `action` of the backfill (see `pypackage.backfill_command`)."""
+    return pypackage.backfill_command(spec.id, b.name, action)
+
+
 def render_script(spec: Spec, b: Backfill) -> str:
     """The runner script of backfill `b` (ruff formats it in `compiler.emit`)."""
     is_json = isinstance(b, JsonRowsBackfill)
     context = {
         "name": b.name,
         "spec_id": spec.id,
+        "run_module": run_command(spec, b, "").removesuffix(" ").removeprefix("python -m "),
         "backfill_id": f"{spec.id}/{b.name}",
         "description": b.description,
         "table": b.table,
@@ -182,8 +197,8 @@ def render_readme(spec: Spec, b: Backfill) -> str:
         "After the spec's up migration has been applied:",
         "",
         "```sh",
-        'python backfill.py run --dialect postgres --dsn "host=db.internal dbname=app"',
-        'python backfill.py status --dialect postgres --dsn "host=db.internal dbname=app"',
+        f'{run_command(spec, b, "run")} --dialect postgres --dsn "host=db.internal dbname=app"',
+        f'{run_command(spec, b, "status")} --dialect postgres --dsn "host=db.internal dbname=app"',
         "```",
         "",
         f"- **Batched by key range:** walks `{b.table}` in `{b.key}` order, {b.batch_size} rows per transaction (`--batch-size N`).",
@@ -194,7 +209,7 @@ def render_readme(spec: Spec, b: Backfill) -> str:
         "## Roll it back",
         "",
         "```sh",
-        'python backfill.py rollback --dialect postgres --dsn "host=db.internal dbname=app"',
+        f'{run_command(spec, b, "rollback")} --dialect postgres --dsn "host=db.internal dbname=app"',
         "```",
         "",
         f"The rollback {undo}, in batches, then forgets the progress row. Roll back the backfill before the spec's down migration.",
@@ -208,16 +223,15 @@ def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
     """One spec's backfills (it reads only `spec`)."""
     out: dict[PurePosixPath, str] = {}
     for b in spec.backfills:
-        root = PurePosixPath(spec.id) / "backfills" / b.name
-        out[root / "backfill.py"] = render_script(spec, b)
-        out[root / "README.md"] = render_readme(spec, b)
+        out[module_path(spec, b)] = render_script(spec, b)
+        out[PurePosixPath(spec.id) / "backfills" / b.name / "README.md"] = render_readme(spec, b)
     return out
 
 
 TARGET = Target(
     "backfill",
     kinds=(
-        FileKind(".py", HASH, MIGRATION, PYTHON, where="*/backfills/*/backfill.py"),
+        FileKind(".py", HASH, MIGRATION, PYTHON, where=f"{pypackage.PACKAGE}/*/backfills/*.py"),
         FileKind(".md", HTML, MIGRATION, MARKDOWN, where="*/backfills/*/README.md"),
     ),
     emit_spec=emit_spec,

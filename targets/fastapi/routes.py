@@ -1,9 +1,11 @@
 """Target `routes`: FastAPI routers that really serve each spec's endpoints.
 
-Emits, per spec with endpoints, `<spec-id>/routes.py` (a `build_router(...)`
-over a DB-API connection, validating with the spec's generated validators),
-and for the project `_project/runtime.py` (shared request/response/transaction
-support) and `_project/app.py` (`create_app(...)` including every router).
+Emits, per spec with endpoints, `specc_app/<spec_name>/routes.py` (a
+`build_router(...)` over a DB-API connection, validating with the spec's
+generated validators) and the subpackage's `__init__.py`, and for the project
+the shared part of the package (`compiler.pypackage`): `specc_app/__init__.py`,
+`specc_app/runtime/http.py` (request/response/transaction support) and
+`specc_app/app.py` (`create_app(...)` including every spec subpackage's router).
 
 Generation gap: these files are never edited.  The user's code (the DB
 connection, authentication, the dialect) reaches them only through the
@@ -18,6 +20,7 @@ from typing import Any
 
 import jinja2
 
+from compiler import pypackage
 from compiler.checkers import PYTHON
 from compiler.build.header import HASH
 from compiler.ir import ColumnField, Endpoint, ListField, MetricField, Project, Spec, WindowField
@@ -38,11 +41,6 @@ _ENV = jinja2.Environment(
 def py(value: object) -> str:
     """A Python literal for `value`; the only way spec text reaches the code."""
     return repr(value)
-
-
-def validators_module_name(spec_id: str) -> str:
-    """The sys.modules name a spec's validators are loaded under."""
-    return "specc_generated_" + spec_id.replace("-", "_") + "_validators"
 
 
 def cache_headers(endpoint: Endpoint) -> dict[str, str]:
@@ -159,7 +157,7 @@ def _endpoint_context(endpoint: Endpoint, spec: Spec) -> dict[str, Any]:
 
 
 def render_routes(spec: Spec) -> str:
-    """`<spec-id>/routes.py` of one spec."""
+    """`specc_app/<spec_name>/routes.py` of one spec."""
     statements = {e.operation_id: q.endpoint_statements(e, spec.schema_after) for e in spec.endpoints}
     sql = {
         dialect: {st.key: st.render(dialect) for e in spec.endpoints for st in statements[e.operation_id]}
@@ -170,7 +168,6 @@ def render_routes(spec: Spec) -> str:
         spec_id=_spec_id(spec.id),
         spec_id_lit=py(spec.id),
         title_lit=py(spec.title),
-        validators_module_lit=py(validators_module_name(spec.id)),
         sql_lit=py(sql),
         cache_lit=py(cache),
         dialects_lit=", ".join(q.DIALECTS),
@@ -180,39 +177,54 @@ def render_routes(spec: Spec) -> str:
 
 
 def render_app(project: Project) -> str:
-    """`_project/app.py`: create_app() including every spec's router."""
-    specs = tuple(s.id for s in project.specs if s.endpoints)
+    """`specc_app/app.py`: create_app() including every spec subpackage's router."""
+    specs = tuple(pypackage.module_name(s.id) for s in project.specs if s.endpoints)
     source = _ENV.get_template("app.py.j2").render(specs_lit=py(specs), title_lit=py("specc generated API"))
     return source
 
 
-def render_runtime() -> str:
-    """`_project/runtime.py`: support shared by every routes module."""
-    return _ENV.get_template("runtime.py.j2").render()
+def render_init(doc: str) -> str:
+    """An `__init__.py` holding only its docstring."""
+    return f'"""{doc}"""\n'
 
+
+PACKAGE_DOC = (
+    "The Python that specc generates for this project (never edit it).\n\n"
+    "One subpackage per spec (its routes and validators), the shared runtime in\n"
+    "`runtime/`, and the FastAPI app in `app.py`; see docs/routes.md in specc.\n"
+)
 
 
 def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
-    """`<spec-id>/routes.py` (it reads only `spec`)."""
+    """`specc_app/<spec_name>/routes.py` and the subpackage's `__init__.py`
+    (it reads only `spec`)."""
     if not spec.endpoints:
         return {}
-    return {PurePosixPath(spec.id) / "routes.py": render_routes(spec)}
+    folder = pypackage.spec_package(spec.id)
+    return {
+        folder / "__init__.py": render_init(f"Generated code of spec {_spec_id(spec.id)}: routes and validators."),
+        folder / "routes.py": render_routes(spec),
+    }
 
 
 def emit_project(project: Project) -> dict[PurePosixPath, str]:
-    """`_project/app.py` and `_project/runtime.py`."""
+    """The shared part of the package: `__init__.py`, `app.py`, `runtime/`."""
+    root = PurePosixPath(pypackage.PACKAGE)
     return {
-        PurePosixPath("_project") / "app.py": render_app(project),
-        PurePosixPath("_project") / "runtime.py": render_runtime(),
+        root / "__init__.py": render_init(PACKAGE_DOC),
+        root / "app.py": render_app(project),
+        root / "runtime" / "__init__.py": render_init("Support shared by every spec's generated modules."),
+        root / "runtime" / "http.py": _ENV.get_template("runtime_http.py.j2").render(),
     }
 
 
 TARGET = Target(
     "routes",
     kinds=(
-        FileKind(".py", HASH, APPLICATION, PYTHON, where="*/routes.py"),
-        FileKind(".py", HASH, APPLICATION, PYTHON, where="_project/app.py"),
-        FileKind(".py", HASH, APPLICATION, PYTHON, where="_project/runtime.py"),
+        FileKind(".py", HASH, APPLICATION, PYTHON, where=f"{pypackage.PACKAGE}/*/routes.py"),
+        FileKind(".py", HASH, APPLICATION, PYTHON, where=f"{pypackage.PACKAGE}/*__init__.py"),
+        FileKind(".py", HASH, APPLICATION, PYTHON, where=f"{pypackage.PACKAGE}/app.py"),
+        FileKind(".py", HASH, APPLICATION, PYTHON, where=f"{pypackage.PACKAGE}/runtime/http.py"),
     ),
     emit_spec=emit_spec,
     emit_project=emit_project,

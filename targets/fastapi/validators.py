@@ -1,7 +1,8 @@
-"""Validators target: `<spec-id>/validators.py` and `<spec-id>/schemas/*.json`.
+"""Validators target: `specc_app/<spec_name>/validators.py` and `<spec-id>/schemas/*.json`.
 
-The generated module is a fixed, standard-library-only runtime (the template
-`templates/validators.py.j2`, written once) plus this spec's rules as data:
+Every check is in the shared, standard-library-only runtime
+`specc_app/runtime/validation.py` (template `templates/runtime_validation.py.j2`,
+rendered once for the project); a spec's module holds only its rules as data:
 plain dict/tuple literals rendered with `repr()`, so no spec text is ever
 spliced into code.  The JSON Schemas mirror the same rules for frontends;
 both come from the IR through `targets.jsonschema_bodies`.
@@ -18,10 +19,11 @@ from typing import Any
 
 import jinja2
 
+from compiler import pypackage
 from compiler.checkers import JSON, PYTHON
 from compiler.build.header import HASH
 from compiler.ir import BodyField, Column, ColumnField, ListField, Project, Spec
-from compiler.target import VALIDATION, FileKind, Target
+from compiler.target import APPLICATION, VALIDATION, FileKind, Target
 from targets import jsonschema_bodies as js
 
 _OPERATION_ID = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
@@ -111,7 +113,7 @@ def caps(spec: Spec) -> dict[str, int]:
 
 
 def render_module(spec: Spec) -> str:
-    """The source of `<spec-id>/validators.py` (no header; `compiler.emit` has
+    """The source of `specc_app/<spec_name>/validators.py` (no header; `compiler.emit` has
     ruff format it with the other generated modules)."""
     request_rules = {_checked_op(e.operation_id): _object_rules(spec, e.request) for e in spec.endpoints if e.request}
     query_rules = {
@@ -123,7 +125,6 @@ def render_module(spec: Spec) -> str:
     }
     source = _template().render(
         spec_id=spec.id,
-        error_codes=js.ERROR_CODES,
         caps=caps(spec),
         request_rules=request_rules,
         query_rules=query_rules,
@@ -154,12 +155,24 @@ def render_schemas(spec: Spec) -> dict[PurePosixPath, str]:
 
 
 
+def render_runtime() -> str:
+    """`specc_app/runtime/validation.py`: every check, shared by the specs'
+    validators and the backfill scripts (no header; see render_module)."""
+    template = _template().environment.get_template("runtime_validation.py.j2")
+    return template.render(error_codes=js.ERROR_CODES)
+
+
+def emit_project(project: Project) -> dict[PurePosixPath, str]:
+    """The shared validation runtime, once for the project."""
+    return {PurePosixPath(pypackage.PACKAGE, "runtime", "validation.py"): render_runtime()}
+
+
 def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
     """One spec's validators module and JSON Schemas (it reads only `spec`)."""
     out: dict[PurePosixPath, str] = {}
     if not spec.endpoints:
         return out
-    out[PurePosixPath(spec.id, "validators.py")] = render_module(spec)
+    out[pypackage.spec_package(spec.id) / "validators.py"] = render_module(spec)
     out.update(render_schemas(spec))
     return out
 
@@ -167,8 +180,11 @@ def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
 TARGET = Target(
     "validators",
     kinds=(
-        FileKind(".py", HASH, VALIDATION, PYTHON, where="*/validators.py"),
+        FileKind(".py", HASH, VALIDATION, PYTHON, where=f"{pypackage.PACKAGE}/*/validators.py"),
         FileKind(".json", None, VALIDATION, JSON, where="*/schemas/*"),
+        # Shared by every spec's validators and backfills: in every spec's PR.
+        FileKind(".py", HASH, APPLICATION, PYTHON, where=f"{pypackage.PACKAGE}/runtime/validation.py"),
     ),
     emit_spec=emit_spec,
+    emit_project=emit_project,
 )

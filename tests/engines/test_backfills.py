@@ -11,7 +11,6 @@ the backfill did.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import sqlite3
@@ -21,6 +20,7 @@ from typing import Any, Callable
 
 import pytest
 
+from compiler import pypackage
 from compiler.emit import render_tree
 from compiler.ir import Project
 from compiler.project import build_project
@@ -122,13 +122,14 @@ class Engine:
 
 
 def _load(tree: dict[PurePosixPath, str], path: PurePosixPath, tmp: Path) -> ModuleType:
-    file = tmp / path.name.replace(".py", f"_{abs(hash(str(path)))}.py")
-    file.write_text(tree[path], "utf-8")
-    spec = importlib.util.spec_from_file_location(file.stem, file)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The backfill module at `path` of `tree`, imported as a module of the
+    generated package written under `tmp` (it imports the shared runtime)."""
+    out = tmp / "out"
+    for p, text in tree.items():
+        if p.parts[0] == pypackage.PACKAGE:
+            (out / Path(*p.parts)).parent.mkdir(parents=True, exist_ok=True)
+            (out / Path(*p.parts)).write_text(text, "utf-8")
+    return pypackage.import_module(out, ".".join(path.with_suffix("").parts[1:]))
 
 
 def _seed(engine: Engine, project: Project) -> None:
@@ -192,7 +193,7 @@ def check_backfills(engine: Engine, tmp: Path) -> None:
     _seed(engine, project)
 
     # social links -> profile_links
-    links = _load(tree, PurePosixPath("profile-links-titles/backfills/social_links_to_profile_links/backfill.py"), tmp)
+    links = _load(tree, pypackage.backfill_module("profile-links-titles", "social_links_to_profile_links"), tmp)
     before = _links_in(engine)
     status = _interrupted_run(links, engine, batch_size=4)
     expected = _expected_links()
@@ -209,7 +210,7 @@ def check_backfills(engine: Engine, tmp: Path) -> None:
     assert _links_in(engine) == before
 
     # default theme on existing rows
-    theme = _load(tree, PurePosixPath("default-theme/backfills/default_theme/backfill.py"), tmp)
+    theme = _load(tree, pypackage.backfill_module("default-theme", "default_theme"), tmp)
     themes_before = dict(engine.query("SELECT id, theme FROM users"))
     status = _interrupted_run(theme, engine, batch_size=3)
     after = dict(engine.query("SELECT id, theme FROM users"))

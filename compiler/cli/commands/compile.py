@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from compiler.pypackage import owner_of
 import argparse
 import hashlib
 import json
@@ -51,7 +52,7 @@ def summary(project: Project, tree: dict[PurePosixPath, str]) -> str:
     rows = [("spec", "artifacts", "open questions")]
     counts: dict[str, int] = {}
     for p in tree:
-        counts[p.parts[0]] = counts.get(p.parts[0], 0) + 1
+        counts[owner_of(p)] = counts.get(owner_of(p), 0) + 1
     for spec in project.specs:
         rows.append((spec.id, str(counts.get(spec.id, 0)), str(len(spec.questions))))
     shared = counts.get("_project", 0)
@@ -95,7 +96,7 @@ def _failed(err: SpecError, fmt: str) -> int:
 def _counts(project: Project, tree: dict[PurePosixPath, str]) -> list[dict[str, Any]]:
     counts: dict[str, int] = {}
     for p in tree:
-        counts[p.parts[0]] = counts.get(p.parts[0], 0) + 1
+        counts[owner_of(p)] = counts.get(owner_of(p), 0) + 1
     rows = [{"spec": s.id, "artifacts": counts.get(s.id, 0), "open_questions": len(s.questions)} for s in project.specs]
     if counts.get("_project"):
         rows.append({"spec": None, "artifacts": counts["_project"], "open_questions": None})

@@ -7,6 +7,7 @@ the body (SQL) go into fences that nothing inside can close.
 
 from __future__ import annotations
 
+from compiler.pypackage import backfill_command, owner_of
 from functools import partial
 from pathlib import PurePosixPath
 from typing import Any
@@ -84,7 +85,7 @@ def shared(part: Part, path: PurePosixPath) -> bool:
     OpenAPI document, ...): it changes whenever any spec's API does, so the PR
     lists it without its hash.  Otherwise an edit to one spec would change the
     body of every other spec's PR (thousands of files in a big project)."""
-    return part.task.kind == "spec" and path.parts[0] == PROJECT
+    return part.task.kind == "spec" and owner_of(path) == PROJECT
 
 
 def _files(part: Part, pieces: Pieces) -> list[str]:
@@ -95,7 +96,7 @@ def _files(part: Part, pieces: Pieces) -> list[str]:
         if shared(part, path):
             lines.append(f"- {md.code(path.as_posix())} ({pr_group(path).title}, shared by every spec's PR, so not hashed here)")
         else:
-            lines.append(pieces.get(path.parts[0], "line:" + path.as_posix(), partial(_file_line, path, pieces)))
+            lines.append(pieces.get(owner_of(path), "line:" + path.as_posix(), partial(_file_line, path, pieces)))
     return lines
 
 
@@ -140,7 +141,7 @@ def _spec_migration(spec: Spec, tree: Mapping[PurePosixPath, str], level: str) -
         lines += ["", f"PostgreSQL ({md.code(up.as_posix())}):", "", md.fence(_strip_header(tree[up]), "sql")]
     lines += ["", f"{level} Rollback", ""]
     # A backfill writes into what the migration created: undo it first.
-    rollback = [f"roll back backfill {b.name} (python backfill.py rollback)" for b in reversed(spec.backfills)] + list(plan.rollback)
+    rollback = [f"roll back backfill {b.name} ({backfill_command(spec.id, b.name, 'rollback')})" for b in reversed(spec.backfills)] + list(plan.rollback)
     for i, action in enumerate(rollback, 1):
         lines.append(f"{i}. {md.text(action)}")
     down = PurePosixPath(spec.id, "migrations", "postgres", "down.sql")

@@ -11,6 +11,7 @@ dates, no random ids.  specc never opens the PR; it only prepares this.
 
 from __future__ import annotations
 
+from compiler.pypackage import owner_of
 from pathlib import PurePosixPath
 from typing import Any
 from collections.abc import Mapping
@@ -49,7 +50,7 @@ def _commits(part: Part) -> list[dict[str, Any]]:
     # One commit per (owner, PR group), in the groups' declared commit order.
     groups: dict[tuple[str, PrGroup], list[str]] = {}
     for path in part.paths:
-        owner = path.parts[0]
+        owner = owner_of(path)
         groups.setdefault((owner, pr_group(path)), []).append(path.as_posix())
     order = {sid: i for i, sid in enumerate(part.task.spec_ids)}
     keys = sorted(groups, key=lambda k: (order.get(k[0], len(order)), k[1].commit_order, k[1].name, k[0]))

@@ -14,6 +14,7 @@ covers those); values are tuples and strings, so they pickle into the cache.
 
 from __future__ import annotations
 
+from compiler.pypackage import owner_of
 import hashlib
 import re
 from pathlib import PurePosixPath
@@ -67,8 +68,8 @@ class Pieces:
 
     def digest(self, path: PurePosixPath) -> str:
         """sha256 of the artifact at `path`."""
-        return str(self.get(path.parts[0], "sha256:" + path.as_posix(), lambda: sha256(self.tree[path])))
+        return str(self.get(owner_of(path), "sha256:" + path.as_posix(), lambda: sha256(self.tree[path])))
 
     def test_names(self, path: PurePosixPath) -> list[str]:
         """The test functions of the Python test module at `path`."""
-        return list(self.get(path.parts[0], "tests:" + path.as_posix(), lambda: tuple(names_of_tests(self.tree[path]))))
+        return list(self.get(owner_of(path), "tests:" + path.as_posix(), lambda: tuple(names_of_tests(self.tree[path]))))

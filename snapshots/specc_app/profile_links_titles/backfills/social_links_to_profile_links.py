@@ -2,11 +2,12 @@
 """Backfill social_links_to_profile_links of spec profile-links-titles (what it does: DESCRIPTION below).
 
 specc generated this script and never runs it.  Run it yourself, after the
-spec's up migration has been applied:
+spec's up migration has been applied, as a module of the generated package
+(from the folder that holds `snapshots/`):
 
-    python backfill.py run      --dialect postgres --dsn "host=... dbname=..."
-    python backfill.py status   --dialect postgres --dsn "..."
-    python backfill.py rollback --dialect postgres --dsn "..."
+    python -m snapshots.specc_app.profile_links_titles.backfills.social_links_to_profile_links run      --dialect postgres --dsn "host=... dbname=..."
+    python -m snapshots.specc_app.profile_links_titles.backfills.social_links_to_profile_links status   --dialect postgres --dsn "..."
+    python -m snapshots.specc_app.profile_links_titles.backfills.social_links_to_profile_links rollback --dialect postgres --dsn "..."
 
 (`--dialect sqlite --dsn path/to/db.sqlite3`; `--dialect mysql --dsn
 mysql://user:password@host:3306/db` or `mysql://user@/db?unix_socket=/path`.)
@@ -31,6 +32,8 @@ import json
 import sys
 import uuid
 from typing import Any, Callable
+
+from ...runtime import validation
 
 NAME = "profile-links-titles/social_links_to_profile_links"
 DESCRIPTION = "Move the legacy JSON links on users.social_links into profile_links. Items without a usable http(s) URL or label are skipped and counted; social_links itself stays until a later spec drops it."
@@ -68,7 +71,7 @@ FIELDS = [
         "max_length": 40,
         "minimum": None,
         "maximum": None,
-        "schemes": [],
+        "schemes": ["http", "https"],
         "hosts": [],
     },
     {
@@ -82,7 +85,7 @@ FIELDS = [
         "max_length": None,
         "minimum": None,
         "maximum": None,
-        "schemes": [],
+        "schemes": ["http", "https"],
         "hosts": [],
     },
 ]
@@ -405,15 +408,6 @@ def _valid(rule: dict[str, Any], value: Any) -> bool:
             return False
         if rule["min_length"] is not None and len(value) < rule["min_length"]:
             return False
-        if kind == "url":
-            scheme, sep, rest = value.partition("://")
-            if (
-                not sep
-                or scheme.lower() not in rule["schemes"]
-                or not rest
-                or any(c.isspace() for c in value)
-            ):
-                return False
         return True
     if kind in ("int", "bigint"):
         if not isinstance(value, int) or isinstance(value, bool):
@@ -424,16 +418,6 @@ def _valid(rule: dict[str, Any], value: Any) -> bool:
     if kind == "bool":
         return isinstance(value, bool)
     return False
-
-
-def _host_allowed(url: str, hosts: list[str]) -> bool:
-    from urllib.parse import urlsplit
-
-    try:
-        host = (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return False
-    return any(host == h or host.endswith("." + h) for h in hosts)
 
 
 def _item_values(item: dict[str, Any]) -> list[Any] | None:
@@ -447,10 +431,22 @@ def _item_values(item: dict[str, Any]) -> list[Any] | None:
             value = value.strip()
         if not _valid(rule, value):
             return None
+        if rule["kind"] == "url" and value is not None:
+            # The validators' own URL rules, and the normalised form they store.
+            value = validation.clean_url(
+                value,
+                schemes=rule["schemes"],
+                max_length=rule["max_length"],
+                min_length=rule["min_length"],
+            )
+            if value is None:
+                return None
         values[rule["column"]] = value
     for rule in FIELDS:
         for when_column, when_value, hosts in rule["hosts"]:
-            if values.get(when_column) == when_value and not _host_allowed(
+            if values.get(
+                when_column
+            ) == when_value and not validation.url_host_allowed(
                 values[rule["column"]], hosts
             ):
                 return None
