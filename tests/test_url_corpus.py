@@ -1,9 +1,11 @@
 """The hostile-URL corpus: the generated URL validator accepts none of it, and
 normalises well-formed links exactly as docs/validators.md documents.
 
-The corpus runs through the generated `profile-links-titles/validators.py`,
+The corpus runs through the generated validators of `profile-links-titles`,
 both through `normalize_url` and through the request validator (as
-`links[0].url`), so what is tested is what the routes run.
+`links[0].url`), so what is tested is what the routes run; and through the
+generated backfill, which must move exactly the links the API accepts and
+store them as the API does.
 """
 
 from __future__ import annotations
@@ -229,3 +231,44 @@ def test_schemes_and_allowed_hosts_arguments(validators: ModuleType) -> None:
     with pytest.raises(validators.ValidationFailed) as info:
         validators.normalize_url(42)  # type: ignore[arg-type]
     assert info.value.errors[0].code == "type"
+
+
+# --- the backfill decides as the API does --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def backfill(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    """The generated backfill that moves legacy links into profile_links."""
+    out = tmp_path_factory.mktemp("corpus-backfill")
+    render_to(seed_project(), out, ("validators", "backfill"))
+    return import_file(spec_file(Path(out), "profile-links-titles", "backfills/social_links_to_profile_links.py"))
+
+
+def _api_answer(validators: ModuleType, url: str, link_type: str) -> str | None:
+    """The URL the API stores for this link, or None when it refuses it."""
+    body = {"links": [{"label": "x", "url": url, "type": link_type, "position": 0}]}
+    try:
+        return str(validators.validate_updateProfile_request(body)["links"][0]["url"])
+    except validators.ValidationFailed:
+        return None
+
+
+# Every URL of the corpus, as a website link and as an imdb link (whose host
+# rule the backfill must apply too), plus the hosts the issue listed.
+_SHARED = sorted(
+    {(url, t) for url, _ in HOSTILE for t in ("website", "imdb")}
+    | {(url, t) for url, _ in NORMALISED for t in ("website", "imdb")}
+    | {(u, "website") for u in ("https://user:pass@example.com/x", "https://192.168.0.1/", "https://ex\u0430mple.com/", "https://example.com:99999/", "https://ex%zz.com", "https://localhost/")}
+    | {("https://www.imdb.com/name/nm1", "imdb"), ("https://imdb.com.evil.example/x", "imdb"), ("https://WWW.IMDB.COM/x", "imdb")}
+)
+
+
+@pytest.mark.parametrize(("url", "link_type"), _SHARED, ids=[f"{t}:{u!r}"[:70] for u, t in _SHARED])
+def test_backfill_and_api_accept_and_store_the_same_urls(validators: ModuleType, backfill: ModuleType, url: str, link_type: str) -> None:
+    """One rule, one implementation: a legacy link moves iff the API would take
+    it, and it is stored in the form the API stores.  (The backfill trims
+    surrounding whitespace from legacy values first, as its docs say; the
+    corpus compares on the trimmed value.)"""
+    want = _api_answer(validators, url.strip(), link_type)
+    got = backfill._item_values({"url": url, "label": "x", "type": link_type})
+    assert (got[0] if got is not None else None) == want
