@@ -30,6 +30,7 @@ SPECS: tuple[str, ...] = (
     "dashboard-stats-endpoints",
     "theme-preference-api",
     "profile-links-titles",
+    "reading-lists",
 )
 DIALECTS = ("mysql", "postgres", "sqlite")
 HOOKS_ENV = "SPECC_HOOKS"
