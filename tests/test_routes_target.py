@@ -45,15 +45,16 @@ def _sqlite_time(delta: timedelta) -> str:
 
 def test_every_spec_with_endpoints_gets_routes_and_contract_tests(project: Project, tree: dict[PurePosixPath, str]) -> None:
     for spec in project.specs:
-        assert bool(spec.endpoints) == (PurePosixPath(spec.id, "routes.py") in tree)
-        assert bool(spec.endpoints) == (PurePosixPath(spec.id, "test_contract.py") in tree)
+        served = bool(spec.endpoints or spec.resources)
+        assert served == (PurePosixPath(spec.id, "routes.py") in tree)
+        assert served == (PurePosixPath(spec.id, "test_contract.py") in tree)
     assert PurePosixPath("_project/app.py") in tree
     assert PurePosixPath("_project/runtime.py") in tree
 
 
 def test_generated_python_has_the_header_is_ruff_formatted_and_compiles(tree: dict[PurePosixPath, str]) -> None:
     mine = [p for p in tree if p.name in ("routes.py", "test_contract.py", "app.py", "runtime.py")]
-    assert len(mine) == 8
+    assert len(mine) == 10  # app, runtime, and routes + contract tests of four specs
     assert dict(zip(mine, check_python([tree[p] for p in mine]))) == dict.fromkeys(mine)
     for path in mine:
         text = tree[path]

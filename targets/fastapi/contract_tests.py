@@ -19,6 +19,7 @@ from compiler.build.header import HASH
 from compiler.ir import ColumnField, Endpoint, ListField, MetricField, Project, Spec, WindowField
 from compiler.target import TESTS, FileKind, Target
 from targets.fastapi import contract_cases as cc
+from targets.fastapi.resource_tests import ResourceTests
 from targets.fastapi.routes import cache_headers, window_param
 
 ERROR_CACHE_CONTROL = "no-store"
@@ -624,6 +625,9 @@ def test_{op}_{pname}_rejects(client: httpx.Client, auth: dict[str, str], value:
             elif endpoint.kind == "aggregate":
                 self.aggregate(endpoint)
         preamble = _PREAMBLE.format(spec_id=self.spec.id, error_cache=ERROR_CACHE_CONTROL, bad_token=BAD_TOKEN)
+        if self.spec.resources:
+            preamble = preamble.replace("import os\n", "import itertools\nimport os\nimport time\n", 1)
+            self.parts.append(ResourceTests(self.spec, lit).render())
         return preamble + "\n\n" + "\n\n".join(self.parts)
 
 
@@ -647,7 +651,7 @@ def _enum_column(param: Any) -> Any:
 
 def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
     """`<spec-id>/test_contract.py` (it reads only `spec`)."""
-    if not spec.endpoints:
+    if not spec.endpoints and not spec.resources:
         return {}
     return {PurePosixPath(spec.id) / "test_contract.py": SpecTests(spec).render()}
 
