@@ -165,6 +165,12 @@ def render_schemas(spec: Spec) -> dict[PurePosixPath, str]:
         if e.response:
             schema = js.standalone(js.body_schema(e, request=False), f"{e.operation_id} response body")
             out[base / f"{e.operation_id}.response.json"] = _dump(schema)
+    for r in spec.resources:
+        bodies = js.resource_schemas(r)
+        named = {"Create": (r.op("create"), "request"), "Update": (r.op("update"), "request"), "Row": (r.name + "_row", "response"), "Page": (r.op("list"), "response")}
+        for suffix, schema in bodies.items():
+            op, part = named[suffix]
+            out[base / f"{op}.{part}.json"] = _dump(js.standalone(schema, f"{op} {part} body"))
     return out
 
 
