@@ -86,12 +86,13 @@ def _unique_violation(exc: BaseException) -> bool:
     """Whether an IntegrityError is a unique index (or primary key) violation:
     SQLSTATE 23505 (psycopg 3 `sqlstate`, psycopg2 `pgcode`), MySQL error 1062,
     or sqlite3's "UNIQUE constraint failed" message."""
+    args = getattr(exc, "args", ())
+    if args and args[0] == 1062:
+        # MySQL/MariaDB (PyMySQL also sets sqlstate, to the generic 23000).
+        return True
     state = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
     if state:
         return str(state) == "23505"
-    args = getattr(exc, "args", ())
-    if args and args[0] == 1062:
-        return True
     text = str(exc)
     return text.startswith("UNIQUE constraint failed") or "Duplicate entry" in text
 
