@@ -553,6 +553,77 @@ class Endpoint:
     span: Span = NO_SPAN
 
 
+@dataclass(frozen=True)
+class OwnerLink:
+    """One step of a resource's ownership chain: `table.column` references
+    `to.to_column` (the last step's `to` is the users table)."""
+
+    table: str
+    column: str
+    to: str
+    to_column: str
+
+
+@dataclass(frozen=True)
+class PathParam:
+    """A typed path parameter: it holds `table.column` (a primary key), so it
+    is validated like that column (an int for `id`, a UUID for `uuid`)."""
+
+    name: str
+    table: str
+    column: Column
+
+
+ResourceMethod = Literal["create", "list", "get", "update", "delete"]
+RESOURCE_VERBS: tuple[ResourceMethod, ...] = ("create", "list", "get", "update", "delete")
+RESOURCE_HTTP: dict[str, HttpMethod] = {"create": "POST", "list": "GET", "get": "GET", "update": "PATCH", "delete": "DELETE"}
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Rows of `table` served at a collection path and an item path.
+
+    `owner` is the chain of refs from `table` up to the users table: one link
+    for a row the user owns directly, more for a row owned through a parent
+    (`parent` is then the collection path's parameter, the key of the first
+    link's table).  `item` is the item path's parameter (the table's key).
+    `fields` are written on create and update (update: only those present);
+    `response` is every column.  `not_owner` answers a row of another user;
+    `delete_missing` a DELETE of a missing row.  Lists page by keyset on the
+    key, `page_default` rows at a time, at most `page_max`.  `cap` (the
+    table's) is counted under a lock on the parent row in the create
+    transaction; `unique` are the table's unique indexes (a duplicate is 409).
+    """
+
+    name: str
+    table: str
+    path: str
+    item_path: str
+    item: PathParam
+    parent: PathParam | None
+    owner: tuple[OwnerLink, ...]
+    methods: tuple[ResourceMethod, ...]
+    fields: tuple[ColumnField, ...]
+    response: tuple[ColumnField, ...]
+    not_owner: int = 404
+    delete_missing: int = 404
+    page_max: int = 100
+    page_default: int = 20
+    cap: Cap | None = None
+    unique: tuple[tuple[str, ...], ...] = ()
+    summary: str = ""
+    span: Span = NO_SPAN
+
+    def op(self, verb: str) -> str:
+        """The operationId of one method, e.g. `items_create`."""
+        return f"{self.name}_{verb}"
+
+    @property
+    def owner_column(self) -> str:
+        """The column of `table` the chain starts with (the parent ref, or the user ref)."""
+        return self.owner[0].column
+
+
 # --- questions, approvals, the spec and the project ------------------------
 
 
@@ -610,6 +681,7 @@ class Spec:
     questions: tuple[OpenQuestion, ...]
     approvals: tuple[Approval, ...] = ()
     backfills: tuple[Backfill, ...] = ()
+    resources: tuple[Resource, ...] = ()
     source: str = ""
     source_sha256: str = ""
     span: Span = NO_SPAN

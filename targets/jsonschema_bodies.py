@@ -21,6 +21,7 @@ from compiler.ir import (
     ListField,
     MetricField,
     QueryParam,
+    Resource,
     Spec,
     Table,
     WindowField,
@@ -57,6 +58,9 @@ AUTH_ERROR_CODE = "unauthorized"
 DATABASE_ERROR_CODES: tuple[str, ...] = ("conflict", "constraint", "invalid_value", "unavailable", "internal")
 # Every 405 (a method the path does not have).
 METHOD_ERROR_CODE = "method_not_allowed"
+# Codes only resources answer: 404 `not_found`, 403 `forbidden` (a row of
+# another user, with `not_owner: 403`); `cap_exceeded` and `conflict` are 409.
+RESOURCE_ERROR_CODES: tuple[str, ...] = ("not_found", "forbidden")
 
 # Fallbacks for url columns built without them (lowering always sets both).
 DEFAULT_SCHEMES: tuple[str, ...] = ("http", "https")
@@ -333,15 +337,19 @@ def standalone(schema: dict[str, Any], title: str) -> dict[str, Any]:
     return {"$schema": DIALECT, "title": title, **schema}
 
 
-def field_error_schema() -> dict[str, Any]:
-    """One structured error: where, which stable code, and a message."""
+def field_error_schema(resources: bool = False) -> dict[str, Any]:
+    """One structured error: where, which stable code, and a message (with
+    the codes of resources when the document has any)."""
+    codes = [*ERROR_CODES, AUTH_ERROR_CODE, *DATABASE_ERROR_CODES, METHOD_ERROR_CODE]
+    if resources:
+        codes += RESOURCE_ERROR_CODES
     return {
         "type": "object",
         "additionalProperties": False,
         "required": ["path", "code", "message"],
         "properties": {
             "path": {"type": "string", "description": "Field path such as `links[3].url`; empty for the whole body."},
-            "code": {"type": "string", "enum": [*ERROR_CODES, AUTH_ERROR_CODE, *DATABASE_ERROR_CODES, METHOD_ERROR_CODE]},
+            "code": {"type": "string", "enum": codes},
             "message": {"type": "string"},
         },
     }
@@ -383,3 +391,30 @@ def unique_keys(table: Table | None, field: ListField) -> tuple[tuple[str, ...],
 def spec_list_table(spec: Spec, field: ListField) -> Table | None:
     """The table behind a list field, as it stands after `spec`."""
     return spec.schema_after.table(field.table)
+
+
+def resource_schemas(resource: Resource) -> dict[str, dict[str, Any]]:
+    """The body schemas of a resource: `Create`/`Update` requests (update:
+    every field optional), the `Row` every method returns and the list's `Page`."""
+    out: dict[str, dict[str, Any]] = {}
+    if "create" in resource.methods:
+        out["Create"] = _object_schema(resource.fields, request=True, query=())
+    if "update" in resource.methods:
+        optional = tuple(ColumnField(f.name, f.table, f.column, required=False) for f in resource.fields)
+        out["Update"] = _object_schema(optional, request=True, query=())
+    row = _object_schema(resource.response, request=False, query=())
+    out["Row"] = row
+    if "list" in resource.methods:
+        out["Page"] = {
+            "type": "object",
+            "required": ["items", "next_cursor"],
+            "properties": {
+                "items": {"type": "array", "maxItems": resource.page_max, "items": row},
+                "next_cursor": {
+                    "type": ["string", "null"],
+                    "pattern": "^[0-9]+$",
+                    "description": "Pass as `cursor` for the next page; null on the last page.",
+                },
+            },
+        }
+    return out

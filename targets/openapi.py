@@ -18,7 +18,7 @@ import yaml
 
 from compiler.checkers import YAML
 from compiler.build.header import HASH
-from compiler.ir import Endpoint, ListField, Project, Spec
+from compiler.ir import RESOURCE_HTTP, Endpoint, ListField, Project, Resource, Spec
 from compiler.target import APPLICATION, FileKind, Target
 from targets import jsonschema_bodies as js
 
@@ -138,11 +138,89 @@ def _operation(spec: Spec, endpoint: Endpoint) -> dict[str, Any]:
     return op
 
 
-def build_document(specs: tuple[Spec, ...], title: str, description: str) -> dict[str, Any]:
-    """An OpenAPI 3.1 document for the endpoints of `specs`."""
+def _resource_component(resource: Resource, suffix: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in resource.name.split("_")) + suffix
+
+
+def _path_param(name: str, column: Any, what: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": f"The key of the {what} row; not a key: 422 at `{name}`.",
+        "schema": js.column_schema(column, request=True),
+    }
+
+
+def _resource_operation(spec: Spec, resource: Resource, verb: str) -> dict[str, Any]:
+    """One operation of a resource, from the same IR the routes serve."""
+    row = _ref("schemas", _resource_component(resource, "Row"))
+    not_owner = "hidden as 404" if resource.not_owner == 404 else "403 `forbidden`"
+    owner = " -> ".join(f"{link.table}.{link.column}" for link in resource.owner) + " = the signed-in user"
+    notes = [f"Owned through {owner}; a row of another user: {not_owner}. Missing rows: 404 `not_found`."]
+    params = []
+    if resource.parent is not None:
+        params.append(_path_param(resource.parent.name, resource.parent.column, resource.parent.table))
+    if verb in ("get", "update", "delete"):
+        params.append(_path_param(resource.item.name, resource.item.column, resource.table))
+    op: dict[str, Any] = {
+        "operationId": resource.op(verb),
+        "summary": f"{verb} {resource.table}" + (f": {resource.summary}" if resource.summary else ""),
+        "tags": [spec.id],
+        "security": [{SECURITY_SCHEME: []}],
+    }
+    responses: dict[str, Any] = {}
+    no_store = {"Cache-Control": {"description": "Sent with exactly this value.", "required": True, "schema": {"type": "string", "const": "no-store"}}}
+    if verb == "create":
+        op["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref("schemas", _resource_component(resource, "Create"))}}}
+        location = {"description": f"The new row's item path, {resource.item_path}.", "required": True, "schema": {"type": "string"}}
+        responses["201"] = {"description": "Created: the new row.", "headers": {**no_store, "Location": location}, "content": {JSON: {"schema": row}}}
+        if resource.cap is not None:
+            notes.append(f"At most {resource.cap.max} rows per {resource.cap.per}, counted under a lock on the parent row: over it, 409 `cap_exceeded`.")
+    elif verb == "list":
+        params.append({"name": "limit", "in": "query", "required": False, "description": "Rows per page.", "schema": {"type": "integer", "minimum": 1, "maximum": resource.page_max, "default": resource.page_default}})
+        params.append({"name": "cursor", "in": "query", "required": False, "description": "`next_cursor` of the previous page.", "schema": js.column_schema(resource.item.column, request=True)})
+        page = _ref("schemas", _resource_component(resource, "Page"))
+        responses["200"] = {"description": "One page, in key order.", "headers": no_store, "content": {JSON: {"schema": page}}}
+        notes.append(f"Keyset pages on {resource.item.column.name}: rows inserted while a client pages never shift a page, so every row is seen at most once. At most {resource.page_max} rows per page (default {resource.page_default}).")
+    elif verb == "update":
+        op["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref("schemas", _resource_component(resource, "Update"))}}}
+        responses["200"] = {"description": "The row as updated.", "headers": no_store, "content": {JSON: {"schema": row}}}
+        notes.append("Partial update: absent fields are left unchanged; `null` clears a nullable field.")
+    elif verb == "get":
+        responses["200"] = {"description": "The row.", "headers": no_store, "content": {JSON: {"schema": row}}}
+    else:
+        responses["204"] = {"description": "Deleted; no content.", "headers": no_store}
+        notes.append("A row that does not exist: " + ("404 `not_found`." if resource.delete_missing == 404 else "204 as well (idempotent)."))
+    if params:
+        op["parameters"] = params
+    responses[str(UNAUTHORIZED_STATUS)] = _ref("responses", "Unauthorized")
+    if resource.not_owner == 403:
+        responses["403"] = _error_response("A row of another user (code `forbidden`).")
+    responses["404"] = _error_response("No such row (code `not_found`).")
+    if verb == "create" and (resource.cap is not None or resource.unique) or verb == "update" and resource.unique:
+        responses["409"] = _error_response("A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`).")
+    responses[str(VALIDATION_STATUS)] = _ref("responses", "ValidationFailed")
+    op["description"] = " ".join(notes)
+    op["responses"] = responses
+    return op
+
+
+def resource_names(resource: Resource) -> list[str]:
+    """The operationIds and `METHOD path`s of a resource."""
+    names = []
+    for verb in resource.methods:
+        path = resource.path if verb in ("create", "list") else resource.item_path
+        names += [resource.op(verb), f"{RESOURCE_HTTP[verb]} {path}"]
+    return names
+
+
+def build_document(specs: tuple[Spec, ...], title: str, description: str, *, resources: bool = False) -> dict[str, Any]:
+    """An OpenAPI 3.1 document for the endpoints and resources of `specs`."""
     paths: dict[str, dict[str, Any]] = {}
+    resources = resources or any(s.resources for s in specs)
     schemas: dict[str, Any] = {
-        "FieldError": js.field_error_schema(),
+        "FieldError": js.field_error_schema(resources),
         "ErrorResponse": js.error_body_schema(_ref("schemas", "FieldError")),
     }
     seen: dict[str, str] = {}
@@ -157,10 +235,20 @@ def build_document(specs: tuple[Spec, ...], title: str, description: str) -> dic
                 schemas[_component(endpoint.operation_id, "Request")] = js.body_schema(endpoint, request=True)
             if endpoint.response:
                 schemas[_component(endpoint.operation_id, "Response")] = js.body_schema(endpoint, request=False)
+        for resource in spec.resources:
+            for name in resource_names(resource):
+                if name in seen:
+                    raise OpenApiConflict(f"{spec.id}: {name} is already defined by spec {seen[name]}")
+                seen[name] = spec.id
+            for verb in resource.methods:
+                path = resource.path if verb in ("create", "list") else resource.item_path
+                paths.setdefault(path, {})[RESOURCE_HTTP[verb].lower()] = _resource_operation(spec, resource, verb)
+            for suffix, schema in js.resource_schemas(resource).items():
+                schemas[_resource_component(resource, suffix)] = schema
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": title, "version": API_VERSION, "description": description},
-        "tags": [{"name": s.id, "description": s.title} for s in specs if s.endpoints],
+        "tags": [{"name": s.id, "description": s.title} for s in specs if s.endpoints or s.resources],
         "paths": paths,
         "components": {
             "schemas": schemas,
@@ -211,7 +299,7 @@ PROJECT_DESCRIPTION = "Every endpoint of the project's specs, generated by specc
 
 def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
     """`<spec-id>/openapi.yaml`: the spec's endpoints as a document of their own."""
-    if not spec.endpoints:
+    if not spec.endpoints and not spec.resources:
         return {}
     doc = build_document((spec,), spec.title, f"The endpoints of spec `{spec.id}` (a fragment of _project/openapi.yaml).")
     return {PurePosixPath(spec.id, "openapi.yaml"): dump(doc)}
@@ -240,7 +328,7 @@ def _nested(wrapper: tuple[str, ...], key: str, value: Any) -> str:
 
 def spec_fragment(project: Project, spec: Spec) -> dict[str, Any]:
     """This spec's operations and schemas, pre-rendered for the project document."""
-    if not spec.endpoints:
+    if not spec.endpoints and not spec.resources:
         return {"tag": None, "operations": [], "schemas": [], "names": []}
     doc = build_document((spec,), spec.title, "")
     operations = []
@@ -255,21 +343,23 @@ def spec_fragment(project: Project, spec: Spec) -> dict[str, Any]:
         if name not in ("FieldError", "ErrorResponse")
     ]
     names = [n for e in spec.endpoints for n in (e.operation_id, f"{e.method} {e.path}")]
+    names += [n for r in spec.resources for n in resource_names(r)]
     return {"tag": doc["tags"][0], "operations": operations, "schemas": schemas, "names": names}
 
 
 def emit_project(project: Project, fragments: Mapping[str, dict[str, Any]]) -> dict[PurePosixPath, str]:
     """`_project/openapi.yaml` from the specs' fragments."""
-    parts = [fragments[s.id] for s in project.specs if s.endpoints]
+    served = [s for s in project.specs if s.endpoints or s.resources]
+    parts = [fragments[s.id] for s in served]
     if not parts:
         return {}
     seen: dict[str, str] = {}
-    for spec_id, part in zip((s.id for s in project.specs if s.endpoints), parts, strict=True):
+    for spec_id, part in zip((s.id for s in served), parts, strict=True):
         for name in part["names"]:
             if name in seen:
                 raise OpenApiConflict(f"{spec_id}: {name} is already defined by spec {seen[name]}")
             seen[name] = spec_id
-    skeleton = build_document((), PROJECT_TITLE, PROJECT_DESCRIPTION)
+    skeleton = build_document((), PROJECT_TITLE, PROJECT_DESCRIPTION, resources=any(s.resources for s in served))
     skeleton["tags"] = [p["tag"] for p in parts]
     constant = skeleton["components"]["schemas"]
     skeleton["components"]["schemas"] = {}

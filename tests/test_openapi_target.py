@@ -14,6 +14,8 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
+from compiler.ir import RESOURCE_HTTP
+
 from compiler.emit import render_tree
 from compiler.build.header import HEADER
 from tests.generated_modules import ROOT, seed_project
@@ -36,6 +38,7 @@ def test_files(openapi_tree: dict[PurePosixPath, str]) -> None:
         "_project/openapi.yaml",
         "dashboard-stats-endpoints/openapi.yaml",
         "profile-links-titles/openapi.yaml",
+        "reading-lists/openapi.yaml",
         "theme-preference-api/openapi.yaml",
     ]
     for text in openapi_tree.values():
@@ -52,6 +55,11 @@ def test_every_document_validates(openapi_tree: dict[PurePosixPath, str]) -> Non
 def test_project_document_covers_every_endpoint(doc: dict[str, Any]) -> None:
     project = seed_project()
     expected = {(e.path, e.method.lower(), e.operation_id) for s in project.specs for e in s.endpoints}
+    for spec in project.specs:
+        for r in spec.resources:
+            for verb in r.methods:
+                path = r.path if verb in ("create", "list") else r.item_path
+                expected.add((path, RESOURCE_HTTP[verb].lower(), r.op(verb)))
     found = {(path, method, op["operationId"]) for path, item in doc["paths"].items() for method, op in item.items()}
     assert found == expected
     assert [t["name"] for t in doc["tags"]] == [s.id for s in project.specs]

@@ -11,15 +11,17 @@ present instead of naming every spec's routes module).
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path, PurePosixPath
 
 import pytest
 from fastapi.testclient import TestClient
 
 from compiler import pypackage
-from compiler.ir import Project
+from compiler.ir import RESOURCE_HTTP, Project
 from tests.conftest import SPECS
 
 BUNDLED = sorted(p.stem for p in SPECS.glob("*.yaml"))
@@ -49,7 +51,17 @@ def _connection() -> Iterator[sqlite3.Connection]:
 
 def test_every_bundled_spec_is_covered(project: Project) -> None:
     assert BUNDLED == sorted(s.id for s in project.specs)
-    assert all(s.endpoints for s in project.specs)
+    assert all(s.endpoints or s.resources for s in project.specs)
+
+
+def _routes(spec: Any) -> list[tuple[str, str]]:
+    """(method, path) of every endpoint and resource route, path parameters filled in."""
+    out = [(e.method, e.path) for e in spec.endpoints]
+    for r in spec.resources:
+        for verb in r.methods:
+            path = r.path if verb in ("create", "list") else r.item_path
+            out.append((RESOURCE_HTTP[verb], re.sub(r"\{[^}]+\}", "1", path)))
+    return out
 
 
 @pytest.mark.parametrize("spec_id", BUNDLED)
@@ -69,12 +81,12 @@ def test_one_specs_pr_alone_starts_an_app_that_serves_it(project: Project, tree:
     assert [m.__name__ for m in app_module.ROUTES] == [f"specc_app.{pypackage.module_name(spec_id)}.routes"]
     app = app_module.create_app(get_connection=_connection, get_current_user_id=_no_user, dialect="sqlite")
     client = TestClient(app)
-    for endpoint in spec.endpoints:
-        response = client.request(endpoint.method, endpoint.path, json={} if endpoint.method != "GET" else None)
-        # Signed out: every bundled endpoint needs a user, so 401 in the error shape.
-        assert endpoint.auth
-        assert response.status_code == 401, (endpoint.method, endpoint.path, response.text)
+    for method, path in _routes(spec):
+        response = client.request(method, path, json={} if method not in ("GET", "DELETE") else None)
+        # Signed out: every bundled endpoint and resource needs a user, so 401 in the error shape.
+        assert response.status_code == 401, (method, path, response.text)
         assert response.json()["errors"][0]["code"] == "unauthorized"
-    others = {e.path for s in project.specs if s.id != spec_id for e in s.endpoints} - {e.path for e in spec.endpoints}
+    assert all(e.auth for e in spec.endpoints)
+    others = {p for s in project.specs if s.id != spec_id for _, p in _routes(s)} - {p for _, p in _routes(spec)}
     for path in sorted(others):
         assert client.get(path).status_code == 404, path

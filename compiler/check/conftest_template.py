@@ -3,7 +3,9 @@
 It gives the generated contract tests what they ask for in-process: the
 `specc_app` fixture (the generated app from `specc_app/app.py`, on the sqlite
 database `specc check` migrated, as $SPECC_CHECK_DB) and `specc_token`, the
-bearer token of the one seeded test user ($SPECC_CHECK_USER).  Without those
+bearer token of the seeded test user ($SPECC_CHECK_USER), and
+`specc_other_token`, the token of a second user ($SPECC_CHECK_OTHER_USER) that
+resource tests use as the owner of rows the first user must not reach.  Without those
 variables (a tree kept with `specc check --keep DIR`, re-run with plain
 `python -m pytest DIR`) both come from `specc-check.json` next to this file,
 which names the database relative to it.  This file is copied verbatim;
@@ -30,6 +32,7 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 TOKEN = "specc-check-token"
+OTHER_TOKEN = "specc-check-other-token"
 SETTINGS = ROOT / "specc-check.json"
 
 
@@ -55,9 +58,13 @@ def get_connection() -> Iterator[sqlite3.Connection]:
 
 
 def get_current_user_id(request: Request) -> Any:
-    """The seeded user for `Authorization: Bearer <TOKEN>`; None otherwise."""
-    if request.headers.get("authorization") == f"Bearer {TOKEN}":
+    """The seeded user for `Authorization: Bearer <TOKEN>`, the other seeded
+    user for OTHER_TOKEN; None otherwise."""
+    header = request.headers.get("authorization")
+    if header == f"Bearer {TOKEN}":
         return _setting("SPECC_CHECK_USER", "user")
+    if header == f"Bearer {OTHER_TOKEN}":
+        return _setting("SPECC_CHECK_OTHER_USER", "other_user")
     return None
 
 
@@ -78,3 +85,8 @@ def specc_app() -> FastAPI:
 @pytest.fixture(scope="session")
 def specc_token() -> str:
     return TOKEN
+
+
+@pytest.fixture(scope="session")
+def specc_other_token() -> str:
+    return OTHER_TOKEN

@@ -18,6 +18,8 @@ from sqlglot import exp
 from compiler.ir import Schema
 
 TEST_USER_ID = str(uuid.UUID(int=0x5BEC))  # fixed: output and runs stay deterministic
+# A second user: the owner of the rows that resource contract tests must not reach.
+OTHER_USER_ID = str(uuid.UUID(int=0x0DD))
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -75,17 +77,19 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def seed_user(path: Path, schema: Schema) -> str:
-    """Insert the one test user the contract tests sign in as; its id."""
+def seed_user(path: Path, schema: Schema, user_id: str = TEST_USER_ID, suffix: str = "") -> str:
+    """Insert a test user the contract tests sign in as (by default the main
+    one; `suffix` keeps the other user's filler values distinct); its id."""
     users = schema.table("users")
     if users is None or users.primary_key is None:
         raise AssertionError("the base schema has no users table with a primary key")
     values: dict[str, Any] = {}
     for column in users.columns:
         if column.primary_key:
-            values[column.name] = TEST_USER_ID
+            values[column.name] = user_id
         elif not column.nullable and column.default is None:
-            values[column.name] = _filler(column.kind, column.name)
+            filler = _filler(column.kind, column.name)
+            values[column.name] = filler + suffix if isinstance(filler, str) and filler.startswith("specc-check-") else filler
     insert = exp.insert(
         exp.values([tuple(exp.Placeholder() for _ in values)]),
         exp.Table(this=exp.to_identifier(users.name, quoted=True)),
@@ -97,7 +101,7 @@ def seed_user(path: Path, schema: Schema) -> str:
             conn.execute(insert.sql(dialect="sqlite"), tuple(values.values()))
     finally:
         conn.close()
-    return TEST_USER_ID
+    return user_id
 
 
 def _filler(kind: str, name: str) -> Any:

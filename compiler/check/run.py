@@ -356,6 +356,7 @@ def run_tests(root: Path, out: Path, project: Project, specs: tuple[Spec, ...], 
         return
     migrated = check_db.structure(db)
     user_id = check_db.seed_user(db, project.final_schema)
+    check_db.seed_user(db, project.final_schema, check_db.OTHER_USER_ID, "-other")
     if app_built:
         run_contract_tests(root, out, db, user_id, specs, section)
     else:
@@ -410,6 +411,7 @@ def run_contract_tests(root: Path, out: Path, db: Path, user_id: str, specs: tup
     env.update(
         SPECC_CHECK_DB=str(db),
         SPECC_CHECK_USER=user_id,
+        SPECC_CHECK_OTHER_USER=check_db.OTHER_USER_ID,
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
         PYTHONDONTWRITEBYTECODE="1",
     )
@@ -440,7 +442,8 @@ KEPT_README = """\
 # A tree kept by `specc check --keep`
 
 `tree/` is the rendered output and `check.sqlite3` the sqlite database
-`specc check` migrated and seeded with one test user.
+`specc check` migrated and seeded with two test users (the second owns the
+rows the resource tests must not reach).
 Re-run the generated contract tests with nothing else set:
 
     python -m pytest {root}
@@ -459,7 +462,7 @@ def _self_contained(root: Path, out: Path, db: Path, user_id: str, files: list[P
     database and user in `out/specc-check.json` (paths relative to `out`),
     a pytest.ini with the options `specc check` passes and the test files of
     the checked specs (the database has only their migrations), a README."""
-    settings = {"db": os.path.relpath(db, out), "user": user_id}
+    settings = {"db": os.path.relpath(db, out), "user": user_id, "other_user": check_db.OTHER_USER_ID}
     (out / "specc-check.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
     ini = "[pytest]\naddopts = --import-mode=importlib -p no:cacheprovider\n"
     (root / "pytest.ini").write_text(ini, encoding="utf-8")

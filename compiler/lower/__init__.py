@@ -9,6 +9,7 @@ from compiler.ir import Approval, CoordinationLink, EnumDef, Schema, Spec
 from compiler.frontend.document import Document
 from compiler.lower.api import ApiLowering
 from compiler.lower.backfill import BackfillLowering
+from compiler.lower.resources import ResourceLowering
 from compiler.lower.schema import SchemaLowering
 
 
@@ -22,6 +23,7 @@ def lower_spec(doc: Document, before: Schema, inherited_enums: dict[str, EnumDef
     api = ApiLowering(doc, after, schema_part.enums, diags)
     metrics = api.lower_metrics()
     endpoints = api.lower_endpoints()
+    resources = ResourceLowering(doc, after, diags, endpoints).lower()
     backfills = BackfillLowering(doc, after, diags).lower()
     diags.raise_if_any()
     approvals = tuple(
@@ -47,6 +49,7 @@ def lower_spec(doc: Document, before: Schema, inherited_enums: dict[str, EnumDef
         questions=tuple(open_questions),
         approvals=approvals,
         backfills=backfills,
+        resources=resources,
         source=doc.path,
         source_sha256=hashlib.sha256(doc.text.encode("utf-8")).hexdigest(),
         span=doc.span(()),

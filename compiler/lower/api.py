@@ -150,7 +150,7 @@ class ApiLowering:
                 self.doc.span(path + ("method",)),
                 "E221",
                 f"endpoint {op_id}: {method} has no meaning in spec 1, which only reads (GET) and updates (PATCH, PUT) the signed-in user's own rows",
-                hint="to change fields of the user's own row, use PATCH",
+                hint="to change fields of the user's own row, use PATCH; to create or delete rows, declare a resource (see resources in docs/spec-language.md)",
             )
         elif kind in ("read", "aggregate") and method != "GET":
             self.diags.error(self.doc.span(path + ("kind",)) if "kind" in raw else span, "E221", f"endpoint {op_id}: a {kind} endpoint must be a GET, not {method}")

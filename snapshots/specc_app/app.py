@@ -38,6 +38,7 @@ SPECS: tuple[str, ...] = (
     "dashboard_stats_endpoints",
     "theme_preference_api",
     "profile_links_titles",
+    "reading_lists",
 )
 DIALECTS = ("mysql", "postgres", "sqlite")
 HOOKS_ENV = "SPECC_HOOKS"

@@ -21,6 +21,7 @@ from compiler.build.header import HASH
 from compiler.ir import ColumnField, Endpoint, ListField, MetricField, Project, Spec, WindowField
 from compiler.target import TESTS, FileKind, Target
 from targets.fastapi import contract_cases as cc
+from targets.fastapi.resource_tests import ResourceTests
 from targets.fastapi.routes import cache_headers, window_param
 
 ERROR_CACHE_CONTROL = "no-store"
@@ -41,6 +42,7 @@ from specc_app.testing import {names}
 # What the shared module offers the tests (fixtures and helpers).
 SHARED_NAMES = (
     "BAD_CREDENTIALS",
+    "BASE_URL_ENV",
     "ERROR_CACHE_CONTROL",
     "assert_cache",
     "assert_errors",
@@ -656,9 +658,18 @@ def test_{op}_{pname}_rejects(client: httpx.Client, auth: dict[str, str], value:
                 self.update(endpoint)
             elif endpoint.kind == "aggregate":
                 self.aggregate(endpoint)
+        if self.spec.resources:
+            self.parts.append(ResourceTests(self.spec, lit).render().strip("\n"))
         body = "\n\n".join(self.parts)
         used = [n for n in SHARED_NAMES if re.search(rf"\b{n}\b", body)]
         preamble = _PREAMBLE.format(spec_id=self.spec.id, names=", ".join(used))
+        if self.spec.resources:
+            # The resource tests' own helpers (rows made per test, a second user).
+            preamble = preamble.replace(
+                "from typing import Any\n",
+                "import itertools\nimport os\nimport time\nfrom collections.abc import Iterator\nfrom typing import Any\n",
+                1,
+            )
         return preamble + "\n\n" + body
 
 
@@ -692,7 +703,7 @@ def emit_project(project: Project) -> dict[PurePosixPath, str]:
 
 def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
     """`<spec-id>/test_contract.py` (it reads only `spec`)."""
-    if not spec.endpoints:
+    if not spec.endpoints and not spec.resources:
         return {}
     return {PurePosixPath(spec.id) / "test_contract.py": SpecTests(spec).render()}
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from compiler.ir import ColumnField, Endpoint, ListField, Metric, MetricField, MetricSource, Schema, Table
+from compiler.ir import ColumnField, Endpoint, ListField, Metric, MetricField, MetricSource, Resource, Schema, Table
 
 DIALECTS = ("mysql", "postgres", "sqlite")
 PLACEHOLDER = {"mysql": "%s", "postgres": "%s", "sqlite": "?"}
@@ -30,11 +30,16 @@ class Statement:
     key: str
     expression: exp.Expression
     params: tuple[str, ...]
+    # An INSERT whose new key PostgreSQL returns (`RETURNING`); the other
+    # drivers give it as `cursor.lastrowid`.
+    returning: str = ""
 
     def render(self, dialect: str) -> str:
         """The statement as `dialect` SQL, with that driver's placeholders."""
         marker = PLACEHOLDER[dialect]
         tree = self.expression.transform(lambda node: exp.var(marker) if isinstance(node, exp.Placeholder) else node)
+        if self.returning and dialect == "postgres":
+            tree.set("returning", exp.Returning(expressions=[col(self.returning)]))
         if dialect == "sqlite" and tree.args.get("locks"):
             # SQLite has no row locks: a write transaction already excludes other writers.
             tree.set("locks", None)
@@ -224,6 +229,146 @@ def endpoint_statements(endpoint: Endpoint, schema: Schema) -> tuple[Statement, 
                 out.append(metric_total(op, schema, field.metric))
                 if field.metric.series:
                     out.append(metric_series(op, schema, field.metric))
+    return tuple(out)
+
+
+# --- resources -------------------------------------------------------------------
+
+
+def _owned(query: exp.Select, resource: Resource, start: int) -> exp.Select:
+    """`query` (FROM the table of link `start` as t<start>) joined up the
+    ownership chain, selecting whether the last link holds the user:
+    `CASE WHEN t<n-1>.<user ref> = ? THEN 1 ELSE 0 END`."""
+    links = resource.owner
+    for i in range(start, len(links) - 1):
+        link = links[i]
+        alias = f"t{i + 1}"
+        query = query.join(table_ref(link.to, alias), on=col(link.to_column, alias).eq(col(link.column, f"t{i}")))
+    last = links[-1]
+    owned = exp.Case(
+        ifs=[exp.If(this=col(last.column, f"t{len(links) - 1}").eq(param()), true=exp.Literal.number(1))],
+        default=exp.Literal.number(0),
+    )
+    return query.select(exp.alias_(owned, "owned"))
+
+
+def resource_item_owner(resource: Resource, schema: Schema, *, lock: bool) -> Statement:
+    """SELECT whether the item at the path exists (under the path's parent)
+    and is the user's, through the ownership chain; FOR UPDATE in writes, so
+    the check and the change happen in one transaction on a locked row."""
+    key = _table(schema, resource.table).primary_key
+    assert key is not None
+    query = exp.select(col(key.name, "t0")).from_(table_ref(resource.table, "t0"))
+    query = _owned(query, resource, 0).where(col(key.name, "t0").eq(param()))
+    params: tuple[str, ...] = ("user_id", "item_id")
+    if resource.parent is not None:
+        query = query.where(col(resource.owner_column, "t0").eq(param()))
+        params += ("parent_id",)
+    if lock:
+        query = query.lock(update=True)
+    return Statement(f"{resource.name}:{'lock' if lock else 'owner'}", query, params)
+
+
+def resource_parent_owner(resource: Resource, *, lock: bool) -> Statement:
+    """SELECT whether the parent row of the path exists and is the user's;
+    FOR UPDATE in a create, so concurrent creates under one parent run one
+    after the other and the cap counted inside cannot be raced past."""
+    link = resource.owner[0]
+    query = exp.select(col(link.to_column, "t1")).from_(table_ref(link.to, "t1"))
+    query = _owned(query, resource, 1).where(col(link.to_column, "t1").eq(param()))
+    if lock:
+        query = query.lock(update=True)
+    return Statement(f"{resource.name}:{'parent_lock' if lock else 'parent'}", query, ("user_id", "parent_id"))
+
+
+def resource_select(resource: Resource) -> Statement:
+    """SELECT every column of one row by key."""
+    key = resource.item.column.name
+    query = exp.select(*(col(f.column.name) for f in resource.response)).from_(table_ref(resource.table))
+    return Statement(f"{resource.name}:select", query.where(col(key).eq(param())), ("item_id",))
+
+
+def resource_page(resource: Resource) -> Statement:
+    """One page of the owner's rows: keyset on the key (`key > cursor ORDER BY
+    key LIMIT n`), so rows inserted meanwhile never shift a page."""
+    key = resource.item.column.name
+    query = exp.select(*(col(f.column.name) for f in resource.response)).from_(table_ref(resource.table))
+    query = query.where(col(resource.owner_column).eq(param())).where(col(key) > param())
+    query = query.order_by(exp.Ordered(this=col(key))).limit(param())
+    return Statement(f"{resource.name}:page", query, ("owner_id", "after", "limit"))
+
+
+def resource_count(resource: Resource) -> Statement:
+    """COUNT the rows per the cap's column, inside the create transaction."""
+    column = resource.cap.per if resource.cap else resource.owner_column
+    query = exp.select(exp.Count(this=exp.Star())).from_(table_ref(resource.table)).where(col(column).eq(param()))
+    return Statement(f"{resource.name}:count", query, ("owner_id",))
+
+
+def resource_insert(resource: Resource) -> Statement:
+    """INSERT one row: its owner column (from the path or the user), then every field."""
+    names = [resource.owner_column] + [f.column.name for f in resource.fields]
+    query = exp.insert(
+        exp.values([tuple(param() for _ in names)]),
+        table_ref(resource.table),
+        columns=[ident(n) for n in names],
+    )
+    return Statement(f"{resource.name}:insert", query, ("owner_id",) + tuple(f.name for f in resource.fields), returning=resource.item.column.name)
+
+
+def resource_update(resource: Resource, field: ColumnField) -> Statement:
+    """UPDATE one column of one row (PATCH sets only the fields present)."""
+    key = resource.item.column.name
+    return Statement(f"{resource.name}:set:{field.name}", _update(resource.table, field.column.name, param(), col(key).eq(param())), (field.name, "item_id"))
+
+
+def resource_touch(resource: Resource, schema: Schema) -> Statement | None:
+    stamp = _table(schema, resource.table).column("updated_at")
+    if stamp is None or stamp.kind != "timestamp":
+        return None
+    key = resource.item.column.name
+    return Statement(f"{resource.name}:touch", _update(resource.table, "updated_at", exp.CurrentTimestamp(), col(key).eq(param())), ("item_id",))
+
+
+def resource_delete(resource: Resource) -> Statement:
+    key = resource.item.column.name
+    return Statement(f"{resource.name}:delete", exp.delete(table_ref(resource.table), where=col(key).eq(param())), ("item_id",))
+
+
+def resource_user_lock(resource: Resource, schema: Schema) -> Statement:
+    """SELECT ... FOR UPDATE of the user's row: the parent of a row the user owns directly."""
+    key = subject_key(schema)
+    query = exp.select(col(key)).from_(table_ref(SUBJECT_TABLE)).where(col(key).eq(param())).lock(update=True)
+    return Statement(f"{resource.name}:user_lock", query, ("user_id",))
+
+
+def resource_statements(resource: Resource, schema: Schema) -> tuple[Statement, ...]:
+    """Every statement the routes of `resource` run, in a stable order."""
+    methods = resource.methods
+    out: list[Statement] = [resource_select(resource)]
+    if {"get", "update", "delete"} & set(methods):
+        out.append(resource_item_owner(resource, schema, lock=False))
+    if {"update", "delete"} & set(methods):
+        out.append(resource_item_owner(resource, schema, lock=True))
+    if resource.parent is not None and "list" in methods:
+        out.append(resource_parent_owner(resource, lock=False))
+    if "create" in methods:
+        if resource.parent is not None:
+            out.append(resource_parent_owner(resource, lock=True))
+        else:
+            out.append(resource_user_lock(resource, schema))
+        if resource.cap is not None:
+            out.append(resource_count(resource))
+        out.append(resource_insert(resource))
+    if "list" in methods:
+        out.append(resource_page(resource))
+    if "update" in methods:
+        out.extend(resource_update(resource, f) for f in resource.fields)
+        touch = resource_touch(resource, schema)
+        if touch is not None:
+            out.append(touch)
+    if "delete" in methods:
+        out.append(resource_delete(resource))
     return tuple(out)
 
 

@@ -23,7 +23,7 @@ import jinja2
 from compiler import pypackage
 from compiler.checkers import PYTHON
 from compiler.build.header import HASH
-from compiler.ir import ColumnField, Endpoint, ListField, MetricField, Project, Spec, WindowField
+from compiler.ir import RESOURCE_HTTP, ColumnField, Endpoint, ListField, MetricField, Project, Resource, Spec, WindowField
 from compiler.target import APPLICATION, FileKind, Target
 from targets.fastapi import route_queries as q
 
@@ -156,14 +156,74 @@ def _endpoint_context(endpoint: Endpoint, spec: Spec) -> dict[str, Any]:
     return ctx
 
 
+# Resource responses are the user's own rows: never stored by a cache.
+RESOURCE_CACHE = {"Cache-Control": "no-store"}
+RESOURCE_STATUS = {"create": 201, "list": 200, "get": 200, "update": 200, "delete": 204}
+
+
+def _default(field: ColumnField) -> object:
+    """The value create stores for an absent field: its literal default
+    (a fixed INSERT names every field), or NULL."""
+    default = field.column.default
+    return None if default is None or default == "now" else default
+
+
+def resource_config(resource: Resource) -> dict[str, object]:
+    """What `runtime.serve_resource` needs to serve `resource`, as data."""
+    parent = resource.parent
+    conflict = ""
+    keyed = [tuple(c for c in cols if c != resource.owner_column) for cols in resource.unique]
+    keyed = [cols for cols in keyed if cols]
+    if len(keyed) == 1:
+        conflict = keyed[0][0]
+    return {
+        "key": resource.item.column.name,
+        "item": (resource.item.name, resource.item.column.kind),
+        "parent": (parent.name, parent.column.kind) if parent else None,
+        "what": resource.table,
+        "parent_what": parent.table if parent else "",
+        "not_owner": resource.not_owner,
+        "delete_missing": resource.delete_missing,
+        "fields": tuple((f.name, f.column.kind) for f in resource.fields),
+        "defaults": {f.name: _default(f) for f in resource.fields if _default(f) is not None},
+        "response": tuple((f.name, f.column.kind) for f in resource.response),
+        "cap": resource.cap.max if resource.cap and "create" in resource.methods else None,
+        "page_max": resource.page_max,
+        "page_default": resource.page_default,
+        "item_path": resource.item_path,
+        "conflict_path": conflict,
+    }
+
+
+def _resource_routes(resource: Resource) -> list[dict[str, object]]:
+    out = []
+    for verb in resource.methods:
+        op = _identifier(resource.op(verb))
+        out.append(
+            {
+                "op": op,
+                "op_lit": py(op),
+                "verb_lit": py(verb),
+                "name_lit": py(resource.name),
+                "method": RESOURCE_HTTP[verb].lower(),
+                "path_lit": py(resource.path if verb in ("create", "list") else resource.item_path),
+                "summary_lit": py(f"{verb} {resource.table}" + (f": {resource.summary}" if resource.summary else "")),
+                "status": RESOURCE_STATUS[verb],
+                "body": verb in ("create", "update"),
+            }
+        )
+    return out
+
+
 def render_routes(spec: Spec) -> str:
     """`specc_app/<spec_name>/routes.py` of one spec."""
     statements = {e.operation_id: q.endpoint_statements(e, spec.schema_after) for e in spec.endpoints}
-    sql = {
-        dialect: {st.key: st.render(dialect) for e in spec.endpoints for st in statements[e.operation_id]}
-        for dialect in q.DIALECTS
-    }
+    for r in spec.resources:
+        statements["resource:" + r.name] = q.resource_statements(r, spec.schema_after)
+    sql = {dialect: {st.key: st.render(dialect) for sts in statements.values() for st in sts} for dialect in q.DIALECTS}
     cache = {e.operation_id: cache_headers(e) for e in spec.endpoints}
+    for r in spec.resources:
+        cache.update({r.op(verb): dict(RESOURCE_CACHE) for verb in r.methods})
     source = _ENV.get_template("routes.py.j2").render(
         spec_id=_spec_id(spec.id),
         spec_id_lit=py(spec.id),
@@ -172,13 +232,16 @@ def render_routes(spec: Spec) -> str:
         cache_lit=py(cache),
         dialects_lit=", ".join(q.DIALECTS),
         endpoints=[_endpoint_context(e, spec) for e in spec.endpoints],
+        resources=bool(spec.resources),
+        resources_lit=py({r.name: resource_config(r) for r in spec.resources}),
+        resource_routes=[route for r in spec.resources for route in _resource_routes(r)],
     )
     return source
 
 
 def render_app(project: Project) -> str:
     """`specc_app/app.py`: create_app() including every spec subpackage's router."""
-    specs = tuple(pypackage.module_name(s.id) for s in project.specs if s.endpoints)
+    specs = tuple(pypackage.module_name(s.id) for s in project.specs if s.endpoints or s.resources)
     source = _ENV.get_template("app.py.j2").render(specs_lit=py(specs), title_lit=py("specc generated API"))
     return source
 
@@ -198,7 +261,7 @@ PACKAGE_DOC = (
 def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
     """`specc_app/<spec_name>/routes.py` and the subpackage's `__init__.py`
     (it reads only `spec`)."""
-    if not spec.endpoints:
+    if not spec.endpoints and not spec.resources:
         return {}
     folder = pypackage.spec_package(spec.id)
     return {

@@ -22,7 +22,7 @@ import jinja2
 from compiler import pypackage
 from compiler.checkers import JSON, PYTHON
 from compiler.build.header import HASH
-from compiler.ir import BodyField, Column, ColumnField, ListField, Project, Spec
+from compiler.ir import BodyField, Column, ColumnField, ListField, Project, Resource, Spec
 from compiler.target import APPLICATION, VALIDATION, FileKind, Target
 from targets import jsonschema_bodies as js
 
@@ -109,13 +109,28 @@ def caps(spec: Spec) -> dict[str, int]:
         for field in endpoint.request + endpoint.response:
             if isinstance(field, ListField) and field.cap is not None:
                 out[field.table] = field.cap.max
+    for resource in spec.resources:
+        if resource.cap is not None and "create" in resource.methods:
+            out[resource.table] = resource.cap.max
     return dict(sorted(out.items()))
+
+
+def resource_request_fields(resource: Resource, verb: str) -> tuple[ColumnField, ...]:
+    """The body fields of a resource's create (required as the columns say)
+    or update (PATCH: every field optional)."""
+    if verb == "create":
+        return resource.fields
+    return tuple(ColumnField(f.name, f.table, f.column, required=False) for f in resource.fields)
 
 
 def render_module(spec: Spec) -> str:
     """The source of `specc_app/<spec_name>/validators.py` (no header; `compiler.emit` has
     ruff format it with the other generated modules)."""
     request_rules = {_checked_op(e.operation_id): _object_rules(spec, e.request) for e in spec.endpoints if e.request}
+    for r in spec.resources:
+        for verb in ("create", "update"):
+            if verb in r.methods:
+                request_rules[_checked_op(r.op(verb))] = _object_rules(spec, resource_request_fields(r, verb))
     query_rules = {
         _checked_op(e.operation_id): {
             q.name: {"values": q.enum.values, "default": q.default, "required": q.required} for q in e.query
@@ -151,6 +166,12 @@ def render_schemas(spec: Spec) -> dict[PurePosixPath, str]:
         if e.response:
             schema = js.standalone(js.body_schema(e, request=False), f"{e.operation_id} response body")
             out[base / f"{e.operation_id}.response.json"] = _dump(schema)
+    for r in spec.resources:
+        bodies = js.resource_schemas(r)
+        named = {"Create": (r.op("create"), "request"), "Update": (r.op("update"), "request"), "Row": (r.name + "_row", "response"), "Page": (r.op("list"), "response")}
+        for suffix, schema in bodies.items():
+            op, part = named[suffix]
+            out[base / f"{op}.{part}.json"] = _dump(js.standalone(schema, f"{op} {part} body"))
     return out
 
 
@@ -170,7 +191,7 @@ def emit_project(project: Project) -> dict[PurePosixPath, str]:
 def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
     """One spec's validators module and JSON Schemas (it reads only `spec`)."""
     out: dict[PurePosixPath, str] = {}
-    if not spec.endpoints:
+    if not spec.endpoints and not spec.resources:
         return out
     out[pypackage.spec_package(spec.id) / "validators.py"] = render_module(spec)
     out.update(render_schemas(spec))

@@ -88,12 +88,13 @@ def _unique_violation(exc: BaseException) -> bool:
     """Whether an IntegrityError is a unique index (or primary key) violation:
     SQLSTATE 23505 (psycopg 3 `sqlstate`, psycopg2 `pgcode`), MySQL error 1062,
     or sqlite3's "UNIQUE constraint failed" message."""
+    args = getattr(exc, "args", ())
+    if args and args[0] == 1062:
+        # MySQL/MariaDB (PyMySQL also sets sqlstate, to the generic 23000).
+        return True
     state = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
     if state:
         return str(state) == "23505"
-    args = getattr(exc, "args", ())
-    if args and args[0] == 1062:
-        return True
     text = str(exc)
     return text.startswith("UNIQUE constraint failed") or "Duplicate entry" in text
 
@@ -257,7 +258,14 @@ def to_json(value: Any, kind: str) -> Any:
         return int(value)
     if kind == "json":
         return json.loads(value) if isinstance(value, (str, bytes)) else value
+    if kind == "timestamp" and isinstance(value, str):
+        # SQLite returns its timestamps as text ("2026-12-03 12:04:46").
+        value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
+        # An RFC 3339 date-time always has an offset; the database's own
+        # clock (CURRENT_TIMESTAMP) is UTC, so a naive value is UTC.
+        if kind == "timestamp" and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
         return value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
@@ -321,3 +329,251 @@ def day_series(rows: Sequence[Sequence[Any]], start: datetime) -> list[dict[str,
         key = value.isoformat() if isinstance(value, date) else str(value)[:10]
         counts[key] = counts.get(key, 0) + int(n or 0)
     return [{"date": key, "count": counts[key]} for key in sorted(counts)]
+
+
+# --- resources: create, list, get, update, delete of owned rows -------------
+
+# The largest key a path parameter or cursor may hold (a signed 64-bit key).
+MAX_KEY = 2**63 - 1
+
+
+class Refused(Exception):
+    """A resource request refused with `status` and one error (rolled back)."""
+
+    def __init__(self, status: int, path: str, code: str, message: str) -> None:
+        super().__init__(code)
+        self.status = status
+        self.body = {"errors": [error(path, code, message)]}
+
+
+def _key(raw: Any, kind: str, path: str) -> Any:
+    """A path parameter or cursor as the key it names, or Refused(422)."""
+    text = raw if isinstance(raw, str) else ""
+    if kind == "uuid":
+        try:
+            if len(text) != 36:
+                raise ValueError(text)
+            return str(UUID(text))
+        except ValueError:
+            raise Refused(422, path, "type", "must be a UUID") from None
+    if (
+        not (text.isascii() and text.isdigit())
+        or len(text) > 19
+        or not 1 <= int(text) <= MAX_KEY
+    ):
+        raise Refused(422, path, "type", "must be a positive integer")
+    return int(text)
+
+
+def _begin_write(conn: Any, dialect: str) -> None:
+    """SQLite has no row locks: take its write lock now (BEGIN IMMEDIATE), so a
+    count and the insert it allows run with no other writer in between."""
+    if dialect == "sqlite" and not conn.in_transaction:
+        conn.execute("BEGIN IMMEDIATE")
+
+
+def _check_owned(
+    cur: Any, statement: str, params: tuple[Any, ...], not_owner: int, what: str
+) -> None:
+    """Run an ownership query (key, owned): 404 without a row, `not_owner`
+    when the row is another user's."""
+    cur.execute(statement, params)
+    row = cur.fetchone()
+    if row is None:
+        raise Refused(404, "", "not_found", f"no such {what}")
+    if not int(row[1] or 0):
+        if not_owner == 403:
+            raise Refused(403, "", "forbidden", f"this {what} belongs to another user")
+        raise Refused(404, "", "not_found", f"no such {what}")
+
+
+def _row(
+    cur: Any, sql: Mapping[str, str], name: str, cfg: Mapping[str, Any], key: Any
+) -> dict[str, Any] | None:
+    cur.execute(sql[f"{name}:select"], (key,))
+    row = cur.fetchone()
+    return None if row is None else records([row], cfg["response"])[0]
+
+
+def _page_query(query: Mapping[str, str], cfg: Mapping[str, Any]) -> tuple[int, int]:
+    """`limit` (default, at most the page max) and `cursor` (the last key of
+    the previous page) of a list request, or Refused(422)."""
+    for key in query:
+        if key not in ("limit", "cursor"):
+            raise Refused(
+                422, str(key), "unknown_field", "is not a known query parameter"
+            )
+    limit = cfg["page_default"]
+    if "limit" in query:
+        text = query["limit"]
+        if not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) < 1:
+            raise Refused(422, "limit", "type", "must be a positive integer")
+        limit = int(text)
+        if limit > cfg["page_max"]:
+            raise Refused(
+                422, "limit", "too_large", f"must be at most {cfg['page_max']}"
+            )
+    after = 0
+    if "cursor" in query:
+        after = _key(query["cursor"], "id", "cursor")
+    return limit, after
+
+
+def serve_resource(
+    verb: str,
+    name: str,
+    cfg: Mapping[str, Any],
+    sql: Mapping[str, str],
+    dialect: str,
+    conn: Any,
+    user_id: Any,
+    path_params: Mapping[str, str],
+    query: Mapping[str, str],
+    body: Any,
+    validators: Any,
+    cache: Mapping[str, str],
+) -> Response:
+    """One request of a resource: 401 without a user; 422 for a malformed path
+    parameter, query or body; ownership (through the whole chain) checked in
+    the same transaction as the change, on locked rows; 404, or the
+    resource's not-owner status, for rows that are missing or another user's."""
+    if user_id is None:
+        return unauthorized(cache)
+    parent_id = item_id = None
+    try:
+        if cfg["parent"] is not None:
+            parent_id = _key(
+                path_params.get(cfg["parent"][0]), cfg["parent"][1], cfg["parent"][0]
+            )
+        if verb in ("get", "update", "delete"):
+            item_id = _key(
+                path_params.get(cfg["item"][0]), cfg["item"][1], cfg["item"][0]
+            )
+        page = _page_query(query, cfg) if verb == "list" else None
+    except Refused as refused:
+        return respond(refused.status, refused.body, cache)
+    data: Mapping[str, Any] = {}
+    if verb in ("create", "update"):
+        if body is INVALID_JSON:
+            return invalid_json(cache)
+        try:
+            data = validators.REQUEST_VALIDATORS[f"{name}_{verb}"](body)
+        except validators.ValidationFailed as failed:
+            return invalid(failed.errors, cache)
+    owner_id = user_id if cfg["parent"] is None else parent_id
+    what = cfg["what"]
+    headers: dict[str, str] = {}
+    try:
+        if verb in ("create", "update", "delete"):
+            _begin_write(conn, dialect)
+        with transaction(conn) as cur:
+            if cfg["parent"] is not None and verb in (
+                "list",
+                "get",
+                "update",
+                "delete",
+            ):
+                key = f"{name}:parent"
+                _check_owned(
+                    cur,
+                    sql[key],
+                    (user_id, parent_id),
+                    cfg["not_owner"],
+                    cfg["parent_what"],
+                )
+            if verb == "create":
+                if cfg["parent"] is not None:
+                    _check_owned(
+                        cur,
+                        sql[f"{name}:parent_lock"],
+                        (user_id, parent_id),
+                        cfg["not_owner"],
+                        cfg["parent_what"],
+                    )
+                else:
+                    cur.execute(sql[f"{name}:user_lock"], (user_id,))
+                    if cur.fetchone() is None:
+                        return unauthorized(cache)
+                if cfg["cap"] is not None:
+                    cur.execute(sql[f"{name}:count"], (owner_id,))
+                    if count(cur.fetchone()) >= cfg["cap"]:
+                        raise Refused(
+                            409,
+                            "",
+                            "cap_exceeded",
+                            f"at most {cfg['cap']} {what} rows are allowed here",
+                        )
+                values = [owner_id]
+                for field, kind in cfg["fields"]:
+                    values.append(
+                        to_db(data.get(field, cfg["defaults"].get(field)), kind)
+                    )
+                cur.execute(sql[f"{name}:insert"], tuple(values))
+                new_id = cur.fetchone()[0] if dialect == "postgres" else cur.lastrowid
+                result: Any = _row(cur, sql, name, cfg, new_id)
+                ids = {cfg["item"][0]: new_id}
+                if cfg["parent"] is not None:
+                    ids[cfg["parent"][0]] = parent_id
+                headers["Location"] = cfg["item_path"].format(**ids)
+                status = 201
+            elif verb == "list":
+                limit, after = page  # type: ignore[misc]
+                cur.execute(sql[f"{name}:page"], (owner_id, after, limit + 1))
+                rows = records(cur.fetchall(), cfg["response"])
+                more = len(rows) > limit
+                rows = rows[:limit]
+                last = rows[-1][cfg["key"]] if more else None
+                result = {
+                    "items": rows,
+                    "next_cursor": str(last) if last is not None else None,
+                }
+                status = 200
+            else:
+                lock = verb != "get"
+                params: tuple[Any, ...] = (user_id, item_id) + (
+                    (parent_id,) if cfg["parent"] is not None else ()
+                )
+                statement = sql[f"{name}:{'lock' if lock else 'owner'}"]
+                try:
+                    _check_owned(cur, statement, params, cfg["not_owner"], what)
+                except Refused as refused:
+                    if (
+                        verb == "delete"
+                        and refused.status == 404
+                        and cfg["delete_missing"] == 204
+                    ):
+                        return respond(204, None, cache)
+                    raise
+                if verb == "update":
+                    for field, kind in cfg["fields"]:
+                        if field in data:
+                            cur.execute(
+                                sql[f"{name}:set:{field}"],
+                                (to_db(data[field], kind), item_id),
+                            )
+                    if data and f"{name}:touch" in sql:
+                        cur.execute(sql[f"{name}:touch"], (item_id,))
+                if verb == "delete":
+                    cur.execute(sql[f"{name}:delete"], (item_id,))
+                    result, status = None, 204
+                else:
+                    result, status = _row(cur, sql, name, cfg, item_id), 200
+    except Refused as refused:
+        return respond(refused.status, refused.body, cache)
+    except Exception as exc:
+        if "IntegrityError" in _names(exc) and _unique_violation(exc):
+            log.warning("unique conflict on %s", name, exc_info=exc)
+            body409 = {
+                "errors": [
+                    error(
+                        cfg["conflict_path"],
+                        "conflict",
+                        f"another {what} already has this value",
+                    )
+                ]
+            }
+            return respond(409, body409, cache)
+        return database_failure(exc, cache)
+    response = respond(status, result, cache)
+    response.headers.update(headers)
+    return response

@@ -1,0 +1,531 @@
+"""Contract tests of a spec's resources, derived from their constraints.
+
+Appended to `<spec-id>/test_contract.py` by `targets.fastapi.contract_tests`.
+Each test makes its own rows over HTTP (a parent through the resource that
+creates it, as the signed-in user or as a second user who owns the rows the
+first must not reach) and deletes them afterwards, so caps and pages start
+from a known state: the (cap+1)-th create is refused, a non-owner gets the
+spec's status, a missing id is 404, a duplicate is 409, an absent field gets
+its default, and a walk over the pages sees every row exactly once even with
+rows inserted between pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compiler.ir import ColumnField, Resource, Spec
+from targets.fastapi import contract_cases as cc
+
+# The largest key a path parameter may hold: surely no row has it.
+MISSING_ID = 2**63 - 1
+
+# The helpers open with a fixture, not a comment or a constant: when a spec
+# has only resources they follow the imports directly, where black wants one
+# blank line before a statement and ruff keeps two.
+_HELPERS = '''
+@pytest.fixture
+def other_auth(request: pytest.FixtureRequest) -> dict[str, str]:
+    """Headers that sign in as a second user, the owner of rows the test user must not reach."""
+    if os.environ.get(BASE_URL_ENV):
+        token = os.environ.get(OTHER_TOKEN_ENV)
+        if not token:
+            pytest.skip(f"set ${{OTHER_TOKEN_ENV}} to a second test user's token to test ownership")
+    else:
+        token = request.getfixturevalue("specc_other_token")
+    return {{"Authorization": f"Bearer {{token}}"}}
+
+
+OTHER_TOKEN_ENV = "SPECC_OTHER_TOKEN"
+_SEQ = itertools.count(time.time_ns() // 1000 % 10**7)
+
+
+@pytest.fixture
+def made(client: httpx.Client) -> Iterator[list[tuple[str, dict[str, str]]]]:
+    """Rows a test created (Location, headers): deleted afterwards, newest first."""
+    rows: list[tuple[str, dict[str, str]]] = []
+    yield rows
+    for location, headers in reversed(rows):
+        client.delete(location, headers=headers)
+
+
+# A field left out of a body (a case of a required field).
+MISSING = object()
+
+
+def assert_refused(response: httpx.Response, status: int, code: str) -> None:
+    """`status` in the documented error shape, with `code`."""
+    assert response.status_code == status, response.text
+    errors = response.json()["errors"]
+    assert errors and all(set(e) == {{"path", "code", "message"}} for e in errors), errors
+    assert code in [e["code"] for e in errors], errors
+'''
+
+
+def _value_code(column: Any) -> str:
+    """Python source for a valid value of `column` that varies with `i`."""
+    kind = column.kind
+    if kind == "enum":
+        values = column.enum.values if column.enum else ()
+        return repr(values[0] if values else None)
+    if kind in ("string", "text"):
+        low = max(column.min_length or 0, 1)
+        code = f'f"v{{i}}".ljust({low}, "x")' if low > 2 else 'f"v{i}"'
+        if column.max_length is not None:
+            code += f"[-{column.max_length}:]"
+        return code
+    if kind == "url":
+        return repr(f"https://{cc.HOST}/{column.name}/") + " + str(i)"
+    if kind in ("int", "bigint"):
+        low = column.minimum if column.minimum is not None else 0
+        if column.maximum is not None:
+            return f"{low} + i % {column.maximum - low + 1}"
+        return f"{low} + i"
+    if kind == "bool":
+        return "True"
+    if kind == "uuid":
+        return 'f"00000000-0000-4000-8000-{i % 10**12:012d}"'
+    if kind == "date":
+        return repr("2024-01-01")
+    if kind == "timestamp":
+        return repr("2024-01-01T00:00:00+00:00")
+    return "None"
+
+
+class ResourceTests:
+    """The tests of every resource of one spec."""
+
+    def __init__(self, spec: Spec, lit: Any) -> None:
+        self.spec = spec
+        self.lit = lit
+        self.by_table = {r.table: r for r in spec.resources if "create" in r.methods}
+
+    def creator(self, resource: Resource) -> Resource | None:
+        """The resource of this spec that creates `resource`'s parent rows."""
+        if resource.parent is None:
+            return None
+        return self.by_table.get(resource.parent.table)
+
+    def can_make(self, resource: Resource) -> bool:
+        """Whether the tests can make rows of `resource` (and its parents)."""
+        if "create" not in resource.methods:
+            return False
+        if resource.parent is None:
+            return True
+        parent = self.creator(resource)
+        return parent is not None and parent is not resource and self.can_make(parent)
+
+    @staticmethod
+    def required(resource: Resource) -> tuple[ColumnField, ...]:
+        return tuple(f for f in resource.fields if f.required)
+
+    def helpers(self, resource: Resource) -> str:
+        """`body_<r>(i)`, `path_<r>(...)`, `item_<r>(...)` and `make_<r>(...)`."""
+        n = resource.name
+        body = ", ".join(f"{f.name!r}: {_value_code(f.column)}" for f in self.required(resource))
+        full = ", ".join(f"{f.name!r}: {_value_code(f.column)}" for f in resource.fields if f.column.kind != "json")
+        parent = resource.parent
+        pargs = "parent: Any, " if parent else ""
+        fmt = f"{parent.name}=parent" if parent else ""
+        item_fmt = ", ".join(x for x in (fmt, f"{resource.item.name}=item") if x)
+        out = f'''
+
+def body_{n}(i: int) -> dict[str, Any]:
+    """A valid create body of {n}: its required fields only."""
+    return {{{body}}}
+
+
+def full_body_{n}(i: int) -> dict[str, Any]:
+    """A valid create body of {n} with every field."""
+    return {{{full}}}
+
+
+def path_{n}({pargs.rstrip(", ")}) -> str:
+    return {resource.path!r}.format({fmt})
+
+
+def item_{n}({pargs}item: Any) -> str:
+    return {resource.item_path!r}.format({item_fmt})
+'''
+        if self.can_make(resource):
+            if parent:
+                maker = self.creator(resource)
+                assert maker is not None
+                parent_of = "parent: Any = None, "
+                make_parent = f"""    if parent is None:
+        parent = make_{maker.name}(client, headers, made)["id"]
+"""
+                call_path = "path_" + n + "(parent)"
+            else:
+                parent_of, make_parent, call_path = "", "", f"path_{n}()"
+            out += f'''
+
+def make_{n}(client: httpx.Client, headers: dict[str, str], made: list[tuple[str, dict[str, str]]], {parent_of}**fields: Any) -> dict[str, Any]:
+    """Create one {n} row (and, without `parent`, a parent for it) as `headers`' user."""
+{make_parent}    response = client.post({call_path}, json={{**body_{n}(next(_SEQ)), **fields}}, headers=headers)
+    assert response.status_code == 201, response.text
+    made.append((response.headers["location"], headers))
+    return response.json()
+'''
+        return out
+
+    def tests(self, resource: Resource) -> list[str]:
+        n = resource.name
+        parts: list[str] = []
+        parent = resource.parent
+        can = self.can_make(resource)
+        pp = "parent, " if parent else ""
+        need = "made: list[tuple[str, dict[str, str]]]"
+        not_owner = resource.not_owner
+        not_owner_code = "forbidden" if not_owner == 403 else "not_found"
+        ids = {"create": f"path_{n}({'1' if parent else ''})", "list": f"path_{n}({'1' if parent else ''})"}
+        ids.update({v: f"item_{n}({'1, ' if parent else ''}1)" for v in ("get", "update", "delete")})
+        calls = []
+        for verb in resource.methods:
+            method = {"create": "post", "list": "get", "get": "get", "update": "patch", "delete": "delete"}[verb]
+            body = ", json={}" if verb in ("create", "update") else ""
+            calls.append(f"pytest.param({method!r}, {ids[verb]}, {bool(body)}, id={verb!r})")
+        parts.append(
+            f'''@pytest.mark.parametrize(("method", "url", "has_body"), [{", ".join(calls)}])
+def test_{n}_requires_credentials(client: httpx.Client, method: str, url: str, has_body: bool) -> None:
+    """Every method of {n} without a credential: 401 `unauthorized`, never cached."""
+    extra: dict[str, Any] = {{"json": {{}}}} if has_body else {{}}
+    response = client.request(method.upper(), url, headers={{}}, **extra)
+    assert_unauthorized(response)
+    assert_cache(response, ERROR_CACHE_CONTROL, None)
+'''
+        )
+        bad_ids = ["'abc'", "'0'", "'-1'", "'1.5'", f"'{MISSING_ID + 1}'"]
+        if {"get", "update", "delete"} & set(resource.methods):
+            verb = next(v for v in ("get", "update", "delete") if v in resource.methods)
+            method = {"get": "GET", "update": "PATCH", "delete": "DELETE"}[verb]
+            cases = ", ".join(f"pytest.param({b}, id={b})" for b in bad_ids)
+            parts.append(
+                f'''@pytest.mark.parametrize("raw", [{cases}])
+def test_{n}_malformed_item_id_is_422(client: httpx.Client, auth: dict[str, str], raw: str) -> None:
+    """`{resource.item.name}` is validated like any input: 422 at it when it is not a key."""
+    response = client.request({method!r}, item_{n}({"1, " if parent else ""}raw), headers=auth{", json={}" if verb == "update" else ""})
+    assert_errors(response, {resource.item.name!r}, ["type"])
+'''
+            )
+        if parent is not None:
+            verb = next(v for v in resource.methods)
+            method = {"create": "POST", "list": "GET", "get": "GET", "update": "PATCH", "delete": "DELETE"}[verb]
+            url = f"path_{n}(raw)" if verb in ("create", "list") else f"item_{n}(raw, 1)"
+            cases = ", ".join(f"pytest.param({b}, id={b})" for b in bad_ids)
+            parts.append(
+                f'''@pytest.mark.parametrize("raw", [{cases}])
+def test_{n}_malformed_parent_id_is_422(client: httpx.Client, auth: dict[str, str], raw: str) -> None:
+    """`{parent.name}` is validated like any input: 422 at it when it is not a key."""
+    response = client.request({method!r}, {url}, headers=auth{", json={}" if verb in ("create", "update") else ""})
+    assert_errors(response, {parent.name!r}, ["type"])
+'''
+            )
+        if not can:
+            reason = f"no resource of this spec creates {parent.table if parent else resource.table} rows"
+            parts.append(
+                f'''def test_{n}_rows_needed() -> None:
+    """The remaining tests of {n} need rows made over HTTP."""
+    pytest.skip({reason!r})
+'''
+            )
+            return parts
+        mk = f"make_{n}(client, auth, made"
+        if "create" in resource.methods:
+            get_back = ""
+            if "get" in resource.methods:
+                get_back = """
+    again = client.get(response.headers["location"], headers=auth)
+    assert again.status_code == 200, again.text
+    assert again.json() == row"""
+            parent_line = ""
+            if parent:
+                maker = self.creator(resource)
+                assert maker is not None
+                parent_line = f"    parent = make_{maker.name}(client, auth, made)['id']\n"
+            parts.append(
+                f'''def test_{n}_create_returns_201_the_row_and_its_location(client: httpx.Client, auth: dict[str, str], {need}) -> None:
+    """POST creates: 201, the created row with every column, `Location` of the new item."""
+{parent_line}    body = full_body_{n}(next(_SEQ))
+    response = client.post(path_{n}({pp.rstrip(", ")}), json=body, headers=auth)
+    assert response.status_code == 201, response.text
+    row = response.json()
+    made.append((response.headers["location"], auth))
+    assert set(row) == {{{", ".join(repr(name) for name in sorted(f.name for f in resource.response))}}}
+    assert response.headers["location"] == item_{n}({pp}row["id"])
+    assert_matches(row, body){get_back}
+'''
+            )
+            defaults = [f for f in resource.fields if f.column.default is not None and f.column.default != "now" and not f.required]
+            for f in defaults:
+                parts.append(
+                    f'''def test_{n}_create_applies_default_of_{f.name}(client: httpx.Client, auth: dict[str, str], {need}) -> None:
+    """Without `{f.name}`, create stores its default {f.column.default!r}."""
+    row = {mk})
+    assert row[{f.name!r}] == {f.column.default!r}
+'''
+                )
+            rejects = []
+            for f in resource.fields:
+                _, bad = cc.column_cases(f.column)
+                for case in bad:
+                    rejects.append(f"pytest.param({f.name!r}, {self.lit(case.value)}, {self.lit(list(case.codes))}, id={(f.name + '-' + case.id)!r})")
+                if f.required:
+                    rejects.append(f"pytest.param({f.name!r}, MISSING, ['required'], id={(f.name + '-missing')!r})")
+            rejects.append("pytest.param('no_such_field', 1, ['unknown_field'], id='unknown-field')")
+            parent_line2 = ""
+            target = f"path_{n}()"
+            if parent:
+                maker = self.creator(resource)
+                assert maker is not None
+                parent_line2 = f"    parent = make_{maker.name}(client, auth, made)['id']\n"
+                target = f"path_{n}(parent)"
+            parts.append(
+                f'''@pytest.mark.parametrize(("field", "value", "codes"), [{", ".join(rejects)}])
+def test_{n}_create_rejects_invalid(client: httpx.Client, auth: dict[str, str], {need}, field: str, value: Any, codes: list[str]) -> None:
+    """A create body outside a column's constraints: 422 at the field, nothing created."""
+{parent_line2}    body = body_{n}(next(_SEQ))
+    if value is MISSING:
+        del body[field]
+    else:
+        body[field] = value
+    response = client.post({target}, json=body, headers=auth)
+    if response.status_code == 201:
+        made.append((response.headers["location"], auth))
+    assert_errors(response, field, codes)
+'''
+            )
+            for cols in resource.unique:
+                keyed = tuple(c for c in cols if c != resource.owner_column)
+                if not keyed or not all(any(f.name == c for f in resource.fields) for c in keyed):
+                    continue
+                same = ", ".join(f"{c!r}: first[{c!r}]" for c in keyed if any(f.name == c for f in resource.fields))
+                parts.append(
+                    f'''def test_{n}_duplicate_{"_".join(keyed)}_is_409(client: httpx.Client, auth: dict[str, str], {need}) -> None:
+    """A second row with the same {", ".join(keyed)} under one owner: 409 `conflict` in the error shape."""
+    first = {mk})
+    response = client.post(path_{n}({"first[" + repr(resource.owner_column) + "]" if parent else ""}), json={{**body_{n}(next(_SEQ)), {same}}}, headers=auth)
+    if response.status_code == 201:
+        made.append((response.headers["location"], auth))
+    assert_refused(response, 409, "conflict")
+'''
+                )
+            if resource.cap is not None:
+                if parent:
+                    maker = self.creator(resource)
+                    assert maker is not None
+                    setup = f"    parent = make_{maker.name}(client, auth, made)['id']\n    have = 0\n"
+                    extra = ", parent=parent"
+                else:
+                    setup = self._count_own(resource)
+                    extra = ""
+                parts.append(
+                    f'''def test_{n}_cap_{resource.cap.max}_per_{resource.cap.per}(client: httpx.Client, auth: dict[str, str], {need}) -> None:
+    """Up to {resource.cap.max} rows per {resource.cap.per}: the next create is refused (409 `cap_exceeded`), nothing written."""
+{setup}    for _ in range({resource.cap.max} - have):
+        make_{n}(client, auth, made{extra})
+    response = client.post(path_{n}({pp.rstrip(", ")}), json=body_{n}(next(_SEQ)), headers=auth)
+    if response.status_code == 201:
+        made.append((response.headers["location"], auth))
+    assert_refused(response, 409, "cap_exceeded")
+'''
+                )
+            if parent:
+                maker = self.creator(resource)
+                assert maker is not None
+                parts.append(
+                    f'''def test_{n}_create_under_missing_parent_is_404(client: httpx.Client, auth: dict[str, str]) -> None:
+    """A {parent.table} that does not exist: 404."""
+    response = client.post(path_{n}({MISSING_ID}), json=body_{n}(next(_SEQ)), headers=auth)
+    assert_refused(response, 404, "not_found")
+
+
+def test_{n}_create_under_another_users_parent_is_{not_owner}(client: httpx.Client, auth: dict[str, str], other_auth: dict[str, str], {need}) -> None:
+    """A {parent.table} of another user: {not_owner}, nothing created."""
+    theirs = make_{maker.name}(client, other_auth, made)["id"]
+    response = client.post(path_{n}(theirs), json=body_{n}(next(_SEQ)), headers=auth)
+    if response.status_code == 201:
+        made.append((response.headers["location"], auth))
+    assert_refused(response, {not_owner}, {not_owner_code!r})
+'''
+                )
+        item = f"item_{n}({'row[' + repr(resource.owner_column) + '], ' if parent else ''}row['id'])"
+        missing = f"item_{n}({'row[' + repr(resource.owner_column) + '], ' if parent else ''}{MISSING_ID})"
+        if "get" in resource.methods:
+            parts.append(
+                f'''def test_{n}_get_missing_is_404(client: httpx.Client, auth: dict[str, str], {need}) -> None:
+    """An id no row has: 404 `not_found`."""
+    row = {mk})
+    assert_refused(client.get({missing}, headers=auth), 404, "not_found")
+
+
+def test_{n}_get_of_another_user_is_{not_owner}(client: httpx.Client, auth: dict[str, str], other_auth: dict[str, str], {need}) -> None:
+    """A row of another user: {not_owner} `{not_owner_code}`{" (its existence stays hidden)" if not_owner == 404 else ""}."""
+    row = make_{n}(client, other_auth, made)
+    assert_refused(client.get({item}, headers=auth), {not_owner}, {not_owner_code!r})
+'''
+            )
+        if "update" in resource.methods and resource.fields:
+            first = resource.fields[0]
+            parts.append(
+                f'''def test_{n}_update_sets_only_the_fields_present(client: httpx.Client, auth: dict[str, str], {need}) -> None:
+    """PATCH with one field changes it and leaves every other column as it was."""
+    row = {mk}, **full_body_{n}(next(_SEQ)))
+    change = {{k: v for k, v in full_body_{n}(next(_SEQ)).items() if k == {first.name!r}}}
+    response = client.patch({item}, json=change, headers=auth)
+    assert response.status_code == 200, response.text
+    after = response.json()
+    assert after[{first.name!r}] == change[{first.name!r}]
+    assert {{k: v for k, v in after.items() if k not in ({first.name!r}, "updated_at")}} == {{k: v for k, v in row.items() if k not in ({first.name!r}, "updated_at")}}
+
+
+def test_{n}_update_of_another_user_is_{not_owner}(client: httpx.Client, auth: dict[str, str], other_auth: dict[str, str], {need}) -> None:
+    """PATCH of another user's row: {not_owner}, and the row is unchanged."""
+    row = make_{n}(client, other_auth, made)
+    response = client.patch({item}, json=full_body_{n}(next(_SEQ)), headers=auth)
+    assert_refused(response, {not_owner}, {not_owner_code!r})
+{self._unchanged(resource, item)}
+
+def test_{n}_update_missing_is_404(client: httpx.Client, auth: dict[str, str], {need}) -> None:
+    """PATCH of an id no row has: 404."""
+    row = {mk})
+    assert_refused(client.patch({missing}, json={{}}, headers=auth), 404, "not_found")
+'''
+            )
+        if "delete" in resource.methods:
+            again = "assert client.delete({item}, headers=auth).status_code == 204" if resource.delete_missing == 204 else 'assert_refused(client.delete({item}, headers=auth), 404, "not_found")'
+            gone = f'\n    assert_refused(client.get({item}, headers=auth), 404, "not_found")' if "get" in resource.methods else ""
+            parts.append(
+                f'''def test_{n}_delete_is_204_then_{resource.delete_missing}(client: httpx.Client, auth: dict[str, str], {need}) -> None:
+    """DELETE removes the row (204, no body); a DELETE of a missing row is {resource.delete_missing}."""
+    row = {mk})
+    response = client.delete({item}, headers=auth)
+    assert response.status_code == 204, response.text
+    assert response.content == b""{gone}
+    {again.format(item=item)}
+
+
+def test_{n}_delete_of_another_user_is_{not_owner}(client: httpx.Client, auth: dict[str, str], other_auth: dict[str, str], {need}) -> None:
+    """DELETE of another user's row: {not_owner}, and the row stays."""
+    row = make_{n}(client, other_auth, made)
+    assert_refused(client.delete({item}, headers=auth), {not_owner}, {not_owner_code!r})
+{self._unchanged(resource, item)}'''
+            )
+        if "list" in resource.methods:
+            parts.append(self._list_tests(resource))
+        return parts
+
+    def _unchanged(self, resource: Resource, item: str) -> str:
+        if "get" not in resource.methods:
+            return ""
+        return f"""    kept = client.get({item}, headers=other_auth)
+    assert kept.status_code == 200, kept.text
+    assert kept.json() == row
+"""
+
+    def _count_own(self, resource: Resource) -> str:
+        """Setup lines: `have` = how many rows the user already has (via the list)."""
+        n = resource.name
+        if "list" not in resource.methods:
+            return "    have = 0\n"
+        return f"""    have = len(collect_{n}(client, auth, path_{n}(), {resource.page_max}))
+"""
+
+    def _list_tests(self, resource: Resource) -> str:
+        n = resource.name
+        parent = resource.parent
+        pmax = resource.page_max
+        if parent:
+            maker = self.creator(resource)
+            assert maker is not None
+            setup = f"    parent = make_{maker.name}(client, auth, made)['id']\n    url = path_{n}(parent)\n    mine: list[Any] = []\n"
+            extra = ", parent=parent"
+        else:
+            setup = f"    url = path_{n}()\n    mine = [r['id'] for r in collect_{n}(client, auth, url, {pmax})]\n"
+            extra = ""
+        count = min(5, resource.cap.max if resource.cap else 5)
+        if not parent and resource.cap:
+            count = 0  # the user's own rows may already be at the cap; the walk still covers them
+        other_parent = ""
+        not_owner = resource.not_owner
+        code = "forbidden" if not_owner == 403 else "not_found"
+        if parent:
+            maker = self.creator(resource)
+            assert maker is not None
+            other_parent = f'''
+
+def test_{n}_list_of_another_users_parent_is_{not_owner}(client: httpx.Client, auth: dict[str, str], other_auth: dict[str, str], {"made: list[tuple[str, dict[str, str]]]"}) -> None:
+    """Listing under a {parent.table} of another user: {not_owner}."""
+    theirs = make_{maker.name}(client, other_auth, made)["id"]
+    assert_refused(client.get(path_{n}(theirs), headers=auth), {not_owner}, {code!r})
+
+
+def test_{n}_list_under_missing_parent_is_404(client: httpx.Client, auth: dict[str, str]) -> None:
+    """Listing under a {parent.table} that does not exist: 404."""
+    assert_refused(client.get(path_{n}({MISSING_ID}), headers=auth), 404, "not_found")'''
+        else:
+            other_parent = f'''
+
+def test_{n}_list_shows_no_row_of_another_user(client: httpx.Client, auth: dict[str, str], other_auth: dict[str, str], {"made: list[tuple[str, dict[str, str]]]"}) -> None:
+    """Another user's rows never appear in the list."""
+    theirs = make_{n}(client, other_auth, made)["id"]
+    assert theirs not in [r["id"] for r in collect_{n}(client, auth, path_{n}(), {pmax})]'''
+        return f'''def collect_{n}(client: httpx.Client, headers: dict[str, str], url: str, limit: int, between: Any = None) -> list[dict[str, Any]]:
+    """Every row of the list at `url`, page by page (`between()` runs after each page)."""
+    rows: list[dict[str, Any]] = []
+    params: dict[str, Any] = {{"limit": limit}}
+    while True:
+        response = client.get(url, params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        assert_cache(response, "no-store", None)
+        page = response.json()
+        assert set(page) == {{"items", "next_cursor"}}, page
+        assert len(page["items"]) <= limit
+        rows.extend(page["items"])
+        if between is not None:
+            between()
+        if page["next_cursor"] is None:
+            return rows
+        assert isinstance(page["next_cursor"], str)
+        params = {{"limit": limit, "cursor": page["next_cursor"]}}
+
+
+def test_{n}_pages_cover_every_row_exactly_once(client: httpx.Client, auth: dict[str, str], {"made: list[tuple[str, dict[str, str]]]"}) -> None:
+    """Pages of 2 walk every row once, in key order, though rows are inserted between pages."""
+{setup}    for _ in range({count}):
+        mine.append(make_{n}(client, auth, made{extra})["id"])
+    added: list[Any] = []
+
+    def insert_one() -> None:
+        if len(added) < 2 and len(mine) + len(added) < {resource.cap.max if resource.cap else 10**6}:
+            added.append(make_{n}(client, auth, made{extra})["id"])
+
+    seen = [r["id"] for r in collect_{n}(client, auth, url, 2, insert_one)]
+    assert len(seen) == len(set(seen)), seen
+    assert seen == sorted(seen)
+    assert set(mine) <= set(seen)
+    assert set(seen) <= set(mine) | set(added)
+
+
+def test_{n}_default_page_is_{resource.page_default}_and_max_is_{pmax}(client: httpx.Client, auth: dict[str, str], {"made: list[tuple[str, dict[str, str]]]"}) -> None:
+    """`limit` defaults to {resource.page_default} and may be at most {pmax}; over it: 422 at `limit`."""
+{setup}    response = client.get(url, headers=auth)
+    assert response.status_code == 200, response.text
+    assert len(response.json()["items"]) <= {resource.page_default}
+    assert client.get(url, params={{"limit": {pmax}}}, headers=auth).status_code == 200
+    assert_errors(client.get(url, params={{"limit": {pmax + 1}}}, headers=auth), "limit", ["too_large"])
+
+
+@pytest.mark.parametrize(("params", "path", "codes"), [pytest.param({{"limit": "0"}}, "limit", ["type"], id="limit-0"), pytest.param({{"limit": "x"}}, "limit", ["type"], id="limit-not-int"), pytest.param({{"cursor": "x"}}, "cursor", ["type"], id="cursor-not-int"), pytest.param({{"page": "1"}}, "page", ["unknown_field"], id="unknown-parameter")])
+def test_{n}_list_rejects_bad_parameters(client: httpx.Client, auth: dict[str, str], {"made: list[tuple[str, dict[str, str]]]"}, params: dict[str, str], path: str, codes: list[str]) -> None:
+    """Malformed `limit` or `cursor`, or an unknown parameter: 422 at it."""
+{setup}    assert_errors(client.get(url, params=params, headers=auth), path, codes){other_parent}
+'''
+
+    def render(self) -> str:
+        parts = [_HELPERS.format()]
+        for resource in self.spec.resources:
+            parts.append(self.helpers(resource))
+        for resource in self.spec.resources:
+            parts.extend(self.tests(resource))
+        return "\n\n".join(parts)
