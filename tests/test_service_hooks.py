@@ -130,9 +130,16 @@ def test_a_hook_write_is_rolled_back_when_the_generated_work_fails(served: Serve
     assert _title(served) == "written by the hook" and _links(served) == [("a", 1)]
 
 
-def test_an_after_hook_failing_rolls_back_the_generated_writes(served: Served) -> None:
-    def after_updateProfile(cur: Any, user_id: Any, result: Any) -> Any:
-        raise RuntimeError("the team's code broke")
+def _raises(cur: Any, user_id: Any, result: Any) -> Any:
+    raise RuntimeError("the team's code broke")
+
+
+def _not_json(cur: Any, user_id: Any, result: Any) -> Any:
+    return {**result, "broke": object()}
+
+
+@pytest.mark.parametrize("after_updateProfile", [_raises, _not_json], ids=["raises", "not-json"])
+def test_an_after_hook_failing_rolls_back_the_generated_writes(served: Served, after_updateProfile: Any) -> None:
 
     client = _client(served, SimpleNamespace(after_updateProfile=after_updateProfile))
     response = client.patch(PROFILE, json={"title": "kept?", "links": [_link("a", 1)]}, headers=bearer("alice"))
