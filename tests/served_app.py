@@ -33,6 +33,15 @@ class Served:
     app: Any
     db: Path
     app_module: Any
+    get_connection: Any = None
+    get_current_user_id: Any = None
+
+    def create_app(self, **options: Any) -> Any:
+        """Another app of the same module on the same database and hooks,
+        e.g. with `services=`."""
+        return self.app_module.create_app(
+            get_connection=self.get_connection, get_current_user_id=self.get_current_user_id, dialect="sqlite", **options
+        )
 
     def sql(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         conn = sqlite3.connect(self.db)
@@ -86,7 +95,7 @@ def serve(project: Project, tree: dict[PurePosixPath, str], root: Path) -> Serve
 
     module = load_app_module(out)
     app = module.create_app(get_connection=get_connection, get_current_user_id=get_current_user_id, dialect="sqlite")
-    return Served(app, db, module)
+    return Served(app, db, module, get_connection, get_current_user_id)
 
 
 def bearer(name: str) -> dict[str, str]:

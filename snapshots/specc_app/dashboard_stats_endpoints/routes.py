@@ -49,11 +49,17 @@ def build_router(
     get_connection: Callable[..., Any],
     get_current_user_id: Callable[..., Any],
     dialect: str,
+    services: Any = None,
 ) -> APIRouter:
     """The router of spec dashboard-stats-endpoints's endpoints, on SQL of `dialect` (one of
-    mysql, postgres, sqlite); the hooks are those of `specc_app.app.create_app`."""
+    mysql, postgres, sqlite); the hooks are those of `specc_app.app.create_app`, and
+    `services` holds the optional `before_<operationId>`/`after_<operationId>`
+    service hooks."""
     sql = runtime.dialect_sql(SQL, dialect)
     router = APIRouter()
+    before_getDashboardStats, after_getDashboardStats = runtime.service_hooks(
+        services, "getDashboardStats"
+    )
 
     @router.get(
         "/api/dashboard/stats",
@@ -78,6 +84,8 @@ def build_router(
             row_required=False,
             query=request.query_params,
             validate_query=validators.validate_getDashboardStats_query,
+            before=before_getDashboardStats,
+            after=after_getDashboardStats,
         )
 
     return router

@@ -69,11 +69,15 @@ def build_router(
     get_connection: Callable[..., Any],
     get_current_user_id: Callable[..., Any],
     dialect: str,
+    services: Any = None,
 ) -> APIRouter:
     """The router of spec profile-links-titles's endpoints, on SQL of `dialect` (one of
-    mysql, postgres, sqlite); the hooks are those of `specc_app.app.create_app`."""
+    mysql, postgres, sqlite); the hooks are those of `specc_app.app.create_app`, and
+    `services` holds the optional `before_<operationId>`/`after_<operationId>`
+    service hooks."""
     sql = runtime.dialect_sql(SQL, dialect)
     router = APIRouter()
+    before_getProfile, after_getProfile = runtime.service_hooks(services, "getProfile")
 
     @router.get(
         "/api/me/profile",
@@ -93,7 +97,13 @@ def build_router(
             ok_status=200,
             auth=True,
             row_required=True,
+            before=before_getProfile,
+            after=after_getProfile,
         )
+
+    before_updateProfile, after_updateProfile = runtime.service_hooks(
+        services, "updateProfile"
+    )
 
     @router.patch(
         "/api/me/profile",
@@ -116,6 +126,8 @@ def build_router(
             row_required=True,
             body=body,
             validate_body=validators.validate_updateProfile_request,
+            before=before_updateProfile,
+            after=after_updateProfile,
         )
 
     return router

@@ -183,6 +183,35 @@ def dialect_sql(
     return sql[dialect]
 
 
+class _NoRow(Exception):
+    """Raised inside the transaction when the user has no row, so that a
+    service hook's writes are rolled back before the 401."""
+
+
+def service_hooks(services: Any, operation_id: str) -> tuple[Any, Any]:
+    """The `before_<operation_id>` and `after_<operation_id>` functions of
+    `services` (your hooks module or object; None: no hooks), each None when
+    it is not defined.  Looked up once, when the router is built."""
+    found = []
+    for name in (f"before_{operation_id}", f"after_{operation_id}"):
+        hook = getattr(services, name, None) if services is not None else None
+        if hook is not None and not callable(hook):
+            raise TypeError(
+                f"service hook {name} must be a function, not {type(hook).__name__}"
+            )
+        found.append(hook)
+    return found[0], found[1]
+
+
+def _returned(hook: Callable[..., Any], value: Any) -> Any:
+    """What a service hook returned; None is a mistake (a hook that forgot to
+    return the body or result), raised so the transaction rolls back."""
+    if value is None:
+        name = getattr(hook, "__name__", "service hook")
+        raise TypeError(f"{name} returned None; return the (possibly changed) value")
+    return value
+
+
 def serve(
     conn: Any,
     user_id: Any,
@@ -196,15 +225,21 @@ def serve(
     validate_query: Callable[[Mapping[str, str]], Any] | None = None,
     body: Any = NO_BODY,
     validate_body: Callable[[Any], Any] | None = None,
+    before: Callable[[Any, Any, Any, Any], Any] | None = None,
+    after: Callable[[Any, Any, Any], Any] | None = None,
 ) -> Response:
     """One request of a generated route, in the order every route answers:
     401 without a signed-in user (when `auth`); 422 for invalid query
     parameters, a body that is not JSON or an invalid body (every error
-    found); then `work(cursor, cleaned body, cleaned query)` in one
-    transaction.  A ValidationFailed raised inside it (e.g. a cap) is a 422
-    and an exception a database failure, both rolled back, nothing written;
-    None from `work` means the user has no row (401, when `row_required`).
-    Otherwise `ok_status` with the result and the endpoint's cache headers."""
+    found); then, in one transaction: the service hook
+    `before(cursor, user_id, cleaned body, cleaned query)`, which returns the
+    body to use; `work(cursor, body, cleaned query)`; the service hook
+    `after(cursor, user_id, result)`, which returns the result to answer.
+    A ValidationFailed raised inside the transaction (a cap, or a hook) is a
+    422 and any other exception a database failure, both rolled back,
+    nothing written; None from `work` means the user has no row (401, when
+    `row_required`; rolled back, `after` not called).  Otherwise `ok_status`
+    with the result and the endpoint's cache headers."""
     if auth and user_id is None:
         return unauthorized(cache)
     cleaned_query = None
@@ -220,15 +255,25 @@ def serve(
         return invalid(failed.errors, cache)
     try:
         with transaction(conn) as cur:
+            if before is not None:
+                data = before(cur, user_id, data, cleaned_query)
+                if validate_body is not None:
+                    data = _returned(before, data)
             result = work(cur, data, cleaned_query)
+            if row_required and result is None:
+                raise _NoRow
+            if after is not None:
+                result = _returned(after, after(cur, user_id, result))
+            # Encoded before the commit: a result that is not JSON rolls back.
+            response = respond(ok_status, result, cache)
     except ValidationFailed as failed:
         return invalid(failed.errors, cache)
+    except _NoRow:
+        return unauthorized(cache)
     except Exception as exc:
         # The error shape, never a text/plain 500.
         return database_failure(exc, cache)
-    if row_required and result is None:
-        return unauthorized(cache)
-    return respond(ok_status, result, cache)
+    return response
 
 
 @contextmanager

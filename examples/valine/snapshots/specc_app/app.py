@@ -69,6 +69,7 @@ def create_app(
     get_connection: Callable[..., Any],
     get_current_user_id: Callable[..., Any],
     dialect: str,
+    services: Any = None,
     **fastapi_options: Any,
 ) -> FastAPI:
     """The app with every spec's router.
@@ -77,7 +78,12 @@ def create_app(
     autocommit mode; the routes commit or roll back).  `get_current_user_id`: a
     FastAPI dependency returning the signed-in user's id, or None for 401.
     `dialect`: "sqlite" (sqlite3), "postgres" (psycopg) or "mysql" (PyMySQL,
-    mysqlclient).  Other keyword arguments go to FastAPI().
+    mysqlclient).  `services`: an object (in practice your hooks module) that
+    may define, per operationId, `before_<operationId>(cur, user_id, data,
+    query)` returning the body to use and `after_<operationId>(cur, user_id,
+    result)` returning the result to answer, run in the request's
+    transaction; None: no service hooks.  Other keyword arguments go to
+    FastAPI().
     """
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}; expected one of {DIALECTS}")
@@ -89,6 +95,7 @@ def create_app(
             get_connection=get_connection,
             get_current_user_id=get_current_user_id,
             dialect=dialect,
+            services=services,
         )
         app.include_router(router)
         routers.append(router)
@@ -100,10 +107,12 @@ def create_app(
 
 def app_from_hooks() -> FastAPI:
     """The app built from your hooks module, which defines `get_connection`,
-    `get_current_user_id` and `DIALECT` (see create_app)."""
+    `get_current_user_id` and `DIALECT`, and may define service hooks
+    (`before_<operationId>`, `after_<operationId>`; see create_app)."""
     hooks = importlib.import_module(os.environ.get(HOOKS_ENV, DEFAULT_HOOKS))
     return create_app(
         get_connection=hooks.get_connection,
         get_current_user_id=hooks.get_current_user_id,
         dialect=hooks.DIALECT,
+        services=hooks,
     )

@@ -51,11 +51,17 @@ def build_router(
     get_connection: Callable[..., Any],
     get_current_user_id: Callable[..., Any],
     dialect: str,
+    services: Any = None,
 ) -> APIRouter:
     """The router of spec theme-preference's endpoints, on SQL of `dialect` (one of
-    mysql, postgres, sqlite); the hooks are those of `specc_app.app.create_app`."""
+    mysql, postgres, sqlite); the hooks are those of `specc_app.app.create_app`, and
+    `services` holds the optional `before_<operationId>`/`after_<operationId>`
+    service hooks."""
     sql = runtime.dialect_sql(SQL, dialect)
     router = APIRouter()
+    before_getPreferences, after_getPreferences = runtime.service_hooks(
+        services, "getPreferences"
+    )
 
     @router.get(
         "/api/me/preferences",
@@ -75,7 +81,13 @@ def build_router(
             ok_status=200,
             auth=True,
             row_required=True,
+            before=before_getPreferences,
+            after=after_getPreferences,
         )
+
+    before_updatePreferences, after_updatePreferences = runtime.service_hooks(
+        services, "updatePreferences"
+    )
 
     @router.patch(
         "/api/me/preferences",
@@ -98,6 +110,8 @@ def build_router(
             row_required=True,
             body=body,
             validate_body=validators.validate_updatePreferences_request,
+            before=before_updatePreferences,
+            after=after_updatePreferences,
         )
 
     return router
