@@ -177,9 +177,12 @@ def build_router(
     get_connection: Callable[..., Any],
     get_current_user_id: Callable[..., Any],
     dialect: str,
+    services: Any = None,
 ) -> APIRouter:
     """The router of spec reading-lists's endpoints, on SQL of `dialect` (one of
-    mysql, postgres, sqlite); the hooks are those of `specc_app.app.create_app`."""
+    mysql, postgres, sqlite); the hooks are those of `specc_app.app.create_app`, and
+    `services` holds the optional `before_<operationId>`/`after_<operationId>`
+    service hooks."""
     sql = runtime.dialect_sql(SQL, dialect)
     router = APIRouter()
 
