@@ -272,7 +272,17 @@ def build_document(specs: tuple[Spec, ...], title: str, description: str, *, res
 # non-empty and free of control characters, line separators, astral-plane
 # characters and byte order marks (it escapes or quotes some of those
 # differently).  Other documents use the pure-Python emitter.  Tests compare.
-_FAST_DUMPER = getattr(yaml, "CSafeDumper", None)
+class _NoAliases:
+    """Write a schema used twice (a resource's Row, also its Page's items) in
+    full both times: YAML anchors (`&id001`) are no way to show an API."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+_C_DUMPER = getattr(yaml, "CSafeDumper", None)
+_FAST_DUMPER = type("_FastDumper", (_NoAliases, _C_DUMPER), {}) if _C_DUMPER is not None else None
+_SLOW_DUMPER = type("_SlowDumper", (_NoAliases, yaml.SafeDumper), {})
 _PLAIN_TEXT = re.compile("[\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]+\\Z")
 
 
@@ -288,7 +298,7 @@ def _plain(value: Any) -> bool:
 
 def dump(doc: dict[str, Any]) -> str:
     """Deterministic YAML: sorted keys, Unicode kept, no line folding."""
-    dumper = _FAST_DUMPER if _FAST_DUMPER is not None and _plain(doc) else yaml.SafeDumper
+    dumper = _FAST_DUMPER if _FAST_DUMPER is not None and _plain(doc) else _SLOW_DUMPER
     return yaml.dump(doc, Dumper=dumper, sort_keys=True, allow_unicode=True, width=2**31 - 1, default_flow_style=False)
 
 

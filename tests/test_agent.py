@@ -240,7 +240,7 @@ def test_overview_statuses(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert rows["dashboard-stats-endpoints"]["needs_migration"] is False
     assert rows["profile-links-titles"]["status"] == "has open questions"
     assert rows["profile-links-titles"]["priority"] == "high"
-    assert rows["migrations-and-backfills"]["spec_ids"] == ["theme-preference-api", "profile-links-titles"]
+    assert rows["migrations-and-backfills"]["spec_ids"] == ["theme-preference-api", "profile-links-titles", "reading-lists"]
 
     spec = root / "specs" / "theme-preference-api.yaml"
     spec.write_text(spec.read_text().replace("Persist the user's theme preference", "Persist the theme"))

@@ -237,7 +237,7 @@ def test_project_openapi_assembled_from_fragments_is_the_full_dump(tmp_path: Pat
     odd.write_text(text.replace(title, 'title: "Synthétique 😀 \\u2028 feature"'), "utf-8")
     for specs in (SPECS, tmp_path / "specs"):
         project = build_project(specs, specs.parent)
-        with_endpoints = tuple(s for s in project.specs if s.endpoints)
+        with_endpoints = tuple(s for s in project.specs if s.endpoints or s.resources)
         full = openapi.dump(openapi.build_document(with_endpoints, openapi.PROJECT_TITLE, openapi.PROJECT_DESCRIPTION))
         fragments = {s.id: openapi.spec_fragment(project, s) for s in project.specs}
         assembled = openapi.emit_project(project, fragments)

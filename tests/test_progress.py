@@ -53,7 +53,7 @@ def test_compile_reports_specs_and_files_on_a_terminal(work: Path, capsys: pytes
     captured = capsys.readouterr()
     lines = _lines(tty.getvalue(), "specc compile")
     assert any("specs read" in line for line in lines), tty.getvalue()
-    assert any(line.startswith("specc compile: rendering 3 of 3 specs") for line in lines), captured.err
+    assert any(line.startswith("specc compile: rendering 4 of 4 specs") for line in lines), captured.err
     assert any("files rendered" in line for line in lines) and any(line.startswith("specc compile: writing") for line in lines)
     assert "specc compile" not in captured.out
     # The no-op compile stays as it was: instant and silent.

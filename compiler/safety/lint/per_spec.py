@@ -95,7 +95,7 @@ def _union_of_specs(project: Project, tree: Mapping[PurePosixPath, str], cache: 
     out: PlainSurface = {}
     for spec in project.specs:
         path = PurePosixPath(spec.id, "openapi.yaml")
-        if (path in tree) != bool(spec.endpoints):
+        if (path in tree) != bool(spec.endpoints or spec.resources):
             return None
         if path not in tree:
             continue
