@@ -30,7 +30,8 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import sqlglot
 
@@ -66,7 +67,7 @@ class FormatMemo:
         if len(self.formatted) > 4000:
             self.formatted.clear()
         problems = check_python(todo)
-        bad = {text: problem for text, problem in zip(todo, problems) if problem}
+        bad = {text: problem for text, problem in zip(todo, problems, strict=True) if problem}
         for path, text in tree.items():
             assert text not in bad, f"{path}: {bad.get(text)}"
         self.formatted.update(todo)
@@ -150,12 +151,18 @@ def _py_shape(node: Any, strings: list[str], path: str) -> Any:
     return (kind, tuple(fields))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)
+def code_of(text: str, path: str) -> types.CodeType:
+    """The module's code object, compiled once per text: the syntax check and
+    the import of the same generated module (`TreeFinder`) share it, and most
+    generated modules come out identical from one hypothesis example to the
+    next."""
+    return compile(text, path, "exec")
+
+
 def compiles(text: str, path: str) -> None:
-    """`compile()` raises on a syntax error; memoized because most generated
-    modules come out identical from one hypothesis example to the next, and the
-    check is a pure function of the text."""
-    compile(text, path, "exec")
+    """`compile()` raises on a syntax error."""
+    code_of(text, path)
 
 
 def parse_python(path: str, text: str, memo: FormatMemo) -> Parsed:
@@ -327,7 +334,7 @@ class TreeFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         folder = PurePosixPath(*module.__name__.split("."))
         path = folder / "__init__.py" if module.__spec__ and module.__spec__.submodule_search_locations is not None else folder.with_suffix(".py")
         source = self.tree.get(path, "")
-        exec(compile(source, path.as_posix(), "exec"), module.__dict__)
+        exec(code_of(source, path.as_posix()), module.__dict__)
 
 
 def load_module(tree: Mapping[PurePosixPath, str], path: PurePosixPath) -> Any:
