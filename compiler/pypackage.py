@@ -88,6 +88,7 @@ def owner_of(path: PurePosixPath) -> str:
 
 
 RUNTIME_VALIDATION = PurePosixPath(PACKAGE, "runtime", "validation.py")
+RUNTIME_HTTP = PurePosixPath(PACKAGE, "runtime", "http.py")
 
 
 def support(modules: list[PurePosixPath], available: list[PurePosixPath]) -> list[PurePosixPath]:

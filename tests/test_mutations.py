@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 import pytest
 
 from compiler.check.run import run_checks
-from compiler.pypackage import RUNTIME_VALIDATION, spec_package
+from compiler.pypackage import RUNTIME_HTTP, RUNTIME_VALIDATION, spec_package
 from compiler.ir import Project
 from tests.check_runs import green_cli_json, mutate, statuses
 
@@ -92,6 +92,31 @@ def mutations(tree: dict[PurePosixPath, str]) -> list[Mutation]:
                 f"{PROFILE}::test_updateProfile_rejects[links[0].url-url-javascript-mixed-case]",
             ),
         ),
+        # The window's edges and owner, caught by the test on seeded rows.
+        Mutation(
+            "window-counts-one-day-more",
+            STATS,
+            RUNTIME_HTTP.as_posix(),
+            "first = today - timedelta(days=days - 1)",
+            "first = today - timedelta(days=days)",
+            (f"{STATS}::test_getDashboardStats_counts_seeded_rows",),
+        ),
+        Mutation(
+            "window-has-no-end-today",
+            STATS,
+            RUNTIME_HTTP.as_posix(),
+            "after = today + timedelta(days=1)",
+            "after = today + timedelta(days=2)",
+            (f"{STATS}::test_getDashboardStats_counts_seeded_rows",),
+        ),
+        Mutation(
+            "metric-counts-other-users",
+            STATS,
+            (spec_package(STATS) / "routes.py").as_posix(),
+            '"s"."profile_user_id" = ?',
+            '"s"."profile_user_id" <> ?',
+            (f"{STATS}::test_getDashboardStats_counts_seeded_rows",),
+        ),
     ]
 
 
@@ -100,6 +125,9 @@ MUTATION_IDS = [
     "route-drops-the-cache-header",
     "route-skips-the-cap",
     "url-check-lets-javascript-through",
+    "window-counts-one-day-more",
+    "window-has-no-end-today",
+    "metric-counts-other-users",
 ]
 
 

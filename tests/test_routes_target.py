@@ -216,7 +216,7 @@ def test_series_metric_gives_a_zero_filled_day_series(tmp_path: Path) -> None:
     views = body["totalViews"]
     assert views["total"] == 3
     today = datetime.now(timezone.utc).date()
-    assert [p["date"] for p in views["series"]] == [(today - timedelta(days=7 - i)).isoformat() for i in range(8)]
+    assert [p["date"] for p in views["series"]] == [(today - timedelta(days=6 - i)).isoformat() for i in range(7)]
     assert sum(p["count"] for p in views["series"]) == 3
     by_day = {p["date"]: p["count"] for p in views["series"]}
     assert by_day[(datetime.now(timezone.utc) - timedelta(days=3)).date().isoformat()] == 1
@@ -339,6 +339,7 @@ def test_every_column_kind_passes_its_own_contract(tmp_path: Path) -> None:
         "test_putVariety_tags_cap",
         "test_putVariety_tags_rejects_duplicate_tag",
         "test_getRecent_window_accepts[odd value]",
+        "test_getRecent_counts_seeded_rows",
         "test_putVariety_rejects[motto-missing]",
         "test_putVariety_rejects[tags-missing]",
     ):
@@ -362,3 +363,28 @@ def test_writes_lock_the_user_row_first_so_the_cap_cannot_be_raced() -> None:
     assert "FOR UPDATE" not in lock.render("sqlite")
     keys = [s.key for s in statements]
     assert keys.index(lock.key) < keys.index("updateProfile:delete:links")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        pytest.param("while day <= today:", "while day <= today + timedelta(days=1):", id="series-runs-past-today"),
+        pytest.param("counts[day.isoformat()] = 0", "pass", id="series-not-zero-filled"),
+        pytest.param("first = today - timedelta(days=days - 1)", "first = today - timedelta(days=days)", id="window-one-day-more"),
+    ],
+)
+def test_seeded_series_test_catches_a_wrong_window(tmp_path: Path, old: str, new: str) -> None:
+    """The per-day series test on seeded rows fails when the runtime's window
+    or series is off by one day (the fixture's windows are 1, 3 and 14 days)."""
+    from compiler.check.run import run_checks
+    from compiler.pypackage import RUNTIME_HTTP
+    from tests.check_runs import mutate
+
+    specs = tmp_path / "specs"
+    shutil.copytree(SPECS, specs)
+    shutil.copy(Path(__file__).parent / "fixtures" / "routes-variety.yaml", specs / "zz-variety.yaml")
+    project = build_project(specs, tmp_path)
+    tree = mutate(dict(render_tree(project)), RUNTIME_HTTP.as_posix(), old, new)
+    result = run_checks(project, ["zz-variety"], tree=tree)
+    failed = {c.name for _, c in result.failures()}
+    assert "contract: zz-variety::test_getRecent_counts_seeded_rows" in failed, sorted(failed)

@@ -5,7 +5,9 @@ It gives the generated contract tests what they ask for in-process: the
 database `specc check` migrated, as $SPECC_CHECK_DB) and `specc_token`, the
 bearer token of the seeded test user ($SPECC_CHECK_USER), and
 `specc_other_token`, the token of a second user ($SPECC_CHECK_OTHER_USER) that
-resource tests use as the owner of rows the first user must not reach.  Without those
+resource tests use as the owner of rows the first user must not reach, and
+`specc_seed`, which writes rows straight into that database for the tests of
+what the API only reads (metrics on seeded rows).  Without those
 variables (a tree kept with `specc check --keep DIR`, re-run with plain
 `python -m pytest DIR`) both come from `specc-check.json` next to this file,
 which names the database relative to it.  This file is copied verbatim;
@@ -15,11 +17,14 @@ specc itself never imports it.
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +95,54 @@ def specc_token() -> str:
 @pytest.fixture(scope="session")
 def specc_other_token() -> str:
     return OTHER_TOKEN
+
+
+def _quoted(name: str) -> str:
+    """An SQL identifier: the names come from the generated tests (the spec's
+    validated schema), never from data; values are always parameters."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Seeder:
+    """Inserts rows into the check database, each in its own transaction."""
+
+    def __init__(self, db: str, user: str, other_user: str) -> None:
+        self.db = db
+        self.user = user
+        self.other_user = other_user
+        self._keys = itertools.count(10**12)
+
+    def moment(self, when: datetime) -> str:
+        """A UTC moment as the sqlite database stores it ('YYYY-MM-DD HH:MM:SS')."""
+        return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+    def new_key(self, kind: str) -> Any:
+        """A fresh primary key of `kind` ('uuid', 'int' or 'text')."""
+        if kind == "int":
+            return next(self._keys)
+        return str(uuid.uuid4()) if kind == "uuid" else f"specc-seed-{uuid.uuid4().hex}"
+
+    def insert(self, table: str, values: Mapping[str, Any], key: str | None = None) -> Any:
+        """Insert one row; its `key` column's value, if asked for."""
+        columns = ", ".join(_quoted(c) for c in values)
+        marks = ", ".join("?" for _ in values)
+        sql = f"INSERT INTO {_quoted(table)} ({columns}) VALUES ({marks})"
+        if key is not None:
+            sql += f" RETURNING {_quoted(key)}"
+        conn = sqlite3.connect(self.db)
+        try:
+            with conn:
+                conn.execute("PRAGMA foreign_keys = ON")
+                row = conn.execute(sql, tuple(values.values())).fetchone()
+        finally:
+            conn.close()
+        return row[0] if key is not None and row else None
+
+
+@pytest.fixture(scope="session")
+def specc_seed() -> Seeder:
+    return Seeder(
+        _setting("SPECC_CHECK_DB", "db"),
+        _setting("SPECC_CHECK_USER", "user"),
+        _setting("SPECC_CHECK_OTHER_USER", "other_user"),
+    )

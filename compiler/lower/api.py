@@ -162,6 +162,7 @@ class ApiLowering:
             self.diags.error(span, "E221", f"endpoint {op_id}: an update endpoint needs a `request` body")
         if kind != "aggregate" and any(isinstance(f, MetricField) for f in response):
             self.diags.error(span, "E221", f"endpoint {op_id}: metrics belong on an aggregate GET endpoint")
+        self._check_window(op_id, path, query, response)
         auth = raw.get("auth", True)
         if not auth and kind != "aggregate" and (request or response):
             self.diags.error(self.doc.span(path + ("auth",)), "E221", f"endpoint {op_id}: reading or writing the user's own rows needs auth: true")
@@ -185,6 +186,27 @@ class ApiLowering:
             cache=cache,
             span=span,
         )
+
+    def _check_window(self, op_id: str, path: tuple[Any, ...], query: tuple[QueryParam, ...], response: tuple[BodyField, ...]) -> None:
+        """A window is N UTC days ending today; an endpoint has at most one, and
+        a per-day series needs one (an all-time series has no first day)."""
+        windows = [q for q in query if q.window_days]
+        if len(windows) > 1:
+            self.diags.error(
+                self.doc.span(path + ("query", windows[1].name, "window_days")),
+                "E251",
+                f"endpoint {op_id}: query parameters {windows[0].name!r} and {windows[1].name!r} both pick the metric window; give window_days to one",
+            )
+        if windows:
+            return
+        for field in response:
+            if isinstance(field, MetricField) and field.metric.series:
+                self.diags.error(
+                    self.doc.span(path + ("response", field.name)),
+                    "E251",
+                    f"endpoint {op_id}: metric {field.metric.name!r} has a per-day series, but the endpoint has no window (a query parameter with window_days), so the series would have no first day",
+                    hint="add a query parameter with window_days, or set series: false on the metric",
+                )
 
     def _cache(self, raw: dict[str, Any], kind: str, path: tuple[Any, ...]) -> CachePolicy:
         if "cache" in raw:

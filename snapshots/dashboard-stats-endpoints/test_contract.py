@@ -12,10 +12,13 @@ from specc_app.testing import (
     BAD_CREDENTIALS,
     assert_cache,
     assert_errors,
+    assert_seeded_counts,
     assert_unauthorized,
     auth,
     client,
     is_int,
+    seed,
+    utc_day,
 )
 
 
@@ -100,6 +103,57 @@ def test_getDashboardStats_range_rejects(
     response = client.get("/api/dashboard/stats", params={"range": value}, headers=auth)
     assert_errors(response, "range", ["enum"])
     assert_cache(response, "no-store", "Authorization")
+
+
+def _seed_getDashboardStats(seed: Any, user: Any, days_ago: int) -> dict[str, int]:
+    """One row of each source of each metric, owned by `user`, dated `days_ago`
+    days before today (UTC); how many rows that adds to each metric."""
+    at = seed.moment(utc_day(days_ago))
+    seed.insert("profile_views", {"viewed_at": at, "profile_user_id": user})
+    posts_1 = seed.insert(
+        "posts",
+        {"author_id": user, "id": seed.new_key("uuid"), "content": "specc-seed"},
+        key="id",
+    )
+    seed.insert("post_likes", {"created_at": at, "post_id": posts_1, "user_id": user})
+    posts_2 = seed.insert(
+        "posts",
+        {"author_id": user, "id": seed.new_key("uuid"), "content": "specc-seed"},
+        key="id",
+    )
+    seed.insert(
+        "post_comments",
+        {"created_at": at, "post_id": posts_2, "author_id": user, "body": "specc-seed"},
+    )
+    return {"totalViews": 1, "totalEngagement": 2}
+
+
+def test_getDashboardStats_counts_seeded_rows(
+    client: httpx.Client, auth: dict[str, str], seed: Any
+) -> None:
+    """Rows seeded on the edges of every window (tomorrow, today, its first day,
+    the day before it), and a second user's row today: each window counts exactly the
+    signed-in user's rows of its N UTC days ending today, and each series has
+    one point per day of the window."""
+    windows = {"7d": 7, "30d": 30}
+
+    def fetch(value: Any) -> dict[str, Any]:
+        response = client.get(
+            "/api/dashboard/stats", params={"range": value}, headers=auth
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    before = {value: fetch(value) for value in windows}
+    added = {
+        days_ago: _seed_getDashboardStats(seed, seed.user, days_ago)
+        for days_ago in [-1, 0, 6, 7, 29, 30]
+    }
+    _seed_getDashboardStats(seed, seed.other_user, 0)
+    for value, days in windows.items():
+        assert_seeded_counts(
+            before[value], fetch(value), added, days, ("totalViews", "totalEngagement")
+        )
 
 
 def test_getDashboardStats_longer_windows_count_more(

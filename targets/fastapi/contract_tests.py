@@ -22,6 +22,7 @@ from compiler.ir import ColumnField, Endpoint, ListField, MetricField, Project, 
 from compiler.target import TESTS, FileKind, Target
 from targets.fastapi import contract_cases as cc
 from targets.fastapi.resource_tests import ResourceTests
+from targets.fastapi import metric_tests
 from targets.fastapi.routes import cache_headers, window_param
 
 ERROR_CACHE_CONTROL = "no-store"
@@ -47,11 +48,14 @@ SHARED_NAMES = (
     "assert_cache",
     "assert_errors",
     "assert_matches",
+    "assert_seeded_counts",
     "assert_unauthorized",
     "auth",
     "client",
     "is_int",
     "pick",
+    "seed",
+    "utc_day",
     "without",
 )
 
@@ -71,7 +75,8 @@ write to the signed-in test user's own rows.  The tests import this module as
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -107,6 +112,57 @@ def auth(request: pytest.FixtureRequest) -> dict[str, str]:
     else:
         token = request.getfixturevalue("specc_token")
     return {{"Authorization": f"Bearer {{token}}"}}
+
+
+@pytest.fixture
+def seed(request: pytest.FixtureRequest) -> Any:
+    """Writes rows straight into the in-process app's database, for what the
+    API only reads (metrics): the `specc_seed` fixture, which `specc check`
+    provides.  A live server has no such door, so these tests skip there."""
+    if os.environ.get(BASE_URL_ENV):
+        pytest.skip(f"seeds rows into the database: runs in-process only, not against ${{BASE_URL_ENV}}")
+    return request.getfixturevalue("specc_seed")
+
+
+def utc_day(days_ago: int) -> datetime:
+    """00:00:01 UTC of the day `days_ago` days before today: inside that day,
+    and not in the future."""
+    day = datetime.now(timezone.utc).date() - timedelta(days=days_ago)
+    return datetime(day.year, day.month, day.day, 0, 0, 1, tzinfo=timezone.utc)
+
+
+def _total(value: Any) -> int:
+    return int(value["total"]) if isinstance(value, dict) else int(value)
+
+
+def assert_seeded_counts(
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    added: Mapping[int, Mapping[str, int]],
+    days: int | None,
+    metrics: Sequence[str],
+) -> None:
+    """Between two responses the rows `added` (days ago -> metric -> rows)
+    were written: each metric grew by exactly those inside the window of
+    `days` UTC days ending today (None: all time), and a series has one point
+    per day of the window, oldest first, ending today, adding up to its total
+    and growing on each day by the rows added that day."""
+    today = datetime.now(timezone.utc).date()
+    for name in metrics:
+        inside = {{d: rows[name] for d, rows in added.items() if days is None or 0 <= d < days}}
+        grown = _total(after[name]) - _total(before[name])
+        assert grown == sum(inside.values()), (name, days, before[name], after[name])
+        if not isinstance(after[name], dict):
+            continue
+        assert days is not None, "a series needs a window"
+        points = after[name]["series"]
+        dates = [(today - timedelta(days=days - 1 - i)).isoformat() for i in range(days)]
+        assert [p["date"] for p in points] == dates, points
+        assert sum(p["count"] for p in points) == after[name]["total"], points
+        old = {{p["date"]: p["count"] for p in before[name]["series"]}}
+        for point in points:
+            ago = (today - datetime.fromisoformat(point["date"]).date()).days
+            assert point["count"] - old.get(point["date"], 0) == inside.get(ago, 0), (name, point)
 
 
 def is_int(value: Any) -> bool:
@@ -630,6 +686,15 @@ def test_{op}_{pname}_rejects(client: httpx.Client, auth: dict[str, str], value:
 '''
             )
         metrics = [f for f in endpoint.response if isinstance(f, MetricField)]
+        if metrics:
+            self.parts.append(
+                metric_tests.seeded_test(
+                    endpoint,
+                    self.spec.schema_after,
+                    (window.name, window.window_days) if window is not None else None,
+                    lambda params: self.call(endpoint, headers="auth", params=params),
+                ).strip("\n")
+            )
         if window is not None and metrics and len(window.window_days) > 1:
             ordered = [v for v, _ in sorted(window.window_days, key=lambda pair: (pair[1], pair[0]))]
             totals = ", ".join(

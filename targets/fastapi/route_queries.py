@@ -153,7 +153,9 @@ def count_list(op: str, field: ListField) -> Statement:
 
 
 def _source_rows(schema: Schema, source: MetricSource) -> exp.Select:
-    """FROM/JOIN/WHERE of one source: the user's rows since the window start."""
+    """FROM/JOIN/WHERE of one source: the user's rows from the window's first
+    moment (inclusive) to the moment after it (exclusive): rows dated after
+    today are in no window."""
     query = exp.select().from_(table_ref(source.table, "s"))
     if source.via_table and source.via_column:
         link = _table(schema, source.table).column(source.via_column)
@@ -163,7 +165,8 @@ def _source_rows(schema: Schema, source: MetricSource) -> exp.Select:
         owner = col(source.owner_column, "o")
     else:
         owner = col(source.owner_column, "s")
-    return query.where(owner.eq(param())).where(col(source.time_column, "s") >= param())
+    moment = col(source.time_column, "s")
+    return query.where(exp.and_(owner.eq(param()), moment >= param(), moment < param()))
 
 
 def metric_total(op: str, schema: Schema, metric: Metric) -> Statement:
@@ -176,7 +179,7 @@ def metric_total(op: str, schema: Schema, metric: Metric) -> Statement:
     for part in parts[1:]:
         total = exp.Add(this=total, expression=part)
     query = exp.select(exp.alias_(total, "total"))
-    return Statement(f"{op}:total:{metric.name}", query, ("user_id", "window_start") * len(metric.sources))
+    return Statement(f"{op}:total:{metric.name}", query, ("user_id", "window_start", "window_end") * len(metric.sources))
 
 
 def metric_series(op: str, schema: Schema, metric: Metric) -> Statement:
@@ -195,7 +198,7 @@ def metric_series(op: str, schema: Schema, metric: Metric) -> Statement:
         .group_by(col("day", "u"))
         .order_by(exp.Ordered(this=col("day", "u")))
     )
-    return Statement(f"{op}:series:{metric.name}", query, ("user_id", "window_start") * len(metric.sources))
+    return Statement(f"{op}:series:{metric.name}", query, ("user_id", "window_start", "window_end") * len(metric.sources))
 
 
 # --- per endpoint ----------------------------------------------------------------

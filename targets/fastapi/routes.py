@@ -119,7 +119,7 @@ def _endpoint_context(endpoint: Endpoint, spec: Spec) -> dict[str, Any]:
             response.append({"kind": "window", "name_lit": py(field.name), "param_lit": py(field.param)})
         elif isinstance(field, MetricField):
             n = len(field.metric.sources)
-            params = "(" + ", ".join(["user_id", "since"] * n) + ")"
+            params = "(" + ", ".join(["user_id", "since", "until"] * n) + ")"
             response.append(
                 {
                     "kind": "metric",

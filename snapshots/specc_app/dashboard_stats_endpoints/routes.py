@@ -20,16 +20,16 @@ TITLE = "Dashboard stats for the last 7 or 30 days"
 # validated spec appear in the SQL; every value is a parameter.
 SQL: dict[str, dict[str, str]] = {
     "mysql": {
-        "getDashboardStats:total:totalViews": "SELECT (SELECT COUNT(*) FROM `profile_views` AS s WHERE `s`.`profile_user_id` = %s AND `s`.`viewed_at` >= %s) AS total",
-        "getDashboardStats:total:totalEngagement": "SELECT (SELECT COUNT(*) FROM `post_likes` AS s JOIN `posts` AS o ON `o`.`id` = `s`.`post_id` WHERE `o`.`author_id` = %s AND `s`.`created_at` >= %s) + (SELECT COUNT(*) FROM `post_comments` AS s JOIN `posts` AS o ON `o`.`id` = `s`.`post_id` WHERE `o`.`author_id` = %s AND `s`.`created_at` >= %s) AS total",
+        "getDashboardStats:total:totalViews": "SELECT (SELECT COUNT(*) FROM `profile_views` AS s WHERE `s`.`profile_user_id` = %s AND `s`.`viewed_at` >= %s AND `s`.`viewed_at` < %s) AS total",
+        "getDashboardStats:total:totalEngagement": "SELECT (SELECT COUNT(*) FROM `post_likes` AS s JOIN `posts` AS o ON `o`.`id` = `s`.`post_id` WHERE `o`.`author_id` = %s AND `s`.`created_at` >= %s AND `s`.`created_at` < %s) + (SELECT COUNT(*) FROM `post_comments` AS s JOIN `posts` AS o ON `o`.`id` = `s`.`post_id` WHERE `o`.`author_id` = %s AND `s`.`created_at` >= %s AND `s`.`created_at` < %s) AS total",
     },
     "postgres": {
-        "getDashboardStats:total:totalViews": 'SELECT (SELECT COUNT(*) FROM "profile_views" AS s WHERE "s"."profile_user_id" = %s AND "s"."viewed_at" >= %s) AS total',
-        "getDashboardStats:total:totalEngagement": 'SELECT (SELECT COUNT(*) FROM "post_likes" AS s JOIN "posts" AS o ON "o"."id" = "s"."post_id" WHERE "o"."author_id" = %s AND "s"."created_at" >= %s) + (SELECT COUNT(*) FROM "post_comments" AS s JOIN "posts" AS o ON "o"."id" = "s"."post_id" WHERE "o"."author_id" = %s AND "s"."created_at" >= %s) AS total',
+        "getDashboardStats:total:totalViews": 'SELECT (SELECT COUNT(*) FROM "profile_views" AS s WHERE "s"."profile_user_id" = %s AND "s"."viewed_at" >= %s AND "s"."viewed_at" < %s) AS total',
+        "getDashboardStats:total:totalEngagement": 'SELECT (SELECT COUNT(*) FROM "post_likes" AS s JOIN "posts" AS o ON "o"."id" = "s"."post_id" WHERE "o"."author_id" = %s AND "s"."created_at" >= %s AND "s"."created_at" < %s) + (SELECT COUNT(*) FROM "post_comments" AS s JOIN "posts" AS o ON "o"."id" = "s"."post_id" WHERE "o"."author_id" = %s AND "s"."created_at" >= %s AND "s"."created_at" < %s) AS total',
     },
     "sqlite": {
-        "getDashboardStats:total:totalViews": 'SELECT (SELECT COUNT(*) FROM "profile_views" AS s WHERE "s"."profile_user_id" = ? AND "s"."viewed_at" >= ?) AS total',
-        "getDashboardStats:total:totalEngagement": 'SELECT (SELECT COUNT(*) FROM "post_likes" AS s JOIN "posts" AS o ON "o"."id" = "s"."post_id" WHERE "o"."author_id" = ? AND "s"."created_at" >= ?) + (SELECT COUNT(*) FROM "post_comments" AS s JOIN "posts" AS o ON "o"."id" = "s"."post_id" WHERE "o"."author_id" = ? AND "s"."created_at" >= ?) AS total',
+        "getDashboardStats:total:totalViews": 'SELECT (SELECT COUNT(*) FROM "profile_views" AS s WHERE "s"."profile_user_id" = ? AND "s"."viewed_at" >= ? AND "s"."viewed_at" < ?) AS total',
+        "getDashboardStats:total:totalEngagement": 'SELECT (SELECT COUNT(*) FROM "post_likes" AS s JOIN "posts" AS o ON "o"."id" = "s"."post_id" WHERE "o"."author_id" = ? AND "s"."created_at" >= ? AND "s"."created_at" < ?) + (SELECT COUNT(*) FROM "post_comments" AS s JOIN "posts" AS o ON "o"."id" = "s"."post_id" WHERE "o"."author_id" = ? AND "s"."created_at" >= ? AND "s"."created_at" < ?) AS total',
     },
 }
 
@@ -99,14 +99,17 @@ def _aggregate_getDashboardStats(
     query: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The response body of getDashboardStats: each metric over the window the query chose."""
-    start = runtime.window_start(WINDOW_DAYS_getDashboardStats[query["range"]])
+    today = runtime.utc_today()  # one date for the bounds and the series
+    start = runtime.window_start(WINDOW_DAYS_getDashboardStats[query["range"]], today)
     since = runtime.db_time(start, dialect)
+    until = runtime.db_time(runtime.window_end(today), dialect)
     result: dict[str, Any] = {}
     result["range"] = query["range"]
-    cur.execute(sql["getDashboardStats:total:totalViews"], (user_id, since))
+    cur.execute(sql["getDashboardStats:total:totalViews"], (user_id, since, until))
     result["totalViews"] = runtime.count(cur.fetchone())
     cur.execute(
-        sql["getDashboardStats:total:totalEngagement"], (user_id, since, user_id, since)
+        sql["getDashboardStats:total:totalEngagement"],
+        (user_id, since, until, user_id, since, until),
     )
     result["totalEngagement"] = runtime.count(cur.fetchone())
     return result

@@ -338,11 +338,26 @@ def records(
     ]
 
 
-def window_start(days: int | None) -> datetime:
-    """The start of a window of `days` days ending now (UTC); None: all time."""
+def utc_today() -> date:
+    """Today's date in UTC: the last day of every window."""
+    return datetime.now(timezone.utc).date()
+
+
+def window_start(days: int | None, today: date) -> datetime:
+    """The first moment of a window of `days` UTC calendar days ending
+    `today`, today included: midnight UTC `days - 1` days earlier (a 7-day
+    window on a Sunday starts on Monday at 00:00 UTC); None: all time."""
     if days is None:
         return datetime(1970, 1, 1, tzinfo=timezone.utc)
-    return datetime.now(timezone.utc) - timedelta(days=days)
+    first = today - timedelta(days=days - 1)
+    return datetime(first.year, first.month, first.day, tzinfo=timezone.utc)
+
+
+def window_end(today: date) -> datetime:
+    """The moment after every window ending `today`: the next midnight UTC
+    (rows dated later are in no window)."""
+    after = today + timedelta(days=1)
+    return datetime(after.year, after.month, after.day, tzinfo=timezone.utc)
 
 
 def db_time(moment: datetime, dialect: str) -> Any:
@@ -361,12 +376,14 @@ def count(row: Sequence[Any] | None) -> int:
     return int(row[0] or 0) if row else 0
 
 
-def day_series(rows: Sequence[Sequence[Any]], start: datetime) -> list[dict[str, Any]]:
-    """Per-day counts from (day, count) rows, with a zero for each day of the
-    window without rows, oldest first."""
+def day_series(
+    rows: Sequence[Sequence[Any]], start: datetime, today: date
+) -> list[dict[str, Any]]:
+    """Per-day counts from (day, count) rows: one point for each day from
+    `start` to `today` inclusive, oldest first, zero for a day without rows.
+    From `window_start(n, today)` that is exactly n points."""
     counts: dict[str, int] = {}
     day = start.date()
-    today = datetime.now(timezone.utc).date()
     while day <= today:
         counts[day.isoformat()] = 0
         day += timedelta(days=1)
