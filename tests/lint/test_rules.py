@@ -3,6 +3,8 @@ rule must not flag) and an err case (which it must flag, with that target)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from compiler.safety.lint import RULES
@@ -193,3 +195,36 @@ def test_every_rule_has_cases_and_docs() -> None:
         assert f"{rule.id} {rule.name}" in docs, f"{rule.id} is not documented"
         assert rule.reason in docs and rule.fix in docs
     assert len({r.id for r in RULES}) == len(RULES)
+
+
+# --- path parameters (resources) -------------------------------------------------------
+
+
+def _items(path: str, *, with_body: bool = True) -> dict:
+    param = [{"name": n, "in": "path", "required": True, "schema": {"type": "integer"}} for n in re.findall(r"\{(\w+)\}", path)]
+    fields = {"url": {"type": "string"}, "note": {"type": "string"}} if with_body else {"url": {"type": "string"}}
+    op = {
+        "operationId": "listItems",
+        "parameters": param,
+        "responses": {"200": {"content": {"application/json": {"schema": {"type": "object", "properties": fields}}}}},
+    }
+    return {"openapi": "3.1.0", "paths": {path: {"get": op}}}
+
+
+def _all_rules(old: dict, new: dict) -> list[tuple[str, str]]:
+    ctx = ApiContext(surface(old), surface(new))
+    return sorted((rule.id, f.target) for rule in RULES if rule.scope == "api" for f in rule.check(ctx))
+
+
+def test_removing_a_path_parameter_removes_the_endpoint() -> None:
+    """`/api/lists/{list_id}/items` -> `/api/items`: clients' URLs are gone (BC204)."""
+    assert _all_rules(_items("/api/lists/{list_id}/items"), _items("/api/items")) == [("BC204", "listItems")]
+    assert _all_rules(_items("/api/items"), _items("/api/lists/{list_id}/items")) == [("BC204", "listItems")]
+
+
+def test_renaming_a_path_parameter_is_not_a_break_but_what_it_serves_is_still_compared() -> None:
+    """Clients see the URL, not the parameter's name: a rename alone finds
+    nothing, and a field removed under the renamed URL is still BC201."""
+    old = _items("/api/lists/{list_id}/items")
+    assert _all_rules(old, _items("/api/lists/{id}/items")) == []
+    assert _all_rules(old, _items("/api/lists/{id}/items", with_body=False)) == [("BC201", "listItems.note")]

@@ -101,6 +101,15 @@ def surface(doc: Mapping[str, Any] | None) -> dict[str, OperationSurface]:
     return out
 
 
+_PATH_PARAM = re.compile(r"\{[^{}/]*\}")
+
+
+def url_shape(key: str) -> str:
+    """An operation key with its path parameters' names left out:
+    "GET /api/lists/{list_id}/items" -> "GET /api/lists/{}/items"."""
+    return _PATH_PARAM.sub("{}", key)
+
+
 @dataclass(frozen=True)
 class ApiContext:
     """The API before (committed snapshot) and after (this compile).
@@ -114,6 +123,18 @@ class ApiContext:
     old_file: str = ""
     old_text: str = ""
     locate: Callable[[str], tuple[str, Span] | None] = lambda _op: None
+
+    def counterpart(self, key: str) -> OperationSurface | None:
+        """The new operation that serves what old operation `key` served: the
+        same method and path, or the same path with path parameters renamed
+        (clients see only the URL, not a parameter's name).  None when the
+        URL is gone, for example when a path parameter was removed or added."""
+        found = self.new.get(key)
+        if found is not None:
+            return found
+        shape = url_shape(key)
+        matches = [op for k, op in self.new.items() if k not in self.old and url_shape(k) == shape]
+        return matches[0] if len(matches) == 1 else None
 
     def where(self, op: OperationSurface) -> tuple[str, Span]:
         found = self.locate(op.operation_id)

@@ -17,7 +17,7 @@ class ResponseFieldRemoved(Rule[ApiContext]):
 
     def check(self, ctx: ApiContext) -> Iterator[Finding]:
         for key, old in sorted(ctx.old.items()):
-            new = ctx.new.get(key)
+            new = ctx.counterpart(key)
             if new is None:
                 continue  # BC204 reports the whole endpoint
             for path in sorted(old.response):

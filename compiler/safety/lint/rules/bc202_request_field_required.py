@@ -17,11 +17,13 @@ class RequestFieldRequired(Rule[ApiContext]):
 
     def check(self, ctx: ApiContext) -> Iterator[Finding]:
         for key, old in sorted(ctx.old.items()):
-            new = ctx.new.get(key)
+            new = ctx.counterpart(key)
             if new is None:
                 continue
             for kind, before, after in (("field", old.request, new.request), ("parameter", old.params, new.params)):
                 for path in sorted(after):
+                    if kind == "parameter" and path.startswith("path:"):
+                        continue  # part of the URL: a new one is BC204 (the old URL is gone)
                     was = before.get(path)
                     parent = path.rsplit(".", 1)[0] if "." in path else ""
                     # A new required field inside a new optional object is not a break.

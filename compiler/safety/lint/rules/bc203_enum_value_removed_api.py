@@ -17,7 +17,7 @@ class ApiEnumValueRemoved(Rule[ApiContext]):
 
     def check(self, ctx: ApiContext) -> Iterator[Finding]:
         for key, old in sorted(ctx.old.items()):
-            new = ctx.new.get(key)
+            new = ctx.counterpart(key)
             if new is None:
                 continue
             for where, before, after in (("request", old.request, new.request), ("response", old.response, new.response), ("parameter", old.params, new.params)):

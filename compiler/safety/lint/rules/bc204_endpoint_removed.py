@@ -17,6 +17,6 @@ class EndpointRemoved(Rule[ApiContext]):
 
     def check(self, ctx: ApiContext) -> Iterator[Finding]:
         for key, old in sorted(ctx.old.items()):
-            if key not in ctx.new:
+            if ctx.counterpart(key) is None:
                 spec_id, span = ctx.where(old)
                 yield Finding(span, self.id, old.operation_id, f"{key} ({old.operation_id}) is removed", spec_id, key)
