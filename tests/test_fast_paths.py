@@ -85,6 +85,36 @@ def test_fast_loader_matches_or_gives_up_on_mutated_specs() -> None:
     assert answered > 300  # the fast path answers for most documents
 
 
+# Prose that used to send every document to the careful path (any `? ` or `|x`
+# in the text): a `?` or a block scalar header is an indicator only where a
+# token starts, so the fast path answers for these, and answers the same.
+PROSE = [
+    "title: Why? Because the dashboard shows placeholders\n",
+    'title: "tag -> project -> owner | a > b"\n',
+    "title: a|b and c>d, never ? at a token start\n",
+    'title: "<b>bold</b>? yes --> no"\n',
+    "title: >-\n  Is it? It is -> here.\n",
+]
+
+
+@pytest.mark.parametrize("line", PROSE)
+def test_fast_loader_answers_for_prose_with_question_marks_and_bars(line: str) -> None:
+    text = SEEDS[0]
+    start = text.index("\ntitle:") + 1
+    text = text[:start] + line + text[text.index("\n", start) + 1 :]
+    fast = yaml_fast.fast_document(text, "f.yaml")
+    slow = careful(text)
+    assert fast is not None, "the fast path gave up on plain prose"
+    assert slow is not None and same(fast, slow)
+
+
+@pytest.mark.parametrize("flow", ["{a: b?c}", "[x? y]", "{a?: b}", "[a, ? b]"])
+def test_fast_loader_leaves_question_marks_in_flow_collections_to_the_careful_path(flow: str) -> None:
+    """PyYAML ends a plain scalar at `?` inside a flow collection; libyaml does not."""
+    text = SEEDS[0] + f"extra: {flow}\n"
+    assert yaml_fast.fast_document(text, "f.yaml") is None
+
+
 def _paths(x: Any, p: tuple[Any, ...] = ()) -> Any:
     yield p
     if isinstance(x, dict):

@@ -48,8 +48,16 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 else:
     _LIBYAML = True
 
-_COMPLEX_KEY = re.compile(r"\?(\s|$)")
-_ODD_BLOCK_HEADER = re.compile(r"[|>][0-9+-]*[^0-9+\s-]")
+# Where a YAML token can start: at a line's start after indentation, after a
+# value or entry indicator and a blank (`: `, `- `), or after a flow indicator
+# (`,`, `[`, `{`).  A `?`
+# or a block scalar header anywhere else is text (inside a scalar), which both
+# parsers read alike; only these positions are left to the careful path.  They
+# over-match (the same characters inside a quoted scalar), which costs only the
+# fast path, never a wrong answer.
+_TOKEN_START = r"(?:^[ \t]*|[:\-][ \t]+|[,\[{][ \t]*)"
+_COMPLEX_KEY = re.compile(_TOKEN_START + r"\?(?:\s|$)", re.MULTILINE)
+_ODD_BLOCK_HEADER = re.compile(_TOKEN_START + r"[|>][0-9+-]*[^0-9+\s-]", re.MULTILINE)
 _STR = "tag:yaml.org,2002:str"
 _BOOL = "tag:yaml.org,2002:bool"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -165,7 +173,7 @@ def _build(text: str, file: str) -> Document:
             raise _GiveUp
         if not isinstance(parser.get_event(), DocumentStartEvent):
             raise _GiveUp  # an empty stream: E008 comes from the careful path
-        # Each frame: [container, path, is_mapping, pending key or None].
+        # Each frame: [container, path, is_mapping, pending key or None, in flow style].
         stack: list[list[Any]] = []
         root: Any = None
         while True:
@@ -187,6 +195,10 @@ def _build(text: str, file: str) -> Document:
             if mark is None:
                 raise _GiveUp  # libyaml marks every event; the stubs allow None
             span = Span(file, mark.line + 1, mark.column + 1)
+            in_flow = bool(stack and stack[-1][4])
+            if in_flow and isinstance(event, ScalarEvent) and not event.style and "?" in event.value:
+                # PyYAML ends a plain scalar at `?` inside `{...}`/`[...]`, libyaml does not.
+                raise _GiveUp
             if stack and stack[-1][2] and stack[-1][3] is None:
                 # A mapping key: only plain scalars, never twice.
                 if not isinstance(event, ScalarEvent):
@@ -210,10 +222,10 @@ def _build(text: str, file: str) -> Document:
                 _attach(stack[-1], value)
             elif isinstance(event, MappingStartEvent):
                 _collection_tag(event, MappingNode, tools)
-                stack.append([{}, path, True, None])
+                stack.append([{}, path, True, None, in_flow or bool(event.flow_style)])
             elif isinstance(event, SequenceStartEvent):
                 _collection_tag(event, SequenceNode, tools)
-                stack.append([[], path, False, None])
+                stack.append([[], path, False, None, in_flow or bool(event.flow_style)])
             else:
                 raise _GiveUp
         if not isinstance(parser.get_event(), DocumentEndEvent):
