@@ -122,6 +122,12 @@ HOSTILE: list[tuple[str, str]] = [
     ("https://xn--abc.com/", "url_host"),  # punycode that decodes to nothing useful
     ("https://ex😀ample.com/", "url_host"),  # symbol
     ("https://١٢٣.com/", "url_host"),  # non-ASCII digits
+    # IDNA 2008 (the idna package) refuses what IDNA 2003 (encodings.idna) encoded.
+    ("https://☃.com/", "url_host"),  # a symbol: xn--n3h under IDNA 2003
+    ("https://xn--n3h.com/", "url_host"),  # the same, as punycode
+    ("https://a\u200db.com/", "url_invalid"),  # a joiner is a format character: refused before IDNA
+    ("https://xn--ab-m1t.com/", "url_host"),  # ... and as punycode, by IDNA 2008's CONTEXTJ rule
+    ("https://\u0c00.com/", "url_host"),  # a label that starts with a combining mark (IDNA 2003 encoded it)
     # Ports.
     ("https://example.com:0/", "url_invalid"),
     ("https://example.com:65536/", "url_invalid"),
@@ -158,6 +164,9 @@ NORMALISED: list[tuple[str, str]] = [
     ("https://한국.kr/", "https://xn--3e0b707e.kr/"),
     ("https://مثال.com/", "https://xn--mgbh0fb.com/"),
     ("https://ｅｘａｍｐｌｅ.com", "https://example.com"),
+    # UTS 46 maps a subscript a to a, as a browser does when it resolves the
+    # host; IDNA 2003 (Unicode 3.2) left it alone and encoded another host.
+    ("https://ex\u2090mple.com/", "https://example.com/"),
     ("https://e\u0301xample.com/", "https://xn--xample-9ua.com/"),  # NFKC composes é
     ("https://123.example.com/", "https://123.example.com/"),
     ("https://a-b.example.co.uk/", "https://a-b.example.co.uk/"),

@@ -59,8 +59,10 @@ URLs (``normalize_url``), checked in this order
    labels; each label 1-63 ASCII letters, digits or ``-`` after IDNA, not
    starting or ending with ``-``, no ``--`` in places 3-4 except ``xn--``;
    at most 253 characters.  Unicode labels are IDNA-encoded with the
-   standard ``encodings.idna`` codec (IDNA 2003 nameprep: case folding and
-   NFKC, so fullwidth letters fold to ASCII).  Refused because they mislead:
+   ``idna`` package: IDNA 2008 (RFC 5891) after the UTS 46 mapping, as
+   browsers do (case folding and width mapping, so fullwidth letters fold
+   to ASCII); a label IDNA 2008 disallows (symbols, emoji, joiners outside
+   their context) is refused.  Refused because they mislead:
    ``。．｡`` separators; ``ß``, ``ẞ``, ``ς`` (IDNA 2003 and 2008 disagree);
    a label that mixes scripts (Han may mix with Hiragana and Katakana, with
    Bopomofo, or with Hangul); scripts outside a fixed list of living
@@ -88,8 +90,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from encodings import idna
 from typing import Any, Iterable, Mapping
+
+import idna
 
 ERROR_CODES: tuple[str, ...] = (
     "required",
@@ -276,8 +279,8 @@ def _ace_label(label: str) -> tuple[str, frozenset[str]]:
     """One host label in ASCII (IDNA) form, and the scripts it displays in."""
     if not label.isascii():
         try:
-            ace = idna.ToASCII(label).decode("ascii")
-        except UnicodeError:
+            ace = idna.encode(label, uts46=True).decode("ascii")
+        except (UnicodeError, ValueError):
             raise _UrlError(
                 "url_host", "host is not a valid internationalised domain name"
             ) from None
@@ -298,12 +301,13 @@ def _ace_label(label: str) -> tuple[str, frozenset[str]]:
             "host labels with '--' in the third and fourth place are reserved",
         )
     try:
-        decoded = idna.ToUnicode(label)
-    except UnicodeError:
+        decoded = idna.decode(label)
+        again = idna.encode(decoded).decode("ascii")
+    except (UnicodeError, ValueError):
         raise _UrlError(
             "url_host", "host has an invalid xn-- (punycode) label"
         ) from None
-    if decoded.isascii():
+    if decoded.isascii() or again != label:
         raise _UrlError("url_host", "host has an invalid xn-- (punycode) label")
     return label, _label_scripts(decoded)
 
