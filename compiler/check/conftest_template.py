@@ -104,13 +104,41 @@ def _quoted(name: str) -> str:
 
 
 class Seeder:
-    """Inserts rows into the check database, each in its own transaction."""
+    """Inserts rows into the check database, each in its own transaction, and
+    removes them again (`remove_since`), so seeded rows never meet the other
+    tests (a cap or a page count would see them)."""
 
     def __init__(self, db: str, user: str, other_user: str) -> None:
         self.db = db
         self.user = user
         self.other_user = other_user
         self._keys = itertools.count(10**12)
+        self._values = itertools.count(1)
+        self._inserted: list[tuple[str, int]] = []  # (table, rowid), oldest first
+
+    def text(self, low: int, high: int | None) -> str:
+        """A string of `low` to `high` characters no other call returns."""
+        text = f"seed{next(self._values)}".ljust(low, "x")
+        return text[-high:] if high is not None and len(text) > high else text
+
+    def number(self, low: int, high: int) -> int:
+        """An integer from `low` to `high`, a new one each call while any is left."""
+        return low + next(self._values) % (high - low + 1)
+
+    def mark(self) -> int:
+        return len(self._inserted)
+
+    def remove_since(self, mark: int) -> None:
+        """Delete the rows inserted after `mark`, newest first."""
+        conn = sqlite3.connect(self.db)
+        try:
+            with conn:
+                conn.execute("PRAGMA foreign_keys = ON")
+                while len(self._inserted) > mark:
+                    table, rowid = self._inserted.pop()
+                    conn.execute(f"DELETE FROM {_quoted(table)} WHERE rowid = ?", (rowid,))
+        finally:
+            conn.close()
 
     def moment(self, when: datetime) -> str:
         """A UTC moment as the sqlite database stores it ('YYYY-MM-DD HH:MM:SS')."""
@@ -126,9 +154,8 @@ class Seeder:
         """Insert one row; its `key` column's value, if asked for."""
         columns = ", ".join(_quoted(c) for c in values)
         marks = ", ".join("?" for _ in values)
-        sql = f"INSERT INTO {_quoted(table)} ({columns}) VALUES ({marks})"
-        if key is not None:
-            sql += f" RETURNING {_quoted(key)}"
+        returning = "rowid" + (f", {_quoted(key)}" if key is not None else "")
+        sql = f"INSERT INTO {_quoted(table)} ({columns}) VALUES ({marks}) RETURNING {returning}"
         conn = sqlite3.connect(self.db)
         try:
             with conn:
@@ -136,7 +163,8 @@ class Seeder:
                 row = conn.execute(sql, tuple(values.values())).fetchone()
         finally:
             conn.close()
-        return row[0] if key is not None and row else None
+        self._inserted.append((table, row[0]))
+        return row[1] if key is not None else None
 
 
 @pytest.fixture(scope="session")

@@ -112,18 +112,23 @@ def _seed_getDashboardStats(seed: Any, user: Any, days_ago: int) -> dict[str, in
     seed.insert("profile_views", {"viewed_at": at, "profile_user_id": user})
     posts_1 = seed.insert(
         "posts",
-        {"author_id": user, "id": seed.new_key("uuid"), "content": "specc-seed"},
+        {"author_id": user, "id": seed.new_key("uuid"), "content": seed.text(0, None)},
         key="id",
     )
     seed.insert("post_likes", {"created_at": at, "post_id": posts_1, "user_id": user})
     posts_2 = seed.insert(
         "posts",
-        {"author_id": user, "id": seed.new_key("uuid"), "content": "specc-seed"},
+        {"author_id": user, "id": seed.new_key("uuid"), "content": seed.text(0, None)},
         key="id",
     )
     seed.insert(
         "post_comments",
-        {"created_at": at, "post_id": posts_2, "author_id": user, "body": "specc-seed"},
+        {
+            "created_at": at,
+            "post_id": posts_2,
+            "author_id": user,
+            "body": seed.text(0, None),
+        },
     )
     return {"totalViews": 1, "totalEngagement": 2}
 

@@ -115,13 +115,17 @@ def auth(request: pytest.FixtureRequest) -> dict[str, str]:
 
 
 @pytest.fixture
-def seed(request: pytest.FixtureRequest) -> Any:
+def seed(request: pytest.FixtureRequest) -> Iterator[Any]:
     """Writes rows straight into the in-process app's database, for what the
-    API only reads (metrics): the `specc_seed` fixture, which `specc check`
-    provides.  A live server has no such door, so these tests skip there."""
+    API only reads (metrics), and removes them after the test: the
+    `specc_seed` fixture, which `specc check` provides.  A live server has no
+    such door, so these tests skip there."""
     if os.environ.get(BASE_URL_ENV):
         pytest.skip(f"seeds rows into the database: runs in-process only, not against ${{BASE_URL_ENV}}")
-    return request.getfixturevalue("specc_seed")
+    seeder = request.getfixturevalue("specc_seed")
+    mark = seeder.mark()
+    yield seeder
+    seeder.remove_since(mark)
 
 
 def utc_day(days_ago: int) -> datetime:

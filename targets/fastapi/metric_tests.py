@@ -73,16 +73,17 @@ def _filler(column: Column, plan: RowPlan, schema: Schema, depth: int) -> str | 
         return repr(column.enum.values[0])
     if kind == "bool":
         return "False"
+    # Each row gets values of its own (a unique index may span the column).
     if kind in ("int", "bigint", "id"):
         low = column.minimum if column.minimum is not None else 0
-        return repr(low if column.maximum is None or low <= column.maximum else column.maximum)
+        high = column.maximum if column.maximum is not None else low + 10**9
+        return f"seed.number({low}, {high})"
     if kind == "uuid":
         return "seed.new_key('uuid')"
     if kind in ("string", "text"):
-        text = "specc-seed".ljust(column.min_length or 0, "x")
-        return repr(text[: column.max_length] if column.max_length else text)
+        return f"seed.text({column.min_length or 0}, {column.max_length})"
     if kind == "url":
-        return repr("https://example.com/specc-seed")
+        return "'https://example.com/' + seed.text(1, 100)"
     if kind == "timestamp":
         return "at"
     if kind == "date":
