@@ -88,6 +88,16 @@ def test_getDashboardStats_range_accepts(
     check_getDashboardStats_shape(response.json())
 
 
+def test_getDashboardStats_range_given_twice_is_refused(
+    client: httpx.Client, auth: dict[str, str]
+) -> None:
+    """`range` given twice: 422 `duplicate` at `range` (which one counts would be a guess)."""
+    response = client.get(
+        "/api/dashboard/stats", params=[("range", "7d"), ("range", "7d")], headers=auth
+    )
+    assert_errors(response, "range", ["duplicate"])
+
+
 @pytest.mark.parametrize(
     "value",
     [

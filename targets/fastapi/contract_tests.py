@@ -676,6 +676,15 @@ def test_{op}_{pname}_accepts(client: httpx.Client, auth: dict[str, str], value:
     check_{op}_shape(response.json())
 '''
             )
+            first = param.enum.values[0]
+            twice = "[" + f"({param.name!r}, {first!r}), ({param.name!r}, {first!r})" + "]"
+            self.parts.append(
+                f'''def test_{op}_{pname}_given_twice_is_refused(client: httpx.Client, auth: dict[str, str]) -> None:
+    """`{param.name}` given twice: 422 `duplicate` at `{param.name}` (which one counts would be a guess)."""
+    response = {self.call(endpoint, headers="auth", params=twice)}
+    assert_errors(response, {param.name!r}, ["duplicate"])
+'''
+            )
             column_like = _enum_column(param)
             _, bad = cc.enum_cases(column_like)
             cases = ", ".join(f"pytest.param({c.value!r}, id={c.id!r})" for c in bad if isinstance(c.value, str))

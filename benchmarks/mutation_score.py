@@ -1,0 +1,259 @@
+"""The mutation score of the generated contract tests: how many small,
+deliberate bugs in the generated application code they catch.
+
+    python benchmarks/mutation_score.py --mutants 80 --json benchmarks/results/mutation.json
+
+A mutant is the rendered tree of the project (default: the bundled specs)
+with one token of one generated application module changed, the way a real
+slip would change it: a comparison loosened or flipped (`<` and `<=`, `==`
+and `!=`), `and` and `or` swapped, a `not` dropped, `True` and `False`
+swapped, an integer off by one.  Only tokens inside function bodies of the
+application modules are mutated (the shared runtime, each spec's routes and
+validators, the app): not the tests, not the SQL strings.  The mutants are a
+deterministic sample (`--seed`) of every such token.
+
+Each mutant runs `specc check` (`run_checks`) for the specs whose code it
+touched (every spec for the shared runtime and the app).  It is **killed**
+when the build or the tests (migrations and contract tests) fail, **lint**
+when only the lint step fails (the edit broke the module's layout, which the
+score does not count), and **survived** otherwise.  The score is killed /
+(killed + survived), over mutants on lines the contract tests run (measured
+first, by tracing one run of them): a mutant in code no checked spec reaches
+(the MySQL branch of a helper when `specc check` runs on SQLite, a column
+kind no spec uses) cannot be caught by any test, and is counted apart.
+Survivors are listed with their place: some are equivalent (sorting the keys
+of a JSON text nobody compares as text); the others are gaps to close.
+
+Not part of the test suite (tests/test_mutation_score.py checks the mutant
+generator and one kill); the raw results go to `--json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import io
+import json
+import random
+import sys
+import time
+import tokenize
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path, PurePosixPath
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from compiler import pypackage  # noqa: E402
+from compiler.ir import Project  # noqa: E402
+
+# token text -> its mutation
+SWAPS = {
+    "<": "<=",
+    "<=": "<",
+    ">": ">=",
+    ">=": ">",
+    "==": "!=",
+    "!=": "==",
+    "and": "or",
+    "or": "and",
+    "True": "False",
+    "False": "True",
+}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    path: str  # the module, relative to the output root
+    line: int
+    col: int
+    old: str
+    new: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.path}:{self.line}:{self.col + 1}: {self.old!r} -> {self.new!r}"
+
+
+def application_modules(tree: dict[PurePosixPath, str]) -> list[PurePosixPath]:
+    """The generated modules that run in the application (not the tests)."""
+    out = []
+    for path in sorted(tree):
+        if path.suffix != ".py" or not path.parts or path.parts[0] != pypackage.PACKAGE:
+            continue
+        if path.name in ("testing.py", "__init__.py") or path.name.startswith("test_"):
+            continue
+        if "backfills" in path.parts:
+            continue  # not served: the backfill engine tests and the URL corpus test them
+        out.append(path)
+    return out
+
+
+def _function_lines(text: str) -> set[int]:
+    """Lines inside function bodies, without their docstrings."""
+    lines: set[int] = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                body = body[1:]
+            for stmt in body:
+                lines.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+    return lines
+
+
+def mutants_of(path: PurePosixPath, text: str) -> list[Mutant]:
+    """Every mutant of one module, in source order."""
+    inside = _function_lines(text)
+    tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    out: list[Mutant] = []
+    for i, tok in enumerate(tokens):
+        line, col = tok.start
+        if line not in inside or tok.start[0] != tok.end[0]:
+            continue
+        following = tokens[i + 1].string if i + 1 < len(tokens) else ""
+        if tok.string in SWAPS and tok.type in (tokenize.OP, tokenize.NAME):
+            out.append(Mutant(path.as_posix(), line, col, tok.string, SWAPS[tok.string]))
+        elif tok.type == tokenize.NAME and tok.string == "not" and following != "in":
+            out.append(Mutant(path.as_posix(), line, col, "not ", ""))
+        elif tok.type == tokenize.NUMBER and tok.string.isdigit():
+            out.append(Mutant(path.as_posix(), line, col, tok.string, str(int(tok.string) + 1)))
+    return out
+
+
+def apply(tree: dict[PurePosixPath, str], mutant: Mutant) -> dict[PurePosixPath, str]:
+    """`tree` with `mutant` applied (exactly at its place)."""
+    key = PurePosixPath(mutant.path)
+    lines = tree[key].splitlines(keepends=True)
+    row = lines[mutant.line - 1]
+    if row[mutant.col : mutant.col + len(mutant.old)] != mutant.old:
+        raise ValueError(f"{mutant.label}: the token is not there")
+    lines[mutant.line - 1] = row[: mutant.col] + mutant.new + row[mutant.col + len(mutant.old) :]
+    mutated = dict(tree)
+    mutated[key] = "".join(lines)
+    return mutated
+
+
+def specs_for(project: Project, path: str) -> list[str]:
+    """The specs whose checks run the module at `path` (all for shared ones)."""
+    parts = PurePosixPath(path).parts
+    by_package = {pypackage.spec_package(s.id).parts[1]: s.id for s in project.specs}
+    if len(parts) > 2 and parts[1] in by_package:
+        return [by_package[parts[1]]]
+    return [s.id for s in project.specs]
+
+
+# Runs the kept tree's contract tests in-process, recording every line of the
+# generated package that runs (the app runs in TestClient's thread, too).
+_TRACER = """
+import json, os, sys, threading
+import pytest
+root, out, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+prefix = os.path.join(root, "specc_app") + os.sep
+hits = set()
+def local(frame, event, arg):
+    if event == "line":
+        hits.add((frame.f_code.co_filename, frame.f_lineno))
+    return local
+def calls(frame, event, arg):
+    if frame.f_code.co_filename.startswith(prefix):
+        hits.add((frame.f_code.co_filename, frame.f_lineno))
+        return local
+    return None
+sys.settrace(calls)
+threading.settrace(calls)
+os.chdir(root)
+pytest.main(["-q", "-p", "no:cacheprovider", "--import-mode=importlib", "-c", os.path.join(root, "pytest.ini"), "--rootdir", root, *files])
+sys.settrace(None)
+with open(out, "w") as fh:
+    json.dump(sorted([os.path.relpath(f, root), n] for f, n in hits), fh)
+"""
+
+
+def reached_lines(project: Project, tree: dict[PurePosixPath, str]) -> set[tuple[str, int]]:
+    """(module path, line) of every generated line the contract tests run."""
+    import subprocess
+    import tempfile
+
+    from compiler.check.run import run_checks
+
+    with tempfile.TemporaryDirectory(prefix="specc-mutation-") as tmp:
+        work = Path(tmp)
+        result = run_checks(project, tree=tree, workdir=work)
+        if not result.success:
+            raise SystemExit(f"the unmutated tree does not pass specc check: {result.message}")
+        out = work / "tree"
+        files = sorted(str(p) for p in out.glob("*/test_contract.py"))
+        hits = work / "hits.json"
+        subprocess.run([sys.executable, "-c", _TRACER, str(out), str(hits), *files], check=True, capture_output=True)
+        return {(path, line) for path, line in json.loads(hits.read_text(encoding="utf-8"))}
+
+
+def verdict(project: Project, tree: dict[PurePosixPath, str], mutant: Mutant) -> str:
+    from compiler.check.run import run_checks
+
+    result = run_checks(project, specs_for(project, mutant.path), tree=apply(tree, mutant))
+    if result.build.status == "failed" or result.tests.status in ("failed", "not_run"):
+        return "killed"
+    if result.lint.status == "failed":
+        return "lint"
+    return "survived"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--specs", type=Path, default=ROOT / "specs")
+    parser.add_argument("--mutants", type=int, default=80, help="how many to sample (0: all)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--timeout", type=int, default=120, help="seconds for one mutant's contract tests")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+
+    import compiler.check.run as check_run
+    from compiler.emit import render
+    from compiler.project import build_project
+
+    # A mutant may loop for ever (a loop bound flipped); that is a kill.
+    check_run.PYTEST_TIMEOUT_SECONDS = args.timeout
+    project = build_project(args.specs, args.specs.parent)
+    tree = dict(render(project))
+    started = time.perf_counter()
+    every = [m for path in application_modules(tree) for m in mutants_of(path, tree[path])]
+    reached = reached_lines(project, tree)
+    # Mutants on lines no contract test runs cannot be caught by any of
+    # them (features no checked spec uses): counted, not run.
+    live = [m for m in every if (m.path, m.line) in reached]
+    chosen = live if args.mutants <= 0 else sorted(random.Random(args.seed).sample(live, min(args.mutants, len(live))), key=lambda m: (m.path, m.line, m.col))
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        verdicts = list(pool.map(lambda m: verdict(project, tree, m), chosen))
+    seconds = time.perf_counter() - started
+    counts = {v: verdicts.count(v) for v in ("killed", "survived", "lint")}
+    scored = counts["killed"] + counts["survived"]
+    score = counts["killed"] / scored if scored else 0.0
+    print(f"mutants: {len(every)} in the application modules, {len(live)} on lines the contract tests run")
+    print(f"ran {len(chosen)} of those (seed {args.seed}): killed {counts['killed']}, survived {counts['survived']}, lint only {counts['lint']}")
+    print(f"mutation score: {score:.1%} ({seconds:.0f} s)")
+    for mutant, v in zip(chosen, verdicts, strict=True):
+        if v != "killed":
+            print(f"  {v}: {mutant.label}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        record = {
+            "specs": str(args.specs),
+            "seed": args.seed,
+            "population": len(every),
+            "reached": len(live),
+            "counts": counts,
+            "score": round(score, 4),
+            "seconds": round(seconds, 1),
+            "mutants": [dict(asdict(m), verdict=v) for m, v in zip(chosen, verdicts, strict=True)],
+        }
+        args.json.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,63 @@
+"""The mutant generator of benchmarks/mutation_score.py: one token changed,
+only inside function bodies, never in docstrings or module-level data."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import PurePosixPath
+
+import pytest
+
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import mutation_score as ms  # noqa: E402
+
+MODULE = '''"""Docstring: a < b and True."""
+
+LIMIT = 10 if True else 0
+
+
+def check(value: int, flag: bool) -> bool:
+    """value < 3 or not flag"""
+    if value < 3 and not flag:
+        return value == 1
+    return value in (2,) and 4 not in (5,) or False
+'''
+
+
+def test_mutants_are_single_tokens_inside_function_bodies() -> None:
+    found = [(m.line, m.old, m.new) for m in ms.mutants_of(PurePosixPath("specc_app/x.py"), MODULE)]
+    assert found == [
+        (8, "<", "<="),
+        (8, "3", "4"),
+        (8, "and", "or"),
+        (8, "not ", ""),
+        (9, "==", "!="),
+        (9, "1", "2"),
+        (10, "2", "3"),
+        (10, "and", "or"),
+        (10, "4", "5"),
+        (10, "5", "6"),
+        (10, "or", "and"),
+        (10, "False", "True"),
+    ]
+
+
+def test_apply_changes_exactly_the_token() -> None:
+    tree = {PurePosixPath("specc_app/x.py"): MODULE}
+    mutant = ms.mutants_of(PurePosixPath("specc_app/x.py"), MODULE)[3]
+    mutated = ms.apply(tree, mutant)[PurePosixPath("specc_app/x.py")]
+    assert mutated == MODULE.replace("and not flag", "and flag")
+    compile(mutated, "x.py", "exec")
+    wrong = ms.Mutant("specc_app/x.py", 8, 0, "while", "if")
+    with pytest.raises(ValueError, match="not there"):
+        ms.apply(tree, wrong)
+
+
+def test_only_application_modules_are_mutated() -> None:
+    tree = {PurePosixPath(p): "" for p in (
+        "specc_app/app.py", "specc_app/testing.py", "specc_app/runtime/http.py", "specc_app/a/routes.py",
+        "specc_app/a/__init__.py", "specc_app/a/backfills/b.py", "a/test_contract.py", "a/openapi.yaml",
+    )}  # fmt: skip
+    assert [p.as_posix() for p in ms.application_modules(tree)] == ["specc_app/a/routes.py", "specc_app/app.py", "specc_app/runtime/http.py"]
