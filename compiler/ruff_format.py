@@ -113,8 +113,31 @@ def _names(count: int) -> list[str]:
     return [f"m{i}.py" for i in range(count)]
 
 
+# source -> ruff's layout of it, for the modules this process formatted:
+# the layout is a pure function of the text (the ruff binary and settings are
+# fixed for the process), and a process often renders the same modules again
+# (the shared runtime in every compile of a session, unchanged modules of
+# the agent's previews and checks, the test suite).  Bounded: a big compile
+# formats thousands of distinct modules once each.
+_LAID_OUT: dict[str, str] = {}
+_LAID_OUT_MAX = 2048
+_LAID_OUT_LOCK = threading.Lock()
+
+
 def format_python(sources: list[str]) -> list[str]:
     """Each of `sources` as ruff formats it, in the same order."""
+    with _LAID_OUT_LOCK:
+        known = {text: _LAID_OUT[text] for text in sources if text in _LAID_OUT}
+    todo = list(dict.fromkeys(text for text in sources if text not in known))
+    fresh = dict(zip(todo, _format_with_ruff(todo), strict=True))
+    with _LAID_OUT_LOCK:
+        if len(_LAID_OUT) + len(fresh) > _LAID_OUT_MAX:
+            _LAID_OUT.clear()
+        _LAID_OUT.update(fresh)
+    return [known[text] if text in known else fresh[text] for text in sources]
+
+
+def _format_with_ruff(sources: list[str]) -> list[str]:
     if not sources:
         return []
     if len(sources) == 1:

@@ -304,9 +304,31 @@ def test_a_missing_ruff_is_reported_without_a_traceback(tmp_path: Path, monkeypa
 
     shutil.copytree(SPECS, tmp_path / "specs")
     monkeypatch.setattr(ruff_format, "ruff_bin", lambda: str(tmp_path / "no-such-ruff"))
+    # Layouts this process already made need no ruff; start without them.
+    monkeypatch.setattr(ruff_format, "_LAID_OUT", {})
     rc = main(["compile", "--no-cache", "--specs", str(tmp_path / "specs"), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert rc == EXIT_INTERNAL
     assert err.startswith("specc: cannot format the generated Python: cannot run ruff:"), err
     assert "Traceback" not in err
     assert not (tmp_path / "out").exists()  # nothing half-formatted was written
+
+
+def test_format_python_remembers_layouts_and_still_formats_new_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module laid out once in this process is not sent to ruff again; a new
+    one is, and both come back as ruff lays them out."""
+    import compiler.ruff_format as ruff_format
+
+    monkeypatch.setattr(ruff_format, "_LAID_OUT", {})
+    sent: list[list[str]] = []
+    real = ruff_format._format_with_ruff
+
+    def spy(sources: list[str]) -> list[str]:
+        sent.append(list(sources))
+        return real(sources)
+
+    monkeypatch.setattr(ruff_format, "_format_with_ruff", spy)
+    a, b = "x=( 1 ,)\n", "def f( ):\n  return 2\n"
+    assert ruff_format.format_python([a]) == ["x = (1,)\n"]
+    assert ruff_format.format_python([a, b, b]) == ["x = (1,)\n", "def f():\n    return 2\n", "def f():\n    return 2\n"]
+    assert sent == [[a], [b]]

@@ -507,3 +507,17 @@ def test_fk_on_existing_table_mysql_drops_the_foreign_key_before_its_column(pinn
     _, tree = pinned
     down = script(tree, "pinned-post", "mysql", "down")
     assert "ALTER TABLE users DROP FOREIGN KEY fk_users_pinned_post_id, DROP COLUMN pinned_post_id;" in down
+
+
+def test_the_script_check_remembers_only_what_passed() -> None:
+    """`check_script` skips a script it already passed, and raises for a bad
+    script however often it sees it."""
+    from targets.sql.self_check import SqlSelfCheckError, check_script
+
+    good = "-- header\nALTER TABLE t ADD COLUMN c INT;\n"
+    check_script(good, ["ALTER TABLE t ADD COLUMN c INT"], "postgres")
+    check_script(good, ["ALTER TABLE t ADD COLUMN c INT"], "postgres")
+    bad = "-- header ALTER TABLE t ADD COLUMN c INT;\n"  # the statement sits in the comment
+    for _ in range(2):
+        with pytest.raises(SqlSelfCheckError):
+            check_script(bad, ["ALTER TABLE t ADD COLUMN c INT"], "postgres")

@@ -193,12 +193,30 @@ def check_statement(sql: str, dialect: str) -> exp.Expr:
     return tree
 
 
+# Scripts that passed `check_script` in this process.  The check is a pure
+# function of its arguments, and a process often renders the same script
+# again (the agent's preview and check, the compile cache's misses, tests);
+# a failure is never remembered, so it is raised every time.
+_PASSED: set[tuple[str, str, tuple[str, ...]]] = set()
+_PASSED_MAX = 4096
+
+
 def check_script(script: str, statements: list[str], dialect: str) -> None:
     """The whole file must parse into exactly `statements`, in order (so no
     comment line swallowed a statement, and no statement leaked out of one),
     with no opaque `exp.Command`.  Parsing the script and re-rendering every
     statement to its emitted text is the round trip `check_statement` makes,
     for all statements at once."""
+    key = (dialect, script, tuple(statements))
+    if key in _PASSED:
+        return
+    _check_script(script, statements, dialect)
+    if len(_PASSED) >= _PASSED_MAX:
+        _PASSED.clear()
+    _PASSED.add(key)
+
+
+def _check_script(script: str, statements: list[str], dialect: str) -> None:
     try:
         parsed = [s for s in sqlglot.parse(script, read=_dialect(dialect), error_level=ErrorLevel.RAISE) if s is not None]
     except ParseError as err:
