@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutants", type=int, default=80, help="how many to sample (0: all)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--timeout", type=int, default=120, help="seconds for one mutant's contract tests")
+    parser.add_argument("--timeout", type=int, default=0, help="seconds for one mutant's contract tests (0: 4x the unmutated run, at least 60)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
 
@@ -216,13 +216,13 @@ def main(argv: list[str] | None = None) -> int:
     from compiler.emit import render
     from compiler.project import build_project
 
-    # A mutant may loop for ever (a loop bound flipped); that is a kill.
-    check_run.PYTEST_TIMEOUT_SECONDS = args.timeout
     project = build_project(args.specs, args.specs.parent)
     tree = dict(render(project))
     started = time.perf_counter()
     every = [m for path in application_modules(tree) for m in mutants_of(path, tree[path])]
     reached = reached_lines(project, tree)
+    # A mutant may loop for ever (a loop bound flipped): a timeout is a kill.
+    check_run.PYTEST_TIMEOUT_SECONDS = args.timeout or max(60, int(4 * (time.perf_counter() - started)))
     # Mutants on lines no contract test runs cannot be caught by any of
     # them (features no checked spec uses): counted, not run.
     live = [m for m in every if (m.path, m.line) in reached]
