@@ -18,8 +18,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from starlette.routing import Route
 
 from .validation import ValidationFailed
@@ -42,6 +44,99 @@ async def json_body(request: Request) -> Any:
         return json.loads(raw)
     except ValueError:
         return INVALID_JSON
+
+
+class JsonRequest(Request):
+    """A request whose `json()` never raises: a body that is not JSON reads as
+    INVALID_JSON, which the request model refuses (422 `type` at `""`).
+    FastAPI would answer bad JSON itself before any dependency ran, so before
+    the 401 of a request without a user; this keeps 401 first."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            try:
+                self._json = json.loads(await self.body())
+            except ValueError:
+                self._json = INVALID_JSON
+        return self._json
+
+
+class Unauthorized(Exception):
+    """No signed-in user: raised by the `signed_in` dependency, which FastAPI
+    resolves before it validates the body, so a 401 comes before any 422."""
+
+
+def signed_in(get_current_user_id: Callable[..., Any]) -> Callable[..., Any]:
+    """A dependency returning the user id of `get_current_user_id`, or raising
+    Unauthorized when it is None."""
+
+    def user(user_id: Any = Depends(get_current_user_id)) -> Any:
+        if user_id is None:
+            raise Unauthorized
+        return user_id
+
+    return user
+
+
+def _error_path(loc: Sequence[Any]) -> str:
+    """`links[3].url` from pydantic's location ("body", "links", 3, "url")."""
+    out = ""
+    for part in loc[1:]:
+        out += (
+            f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        )
+    return out
+
+
+def request_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """FastAPI's validation errors in the shape every endpoint answers.  A
+    request model's refusal (type `specc`) carries that shape already; a
+    missing body (or JSON `null`) is `type` at `""`, as a body that is not
+    JSON; a missing parameter is `required`; anything else is `type`."""
+    out: list[dict[str, str]] = []
+    for e in errors:
+        kind = e.get("type")
+        loc = tuple(e.get("loc", ()))
+        if kind == "specc":
+            out.extend(e["ctx"]["errors"])
+        elif kind == "missing" and loc[:1] == ("body",) and len(loc) == 1:
+            out.append(error("", "type", "the request body must be a JSON object"))
+        elif kind == "missing":
+            out.append(error(_error_path(loc), "required", "is required"))
+        else:
+            out.append(error(_error_path(loc), "type", str(e.get("msg", "is invalid"))))
+    return out
+
+
+def cleaned(body: Any) -> dict[str, Any]:
+    """The cleaned body a request model holds: what the spec's validator
+    returned (only the keys given, URLs normalised)."""
+    return dict(body._cleaned)
+
+
+def route_class(cache: Mapping[str, Mapping[str, str]]) -> type[APIRoute]:
+    """The route class of a spec's router: FastAPI's, answering its request
+    validation errors and Unauthorized in the error shape, with the cache
+    headers of the operation (`cache`, by operationId)."""
+
+    class SpeccRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Any]:
+            handler = super().get_route_handler()
+            headers = cache.get(self.operation_id or "", {})
+
+            async def route(request: Request) -> Response:
+                try:
+                    return await handler(JsonRequest(request.scope, request.receive))
+                except Unauthorized:
+                    return unauthorized(headers)
+                except RequestValidationError as exc:
+                    return respond(
+                        422, {"errors": request_errors(exc.errors())}, headers
+                    )
+
+            return route
+
+    return SpeccRoute
 
 
 def error(path: str, code: str, message: str) -> dict[str, str]:
@@ -224,14 +319,14 @@ def serve(
     query: Mapping[str, str] | None = None,
     validate_query: Callable[[Mapping[str, str]], Any] | None = None,
     body: Any = NO_BODY,
-    validate_body: Callable[[Any], Any] | None = None,
     before: Callable[[Any, Any, Any, Any], Any] | None = None,
     after: Callable[[Any, Any, Any], Any] | None = None,
 ) -> Response:
     """One request of a generated route, in the order every route answers:
     401 without a signed-in user (when `auth`); 422 for invalid query
-    parameters, a body that is not JSON or an invalid body (every error
-    found); then, in one transaction: the service hook
+    parameters (every error found); then, with `body` the cleaned request
+    body (its request model validated it before the route ran; NO_BODY for
+    an endpoint without one), in one transaction: the service hook
     `before(cursor, user_id, cleaned body, cleaned query)`, which returns the
     body to use; `work(cursor, body, cleaned query)`; the service hook
     `after(cursor, user_id, result)`, which returns the result to answer.
@@ -243,21 +338,17 @@ def serve(
     if auth and user_id is None:
         return unauthorized(cache)
     cleaned_query = None
-    data = None
+    data = None if body is NO_BODY else body
     try:
         if validate_query is not None and query is not None:
             cleaned_query = validate_query(query)
-        if validate_body is not None:
-            if body is INVALID_JSON:
-                return invalid_json(cache)
-            data = validate_body(body)
     except ValidationFailed as failed:
         return invalid(failed.errors, cache)
     try:
         with transaction(conn) as cur:
             if before is not None:
                 data = before(cur, user_id, data, cleaned_query)
-                if validate_body is not None:
+                if body is not NO_BODY:
                     data = _returned(before, data)
             result = work(cur, data, cleaned_query)
             if row_required and result is None:
@@ -474,12 +565,12 @@ def serve_resource(
     user_id: Any,
     path_params: Mapping[str, str],
     query: Mapping[str, str],
-    body: Any,
-    validators: Any,
+    data: Mapping[str, Any] | None,
     cache: Mapping[str, str],
 ) -> Response:
     """One request of a resource: 401 without a user; 422 for a malformed path
-    parameter, query or body; ownership (through the whole chain) checked in
+    parameter or query (the body, `data`, arrives cleaned by its request
+    model); ownership (through the whole chain) checked in
     the same transaction as the change, on locked rows; 404, or the
     resource's not-owner status, for rows that are missing or another user's."""
     if user_id is None:
@@ -497,14 +588,7 @@ def serve_resource(
         page = _page_query(query, cfg) if verb == "list" else None
     except Refused as refused:
         return respond(refused.status, refused.body, cache)
-    data: Mapping[str, Any] = {}
-    if verb in ("create", "update"):
-        if body is INVALID_JSON:
-            return invalid_json(cache)
-        try:
-            data = validators.REQUEST_VALIDATORS[f"{name}_{verb}"](body)
-        except validators.ValidationFailed as failed:
-            return invalid(failed.errors, cache)
+    data = data or {}
     owner_id = user_id if cfg["parent"] is None else parent_id
     what = cfg["what"]
     headers: dict[str, str] = {}
