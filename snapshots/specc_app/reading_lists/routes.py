@@ -245,6 +245,7 @@ def build_router(
         body: models.ListsCreate,
         conn: Any = Depends(get_connection),
         user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["lists"], "create")),
     ) -> Response:
         return runtime.serve_resource(
             "create",
@@ -314,6 +315,7 @@ def build_router(
         ] = None,
         conn: Any = Depends(get_connection),
         user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["lists"], "list")),
     ) -> Response:
         return runtime.serve_resource(
             "list",
@@ -379,6 +381,7 @@ def build_router(
         ],
         conn: Any = Depends(get_connection),
         user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["lists"], "get")),
     ) -> Response:
         return runtime.serve_resource(
             "get",
@@ -449,6 +452,7 @@ def build_router(
         ],
         conn: Any = Depends(get_connection),
         user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["lists"], "update")),
     ) -> Response:
         return runtime.serve_resource(
             "update",
@@ -514,6 +518,7 @@ def build_router(
         ],
         conn: Any = Depends(get_connection),
         user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["lists"], "delete")),
     ) -> Response:
         return runtime.serve_resource(
             "delete",
@@ -593,6 +598,7 @@ def build_router(
         ],
         conn: Any = Depends(get_connection),
         user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["items"], "create")),
     ) -> Response:
         return runtime.serve_resource(
             "create",
@@ -676,6 +682,7 @@ def build_router(
         ] = None,
         conn: Any = Depends(get_connection),
         user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["items"], "list")),
     ) -> Response:
         return runtime.serve_resource(
             "list",
@@ -755,6 +762,7 @@ def build_router(
         ],
         conn: Any = Depends(get_connection),
         user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["items"], "get")),
     ) -> Response:
         return runtime.serve_resource(
             "get",
@@ -839,6 +847,7 @@ def build_router(
         ],
         conn: Any = Depends(get_connection),
         user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["items"], "update")),
     ) -> Response:
         return runtime.serve_resource(
             "update",
@@ -918,6 +927,7 @@ def build_router(
         ],
         conn: Any = Depends(get_connection),
         user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["items"], "delete")),
     ) -> Response:
         return runtime.serve_resource(
             "delete",

@@ -129,6 +129,8 @@ def route_class(cache: Mapping[str, Mapping[str, str]]) -> type[APIRoute]:
                     return await handler(JsonRequest(request.scope, request.receive))
                 except Unauthorized:
                     return unauthorized(headers)
+                except Refused as refused:
+                    return respond(refused.status, refused.body, headers)
                 except RequestValidationError as exc:
                     return respond(
                         422, {"errors": request_errors(exc.errors())}, headers
@@ -499,6 +501,26 @@ def _key(raw: Any, kind: str, path: str) -> Any:
     ):
         raise Refused(422, path, "type", "must be a positive integer")
     return int(text)
+
+
+def resource_keys(cfg: Mapping[str, Any], verb: str) -> Callable[..., None]:
+    """A dependency that refuses a malformed path key (422 `type` at its
+    name) before FastAPI validates the body, as `serve_resource` would: the
+    dependencies after the user's run before the body's model."""
+
+    def keys(request: Request) -> None:
+        if cfg["parent"] is not None:
+            _key(
+                request.path_params.get(cfg["parent"][0]),
+                cfg["parent"][1],
+                cfg["parent"][0],
+            )
+        if verb in ("get", "update", "delete"):
+            _key(
+                request.path_params.get(cfg["item"][0]), cfg["item"][1], cfg["item"][0]
+            )
+
+    return keys
 
 
 def _begin_write(conn: Any, dialect: str) -> None:
