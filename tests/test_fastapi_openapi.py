@@ -4,12 +4,14 @@ The bundled specs are compiled and the generated app is served in-process;
 FastAPI builds its document from the routes and the generated pydantic models
 (`specc_app/<spec>/models.py`).  The two documents are compared operation by
 operation: the same paths and methods; the same operationId, summary,
-description and tags; the same parameters (name, place, required,
+description, tags and security (and the same security schemes); the same parameters (name, place, required,
 description, schema); the same request body (required, schema); the same
 response status codes, each with its description, headers and body schema.
 
 Only differences that do not change what a document means are normalised,
-each listed in `normalise_schema` / `resolve` with its reason.  The
+each listed in `resolve`, `normalise_schema` and `operation_view` with its
+reason.  Not compared: the document's `info` and `tags` list (titles of the
+app, not of an operation).  The
 comparison must find a model that drops a field (`test_a_dropped_field_is_found`)
 and a changed constraint (`test_a_changed_constraint_is_found`).
 """
@@ -147,6 +149,9 @@ def operation_view(op: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
         }
     body = op.get("requestBody")
     return {
+        # Normalisation 5: no `security` on an operation means the document's
+        # top-level `security`, which neither document has: the same as `[]`.
+        "security": op.get("security", []),
         "operationId": op.get("operationId"),
         "summary": op.get("summary"),
         "description": op.get("description"),
@@ -167,7 +172,9 @@ def _operations(doc: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
 def differences(emitted: dict[str, Any], live: dict[str, Any]) -> list[str]:
     """Every way `live` (FastAPI's document) says something else than `emitted`."""
     ours, theirs = _operations(emitted), _operations(live)
-    out = [f"only in openapi.yaml: {m.upper()} {p}" for p, m in sorted(set(ours) - set(theirs))]
+    schemes = [d.get("components", {}).get("securitySchemes") for d in (emitted, live)]
+    out = [] if schemes[0] == schemes[1] else [f"securitySchemes: openapi.yaml {schemes[0]!r} != /openapi.json {schemes[1]!r}"]
+    out += [f"only in openapi.yaml: {m.upper()} {p}" for p, m in sorted(set(ours) - set(theirs))]
     out += [f"only in /openapi.json: {m.upper()} {p}" for p, m in sorted(set(theirs) - set(ours))]
     for key in sorted(set(ours) & set(theirs)):
         a, b = operation_view(ours[key], emitted), operation_view(theirs[key], live)
@@ -249,7 +256,7 @@ def test_normalisation_keeps_meaning() -> None:
     assert normalise_schema({"maximum": 2**53}) != normalise_schema({"maximum": 2**53 - 1})
     obj = {"type": "object", "properties": {"title": {"type": "string", "title": "Title"}}, "title": "M"}
     assert normalise_schema(obj) == {"type": "object", "properties": {"title": {"type": "string"}}}
-    emitted = {"paths": {"/x": {"get": {"responses": {"200": {"description": "OK"}}}}}}
+    emitted: dict[str, Any] = {"paths": {"/x": {"get": {"responses": {"200": {"description": "OK"}}}}}}
     live = copy.deepcopy(emitted)
     live["paths"]["/x"]["get"]["responses"]["201"] = {"description": "Created"}
     assert differences(emitted, live) == ["GET /x responses 201: openapi.yaml None != /openapi.json {'description': 'Created', 'headers': {}, 'schema': None}"]
