@@ -64,7 +64,7 @@ _BASEMODEL_NAMES = frozenset(
     }
 )
 # Keywords a schema may carry and where each goes (anything else is an error).
-_STRING_ARGS = {"pattern": "pattern", "minLength": "min_length", "maxLength": "max_length"}
+_STRING_ARGS = {"minLength": "min_length", "maxLength": "max_length"}
 _INT_ARGS = {"minimum": "ge", "maximum": "le"}
 _EXTRA_KEYS = ("format", "x-specc-host-rules", "not")
 _PRIMITIVES = {"string": "str", "integer": "int", "boolean": "bool"}
@@ -118,6 +118,7 @@ class ModuleWriter:
         # A schema already written as a class (by identity of its content), so
         # a resource's Page reuses its Row.
         self.written: dict[str, str] = {}
+        self.patterns: dict[str, str] = {}  # pattern text -> its constant
 
     def _unique(self, name: str) -> str:
         out, n = name, 2
@@ -203,6 +204,7 @@ class ModuleWriter:
         """The non-null type of schema `s` (with its constraints, in `Annotated`)."""
         kind = s.pop("type", None)
         args: dict[str, Any] = {}
+        raw: dict[str, str] = {}
         extra = {k: s.pop(k) for k in _EXTRA_KEYS if k in s}
         if kind is None:
             if s:
@@ -227,6 +229,8 @@ class ModuleWriter:
             base = f"list[{item_type}]"
         elif kind in _PRIMITIVES:
             base = _PRIMITIVES[kind]
+            if "pattern" in s:
+                raw["pattern"] = self.pattern(s.pop("pattern"))
             table = _STRING_ARGS if kind == "string" else _INT_ARGS if kind == "integer" else {}
             for key, arg in table.items():
                 if key in s:
@@ -237,10 +241,18 @@ class ModuleWriter:
             raise AssertionError(f"models: {hint}: cannot state {sorted(s)} in a model")
         if extra:
             args["json_schema_extra"] = extra
-        if not args:
+        if not args and not raw:
             return base
         self.typing.add("Annotated")
-        return f"Annotated[{base}, {_call('Field', args)}]"
+        return f"Annotated[{base}, {_call('Field', args, raw)}]"
+
+    def pattern(self, text: str) -> str:
+        """The module constant holding pattern `text` (each written once: a
+        URL pattern is a few hundred characters, used by every URL field)."""
+        if text not in self.patterns:
+            numbered = sum(1 for name in self.patterns.values() if name != "TEXT_PATTERN")
+            self.patterns[text] = "TEXT_PATTERN" if text == js.STORABLE_TEXT else f"PATTERN_{numbered + 1}"
+        return self.patterns[text]
 
 
 def _request(writer: ModuleWriter, name: str, schema: dict[str, Any], op: str) -> str:
@@ -281,6 +293,7 @@ def render_models(spec: Spec) -> str:
     return _ENV.get_template("models.py.j2").render(
         spec_id=spec.id,
         typing=sorted(writer.typing),
+        patterns=[(name, repr(text)) for text, name in writer.patterns.items()],
         classes=writer.classes,
         validators=any(e.request for e in spec.endpoints) or any({"create", "update"} & set(r.methods) for r in spec.resources),
     )

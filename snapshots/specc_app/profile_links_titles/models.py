@@ -16,6 +16,11 @@ from pydantic import ConfigDict, Field
 from ..runtime import models as runtime
 from . import validators
 
+# The patterns of the bodies' strings, as in the emitted OpenAPI document.
+TEXT_PATTERN = "^[^\\u0000]*$"
+PATTERN_1 = "^(?:http|https)://(?=[^\\s\\x00-\\x1f\\x7f\\\\@/?#:]{1,253}\\.?(?:[:/?#]|$))(?:[A-Za-z0-9\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.)+[A-Za-z\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.?(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:[/?#][^\\s\\x00-\\x1f\\x7f\\\\]*)?$"
+PATTERN_2 = "^(?:[hH][tT][tT][pP]|[hH][tT][tT][pP][sS])://(?=[^\\s\\x00-\\x1f\\x7f\\\\@/?#:]{1,253}\\.?(?:[:/?#]|$))(?:[A-Za-z0-9\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.)+[A-Za-z\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.?(?::(?:0{0,4}[1-9]|0{0,3}[1-9][0-9]|0{0,2}[1-9][0-9]{2}|0?[1-9][0-9]{3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:[/?#][^\\s\\x00-\\x1f\\x7f\\\\]*)?$"
+
 
 # Part of a body: `GetProfileResponseLinksItem`.
 class GetProfileResponseLinksItem(runtime.Model):
@@ -39,13 +44,13 @@ class GetProfileResponseLinksItem(runtime.Model):
         }
     )
     id: Annotated[int, Field(ge=1, le=9223372036854775807)]
-    label: Annotated[
-        str, Field(pattern="^[^\\u0000]*$", min_length=1, max_length=40)
-    ] = Field(description="Text shown for the link.")
+    label: Annotated[str, Field(pattern=TEXT_PATTERN, min_length=1, max_length=40)] = (
+        Field(description="Text shown for the link.")
+    )
     url: Annotated[
         str,
         Field(
-            pattern="^(?:http|https)://(?=[^\\s\\x00-\\x1f\\x7f\\\\@/?#:]{1,253}\\.?(?:[:/?#]|$))(?:[A-Za-z0-9\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.)+[A-Za-z\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.?(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:[/?#][^\\s\\x00-\\x1f\\x7f\\\\]*)?$",
+            pattern=PATTERN_1,
             max_length=2048,
             json_schema_extra={
                 "format": "uri",
@@ -63,8 +68,8 @@ class GetProfileResponseLinksItem(runtime.Model):
 
 # The response body of getProfile.
 class GetProfileResponse(runtime.Model):
-    title: Annotated[str, Field(pattern="^[^\\u0000]*$", max_length=100)] | None = (
-        Field(description="The profile headline shown under the user's name.")
+    title: Annotated[str, Field(pattern=TEXT_PATTERN, max_length=100)] | None = Field(
+        description="The profile headline shown under the user's name."
     )
     links: Annotated[list[GetProfileResponseLinksItem], Field(max_length=10)] = Field(
         description="At most 10 profile_links rows per user."
@@ -94,13 +99,13 @@ class UpdateProfileRequestLinksItem(runtime.Model):
             ],
         },
     )
-    label: Annotated[
-        str, Field(pattern="^[^\\u0000]*$", min_length=1, max_length=40)
-    ] = Field(description="Text shown for the link.")
+    label: Annotated[str, Field(pattern=TEXT_PATTERN, min_length=1, max_length=40)] = (
+        Field(description="Text shown for the link.")
+    )
     url: Annotated[
         str,
         Field(
-            pattern="^(?:[hH][tT][tT][pP]|[hH][tT][tT][pP][sS])://(?=[^\\s\\x00-\\x1f\\x7f\\\\@/?#:]{1,253}\\.?(?:[:/?#]|$))(?:[A-Za-z0-9\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.)+[A-Za-z\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.?(?::(?:0{0,4}[1-9]|0{0,3}[1-9][0-9]|0{0,2}[1-9][0-9]{2}|0?[1-9][0-9]{3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:[/?#][^\\s\\x00-\\x1f\\x7f\\\\]*)?$",
+            pattern=PATTERN_2,
             max_length=2048,
             json_schema_extra={
                 "format": "iri",
@@ -122,11 +127,9 @@ class UpdateProfileRequest(runtime.RequestBody):
         extra="forbid", json_schema_extra={"additionalProperties": False}
     )
     validate_body = staticmethod(validators.validate_updateProfile_request)
-    title: Annotated[str, Field(pattern="^[^\\u0000]*$", max_length=100)] | None = (
-        Field(
-            default_factory=runtime.absent,
-            description="The profile headline shown under the user's name.",
-        )
+    title: Annotated[str, Field(pattern=TEXT_PATTERN, max_length=100)] | None = Field(
+        default_factory=runtime.absent,
+        description="The profile headline shown under the user's name.",
     )
     links: Annotated[list[UpdateProfileRequestLinksItem], Field(max_length=10)] = Field(
         default_factory=runtime.absent,
@@ -136,8 +139,8 @@ class UpdateProfileRequest(runtime.RequestBody):
 
 # The response body of updateProfile.
 class UpdateProfileResponse(runtime.Model):
-    title: Annotated[str, Field(pattern="^[^\\u0000]*$", max_length=100)] | None = (
-        Field(description="The profile headline shown under the user's name.")
+    title: Annotated[str, Field(pattern=TEXT_PATTERN, max_length=100)] | None = Field(
+        description="The profile headline shown under the user's name."
     )
     links: Annotated[list[GetProfileResponseLinksItem], Field(max_length=10)] = Field(
         description="At most 10 profile_links rows per user."

@@ -16,6 +16,12 @@ from pydantic import ConfigDict, Field
 from ..runtime import models as runtime
 from . import validators
 
+# The patterns of the bodies' strings, as in the emitted OpenAPI document.
+TEXT_PATTERN = "^[^\\u0000]*$"
+PATTERN_1 = "^[0-9]+$"
+PATTERN_2 = "^(?:[hH][tT][tT][pP]|[hH][tT][tT][pP][sS])://(?=[^\\s\\x00-\\x1f\\x7f\\\\@/?#:]{1,253}\\.?(?:[:/?#]|$))(?:[A-Za-z0-9\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.)+[A-Za-z\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.?(?::(?:0{0,4}[1-9]|0{0,3}[1-9][0-9]|0{0,2}[1-9][0-9]{2}|0?[1-9][0-9]{3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:[/?#][^\\s\\x00-\\x1f\\x7f\\\\]*)?$"
+PATTERN_3 = "^(?:http|https)://(?=[^\\s\\x00-\\x1f\\x7f\\\\@/?#:]{1,253}\\.?(?:[:/?#]|$))(?:[A-Za-z0-9\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.)+[A-Za-z\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.?(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:[/?#][^\\s\\x00-\\x1f\\x7f\\\\]*)?$"
+
 
 # The request body of lists_create: validated by validators.validate_lists_create_request.
 class ListsCreate(runtime.RequestBody):
@@ -23,9 +29,9 @@ class ListsCreate(runtime.RequestBody):
         extra="forbid", json_schema_extra={"additionalProperties": False}
     )
     validate_body = staticmethod(validators.validate_lists_create_request)
-    name: Annotated[
-        str, Field(pattern="^[^\\u0000]*$", min_length=1, max_length=80)
-    ] = Field(description="The list's name.")
+    name: Annotated[str, Field(pattern=TEXT_PATTERN, min_length=1, max_length=80)] = (
+        Field(description="The list's name.")
+    )
 
 
 # The request body of lists_update: validated by validators.validate_lists_update_request.
@@ -34,18 +40,18 @@ class ListsUpdate(runtime.RequestBody):
         extra="forbid", json_schema_extra={"additionalProperties": False}
     )
     validate_body = staticmethod(validators.validate_lists_update_request)
-    name: Annotated[
-        str, Field(pattern="^[^\\u0000]*$", min_length=1, max_length=80)
-    ] = Field(default_factory=runtime.absent, description="The list's name.")
+    name: Annotated[str, Field(pattern=TEXT_PATTERN, min_length=1, max_length=80)] = (
+        Field(default_factory=runtime.absent, description="The list's name.")
+    )
 
 
 # A reading_lists row, as every method but list answers.
 class ListsRow(runtime.Model):
     id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     owner_id: Annotated[str, Field(json_schema_extra={"format": "uuid"})]
-    name: Annotated[
-        str, Field(pattern="^[^\\u0000]*$", min_length=1, max_length=80)
-    ] = Field(description="The list's name.")
+    name: Annotated[str, Field(pattern=TEXT_PATTERN, min_length=1, max_length=80)] = (
+        Field(description="The list's name.")
+    )
     created_at: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
     updated_at: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
@@ -53,7 +59,7 @@ class ListsRow(runtime.Model):
 # One page of reading_lists rows.
 class ListsPage(runtime.Model):
     items: Annotated[list[ListsRow], Field(max_length=50)]
-    next_cursor: Annotated[str, Field(pattern="^[0-9]+$")] | None = Field(
+    next_cursor: Annotated[str, Field(pattern=PATTERN_1)] | None = Field(
         description="Pass as `cursor` for the next page; null on the last page."
     )
 
@@ -66,15 +72,11 @@ class ItemsCreate(runtime.RequestBody):
     validate_body = staticmethod(validators.validate_items_create_request)
     url: Annotated[
         str,
-        Field(
-            pattern="^(?:[hH][tT][tT][pP]|[hH][tT][tT][pP][sS])://(?=[^\\s\\x00-\\x1f\\x7f\\\\@/?#:]{1,253}\\.?(?:[:/?#]|$))(?:[A-Za-z0-9\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.)+[A-Za-z\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.?(?::(?:0{0,4}[1-9]|0{0,3}[1-9][0-9]|0{0,2}[1-9][0-9]{2}|0?[1-9][0-9]{3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:[/?#][^\\s\\x00-\\x1f\\x7f\\\\]*)?$",
-            max_length=2048,
-            json_schema_extra={"format": "iri"},
-        ),
+        Field(pattern=PATTERN_2, max_length=2048, json_schema_extra={"format": "iri"}),
     ] = Field(description="The article's absolute http(s) URL.")
-    title: Annotated[str, Field(pattern="^[^\\u0000]*$", min_length=1, max_length=200)]
+    title: Annotated[str, Field(pattern=TEXT_PATTERN, min_length=1, max_length=200)]
     status: Literal["unread", "reading", "done"] = Field(default_factory=runtime.absent)
-    note: Annotated[str, Field(pattern="^[^\\u0000]*$")] | None = Field(
+    note: Annotated[str, Field(pattern=TEXT_PATTERN)] | None = Field(
         default_factory=runtime.absent
     )
 
@@ -87,20 +89,16 @@ class ItemsUpdate(runtime.RequestBody):
     validate_body = staticmethod(validators.validate_items_update_request)
     url: Annotated[
         str,
-        Field(
-            pattern="^(?:[hH][tT][tT][pP]|[hH][tT][tT][pP][sS])://(?=[^\\s\\x00-\\x1f\\x7f\\\\@/?#:]{1,253}\\.?(?:[:/?#]|$))(?:[A-Za-z0-9\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.)+[A-Za-z\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.?(?::(?:0{0,4}[1-9]|0{0,3}[1-9][0-9]|0{0,2}[1-9][0-9]{2}|0?[1-9][0-9]{3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:[/?#][^\\s\\x00-\\x1f\\x7f\\\\]*)?$",
-            max_length=2048,
-            json_schema_extra={"format": "iri"},
-        ),
+        Field(pattern=PATTERN_2, max_length=2048, json_schema_extra={"format": "iri"}),
     ] = Field(
         default_factory=runtime.absent,
         description="The article's absolute http(s) URL.",
     )
-    title: Annotated[
-        str, Field(pattern="^[^\\u0000]*$", min_length=1, max_length=200)
-    ] = Field(default_factory=runtime.absent)
+    title: Annotated[str, Field(pattern=TEXT_PATTERN, min_length=1, max_length=200)] = (
+        Field(default_factory=runtime.absent)
+    )
     status: Literal["unread", "reading", "done"] = Field(default_factory=runtime.absent)
-    note: Annotated[str, Field(pattern="^[^\\u0000]*$")] | None = Field(
+    note: Annotated[str, Field(pattern=TEXT_PATTERN)] | None = Field(
         default_factory=runtime.absent
     )
 
@@ -111,15 +109,11 @@ class ItemsRow(runtime.Model):
     list_id: Annotated[int, Field(ge=-9223372036854775808, le=9223372036854775807)]
     url: Annotated[
         str,
-        Field(
-            pattern="^(?:http|https)://(?=[^\\s\\x00-\\x1f\\x7f\\\\@/?#:]{1,253}\\.?(?:[:/?#]|$))(?:[A-Za-z0-9\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.)+[A-Za-z\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.?(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:[/?#][^\\s\\x00-\\x1f\\x7f\\\\]*)?$",
-            max_length=2048,
-            json_schema_extra={"format": "uri"},
-        ),
+        Field(pattern=PATTERN_3, max_length=2048, json_schema_extra={"format": "uri"}),
     ] = Field(description="The article's absolute http(s) URL.")
-    title: Annotated[str, Field(pattern="^[^\\u0000]*$", min_length=1, max_length=200)]
+    title: Annotated[str, Field(pattern=TEXT_PATTERN, min_length=1, max_length=200)]
     status: Literal["unread", "reading", "done"]
-    note: Annotated[str, Field(pattern="^[^\\u0000]*$")] | None
+    note: Annotated[str, Field(pattern=TEXT_PATTERN)] | None
     created_at: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
     updated_at: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
@@ -127,6 +121,6 @@ class ItemsRow(runtime.Model):
 # One page of reading_list_items rows.
 class ItemsPage(runtime.Model):
     items: Annotated[list[ItemsRow], Field(max_length=100)]
-    next_cursor: Annotated[str, Field(pattern="^[0-9]+$")] | None = Field(
+    next_cursor: Annotated[str, Field(pattern=PATTERN_1)] | None = Field(
         description="Pass as `cursor` for the next page; null on the last page."
     )
