@@ -1,8 +1,11 @@
 """Target `routes`: FastAPI routers that really serve each spec's endpoints.
 
 Emits, per spec with endpoints, `specc_app/<spec_name>/routes.py` (a
-`build_router(...)` over a DB-API connection, validating with the spec's
-generated validators) and the subpackage's `__init__.py`, and for the project
+`build_router(...)` over a DB-API connection: bodies come in through the
+spec's pydantic models, `targets.fastapi.models`, which call its generated
+validators; each route states to FastAPI the parameters, responses and error
+statuses of its operation in the emitted OpenAPI document, from
+`targets.openapi`) and the subpackage's `__init__.py`, and for the project
 the shared part of the package (`compiler.pypackage`): `specc_app/__init__.py`,
 `specc_app/runtime/http.py` (request/response/transaction support) and
 `specc_app/app.py` (`create_app(...)` including every spec subpackage's router).
@@ -314,7 +317,7 @@ def render_init(doc: str) -> str:
 
 PACKAGE_DOC = (
     "The Python that specc generates for this project (never edit it).\n\n"
-    "One subpackage per spec (its routes and validators), the shared runtime in\n"
+    "One subpackage per spec (its routes, models and validators), the shared runtime in\n"
     "`runtime/`, and the FastAPI app in `app.py`; see docs/routes.md in specc.\n"
 )
 
@@ -326,7 +329,7 @@ def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
         return {}
     folder = pypackage.spec_package(spec.id)
     return {
-        folder / "__init__.py": render_init(f"Generated code of spec {_spec_id(spec.id)}: routes and validators."),
+        folder / "__init__.py": render_init(f"Generated code of spec {_spec_id(spec.id)}: routes, models and validators."),
         folder / "routes.py": render_routes(spec),
     }
 
