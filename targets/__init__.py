@@ -25,6 +25,7 @@ TARGETS: dict[str, str] = {
     "prisma": "targets.prisma",
     "validators": "targets.fastapi.validators",
     "openapi": "targets.openapi",
+    "models": "targets.fastapi.models",
     "routes": "targets.fastapi.routes",
     "contract_tests": "targets.fastapi.contract_tests",
     "backfill": "targets.fastapi.backfill",

@@ -30,6 +30,13 @@ VALIDATION_STATUS = 422
 UNAUTHORIZED_STATUS = 401
 
 
+# The shared error responses (`#/components/responses/...`).
+SHARED_RESPONSES = {
+    "Unauthorized": "Missing or invalid credentials (code `unauthorized`).",
+    "ValidationFailed": "The request failed validation; every error is listed.",
+}
+
+
 class OpenApiConflict(Exception):
     """Two specs define the same operation: lowering should have refused it."""
 
@@ -206,6 +213,17 @@ def _resource_operation(spec: Spec, resource: Resource, verb: str) -> dict[str, 
     return op
 
 
+def endpoint_operation(spec: Spec, endpoint: Endpoint) -> dict[str, Any]:
+    """The operation object of `endpoint`, as the document holds it (the
+    routes target states the same responses to FastAPI)."""
+    return _operation(spec, endpoint)
+
+
+def resource_operation(spec: Spec, resource: Resource, verb: str) -> dict[str, Any]:
+    """The operation object of one method of `resource`, as the document holds it."""
+    return _resource_operation(spec, resource, verb)
+
+
 def resource_names(resource: Resource) -> list[str]:
     """The operationIds and `METHOD path`s of a resource."""
     names = []
@@ -252,10 +270,7 @@ def build_document(specs: tuple[Spec, ...], title: str, description: str, *, res
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "responses": {
-                "Unauthorized": _error_response("Missing or invalid credentials (code `unauthorized`)."),
-                "ValidationFailed": _error_response("The request failed validation; every error is listed."),
-            },
+            "responses": {name: _error_response(text) for name, text in SHARED_RESPONSES.items()},
             "securitySchemes": {
                 SECURITY_SCHEME: {
                     "type": "http",

@@ -49,14 +49,15 @@ def test_every_spec_with_endpoints_gets_routes_and_contract_tests(project: Proje
         served = bool(spec.endpoints or spec.resources)
         assert served == (spec_path(spec.id, "routes.py") in tree)
         assert served == (spec_path(spec.id, "__init__.py") in tree)
+        assert served == (spec_path(spec.id, "models.py") in tree)
         assert served == (PurePosixPath(spec.id, "test_contract.py") in tree)
-    for shared in ("__init__.py", "app.py", "runtime/__init__.py", "runtime/http.py"):
+    for shared in ("__init__.py", "app.py", "runtime/__init__.py", "runtime/http.py", "runtime/models.py"):
         assert PurePosixPath("specc_app", shared) in tree
 
 
 def test_generated_python_has_the_header_is_ruff_formatted_and_compiles(tree: dict[PurePosixPath, str]) -> None:
     mine = [p for p in tree if p.name == "test_contract.py" or (p.parts[0] == "specc_app" and p.name not in ("validators.py", "validation.py") and "backfills" not in p.parts)]
-    assert len(mine) == 17  # 4 x (routes, __init__, test_contract); app, specc_app and runtime __init__, http, testing
+    assert len(mine) == 22  # 4 x (routes, models, __init__, test_contract); app, specc_app and runtime __init__, http, models, testing
     assert dict(zip(mine, check_python([tree[p] for p in mine]))) == dict.fromkeys(mine)
     for path in mine:
         text = tree[path]

@@ -1,8 +1,11 @@
 """Target `routes`: FastAPI routers that really serve each spec's endpoints.
 
 Emits, per spec with endpoints, `specc_app/<spec_name>/routes.py` (a
-`build_router(...)` over a DB-API connection, validating with the spec's
-generated validators) and the subpackage's `__init__.py`, and for the project
+`build_router(...)` over a DB-API connection: bodies come in through the
+spec's pydantic models, `targets.fastapi.models`, which call its generated
+validators; each route states to FastAPI the parameters, responses and error
+statuses of its operation in the emitted OpenAPI document, from
+`targets.openapi`) and the subpackage's `__init__.py`, and for the project
 the shared part of the package (`compiler.pypackage`): `specc_app/__init__.py`,
 `specc_app/runtime/http.py` (request/response/transaction support) and
 `specc_app/app.py` (`create_app(...)` including every spec subpackage's router).
@@ -25,6 +28,8 @@ from compiler.checkers import PYTHON
 from compiler.build.header import HASH
 from compiler.ir import RESOURCE_HTTP, ColumnField, Endpoint, ListField, MetricField, Project, Resource, Spec, WindowField
 from compiler.target import APPLICATION, FileKind, Target
+from targets import openapi
+from targets.fastapi import models
 from targets.fastapi import route_queries as q
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -87,10 +92,60 @@ def _item_param(field: ColumnField) -> str:
     return f"runtime.to_db(item.get({name}, {py(field.column.default)}), {kind})"
 
 
+def _responses_source(responses: dict[str, Any], ok: str) -> str:
+    """FastAPI's `responses=` for an operation of the emitted document, as
+    Python source: each status with its description (and headers), every
+    error status with the error shape's model.  Values are repr() literals."""
+    items = []
+    for status, response in responses.items():
+        ref = response.get("$ref", "")
+        if ref:
+            response = {"description": openapi.SHARED_RESPONSES[ref.rpartition("/")[2]]}
+        entry: dict[str, Any] = {"description": response["description"]}
+        if "headers" in response:
+            entry["headers"] = response["headers"]
+        text = repr(entry)
+        if status != ok:
+            text = text[:-1] + ', "model": runtime_models.ErrorResponse}'
+        items.append(f"{int(status)}: {text}")
+    return "{" + ", ".join(items) + "}"
+
+
+def _param_context(i: int, param: dict[str, Any]) -> dict[str, Any]:
+    """A parameter FastAPI documents from the signature: its name as the
+    alias of `param_<i>` (any spec name is safe), its emitted schema."""
+    where = {"query": "Query", "path": "Path"}[param["in"]]
+    args = f"alias={param['name']!r}"
+    if "description" in param:
+        args += f", description={param['description']!r}"
+    return {
+        "attr": f"param_{i}",
+        "annotation": f"Annotated[str{'' if param['required'] else ' | None'}, {where}({args}), WithJsonSchema({param['schema']!r})]",
+        # The value is never read (see the template); the default is the
+        # schema's, which pydantic states in the parameter's schema.
+        "default": "" if param["required"] else f" = {param['schema'].get('default')!r}",
+    }
+
+
+def _doc_context(doc: dict[str, Any], ok: str, response_model: str) -> dict[str, Any]:
+    """What the route decorator states of an operation of the emitted document."""
+    return {
+        "description_lit": py(doc.get("description", "")),
+        "tags_lit": py(list(doc["tags"])),
+        "response_model": response_model,
+        "response_description_lit": py(doc["responses"][ok]["description"]),
+        "responses_src": _responses_source(doc["responses"], ok),
+        "params": [_param_context(i, p) for i, p in enumerate(doc.get("parameters", ()))],
+    }
+
+
 def _endpoint_context(endpoint: Endpoint, spec: Spec) -> dict[str, Any]:
     op = _identifier(endpoint.operation_id)
     schema = spec.schema_after
+    ok = "200" if endpoint.response else "204"
     ctx: dict[str, Any] = {
+        **_doc_context(openapi.endpoint_operation(spec, endpoint), ok, f"models.{models.component(op, 'Response')}" if endpoint.response else "None"),
+        "request_model": f"models.{models.component(op, 'Request')}" if endpoint.request else "",
         "op": op,
         "op_lit": py(op),
         "method": endpoint.method.lower(),
@@ -195,12 +250,21 @@ def resource_config(resource: Resource) -> dict[str, object]:
     }
 
 
-def _resource_routes(resource: Resource) -> list[dict[str, object]]:
+def _resource_routes(spec: Spec, resource: Resource) -> list[dict[str, object]]:
     out = []
     for verb in resource.methods:
         op = _identifier(resource.op(verb))
+        status = RESOURCE_STATUS[verb]
+        suffix = {"create": "Row", "list": "Page", "get": "Row", "update": "Row"}.get(verb)
+        request = {"create": "Create", "update": "Update"}.get(verb)
         out.append(
             {
+                **_doc_context(
+                    openapi.resource_operation(spec, resource, verb),
+                    str(status),
+                    f"models.{models.resource_component(resource, suffix)}" if suffix else "None",
+                ),
+                "request_model": f"models.{models.resource_component(resource, request)}" if request else "",
                 "op": op,
                 "op_lit": py(op),
                 "verb_lit": py(verb),
@@ -234,7 +298,7 @@ def render_routes(spec: Spec) -> str:
         endpoints=[_endpoint_context(e, spec) for e in spec.endpoints],
         resources=bool(spec.resources),
         resources_lit=py({r.name: resource_config(r) for r in spec.resources}),
-        resource_routes=[route for r in spec.resources for route in _resource_routes(r)],
+        resource_routes=[route for r in spec.resources for route in _resource_routes(spec, r)],
     )
     return source
 
@@ -253,7 +317,7 @@ def render_init(doc: str) -> str:
 
 PACKAGE_DOC = (
     "The Python that specc generates for this project (never edit it).\n\n"
-    "One subpackage per spec (its routes and validators), the shared runtime in\n"
+    "One subpackage per spec (its routes, models and validators), the shared runtime in\n"
     "`runtime/`, and the FastAPI app in `app.py`; see docs/routes.md in specc.\n"
 )
 
@@ -265,7 +329,7 @@ def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
         return {}
     folder = pypackage.spec_package(spec.id)
     return {
-        folder / "__init__.py": render_init(f"Generated code of spec {_spec_id(spec.id)}: routes and validators."),
+        folder / "__init__.py": render_init(f"Generated code of spec {_spec_id(spec.id)}: routes, models and validators."),
         folder / "routes.py": render_routes(spec),
     }
 

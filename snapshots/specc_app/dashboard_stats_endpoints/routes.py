@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import WithJsonSchema
 
 from ..runtime import http as runtime
-from . import validators
+from ..runtime import models as runtime_models
+from . import models, validators
 
 SPEC_ID = "dashboard-stats-endpoints"
 TITLE = "Dashboard stats for the last 7 or 30 days"
@@ -56,7 +58,14 @@ def build_router(
     `services` holds the optional `before_<operationId>`/`after_<operationId>`
     service hooks."""
     sql = runtime.dialect_sql(SQL, dialect)
-    router = APIRouter()
+    # The route class answers FastAPI's own request errors (a body its model
+    # refused) and a missing user in the error shape, with each operation's
+    # cache headers.  Parameters are declared so that FastAPI documents them
+    # with their emitted schema; their values are read and validated from the
+    # raw query string by the runtime (a repeated or unknown parameter is an
+    # error there, which FastAPI's own parsing would drop).
+    router = APIRouter(route_class=runtime.route_class(CACHE))
+    user = runtime.signed_in(get_current_user_id)
     before_getDashboardStats, after_getDashboardStats = runtime.service_hooks(
         services, "getDashboardStats"
     )
@@ -65,12 +74,51 @@ def build_router(
         "/api/dashboard/stats",
         operation_id="getDashboardStats",
         summary="Aggregates of the signed-in user's profile views and engagement.",
+        description='Validation errors answer 422 with `{"errors": [{path, code, message}]}`. Without valid credentials: 401 with code `unauthorized`.',
+        tags=["dashboard-stats-endpoints"],
         response_class=JSONResponse,
+        status_code=200,
+        response_model=models.GetDashboardStatsResponse,
+        response_description="OK",
+        responses={
+            200: {
+                "description": "OK",
+                "headers": {
+                    "Cache-Control": {
+                        "description": "Sent with exactly this value.",
+                        "required": True,
+                        "schema": {"type": "string", "const": "private, max-age=60"},
+                    },
+                    "Vary": {
+                        "description": "Sent with exactly this value.",
+                        "required": True,
+                        "schema": {"type": "string", "const": "Authorization"},
+                    },
+                },
+            },
+            401: {
+                "description": "Missing or invalid credentials (code `unauthorized`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            422: {
+                "description": "The request failed validation; every error is listed.",
+                "model": runtime_models.ErrorResponse,
+            },
+        },
     )
     def route_getDashboardStats(
+        *,
         request: Request,
+        param_0: Annotated[
+            str | None,
+            Query(
+                alias="range",
+                description="The window, ending now. Window: 7d = 7 days, 30d = 30 days.",
+            ),
+            WithJsonSchema({"type": "string", "enum": ["7d", "30d"], "default": "7d"}),
+        ] = "7d",
         conn: Any = Depends(get_connection),
-        user_id: Any = Depends(get_current_user_id),
+        user_id: Any = Depends(user),
     ) -> Response:
         return runtime.serve(
             conn,

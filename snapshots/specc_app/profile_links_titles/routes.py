@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import WithJsonSchema
 
 from ..runtime import http as runtime
-from . import validators
+from ..runtime import models as runtime_models
+from . import models, validators
 
 SPEC_ID = "profile-links-titles"
 TITLE = "Profile headline and normalized profile links"
@@ -76,18 +78,47 @@ def build_router(
     `services` holds the optional `before_<operationId>`/`after_<operationId>`
     service hooks."""
     sql = runtime.dialect_sql(SQL, dialect)
-    router = APIRouter()
+    # The route class answers FastAPI's own request errors (a body its model
+    # refused) and a missing user in the error shape, with each operation's
+    # cache headers.  Parameters are declared so that FastAPI documents them
+    # with their emitted schema; their values are read and validated from the
+    # raw query string by the runtime (a repeated or unknown parameter is an
+    # error there, which FastAPI's own parsing would drop).
+    router = APIRouter(route_class=runtime.route_class(CACHE))
+    user = runtime.signed_in(get_current_user_id)
     before_getProfile, after_getProfile = runtime.service_hooks(services, "getProfile")
 
     @router.get(
         "/api/me/profile",
         operation_id="getProfile",
         summary="Read the signed-in user's headline and links.",
+        description="Without valid credentials: 401 with code `unauthorized`.",
+        tags=["profile-links-titles"],
         response_class=JSONResponse,
+        status_code=200,
+        response_model=models.GetProfileResponse,
+        response_description="OK",
+        responses={
+            200: {
+                "description": "OK",
+                "headers": {
+                    "Cache-Control": {
+                        "description": "Sent with exactly this value.",
+                        "required": True,
+                        "schema": {"type": "string", "const": "no-store"},
+                    }
+                },
+            },
+            401: {
+                "description": "Missing or invalid credentials (code `unauthorized`).",
+                "model": runtime_models.ErrorResponse,
+            },
+        },
     )
     def route_getProfile(
+        *,
         conn: Any = Depends(get_connection),
-        user_id: Any = Depends(get_current_user_id),
+        user_id: Any = Depends(user),
     ) -> Response:
         return runtime.serve(
             conn,
@@ -109,12 +140,38 @@ def build_router(
         "/api/me/profile",
         operation_id="updateProfile",
         summary="Change the headline and/or replace the whole set of links.",
+        description='Partial update: absent fields are left unchanged; `null` clears a nullable field. `links` replaces the whole list. At most 10 items are stored per user (422 `cap_exceeded`). Validation errors answer 422 with `{"errors": [{path, code, message}]}`. Without valid credentials: 401 with code `unauthorized`.',
+        tags=["profile-links-titles"],
         response_class=JSONResponse,
+        status_code=200,
+        response_model=models.UpdateProfileResponse,
+        response_description="OK",
+        responses={
+            200: {
+                "description": "OK",
+                "headers": {
+                    "Cache-Control": {
+                        "description": "Sent with exactly this value.",
+                        "required": True,
+                        "schema": {"type": "string", "const": "no-store"},
+                    }
+                },
+            },
+            401: {
+                "description": "Missing or invalid credentials (code `unauthorized`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            422: {
+                "description": "The request failed validation; every error is listed.",
+                "model": runtime_models.ErrorResponse,
+            },
+        },
     )
     def route_updateProfile(
-        body: Any = Depends(runtime.json_body),
+        *,
+        body: models.UpdateProfileRequest,
         conn: Any = Depends(get_connection),
-        user_id: Any = Depends(get_current_user_id),
+        user_id: Any = Depends(user),
     ) -> Response:
         return runtime.serve(
             conn,
@@ -124,8 +181,7 @@ def build_router(
             ok_status=200,
             auth=True,
             row_required=True,
-            body=body,
-            validate_body=validators.validate_updateProfile_request,
+            body=runtime.cleaned(body),
             before=before_updateProfile,
             after=after_updateProfile,
         )

@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import WithJsonSchema
 
 from ..runtime import http as runtime
-from . import validators
+from ..runtime import models as runtime_models
+from . import models, validators
 
 SPEC_ID = "reading-lists"
 TITLE = "Reading lists with capped, unique items"
@@ -184,20 +186,66 @@ def build_router(
     `services` holds the optional `before_<operationId>`/`after_<operationId>`
     service hooks."""
     sql = runtime.dialect_sql(SQL, dialect)
-    router = APIRouter()
+    # The route class answers FastAPI's own request errors (a body its model
+    # refused) and a missing user in the error shape, with each operation's
+    # cache headers.  Parameters are declared so that FastAPI documents them
+    # with their emitted schema; their values are read and validated from the
+    # raw query string by the runtime (a repeated or unknown parameter is an
+    # error there, which FastAPI's own parsing would drop).
+    router = APIRouter(route_class=runtime.route_class(CACHE))
+    user = runtime.signed_in(get_current_user_id)
 
     @router.post(
         "/api/reading-lists",
         operation_id="lists_create",
         summary="create reading_lists: The signed-in user's reading lists.",
+        description="Owned through reading_lists.owner_id = the signed-in user; a row of another user: hidden as 404. Missing rows: 404 `not_found`. At most 20 rows per owner_id, counted under a lock on the parent row: over it, 409 `cap_exceeded`.",
+        tags=["reading-lists"],
         response_class=JSONResponse,
         status_code=201,
+        response_model=models.ListsRow,
+        response_description="Created: the new row.",
+        responses={
+            201: {
+                "description": "Created: the new row.",
+                "headers": {
+                    "Cache-Control": {
+                        "description": "Sent with exactly this value.",
+                        "required": True,
+                        "schema": {"type": "string", "const": "no-store"},
+                    },
+                    "Location": {
+                        "description": "The new row's item path, /api/reading-lists/{list_id}.",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                },
+            },
+            401: {
+                "description": "Missing or invalid credentials (code `unauthorized`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            404: {
+                "description": "No such row (code `not_found`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            409: {
+                "description": "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            422: {
+                "description": "The request failed validation; every error is listed.",
+                "model": runtime_models.ErrorResponse,
+            },
+        },
     )
     def route_lists_create(
+        *,
         request: Request,
-        body: Any = Depends(runtime.json_body),
+        body: models.ListsCreate,
         conn: Any = Depends(get_connection),
-        user_id: Any = Depends(get_current_user_id),
+        user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["lists"], "create")),
     ) -> Response:
         return runtime.serve_resource(
             "create",
@@ -209,8 +257,7 @@ def build_router(
             user_id,
             request.path_params,
             request.query_params,
-            body,
-            validators,
+            runtime.cleaned(body),
             CACHE["lists_create"],
         )
 
@@ -218,13 +265,57 @@ def build_router(
         "/api/reading-lists",
         operation_id="lists_list",
         summary="list reading_lists: The signed-in user's reading lists.",
+        description="Owned through reading_lists.owner_id = the signed-in user; a row of another user: hidden as 404. Missing rows: 404 `not_found`. Keyset pages on id: rows inserted while a client pages never shift a page, so every row is seen at most once. At most 50 rows per page (default 20).",
+        tags=["reading-lists"],
         response_class=JSONResponse,
         status_code=200,
+        response_model=models.ListsPage,
+        response_description="One page, in key order.",
+        responses={
+            200: {
+                "description": "One page, in key order.",
+                "headers": {
+                    "Cache-Control": {
+                        "description": "Sent with exactly this value.",
+                        "required": True,
+                        "schema": {"type": "string", "const": "no-store"},
+                    }
+                },
+            },
+            401: {
+                "description": "Missing or invalid credentials (code `unauthorized`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            404: {
+                "description": "No such row (code `not_found`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            422: {
+                "description": "The request failed validation; every error is listed.",
+                "model": runtime_models.ErrorResponse,
+            },
+        },
     )
     def route_lists_list(
+        *,
         request: Request,
+        param_0: Annotated[
+            str | None,
+            Query(alias="limit", description="Rows per page."),
+            WithJsonSchema(
+                {"type": "integer", "minimum": 1, "maximum": 50, "default": 20}
+            ),
+        ] = 20,
+        param_1: Annotated[
+            str | None,
+            Query(alias="cursor", description="`next_cursor` of the previous page."),
+            WithJsonSchema(
+                {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
+            ),
+        ] = None,
         conn: Any = Depends(get_connection),
-        user_id: Any = Depends(get_current_user_id),
+        user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["lists"], "list")),
     ) -> Response:
         return runtime.serve_resource(
             "list",
@@ -237,7 +328,6 @@ def build_router(
             request.path_params,
             request.query_params,
             None,
-            validators,
             CACHE["lists_list"],
         )
 
@@ -245,13 +335,53 @@ def build_router(
         "/api/reading-lists/{list_id}",
         operation_id="lists_get",
         summary="get reading_lists: The signed-in user's reading lists.",
+        description="Owned through reading_lists.owner_id = the signed-in user; a row of another user: hidden as 404. Missing rows: 404 `not_found`.",
+        tags=["reading-lists"],
         response_class=JSONResponse,
         status_code=200,
+        response_model=models.ListsRow,
+        response_description="The row.",
+        responses={
+            200: {
+                "description": "The row.",
+                "headers": {
+                    "Cache-Control": {
+                        "description": "Sent with exactly this value.",
+                        "required": True,
+                        "schema": {"type": "string", "const": "no-store"},
+                    }
+                },
+            },
+            401: {
+                "description": "Missing or invalid credentials (code `unauthorized`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            404: {
+                "description": "No such row (code `not_found`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            422: {
+                "description": "The request failed validation; every error is listed.",
+                "model": runtime_models.ErrorResponse,
+            },
+        },
     )
     def route_lists_get(
+        *,
         request: Request,
+        param_0: Annotated[
+            str,
+            Path(
+                alias="list_id",
+                description="The key of the reading_lists row; not a key: 422 at `list_id`.",
+            ),
+            WithJsonSchema(
+                {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
+            ),
+        ],
         conn: Any = Depends(get_connection),
-        user_id: Any = Depends(get_current_user_id),
+        user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["lists"], "get")),
     ) -> Response:
         return runtime.serve_resource(
             "get",
@@ -264,7 +394,6 @@ def build_router(
             request.path_params,
             request.query_params,
             None,
-            validators,
             CACHE["lists_get"],
         )
 
@@ -272,14 +401,58 @@ def build_router(
         "/api/reading-lists/{list_id}",
         operation_id="lists_update",
         summary="update reading_lists: The signed-in user's reading lists.",
+        description="Owned through reading_lists.owner_id = the signed-in user; a row of another user: hidden as 404. Missing rows: 404 `not_found`. Partial update: absent fields are left unchanged; `null` clears a nullable field.",
+        tags=["reading-lists"],
         response_class=JSONResponse,
         status_code=200,
+        response_model=models.ListsRow,
+        response_description="The row as updated.",
+        responses={
+            200: {
+                "description": "The row as updated.",
+                "headers": {
+                    "Cache-Control": {
+                        "description": "Sent with exactly this value.",
+                        "required": True,
+                        "schema": {"type": "string", "const": "no-store"},
+                    }
+                },
+            },
+            401: {
+                "description": "Missing or invalid credentials (code `unauthorized`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            404: {
+                "description": "No such row (code `not_found`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            409: {
+                "description": "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            422: {
+                "description": "The request failed validation; every error is listed.",
+                "model": runtime_models.ErrorResponse,
+            },
+        },
     )
     def route_lists_update(
+        *,
         request: Request,
-        body: Any = Depends(runtime.json_body),
+        body: models.ListsUpdate,
+        param_0: Annotated[
+            str,
+            Path(
+                alias="list_id",
+                description="The key of the reading_lists row; not a key: 422 at `list_id`.",
+            ),
+            WithJsonSchema(
+                {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
+            ),
+        ],
         conn: Any = Depends(get_connection),
-        user_id: Any = Depends(get_current_user_id),
+        user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["lists"], "update")),
     ) -> Response:
         return runtime.serve_resource(
             "update",
@@ -291,8 +464,7 @@ def build_router(
             user_id,
             request.path_params,
             request.query_params,
-            body,
-            validators,
+            runtime.cleaned(body),
             CACHE["lists_update"],
         )
 
@@ -300,13 +472,53 @@ def build_router(
         "/api/reading-lists/{list_id}",
         operation_id="lists_delete",
         summary="delete reading_lists: The signed-in user's reading lists.",
+        description="Owned through reading_lists.owner_id = the signed-in user; a row of another user: hidden as 404. Missing rows: 404 `not_found`. A row that does not exist: 404 `not_found`.",
+        tags=["reading-lists"],
         response_class=JSONResponse,
         status_code=204,
+        response_model=None,
+        response_description="Deleted; no content.",
+        responses={
+            204: {
+                "description": "Deleted; no content.",
+                "headers": {
+                    "Cache-Control": {
+                        "description": "Sent with exactly this value.",
+                        "required": True,
+                        "schema": {"type": "string", "const": "no-store"},
+                    }
+                },
+            },
+            401: {
+                "description": "Missing or invalid credentials (code `unauthorized`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            404: {
+                "description": "No such row (code `not_found`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            422: {
+                "description": "The request failed validation; every error is listed.",
+                "model": runtime_models.ErrorResponse,
+            },
+        },
     )
     def route_lists_delete(
+        *,
         request: Request,
+        param_0: Annotated[
+            str,
+            Path(
+                alias="list_id",
+                description="The key of the reading_lists row; not a key: 422 at `list_id`.",
+            ),
+            WithJsonSchema(
+                {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
+            ),
+        ],
         conn: Any = Depends(get_connection),
-        user_id: Any = Depends(get_current_user_id),
+        user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["lists"], "delete")),
     ) -> Response:
         return runtime.serve_resource(
             "delete",
@@ -319,7 +531,6 @@ def build_router(
             request.path_params,
             request.query_params,
             None,
-            validators,
             CACHE["lists_delete"],
         )
 
@@ -327,14 +538,67 @@ def build_router(
         "/api/reading-lists/{list_id}/items",
         operation_id="items_create",
         summary="create reading_list_items: Articles on one of the user's reading lists.",
+        description="Owned through reading_list_items.list_id -> reading_lists.owner_id = the signed-in user; a row of another user: 403 `forbidden`. Missing rows: 404 `not_found`. At most 50 rows per list_id, counted under a lock on the parent row: over it, 409 `cap_exceeded`.",
+        tags=["reading-lists"],
         response_class=JSONResponse,
         status_code=201,
+        response_model=models.ItemsRow,
+        response_description="Created: the new row.",
+        responses={
+            201: {
+                "description": "Created: the new row.",
+                "headers": {
+                    "Cache-Control": {
+                        "description": "Sent with exactly this value.",
+                        "required": True,
+                        "schema": {"type": "string", "const": "no-store"},
+                    },
+                    "Location": {
+                        "description": "The new row's item path, /api/reading-lists/{list_id}/items/{item_id}.",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                },
+            },
+            401: {
+                "description": "Missing or invalid credentials (code `unauthorized`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            403: {
+                "description": "A row of another user (code `forbidden`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            404: {
+                "description": "No such row (code `not_found`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            409: {
+                "description": "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            422: {
+                "description": "The request failed validation; every error is listed.",
+                "model": runtime_models.ErrorResponse,
+            },
+        },
     )
     def route_items_create(
+        *,
         request: Request,
-        body: Any = Depends(runtime.json_body),
+        body: models.ItemsCreate,
+        param_0: Annotated[
+            str,
+            Path(
+                alias="list_id",
+                description="The key of the reading_lists row; not a key: 422 at `list_id`.",
+            ),
+            WithJsonSchema(
+                {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
+            ),
+        ],
         conn: Any = Depends(get_connection),
-        user_id: Any = Depends(get_current_user_id),
+        user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["items"], "create")),
     ) -> Response:
         return runtime.serve_resource(
             "create",
@@ -346,8 +610,7 @@ def build_router(
             user_id,
             request.path_params,
             request.query_params,
-            body,
-            validators,
+            runtime.cleaned(body),
             CACHE["items_create"],
         )
 
@@ -355,13 +618,71 @@ def build_router(
         "/api/reading-lists/{list_id}/items",
         operation_id="items_list",
         summary="list reading_list_items: Articles on one of the user's reading lists.",
+        description="Owned through reading_list_items.list_id -> reading_lists.owner_id = the signed-in user; a row of another user: 403 `forbidden`. Missing rows: 404 `not_found`. Keyset pages on id: rows inserted while a client pages never shift a page, so every row is seen at most once. At most 100 rows per page (default 25).",
+        tags=["reading-lists"],
         response_class=JSONResponse,
         status_code=200,
+        response_model=models.ItemsPage,
+        response_description="One page, in key order.",
+        responses={
+            200: {
+                "description": "One page, in key order.",
+                "headers": {
+                    "Cache-Control": {
+                        "description": "Sent with exactly this value.",
+                        "required": True,
+                        "schema": {"type": "string", "const": "no-store"},
+                    }
+                },
+            },
+            401: {
+                "description": "Missing or invalid credentials (code `unauthorized`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            403: {
+                "description": "A row of another user (code `forbidden`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            404: {
+                "description": "No such row (code `not_found`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            422: {
+                "description": "The request failed validation; every error is listed.",
+                "model": runtime_models.ErrorResponse,
+            },
+        },
     )
     def route_items_list(
+        *,
         request: Request,
+        param_0: Annotated[
+            str,
+            Path(
+                alias="list_id",
+                description="The key of the reading_lists row; not a key: 422 at `list_id`.",
+            ),
+            WithJsonSchema(
+                {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
+            ),
+        ],
+        param_1: Annotated[
+            str | None,
+            Query(alias="limit", description="Rows per page."),
+            WithJsonSchema(
+                {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}
+            ),
+        ] = 25,
+        param_2: Annotated[
+            str | None,
+            Query(alias="cursor", description="`next_cursor` of the previous page."),
+            WithJsonSchema(
+                {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
+            ),
+        ] = None,
         conn: Any = Depends(get_connection),
-        user_id: Any = Depends(get_current_user_id),
+        user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["items"], "list")),
     ) -> Response:
         return runtime.serve_resource(
             "list",
@@ -374,7 +695,6 @@ def build_router(
             request.path_params,
             request.query_params,
             None,
-            validators,
             CACHE["items_list"],
         )
 
@@ -382,13 +702,67 @@ def build_router(
         "/api/reading-lists/{list_id}/items/{item_id}",
         operation_id="items_get",
         summary="get reading_list_items: Articles on one of the user's reading lists.",
+        description="Owned through reading_list_items.list_id -> reading_lists.owner_id = the signed-in user; a row of another user: 403 `forbidden`. Missing rows: 404 `not_found`.",
+        tags=["reading-lists"],
         response_class=JSONResponse,
         status_code=200,
+        response_model=models.ItemsRow,
+        response_description="The row.",
+        responses={
+            200: {
+                "description": "The row.",
+                "headers": {
+                    "Cache-Control": {
+                        "description": "Sent with exactly this value.",
+                        "required": True,
+                        "schema": {"type": "string", "const": "no-store"},
+                    }
+                },
+            },
+            401: {
+                "description": "Missing or invalid credentials (code `unauthorized`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            403: {
+                "description": "A row of another user (code `forbidden`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            404: {
+                "description": "No such row (code `not_found`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            422: {
+                "description": "The request failed validation; every error is listed.",
+                "model": runtime_models.ErrorResponse,
+            },
+        },
     )
     def route_items_get(
+        *,
         request: Request,
+        param_0: Annotated[
+            str,
+            Path(
+                alias="list_id",
+                description="The key of the reading_lists row; not a key: 422 at `list_id`.",
+            ),
+            WithJsonSchema(
+                {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
+            ),
+        ],
+        param_1: Annotated[
+            str,
+            Path(
+                alias="item_id",
+                description="The key of the reading_list_items row; not a key: 422 at `item_id`.",
+            ),
+            WithJsonSchema(
+                {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
+            ),
+        ],
         conn: Any = Depends(get_connection),
-        user_id: Any = Depends(get_current_user_id),
+        user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["items"], "get")),
     ) -> Response:
         return runtime.serve_resource(
             "get",
@@ -401,7 +775,6 @@ def build_router(
             request.path_params,
             request.query_params,
             None,
-            validators,
             CACHE["items_get"],
         )
 
@@ -409,14 +782,72 @@ def build_router(
         "/api/reading-lists/{list_id}/items/{item_id}",
         operation_id="items_update",
         summary="update reading_list_items: Articles on one of the user's reading lists.",
+        description="Owned through reading_list_items.list_id -> reading_lists.owner_id = the signed-in user; a row of another user: 403 `forbidden`. Missing rows: 404 `not_found`. Partial update: absent fields are left unchanged; `null` clears a nullable field.",
+        tags=["reading-lists"],
         response_class=JSONResponse,
         status_code=200,
+        response_model=models.ItemsRow,
+        response_description="The row as updated.",
+        responses={
+            200: {
+                "description": "The row as updated.",
+                "headers": {
+                    "Cache-Control": {
+                        "description": "Sent with exactly this value.",
+                        "required": True,
+                        "schema": {"type": "string", "const": "no-store"},
+                    }
+                },
+            },
+            401: {
+                "description": "Missing or invalid credentials (code `unauthorized`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            403: {
+                "description": "A row of another user (code `forbidden`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            404: {
+                "description": "No such row (code `not_found`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            409: {
+                "description": "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            422: {
+                "description": "The request failed validation; every error is listed.",
+                "model": runtime_models.ErrorResponse,
+            },
+        },
     )
     def route_items_update(
+        *,
         request: Request,
-        body: Any = Depends(runtime.json_body),
+        body: models.ItemsUpdate,
+        param_0: Annotated[
+            str,
+            Path(
+                alias="list_id",
+                description="The key of the reading_lists row; not a key: 422 at `list_id`.",
+            ),
+            WithJsonSchema(
+                {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
+            ),
+        ],
+        param_1: Annotated[
+            str,
+            Path(
+                alias="item_id",
+                description="The key of the reading_list_items row; not a key: 422 at `item_id`.",
+            ),
+            WithJsonSchema(
+                {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
+            ),
+        ],
         conn: Any = Depends(get_connection),
-        user_id: Any = Depends(get_current_user_id),
+        user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["items"], "update")),
     ) -> Response:
         return runtime.serve_resource(
             "update",
@@ -428,8 +859,7 @@ def build_router(
             user_id,
             request.path_params,
             request.query_params,
-            body,
-            validators,
+            runtime.cleaned(body),
             CACHE["items_update"],
         )
 
@@ -437,13 +867,67 @@ def build_router(
         "/api/reading-lists/{list_id}/items/{item_id}",
         operation_id="items_delete",
         summary="delete reading_list_items: Articles on one of the user's reading lists.",
+        description="Owned through reading_list_items.list_id -> reading_lists.owner_id = the signed-in user; a row of another user: 403 `forbidden`. Missing rows: 404 `not_found`. A row that does not exist: 404 `not_found`.",
+        tags=["reading-lists"],
         response_class=JSONResponse,
         status_code=204,
+        response_model=None,
+        response_description="Deleted; no content.",
+        responses={
+            204: {
+                "description": "Deleted; no content.",
+                "headers": {
+                    "Cache-Control": {
+                        "description": "Sent with exactly this value.",
+                        "required": True,
+                        "schema": {"type": "string", "const": "no-store"},
+                    }
+                },
+            },
+            401: {
+                "description": "Missing or invalid credentials (code `unauthorized`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            403: {
+                "description": "A row of another user (code `forbidden`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            404: {
+                "description": "No such row (code `not_found`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            422: {
+                "description": "The request failed validation; every error is listed.",
+                "model": runtime_models.ErrorResponse,
+            },
+        },
     )
     def route_items_delete(
+        *,
         request: Request,
+        param_0: Annotated[
+            str,
+            Path(
+                alias="list_id",
+                description="The key of the reading_lists row; not a key: 422 at `list_id`.",
+            ),
+            WithJsonSchema(
+                {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
+            ),
+        ],
+        param_1: Annotated[
+            str,
+            Path(
+                alias="item_id",
+                description="The key of the reading_list_items row; not a key: 422 at `item_id`.",
+            ),
+            WithJsonSchema(
+                {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
+            ),
+        ],
         conn: Any = Depends(get_connection),
-        user_id: Any = Depends(get_current_user_id),
+        user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["items"], "delete")),
     ) -> Response:
         return runtime.serve_resource(
             "delete",
@@ -456,7 +940,6 @@ def build_router(
             request.path_params,
             request.query_params,
             None,
-            validators,
             CACHE["items_delete"],
         )
 

@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import WithJsonSchema
 
 from ..runtime import http as runtime
-from . import validators
+from ..runtime import models as runtime_models
+from . import models, validators
 
 SPEC_ID = "theme-preference"
 TITLE = "Persist the user's theme preference"
@@ -58,7 +60,14 @@ def build_router(
     `services` holds the optional `before_<operationId>`/`after_<operationId>`
     service hooks."""
     sql = runtime.dialect_sql(SQL, dialect)
-    router = APIRouter()
+    # The route class answers FastAPI's own request errors (a body its model
+    # refused) and a missing user in the error shape, with each operation's
+    # cache headers.  Parameters are declared so that FastAPI documents them
+    # with their emitted schema; their values are read and validated from the
+    # raw query string by the runtime (a repeated or unknown parameter is an
+    # error there, which FastAPI's own parsing would drop).
+    router = APIRouter(route_class=runtime.route_class(CACHE))
+    user = runtime.signed_in(get_current_user_id)
     before_getPreferences, after_getPreferences = runtime.service_hooks(
         services, "getPreferences"
     )
@@ -67,11 +76,33 @@ def build_router(
         "/api/me/preferences",
         operation_id="getPreferences",
         summary="Read the signed-in user's preferences.",
+        description="Without valid credentials: 401 with code `unauthorized`.",
+        tags=["theme-preference"],
         response_class=JSONResponse,
+        status_code=200,
+        response_model=models.GetPreferencesResponse,
+        response_description="OK",
+        responses={
+            200: {
+                "description": "OK",
+                "headers": {
+                    "Cache-Control": {
+                        "description": "Sent with exactly this value.",
+                        "required": True,
+                        "schema": {"type": "string", "const": "no-store"},
+                    }
+                },
+            },
+            401: {
+                "description": "Missing or invalid credentials (code `unauthorized`).",
+                "model": runtime_models.ErrorResponse,
+            },
+        },
     )
     def route_getPreferences(
+        *,
         conn: Any = Depends(get_connection),
-        user_id: Any = Depends(get_current_user_id),
+        user_id: Any = Depends(user),
     ) -> Response:
         return runtime.serve(
             conn,
@@ -93,12 +124,38 @@ def build_router(
         "/api/me/preferences",
         operation_id="updatePreferences",
         summary="Change the signed-in user's preferences; absent fields stay as they are.",
+        description='Partial update: absent fields are left unchanged; `null` clears a nullable field. Validation errors answer 422 with `{"errors": [{path, code, message}]}`. Without valid credentials: 401 with code `unauthorized`.',
+        tags=["theme-preference"],
         response_class=JSONResponse,
+        status_code=200,
+        response_model=models.UpdatePreferencesResponse,
+        response_description="OK",
+        responses={
+            200: {
+                "description": "OK",
+                "headers": {
+                    "Cache-Control": {
+                        "description": "Sent with exactly this value.",
+                        "required": True,
+                        "schema": {"type": "string", "const": "no-store"},
+                    }
+                },
+            },
+            401: {
+                "description": "Missing or invalid credentials (code `unauthorized`).",
+                "model": runtime_models.ErrorResponse,
+            },
+            422: {
+                "description": "The request failed validation; every error is listed.",
+                "model": runtime_models.ErrorResponse,
+            },
+        },
     )
     def route_updatePreferences(
-        body: Any = Depends(runtime.json_body),
+        *,
+        body: models.UpdatePreferencesRequest,
         conn: Any = Depends(get_connection),
-        user_id: Any = Depends(get_current_user_id),
+        user_id: Any = Depends(user),
     ) -> Response:
         return runtime.serve(
             conn,
@@ -108,8 +165,7 @@ def build_router(
             ok_status=200,
             auth=True,
             row_required=True,
-            body=body,
-            validate_body=validators.validate_updatePreferences_request,
+            body=runtime.cleaned(body),
             before=before_updatePreferences,
             after=after_updatePreferences,
         )
