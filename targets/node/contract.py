@@ -1,0 +1,363 @@
+"""vitest contract tests of the node handlers: `<spec-id>/serverless/tests/<spec-id>.contract.test.js`.
+
+They call each handler with synthetic API Gateway v2 (httpApi) events,
+against a real PostgreSQL reached through `DATABASE_URL` (the base schema
+and the spec's migration applied) through the pg data layer.  Without
+`DATABASE_URL` they fail, never skip.  The signed-in user comes from a
+`vi.mock` of the repository's src/handlers/auth.js (as Valine's own tests
+mock modules); the tests seed one users row and delete it afterwards.
+
+The cases come from the IR through `targets.fastapi.contract_cases`, the
+same values the Python contract tests use: every value just inside and just
+outside each constraint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compiler.ir import Column, ColumnField, Endpoint, Spec, Table
+from targets.fastapi import contract_cases as cases
+from targets.fastapi import route_queries as q
+from targets.node.js import ident, lit
+
+USER_HEADER = "x-specc-test-user"
+NO_USER = "specc-no-such-user"
+
+
+def value(v: Any) -> str:
+    """A case value as a JS expression (a Rep as `prefix + char.repeat(n)`)."""
+    if isinstance(v, cases.Rep):
+        return f"({lit(v.prefix)} + {lit(v.char)}.repeat({v.count}))"
+    if isinstance(v, list):
+        return "[" + ", ".join(value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{lit(k)}: {value(x)}" for k, x in v.items()) + "}"
+    return lit(v)
+
+
+def _qi(name: str) -> str:
+    """A quoted SQL identifier (names come from the validated IR)."""
+    if '"' in name or "\x00" in name:
+        raise AssertionError(f"identifier {name!r} cannot be quoted safely")
+    return '"' + name + '"'
+
+
+def _seed_value(column: Column) -> str:
+    """A JS expression (in terms of `tag`) for a NOT NULL column of the seeded user."""
+    kind = column.kind
+    if kind in ("string", "text"):
+        text = f"`t${{tag}}-{ident(column.name)}`"
+        return f"{text}.slice(0, {column.max_length})" if column.max_length else text
+    if kind == "url":
+        return "`https://example.com/${tag}`"
+    if kind == "enum":
+        return lit(column.enum.values[0] if column.enum and column.enum.values else "")
+    if kind == "bool":
+        return "false"
+    if kind in ("int", "bigint", "float"):
+        return lit(column.minimum if column.minimum is not None else 0)
+    if kind == "timestamp":
+        return "new Date()"
+    if kind == "date":
+        return "'2026-01-01'"
+    if kind == "uuid":
+        return "randomUUID()"
+    if kind == "json":
+        return "'{}'"
+    raise AssertionError(f"cannot seed a {kind} column")
+
+
+def seed(users: Table) -> tuple[str, list[str], str]:
+    """(INSERT ... RETURNING key, its JS parameter expressions, the key column)."""
+    key = users.primary_key
+    assert key is not None
+    cols: list[Column] = []
+    for column in users.columns:
+        if column.primary_key:
+            if column.kind != "id":  # identity keys fill themselves
+                cols.append(column)
+        elif not column.nullable and column.default is None:
+            cols.append(column)
+    params = ["`specc-${tag}`" if c.primary_key and c.kind != "uuid" else _seed_value(c) for c in cols]
+    names = ", ".join(_qi(c.name) for c in cols)
+    marks = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
+    sql = f"INSERT INTO {_qi(users.name)} ({names}) VALUES ({marks}) RETURNING {_qi(key.name)} AS key"
+    if not cols:
+        sql = f"INSERT INTO {_qi(users.name)} DEFAULT VALUES RETURNING {_qi(key.name)} AS key"
+    return sql, params, key.name
+
+
+def _kind_check(column: Column) -> str:
+    """A JS predicate source over `v` for a response value of `column`."""
+    kind = column.kind
+    checks = {
+        "string": "typeof v === 'string'",
+        "text": "typeof v === 'string'",
+        "url": "typeof v === 'string'",
+        "uuid": "typeof v === 'string'",
+        "bool": "typeof v === 'boolean'",
+        "int": "Number.isInteger(v)",
+        "bigint": "Number.isInteger(v)",
+        "id": "Number.isInteger(v)",
+        "float": "typeof v === 'number'",
+        "timestamp": "typeof v === 'string' && !Number.isNaN(Date.parse(v))",
+        "date": "typeof v === 'string' && /^\\d{4}-\\d{2}-\\d{2}$/.test(v)",
+        "json": "v !== undefined",
+    }
+    if kind == "enum":
+        return f"{lit(list(column.enum.values) if column.enum else [])}.includes(v)"
+    return checks.get(kind, "v !== undefined")
+
+
+PRELUDE = """\
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// The signed-in user: the test's header stands in for the repository's session check.
+vi.mock('../src/handlers/auth.js', () => ({
+  getUserFromEvent: (event) => event?.headers?.['x-specc-test-user'] ?? null,
+}));
+"""
+
+HELPERS = """\
+const tag = randomUUID().slice(0, 8);
+let pool;
+let userId;
+
+// A synthetic API Gateway v2 (httpApi, payload 2.0) event.
+function event(method, path, { user, body, raw, base64 = false } = {}) {
+  const headers = { 'content-type': 'application/json', origin: 'http://localhost:5173' };
+  if (user !== undefined) headers[USER_HEADER] = user;
+  let text = raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body);
+  if (base64 && text !== undefined) text = Buffer.from(text, 'utf8').toString('base64');
+  const routeKey = `${method} ${path}`;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: '',
+    headers,
+    requestContext: {
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
+      requestId: `specc-${tag}`,
+      routeKey,
+      stage: '$default',
+    },
+    body: text,
+    isBase64Encoded: base64,
+  };
+}
+
+function header(response, name) {
+  const found = Object.entries(response.headers ?? {}).find(([key]) => key.toLowerCase() === name.toLowerCase());
+  return found ? found[1] : undefined;
+}
+
+function bodyOf(response) {
+  return JSON.parse(response.body);
+}
+
+// An error answer: Valine's {error: message} plus specc's {errors: [{path, code, message}]}, never cached.
+function expectError(response, status, path, codes) {
+  expect(response.statusCode, response.body).toBe(status);
+  expect(header(response, 'Cache-Control')).toBe('no-store');
+  const body = bodyOf(response);
+  expect(typeof body.error).toBe('string');
+  expect(Array.isArray(body.errors)).toBe(true);
+  const found = body.errors.filter((e) => e.path === path && codes.includes(e.code));
+  expect(found.length, JSON.stringify(body.errors)).toBeGreaterThan(0);
+  expect(body.error).toBe(body.errors[0].message);
+}
+
+beforeAll(async () => {
+  if (!process.env.DATABASE_URL) {
+    throw new Error('DATABASE_URL is not set: these tests need PostgreSQL with the base schema and the migration applied');
+  }
+  pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
+  setDb(createPgDb(pool));
+  const rows = (await pool.query(SEED_SQL, SEED_PARAMS())).rows;
+  userId = rows[0].key;
+});
+
+afterAll(async () => {
+  if (pool === undefined) return;
+  if (userId !== undefined) await pool.query(DELETE_SQL, [userId]);
+  await pool.end();
+});
+
+async function stored(column) {
+  const rows = (await pool.query(`SELECT ${column} AS v FROM ${USERS} WHERE ${KEY} = $1`, [userId])).rows;
+  return rows[0].v;
+}
+"""
+
+
+class _Writer:
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.users = spec.schema_after.table(q.SUBJECT_TABLE)
+        if self.users is None or self.users.primary_key is None:
+            raise AssertionError("the schema has no users table with a primary key")
+        self.lines: list[str] = []
+
+    def add(self, text: str) -> None:
+        self.lines.append(text)
+
+    def head(self) -> None:
+        spec = self.spec
+        assert self.users is not None
+        sql, params, key = seed(self.users)
+        self.add(f"// vitest contract tests of spec {lit(spec.id)}: its handlers on synthetic httpApi events, on PostgreSQL.")
+        self.add(PRELUDE)
+        self.add(f"import * as handlers from '../src/handlers/{spec.id}.js';")
+        self.add("import { setDb } from '../src/specc/runtime/db.js';")
+        self.add("import { createPgDb } from '../src/specc/runtime/db.pg.js';")
+        self.add("")
+        self.add(f"const USER_HEADER = {lit(USER_HEADER)};")
+        self.add(f"const USERS = {lit(_qi(self.users.name))};")
+        self.add(f"const KEY = {lit(_qi(key))};")
+        self.add(f"const SEED_SQL = {lit(sql)};")
+        self.add(f"const SEED_PARAMS = () => [{', '.join(params)}];")
+        self.add(f"const DELETE_SQL = {lit(f'DELETE FROM {_qi(self.users.name)} WHERE {_qi(key)} = $1')};")
+        self.add("")
+        self.add(HELPERS)
+
+    def shape(self, e: Endpoint) -> None:
+        op = ident(e.operation_id)
+        names = sorted(f.name for f in e.response)
+        self.add(f"function check_{op}_shape(body) {{")
+        self.add(f"  expect(Object.keys(body).sort()).toEqual({lit(names)});")
+        for f in e.response:
+            assert isinstance(f, ColumnField)
+            null = "v === null || " if f.column.nullable else ""
+            self.add(f"  {{ const v = body[{lit(f.name)}]; expect({null}({_kind_check(f.column)}), `{f.name}: ${{JSON.stringify(v)}}`).toBe(true); }}")
+        self.add("}")
+        self.add("")
+
+    def endpoint(self, e: Endpoint) -> None:
+        op = ident(e.operation_id)
+        method, path = e.method, e.path
+        base = f"{lit(method)}, {lit(path)}"
+        ok = 200 if e.response else 204
+        cache = e.cache.cache_control if e.cache else None
+        write = e.kind == "update"
+        empty = ", body: {}" if write else ""
+        self.add(f"describe({lit(op)}, () => {{")
+        self.add("  it('answers 401 without a signed-in user', async () => {")
+        anonymous = ", { body: {} }" if write else ""
+        self.add(f"    const response = await handlers.{op}(event({base}{anonymous}));")
+        self.add("    expectError(response, 401, '', ['unauthorized']);")
+        self.add("  });")
+        self.add("")
+        self.add("  it('answers 401 for a user that has no row', async () => {")
+        self.add(f"    const response = await handlers.{op}(event({base}, {{ user: {lit(NO_USER)}{empty} }}));")
+        self.add("    expectError(response, 401, '', ['unauthorized']);")
+        self.add("  });")
+        self.add("")
+        self.add(f"  it('answers {ok} with the documented shape and cache headers', async () => {{")
+        self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId{empty} }}));")
+        self.add(f"    expect(response.statusCode, response.body).toBe({ok});")
+        if cache is not None:
+            self.add(f"    expect(header(response, 'Cache-Control')).toBe({lit(cache)});")
+        if e.response:
+            self.add(f"    check_{op}_shape(bodyOf(response));")
+        self.add("  });")
+        if write:
+            self.writes(e)
+        self.add("});")
+        self.add("")
+
+    def writes(self, e: Endpoint) -> None:
+        op = ident(e.operation_id)
+        base = f"{lit(e.method)}, {lit(e.path)}"
+        reader = next((r for r in self.spec.endpoints if r.kind == "read" and r.method == "GET"), None)
+        required = [f.name for f in e.request if isinstance(f, ColumnField) and f.required]
+        for f in e.request:
+            assert isinstance(f, ColumnField)
+            accepts, rejects = cases.column_cases(f.column)
+            column = lit(_qi(f.column.name))
+            name = lit(f.name)
+            others = {r: cases.valid_scalar(fld.column) for r, fld in ((g.name, g) for g in e.request if isinstance(g, ColumnField)) if r in required and r != f.name}
+            extra = "".join(f", {lit(k)}: {value(v)}" for k, v in others.items())
+            echoed = any(r.name == f.name for r in e.response)
+            self.add("")
+            self.add("  it.each([")
+            for a in accepts:
+                self.add(f"    [{lit(a.id)}, {value(a.value)}, {value(a.expected)}],")
+            self.add(f"  ])('stores an accepted {f.name}: %s', async (_id, given, expected) => {{")
+            self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: given{extra} }} }}));")
+            self.add("    expect(response.statusCode, response.body).toBe(200);")
+            if echoed:
+                self.add(f"    expect(bodyOf(response)[{name}]).toEqual(expected);")
+            if f.column.kind in ("string", "text", "enum", "bool", "uuid", "date"):
+                self.add(f"    expect(await stored({column})).toEqual(expected);")
+            if reader is not None and any(r.name == f.name for r in reader.response):
+                self.add(f"    const read = await handlers.{ident(reader.operation_id)}(event({lit(reader.method)}, {lit(reader.path)}, {{ user: userId }}));")
+                self.add(f"    expect(bodyOf(read)[{name}]).toEqual(expected);")
+            self.add("  });")
+            keep = cases.valid_scalar(f.column)
+            self.add("")
+            self.add("  it.each([")
+            for r in rejects:
+                self.add(f"    [{lit(r.id)}, {value(r.value)}, {lit(list(r.codes))}],")
+            self.add(f"  ])('rejects a bad {f.name} with 422 and keeps the stored value: %s', async (_id, given, codes) => {{")
+            self.add(f"    const before = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: {value(keep)}{extra} }} }}));")
+            self.add("    expect(before.statusCode, before.body).toBe(200);")
+            self.add(f"    const snapshot = await stored({column});")
+            self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: given{extra} }} }}));")
+            self.add(f"    expectError(response, 422, {name}, codes);")
+            self.add(f"    expect(await stored({column})).toEqual(snapshot);")
+            self.add("  });")
+        self.add("")
+        self.add("  it('rejects an unknown field with 422 unknown_field', async () => {")
+        self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ specc_unknown_field: 1 }} }}));")
+        self.add("    expectError(response, 422, 'specc_unknown_field', ['unknown_field']);")
+        self.add("  });")
+        self.add("")
+        self.add("  it.each([['a list', []], ['a string', 'x'], ['null', null], ['a number', 1]])('rejects a body that is %s with 422 type', async (_id, body) => {")
+        self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body }}));")
+        self.add("    expectError(response, 422, '', ['type']);")
+        self.add("  });")
+        self.add("")
+        self.add("  it.each([['truncated', '{'], ['empty', ''], ['text', 'theme=dark']])('rejects a body that is not JSON (%s) with 422 type', async (_id, raw) => {")
+        self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, raw }}));")
+        self.add("    expectError(response, 422, '', ['type']);")
+        self.add("  });")
+        scalars = [f for f in e.request if isinstance(f, ColumnField)]
+        if scalars:
+            f = scalars[0]
+            v0, v1 = cases.valid_scalar(f.column, 0), cases.valid_scalar(f.column, 1)
+            body = {g.name: cases.valid_scalar(g.column) for g in scalars if g.required and g is not f}
+            extra = "".join(f", {lit(k)}: {value(v)}" for k, v in body.items())
+            column = lit(_qi(f.column.name))
+            self.add("")
+            self.add("  it('reads a base64-encoded body (isBase64Encoded)', async () => {")
+            self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ {lit(f.name)}: {value(v1)}{extra} }}, base64: true }}));")
+            self.add("    expect(response.statusCode, response.body).toBe(200);")
+            self.add(f"    expect(await stored({column})).toEqual({value(v1)});")
+            self.add("  });")
+            if not required:
+                self.add("")
+                self.add("  it('keeps absent fields as they are (PATCH)', async () => {")
+                self.add(f"    const set = await handlers.{op}(event({base}, {{ user: userId, body: {{ {lit(f.name)}: {value(v0)} }} }}));")
+                self.add("    expect(set.statusCode, set.body).toBe(200);")
+                self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{}} }}));")
+                self.add("    expect(response.statusCode, response.body).toBe(200);")
+                self.add(f"    expect(await stored({column})).toEqual({value(v0)});")
+                self.add("  });")
+
+    def text(self) -> str:
+        self.head()
+        for e in self.spec.endpoints:
+            if e.response:
+                self.shape(e)
+        for e in self.spec.endpoints:
+            self.endpoint(e)
+        return "\n".join(self.lines).rstrip("\n") + "\n"
+
+
+def render(spec: Spec) -> str:
+    """The vitest file of `spec` (its endpoints: read and update of the user's own row)."""
+    return _Writer(spec).text()

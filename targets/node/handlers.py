@@ -1,0 +1,333 @@
+"""Target `node`: AWS Lambda handlers in Project Valine's style, under `serverless/`.
+
+Written only when `specc.yaml` says `stack: node-serverless` (docs/node.md);
+the FastAPI output is unchanged either way.  Per spec with endpoints, under
+`<spec-id>/serverless/`:
+
+- `src/handlers/<spec-id>.js`: one ESM export per endpoint,
+  `export const getPreferences = async (event) => ...`, for httpApi (API
+  Gateway v2) events, using the repository's `json()` (src/utils/headers.js)
+  and `getUserFromEvent()` (src/handlers/auth.js);
+- `src/specc/<spec-id>/rules.js` (the request rules, as data from the IR),
+  `sql.js` (every statement, parameterised, from the same sqlglot
+  definitions as the Python routes) and `data.js` (the data-access
+  functions over the seam of `runtime/db.js`);
+- `serverless.functions.yml`: the `functions:` entries to merge into
+  serverless.yml;
+- `tests/<spec-id>.contract.test.js`: vitest contract tests
+  (`targets.node.contract`).
+
+and once for the project, `_project/serverless/src/specc/runtime/*.js`
+(validation, the handler flow, the pg and Prisma data layers).  What the
+target cannot render yet is a located E284 and nothing is written.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import PurePosixPath
+from typing import Any
+
+from sqlglot import exp
+
+from compiler.build.header import HASH, SLASH
+from compiler.checkers import YAML
+from compiler.diagnostics import Diagnostic, SpecError
+from compiler.ir import Column, ColumnField, Endpoint, Project, Spec
+from compiler.target import APPLICATION, TESTS, VALIDATION, FileKind, PrGroup, Target
+from targets import jsonschema_bodies as js_bodies
+from targets.fastapi import route_queries as q
+from targets.node import contract
+from targets.node.js import camel, ident, lit
+from targets.node.syntax import NODE_CHECK
+
+STACK = "node-serverless"
+ROOT = PurePosixPath("serverless")
+UNSUPPORTED = "E284"
+RUNTIME = ("validation.js", "http.js", "db.js", "db.pg.js", "db.prisma.js")
+# Column kinds a request field may have in this target (URL rules are not ported yet).
+REQUEST_KINDS = frozenset({"string", "text", "enum", "int", "bigint", "bool", "uuid", "timestamp", "date", "json"})
+SERVERLESS = PrGroup("serverless", "serverless.yml functions", 35, "add the serverless.yml function entries")
+
+
+def _error(spec: Spec, what: str, endpoint: Endpoint | None = None) -> SpecError:
+    where = endpoint.span if endpoint is not None and endpoint.span.line else spec.span
+    return SpecError([Diagnostic(where, UNSUPPORTED, f"the node target cannot render {what} yet", hint="see docs/node.md for what it renders")])
+
+
+def check_supported(spec: Spec) -> None:
+    """Raise E284 for what this slice of the target does not render."""
+    if spec.resources:
+        raise _error(spec, f"resources ({spec.resources[0].name})")
+    for e in spec.endpoints:
+        if e.kind not in ("read", "update"):
+            raise _error(spec, f"{e.kind} endpoints ({e.operation_id})", e)
+        if e.query:
+            raise _error(spec, f"query parameters ({e.operation_id})", e)
+        for field in e.request + e.response:
+            if not isinstance(field, ColumnField):
+                raise _error(spec, f"{type(field).__name__} fields ({e.operation_id}.{field.name})", e)
+        for field in e.request:
+            assert isinstance(field, ColumnField)
+            if field.column.kind not in REQUEST_KINDS:
+                raise _error(spec, f"{field.column.kind} request fields ({e.operation_id}.{field.name})", e)
+
+
+# --- rules.js ------------------------------------------------------------------
+
+
+def column_rule(column: Column, required: bool) -> dict[str, Any]:
+    """The runtime rule of one request field (the same rules as the Python validators)."""
+    rule: dict[str, Any] = {"kind": column.kind, "required": required, "nullable": column.nullable}
+    if column.kind in ("string", "text"):
+        rule.update(kind="string", min_length=column.min_length, max_length=column.max_length)
+    elif column.kind in ("int", "bigint"):
+        low, high = js_bodies.int_bounds(column)
+        rule.update(kind="int", minimum=low, maximum=high)
+    elif column.kind == "enum":
+        rule["values"] = list(column.enum.values) if column.enum else []
+    return rule
+
+
+def request_rules(spec: Spec) -> dict[str, dict[str, Any]]:
+    return {
+        e.operation_id: {f.name: column_rule(f.column, f.required) for f in e.request if isinstance(f, ColumnField)}
+        for e in spec.endpoints
+        if e.kind == "update"
+    }
+
+
+def render_rules(spec: Spec) -> str:
+    lines = [
+        f"// The request rules of spec {lit(spec.id)}, from its IR: the same rules as the Python validators.",
+        "// Checked by ../runtime/validation.js (validateBody).",
+        "",
+        "export const REQUEST_RULES = Object.freeze({",
+    ]
+    for op, rules in request_rules(spec).items():
+        lines.append(f"  {ident(op)}: {{")
+        for name, rule in rules.items():
+            lines.append(f"    {lit(name)}: {lit(rule)},")
+        lines.append("  },")
+    lines.append("});")
+    return "\n".join(lines) + "\n"
+
+
+# --- sql.js ------------------------------------------------------------------------
+
+
+def postgres_sql(statement: q.Statement) -> str:
+    """`statement` as PostgreSQL with node-postgres's numbered placeholders."""
+    counter = iter(range(1, 10_000))
+    tree = statement.expression.copy().transform(lambda n: exp.var(f"${next(counter)}") if isinstance(n, exp.Placeholder) else n)
+    return tree.sql(dialect="postgres")
+
+
+def statements(spec: Spec) -> dict[str, q.Statement]:
+    return {st.key: st for e in spec.endpoints for st in q.endpoint_statements(e, spec.schema_after)}
+
+
+def render_sql(spec: Spec) -> str:
+    lines = [
+        f"// Every statement the handlers of spec {lit(spec.id)} run, rendered by sqlglot from the same",
+        "// definitions as the Python routes.  Only identifiers from the validated spec appear in",
+        "// the SQL; every value is a parameter ($1, $2, ...).",
+        "",
+        "export const SQL = Object.freeze({",
+    ]
+    for key, st in statements(spec).items():
+        lines.append(f"  {lit(key)}: {lit(postgres_sql(st))},")
+    lines.append("});")
+    return "\n".join(lines) + "\n"
+
+
+# --- data.js -----------------------------------------------------------------------
+
+
+def _read_function(e: Endpoint) -> list[str]:
+    op = ident(e.operation_id)
+    out = [
+        f"// The response body of {op}: the user's own row, or null when the user has no row.",
+        f"async function read_{op}(q, userId) {{",
+        f"  const rows = await q.rows(SQL[{lit(op + ':user')}], [userId]);",
+        "  if (rows.length === 0) return null;",
+        "  const row = rows[0];",
+        "  return {",
+    ]
+    for f in e.response:
+        assert isinstance(f, ColumnField)
+        out.append(f"    {lit(f.name)}: toJson(row[{lit(f.column.name)}], {lit(f.column.kind)}),")
+    out += ["  };", "}", ""]
+    return out
+
+
+def render_data(spec: Spec) -> str:
+    keys = statements(spec)
+    lines = [
+        f"// The data-access functions of spec {lit(spec.id)}: each takes a db of ../runtime/db.js",
+        "// (pg or Prisma) and the signed-in user's id, and returns the response body, or null",
+        "// when the user has no row.  A write runs in one transaction that first locks the",
+        "// user's row (SELECT ... FOR UPDATE), so concurrent writes of one user run in turn.",
+        "",
+        "import { toDb, toJson } from '../runtime/http.js';",
+        "import { SQL } from './sql.js';",
+        "",
+    ]
+    for e in spec.endpoints:
+        lines += _read_function(e)
+    for e in spec.endpoints:
+        op = ident(e.operation_id)
+        if e.kind == "read":
+            lines += [f"export const {op} = (db, userId) => db.read((q) => read_{op}(q, userId));", ""]
+            continue
+        lines += [
+            f"// Apply a validated {op} body (PATCH: only the fields given) in one transaction.",
+            f"export const {op} = (db, userId, body) =>",
+            "  db.transaction(async (q) => {",
+            f"    const locked = await q.rows(SQL[{lit(op + ':lock')}], [userId]);",
+            "    if (locked.length === 0) return null;",
+        ]
+        for f in e.request:
+            assert isinstance(f, ColumnField)
+            lines += [
+                f"    if (Object.hasOwn(body, {lit(f.name)})) {{",
+                f"      await q.exec(SQL[{lit(op + ':set:' + f.name)}], [toDb(body[{lit(f.name)}], {lit(f.column.kind)}), userId]);",
+                "    }",
+            ]
+        if op + ":touch" in keys:
+            lines.append(f"    await q.exec(SQL[{lit(op + ':touch')}], [userId]);")
+        lines += [f"    return read_{op}(q, userId);", "  });", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# --- the handler module ----------------------------------------------------------------
+
+
+def cache_headers(endpoint: Endpoint) -> dict[str, str]:
+    if endpoint.cache is None:
+        return {}
+    headers = {"Cache-Control": endpoint.cache.cache_control}
+    if endpoint.cache.vary:
+        headers["Vary"] = ", ".join(endpoint.cache.vary)
+    return headers
+
+
+def ok_status(endpoint: Endpoint) -> int:
+    return 200 if endpoint.response else 204
+
+
+def render_handler(spec: Spec) -> str:
+    sid = spec.id
+    lines = [
+        f"// Lambda handlers (httpApi events) of spec {lit(sid)}: {lit(spec.title)}.",
+        "// They use the repository's json() and getUserFromEvent(); the data access is",
+        f"// ../specc/{sid}/data.js over the db of ../specc/runtime/db.js (Prisma unless setDb() chose another).",
+        "",
+        "import { json } from '../utils/headers.js';",
+        "import { getUserFromEvent } from './auth.js';",
+        "import { getDb } from '../specc/runtime/db.js';",
+        "import { serve } from '../specc/runtime/http.js';",
+        "import { validateBody } from '../specc/runtime/validation.js';",
+        f"import * as data from '../specc/{sid}/data.js';",
+        f"import {{ REQUEST_RULES }} from '../specc/{sid}/rules.js';",
+        "",
+        "const helpers = { json, getUserFromEvent, getDb };",
+        "",
+    ]
+    for e in spec.endpoints:
+        op = ident(e.operation_id)
+        lines.append(f"// {e.method} {lit(e.path)}: {lit(e.summary)}")
+        lines.append(f"export const {op} = async (event) =>")
+        lines.append("  serve(event, helpers, {")
+        lines.append(f"    cache: {lit(cache_headers(e))},")
+        lines.append(f"    okStatus: {ok_status(e)},")
+        if e.kind == "update":
+            lines.append(f"    validate: (body) => validateBody(REQUEST_RULES.{op}, body),")
+            lines.append(f"    work: (db, userId, body) => data.{op}(db, userId, body),")
+        else:
+            lines.append(f"    work: (db, userId) => data.{op}(db, userId),")
+        lines.append("  });")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# --- serverless.yml ----------------------------------------------------------------------
+
+
+def function_name(spec: Spec, endpoint: Endpoint) -> str:
+    """The serverless.yml function key: spec and operation, so it cannot take an existing one's name."""
+    op = endpoint.operation_id
+    return ident(camel(spec.id) + op[:1].upper() + op[1:])
+
+
+def render_functions(spec: Spec) -> str:
+    lines = [
+        f"# serverless.yml function entries of spec {lit(spec.id)}: merge them under `functions:`.",
+        "# Add the layers your service gives handlers that use Prisma (Valine: `- { Ref: PrismaV2LambdaLayer }`).",
+        "functions:",
+    ]
+    for e in spec.endpoints:
+        lines += [
+            f"  {function_name(spec, e)}:",
+            f"    handler: {lit(f'src/handlers/{spec.id}.{ident(e.operation_id)}')}",
+            "    events:",
+            "      - httpApi:",
+            f"          path: {lit(e.path)}",
+            f"          method: {e.method.lower()}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+# --- the target ---------------------------------------------------------------------------
+
+
+def _on(project: Project) -> bool:
+    return project.conventions.stack == STACK
+
+
+def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
+    if not _on(project) or not spec.endpoints:
+        return {}
+    check_supported(spec)
+    base = PurePosixPath(spec.id) / ROOT
+    lib = base / "src" / "specc" / spec.id
+    return {
+        base / "src" / "handlers" / f"{spec.id}.js": render_handler(spec),
+        lib / "rules.js": render_rules(spec),
+        lib / "sql.js": render_sql(spec),
+        lib / "data.js": render_data(spec),
+        base / "serverless.functions.yml": render_functions(spec),
+        base / "tests" / f"{spec.id}.contract.test.js": contract.render(spec),
+    }
+
+
+@cache
+def runtime_text(name: str) -> str:
+    return resources.files("targets.node").joinpath("runtime", name).read_text("utf-8")
+
+
+def emit_project(project: Project) -> dict[PurePosixPath, str]:
+    if not _on(project) or not any(s.endpoints for s in project.specs):
+        return {}
+    folder = PurePosixPath("_project") / ROOT / "src" / "specc" / "runtime"
+    return {folder / name: runtime_text(name) for name in RUNTIME}
+
+
+def spec_key(project: Project, spec: Spec) -> str:
+    return project.conventions.stack
+
+
+TARGET = Target(
+    "node",
+    kinds=(
+        FileKind(".js", SLASH, APPLICATION, NODE_CHECK, where="*/serverless/src/handlers/*"),
+        FileKind(".js", SLASH, VALIDATION, NODE_CHECK, where="*/serverless/src/specc/*/rules.js"),
+        FileKind(".js", SLASH, APPLICATION, NODE_CHECK, where="*/serverless/src/specc/*"),
+        FileKind(".js", SLASH, TESTS, NODE_CHECK, where="*/serverless/tests/*.test.js"),
+        FileKind(".yml", HASH, SERVERLESS, YAML, where="*/serverless/serverless.functions.yml"),
+    ),
+    emit_spec=emit_spec,
+    emit_project=emit_project,
+    spec_key=spec_key,
+)

@@ -1,0 +1,125 @@
+/**
+ * How every generated handler answers an API Gateway v2 (httpApi) event.
+ *
+ * The order is that of specc's Python routes: 401 without a signed-in user;
+ * 422 for a body that is not JSON or is invalid (every error found); then the
+ * spec's data-access function, whose writes run in one transaction; 401 when
+ * the user has no row; otherwise the spec's status with its cache headers.
+ * Errors keep Valine's shape {error: message} and add the machine-readable
+ * list {errors: [{path, code, message}]} with specc's codes; they are never
+ * cached.  A database failure answers in the same shape (409 conflict,
+ * 422 constraint or invalid_value, 503 unavailable, 500 internal) and never
+ * shows the driver's message, which can name tables and values.
+ */
+
+import { ValidationFailed } from './validation.js';
+
+export const ERROR_CACHE_CONTROL = 'no-store';
+const INVALID_JSON = Symbol('invalid JSON');
+
+/** The parsed JSON body of an httpApi event (base64 decoded when flagged), or INVALID_JSON. */
+export function parseBody(event) {
+  let raw = event?.body ?? '';
+  if (event?.isBase64Encoded && typeof raw === 'string') raw = Buffer.from(raw, 'base64').toString('utf8');
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return INVALID_JSON;
+  }
+}
+
+function failure(json, event, status, errors, cache) {
+  const headers = { ...cache, 'Cache-Control': ERROR_CACHE_CONTROL, event };
+  return json({ error: errors[0].message, errors }, status, headers);
+}
+
+const one = (code, message) => [{ path: '', code, message }];
+
+// SQLSTATE classes: pg's error.code, or Prisma's meta.code for raw queries.
+function sqlState(err) {
+  const state = err?.code && /^[0-9A-Z]{5}$/.test(err.code) ? err.code : err?.meta?.code;
+  return typeof state === 'string' ? state : '';
+}
+
+const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'P1001', 'P1002', 'P1017', 'P2024']);
+
+/** The status and errors for an exception raised while the handler used the database. */
+export function databaseFailure(err) {
+  const state = sqlState(err);
+  if (state === '23505' || err?.code === 'P2002') return [409, one('conflict', 'conflicts with a stored row (a unique value is taken)')];
+  if (state.startsWith('23')) return [422, one('constraint', 'the database refused the values (a constraint failed)')];
+  if (state.startsWith('22')) return [422, one('invalid_value', 'the database cannot store a value given')];
+  if (state.startsWith('08') || state.startsWith('57') || UNAVAILABLE.has(err?.code) || err?.name === 'DatabaseUnavailable') {
+    return [503, one('unavailable', 'the database is unavailable; try again later')];
+  }
+  return [500, one('internal', 'internal error')];
+}
+
+/**
+ * One request of a generated handler.  `helpers` are the repository's own
+ * json() and getUserFromEvent(); `endpoint` says what to run: its cache
+ * headers, success status, whether it takes a body and how to validate it,
+ * and `work(db, userId, body)`, which returns null when the user has no row.
+ */
+export async function serve(event, helpers, endpoint) {
+  const { json, getUserFromEvent, getDb } = helpers;
+  const cache = endpoint.cache;
+  const userId = getUserFromEvent(event);
+  if (userId === null || userId === undefined || userId === '') {
+    return failure(json, event, 401, one('unauthorized', 'sign in to use this endpoint'), cache);
+  }
+  let body;
+  if (endpoint.validate) {
+    const parsed = parseBody(event);
+    if (parsed === INVALID_JSON) return failure(json, event, 422, one('type', 'the request body must be JSON'), cache);
+    try {
+      body = endpoint.validate(parsed);
+    } catch (err) {
+      if (err instanceof ValidationFailed) return failure(json, event, 422, err.errors, cache);
+      throw err;
+    }
+  }
+  let result;
+  try {
+    const db = await getDb();
+    result = await endpoint.work(db, userId, body);
+  } catch (err) {
+    if (err instanceof ValidationFailed) return failure(json, event, 422, err.errors, cache);
+    const [status, errors] = databaseFailure(err);
+    console.error(`specc handler: database failure ${status} ${errors[0].code}`, err);
+    return failure(json, event, status, errors, cache);
+  }
+  if (result === null) return failure(json, event, 401, one('unauthorized', 'sign in to use this endpoint'), cache);
+  if (endpoint.okStatus === 204) return { statusCode: 204, headers: { ...cache } };
+  return json(result, endpoint.okStatus, { ...cache, event });
+}
+
+/** A column value as JSON, whatever type the driver returned it as. */
+export function toJson(value, kind) {
+  if (value === null || value === undefined) return null;
+  switch (kind) {
+    case 'bool':
+      return Boolean(value);
+    case 'id':
+    case 'int':
+    case 'bigint':
+      // pg returns BIGINT as text and Prisma as BigInt: both exact here.
+      return typeof value === 'number' ? value : Number(value);
+    case 'float':
+      return Number(value);
+    case 'json':
+      return typeof value === 'string' ? JSON.parse(value) : value;
+    case 'timestamp':
+      return value instanceof Date ? value.toISOString() : String(value);
+    case 'date':
+      return value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10);
+    default:
+      return typeof value === 'bigint' ? value.toString() : value;
+  }
+}
+
+/** A validated JSON value as a query parameter. */
+export function toDb(value, kind) {
+  if (value !== null && value !== undefined && kind === 'json') return JSON.stringify(value);
+  return value;
+}
