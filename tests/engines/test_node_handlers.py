@@ -1,0 +1,157 @@
+"""The node target's handlers, run: vitest contract tests against a real PostgreSQL.
+
+Compiles the Valine example (`stack: node-serverless`), assembles a scratch
+`serverless/` project from the emitted files (the project runtime, each
+spec's handlers, data layer and tests), the stand-ins for Valine's own
+helpers (tests/node/valine-standins, see its README) and tests/node's
+node_modules (vitest 4.1.12, vite 8.3.8, pg), applies the base schema and
+specc's PostgreSQL migrations to a fresh database, runs `vitest run` with
+DATABASE_URL pointing at it, and checks the real counts from vitest's JSON
+report.  The second case adds a spec with string, int and bool fields.
+
+Without node or tests/node/node_modules the tests skip with the reason,
+except under CI=true or SPECC_REQUIRE_ENGINES=1, where they fail (like a
+missing PostgreSQL, tests/engines/conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from compiler.emit import render
+from compiler.project import build_project
+from tests.conftest import ROOT
+from tests.engines.conftest import PgServer, engines_required
+
+NODE_MODULES = ROOT / "tests" / "node" / "node_modules"
+VITEST = NODE_MODULES / "vitest" / "vitest.mjs"
+STANDINS = ROOT / "tests" / "node" / "valine-standins"
+VALINE = ROOT / "examples" / "valine"
+
+ACCOUNT_SETTINGS = """\
+spec: 1
+id: account-settings
+title: Account settings
+priority: low
+motivation: Users set a headline, a level and a newsletter choice.
+depends_on: [theme-preference]
+tables:
+  users:
+    add:
+      headline_text: {type: string, min: 2, max: 40}
+      skill_level: {type: int, min: 0, max: 5}
+      newsletter_opt_in: {type: bool}
+endpoints:
+  getAccountSettings:
+    method: GET
+    path: /api/me/account-settings
+    summary: Read the account settings.
+    response:
+      headline: users.headline_text
+      level: users.skill_level
+      newsletter: users.newsletter_opt_in
+      theme: users.theme_preference
+  updateAccountSettings:
+    method: PATCH
+    path: /api/me/account-settings
+    summary: Change the account settings.
+    request:
+      headline: users.headline_text
+      level: users.skill_level
+      newsletter: users.newsletter_opt_in
+    response:
+      headline: users.headline_text
+      level: users.skill_level
+      newsletter: users.newsletter_opt_in
+"""
+
+# vitest tests the generated files hold: theme-preference has 23; account-settings
+# has 38: 3 per endpoint plus, for its PATCH, the accepted and rejected values of
+# its three fields and the body checks.  A change of the generator that changes
+# these numbers must change them here too, so a silently dropped test shows.
+EXPECTED = {False: 23, True: 23 + 38}
+
+
+@pytest.fixture(scope="module")
+def vitest() -> Path:
+    problem = None
+    if shutil.which("node") is None:
+        problem = "node is not installed"
+    elif not VITEST.is_file():
+        problem = "vitest is not installed: run npm ci --prefix tests/node"
+    if problem:
+        if engines_required():
+            pytest.fail(f"{problem} (required here: CI=true or SPECC_REQUIRE_ENGINES=1)", pytrace=False)
+        pytest.skip(problem)
+    return VITEST
+
+
+def _database_url(pg: PgServer, db: str) -> str:
+    if pg.host.startswith("/"):
+        return f"postgresql://{pg.user}@localhost/{db}?host={pg.host}&port={pg.port}"
+    return f"postgresql://{pg.user}@{pg.host}:{pg.port}/{db}"
+
+
+def _scratch(tree: dict[str, str], work: Path) -> tuple[Path, int]:
+    """The scratch serverless/ project; returns it and the number of spec folders copied."""
+    shutil.copytree(STANDINS, work)
+    (work / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
+    specs = set()
+    for path, text in tree.items():
+        parts = Path(path).parts
+        if len(parts) < 2 or parts[1] != "serverless" or path.endswith(".yml"):
+            continue
+        target = work.joinpath(*parts[2:])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, "utf-8")
+        if parts[0] != "_project":
+            specs.add(parts[0])
+    return work, len(specs)
+
+
+@pytest.mark.parametrize("extra", [False, True], ids=["valine", "valine+account-settings"])
+def test_vitest_contract_tests_pass_on_postgres(vitest: Path, pg_server: PgServer, pg_db: str, tmp_path: Path, extra: bool) -> None:
+    project_dir = tmp_path / "project"
+    shutil.copytree(VALINE, project_dir, ignore=shutil.ignore_patterns("snapshots", ".specc"))
+    if extra:
+        (project_dir / "specs" / "account-settings.yaml").write_text(ACCOUNT_SETTINGS, "utf-8")
+    project = build_project(project_dir / "specs")
+    tree = {str(path): text for path, text in render(project).items()}
+    pg_server.run_file(pg_db, project_dir / "specs" / "base" / "schema.sql")
+    for spec in project.specs:
+        pg_server.run_sql(pg_db, tree[f"{spec.id}/migrations/postgres/up.sql"])
+    work, specs = _scratch(tree, tmp_path / "serverless")
+    assert specs == len(project.specs), sorted(tree)
+    report = tmp_path / "vitest.json"
+    env = {**os.environ, "DATABASE_URL": _database_url(pg_server, pg_db), "TZ": "UTC"}
+    done = subprocess.run(
+        ["node", str(vitest), "run", "--reporter=json", f"--outputFile={report}", "--reporter=default"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    print(done.stdout[-3000:])
+    assert done.returncode == 0, f"vitest failed ({done.returncode}):\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
+    result = json.loads(report.read_text("utf-8"))
+    assert result["numFailedTests"] == 0 and result["numPendingTests"] == 0, result
+    assert result["numPassedTests"] == result["numTotalTests"] > 0, result
+    assert result["numPassedTests"] == EXPECTED[extra], result["numPassedTests"]
+    assert result["numTotalTestSuites"] > 0 and len(result["testResults"]) == len(project.specs)
+
+
+def test_vitest_fails_without_a_database(vitest: Path, tmp_path: Path) -> None:
+    """The generated tests never pass (or skip) without DATABASE_URL: they fail."""
+    project = build_project(VALINE / "specs")
+    work, _ = _scratch({str(p): t for p, t in render(project).items()}, tmp_path / "serverless")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    done = subprocess.run(["node", str(vitest), "run"], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0, done.stdout
+    assert "DATABASE_URL is not set" in done.stdout + done.stderr
