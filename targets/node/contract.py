@@ -5,7 +5,9 @@ against a real PostgreSQL reached through `DATABASE_URL` (the base schema
 and the spec's migration applied) through the pg data layer.  Without
 `DATABASE_URL` they fail, never skip.  The signed-in user comes from a
 `vi.mock` of the repository's src/handlers/auth.js (as Valine's own tests
-mock modules); the tests seed one users row and delete it afterwards.
+mock modules); the tests seed one users row and delete it afterwards.  With
+SPECC_PRISMA_CLIENT naming a module that exports `prisma` (a client of the
+same database), the handlers run on the Prisma data layer instead.
 
 The cases come from the IR through `targets.fastapi.contract_cases`, the
 same values the Python contract tests use: every value just inside and just
@@ -112,6 +114,7 @@ def _kind_check(column: Column) -> str:
 
 PRELUDE = """\
 import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -124,6 +127,7 @@ vi.mock('../src/handlers/auth.js', () => ({
 HELPERS = """\
 const tag = randomUUID().slice(0, 8);
 let pool;
+let prisma;
 let userId;
 
 // A synthetic API Gateway v2 (httpApi, payload 2.0) event.
@@ -176,7 +180,13 @@ beforeAll(async () => {
     throw new Error('DATABASE_URL is not set: these tests need PostgreSQL with the base schema and the migration applied');
   }
   pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
-  setDb(createPgDb(pool));
+  if (process.env.SPECC_PRISMA_CLIENT) {
+    // The Prisma data layer instead: a module exporting `prisma`, a client of this database.
+    ({ prisma } = await import(pathToFileURL(process.env.SPECC_PRISMA_CLIENT).href));
+    setDb(createPrismaDb(prisma));
+  } else {
+    setDb(createPgDb(pool));
+  }
   const rows = (await pool.query(SEED_SQL, SEED_PARAMS())).rows;
   userId = rows[0].key;
 });
@@ -185,6 +195,7 @@ afterAll(async () => {
   if (pool === undefined) return;
   if (userId !== undefined) await pool.query(DELETE_SQL, [userId]);
   await pool.end();
+  if (prisma !== undefined) await prisma.$disconnect();
 });
 
 async function stored(column) {
@@ -214,6 +225,7 @@ class _Writer:
         self.add(f"import * as handlers from '../src/handlers/{spec.id}.js';")
         self.add("import { setDb } from '../src/specc/runtime/db.js';")
         self.add("import { createPgDb } from '../src/specc/runtime/db.pg.js';")
+        self.add("import { createPrismaDb } from '../src/specc/runtime/db.prisma.js';")
         self.add("")
         self.add(f"const USER_HEADER = {lit(USER_HEADER)};")
         self.add(f"const USERS = {lit(_qi(self.users.name))};")

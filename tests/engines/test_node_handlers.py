@@ -7,7 +7,11 @@ helpers (tests/node/valine-standins, see its README) and tests/node's
 node_modules (vitest 4.1.12, vite 8.3.8, pg), applies the base schema and
 specc's PostgreSQL migrations to a fresh database, runs `vitest run` with
 DATABASE_URL pointing at it, and checks the real counts from vitest's JSON
-report.  The second case adds a spec with string, int and bool fields.
+report.  The second case adds a spec with string, int and bool fields.  Each
+runs twice: on the pg data layer, and on the Prisma one, with a Prisma 6.19
+client generated offline from specc's schema.prisma (engineType = "client",
+@prisma/adapter-pg; tests/node/prisma-harness/prisma-client.js), which the
+generated tests use when SPECC_PRISMA_CLIENT names it.
 
 Without node or tests/node/node_modules the tests skip with the reason,
 except under CI=true or SPECC_REQUIRE_ENGINES=1, where they fail (like a
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -25,12 +30,15 @@ from pathlib import Path
 import pytest
 
 from compiler.emit import render
+from compiler.ir import Project
 from compiler.project import build_project
 from tests.conftest import ROOT
 from tests.engines.conftest import PgServer, engines_required
 
 NODE_MODULES = ROOT / "tests" / "node" / "node_modules"
 VITEST = NODE_MODULES / "vitest" / "vitest.mjs"
+PRISMA_CLI = NODE_MODULES / "prisma" / "build" / "index.js"
+PRISMA_HARNESS = ROOT / "tests" / "node" / "prisma-harness" / "prisma-client.js"
 STANDINS = ROOT / "tests" / "node" / "valine-standins"
 VALINE = ROOT / "examples" / "valine"
 
@@ -83,8 +91,8 @@ def vitest() -> Path:
     problem = None
     if shutil.which("node") is None:
         problem = "node is not installed"
-    elif not VITEST.is_file():
-        problem = "vitest is not installed: run npm ci --prefix tests/node"
+    elif not VITEST.is_file() or not PRISMA_CLI.is_file() or not (NODE_MODULES / "@prisma" / "client").is_dir():
+        problem = "vitest or the Prisma 6.19 CLI and client are not installed: run npm ci --prefix tests/node"
     if problem:
         if engines_required():
             pytest.fail(f"{problem} (required here: CI=true or SPECC_REQUIRE_ENGINES=1)", pytrace=False)
@@ -115,8 +123,25 @@ def _scratch(tree: dict[str, str], work: Path) -> tuple[Path, int]:
     return work, len(specs)
 
 
+def _prisma_client(tree: dict[str, str], project: Project, work: Path, env: dict[str, str]) -> Path:
+    """Generate the Prisma client of specc's last schema.prisma into the scratch
+    project, offline (engineType = "client"); the module that exports it."""
+    schema = tree[f"{project.specs[-1].id}/prisma/schema.prisma"]
+    schema = re.sub(r"(generator\s+\w+\s*\{\n)", r'\1  engineType = "client"\n  output = "../generated/prisma"\n', schema, count=1)
+    (work / "prisma").mkdir()
+    (work / "prisma" / "schema.prisma").write_text(schema, "utf-8")
+    genv = {**env, "PRISMA_SCHEMA_ENGINE_BINARY": "/bin/false", "PRISMA_HIDE_UPDATE_MESSAGE": "1", "CHECKPOINT_DISABLE": "1"}
+    done = subprocess.run(
+        ["node", str(PRISMA_CLI), "generate", "--schema", "prisma/schema.prisma"], cwd=work, env=genv, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, f"prisma generate failed:\n{done.stdout}\n{done.stderr}"
+    shutil.copy(PRISMA_HARNESS, work / "prisma-client.js")
+    return work / "prisma-client.js"
+
+
+@pytest.mark.parametrize("layer", ["pg", "prisma"])
 @pytest.mark.parametrize("extra", [False, True], ids=["valine", "valine+account-settings"])
-def test_vitest_contract_tests_pass_on_postgres(vitest: Path, pg_server: PgServer, pg_db: str, tmp_path: Path, extra: bool) -> None:
+def test_vitest_contract_tests_pass_on_postgres(vitest: Path, pg_server: PgServer, pg_db: str, tmp_path: Path, extra: bool, layer: str) -> None:
     project_dir = tmp_path / "project"
     shutil.copytree(VALINE, project_dir, ignore=shutil.ignore_patterns("snapshots", ".specc"))
     if extra:
@@ -130,6 +155,9 @@ def test_vitest_contract_tests_pass_on_postgres(vitest: Path, pg_server: PgServe
     assert specs == len(project.specs), sorted(tree)
     report = tmp_path / "vitest.json"
     env = {**os.environ, "DATABASE_URL": _database_url(pg_server, pg_db), "TZ": "UTC"}
+    env.pop("SPECC_PRISMA_CLIENT", None)
+    if layer == "prisma":
+        env["SPECC_PRISMA_CLIENT"] = str(_prisma_client(tree, project, work, env))
     done = subprocess.run(
         ["node", str(vitest), "run", "--reporter=json", f"--outputFile={report}", "--reporter=default"],
         cwd=work,

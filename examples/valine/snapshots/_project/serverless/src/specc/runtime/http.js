@@ -36,11 +36,16 @@ function failure(json, event, status, errors, cache) {
 
 const one = (code, message) => [{ path: '', code, message }];
 
-// SQLSTATE classes: pg's error.code, or Prisma's meta.code for raw queries.
+// The SQLSTATE: pg's error.code, or what Prisma's driver adapter reports for a raw query
+// (P2010 with meta.driverAdapterError.cause.originalCode).
 function sqlState(err) {
-  const state = err?.code && /^[0-9A-Z]{5}$/.test(err.code) ? err.code : err?.meta?.code;
+  const cause = err?.meta?.driverAdapterError?.cause;
+  const state = err?.code && /^[0-9A-Z]{5}$/.test(err.code) ? err.code : (cause?.originalCode ?? err?.meta?.code);
   return typeof state === 'string' ? state : '';
 }
+
+// Prisma driver adapter error kinds that mean the database cannot be reached.
+const UNREACHABLE = new Set(['DatabaseNotReachable', 'DatabaseDoesNotExist', 'SocketTimeout', 'ConnectionClosed', 'TooManyConnections']);
 
 const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'P1001', 'P1002', 'P1017', 'P2024']);
 
@@ -50,7 +55,8 @@ export function databaseFailure(err) {
   if (state === '23505' || err?.code === 'P2002') return [409, one('conflict', 'conflicts with a stored row (a unique value is taken)')];
   if (state.startsWith('23')) return [422, one('constraint', 'the database refused the values (a constraint failed)')];
   if (state.startsWith('22')) return [422, one('invalid_value', 'the database cannot store a value given')];
-  if (state.startsWith('08') || state.startsWith('57') || UNAVAILABLE.has(err?.code) || err?.name === 'DatabaseUnavailable') {
+  const kind = err?.meta?.driverAdapterError?.cause?.kind;
+  if (state.startsWith('08') || state.startsWith('57') || UNAVAILABLE.has(err?.code) || UNREACHABLE.has(kind) || err?.name === 'DatabaseUnavailable') {
     return [503, one('unavailable', 'the database is unavailable; try again later')];
   }
   return [500, one('internal', 'internal error')];
