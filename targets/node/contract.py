@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.ir import Column, ColumnField, Endpoint, Spec, Table
+from compiler.ir import Column, ColumnField, Endpoint, ListField, Spec, Table
+from targets import jsonschema_bodies as js_bodies
 from targets.fastapi import contract_cases as cases
 from targets.fastapi import route_queries as q
 from targets.node.js import ident, lit
@@ -205,6 +206,27 @@ async function stored(column) {
 """
 
 
+def _item_value(column: Column, i: int) -> Any:
+    """The i-th valid value of a list item's column, distinct for distinct i where the column allows."""
+    if column.kind in ("string", "text"):
+        text = f"v{i}"
+        low, high = max(column.min_length or 0, 1), column.max_length
+        text = text + "x" * max(low - len(text), 0)
+        return text if high is None or len(text) <= high else cases.valid_scalar(column, i)
+    return cases.valid_scalar(column, i)
+
+
+def distinct_items(field: ListField, keys: tuple[tuple[str, ...], ...], n: int) -> list[dict[str, Any]] | None:
+    """`n` valid items that no unique key makes duplicates, or None when the columns cannot give them."""
+    items = [{c.name: _item_value(c.column, i) for c in field.fields} for i in range(n)]
+    for key in keys:
+        if len({tuple(item.get(k) for k in key) for item in items}) != n:
+            return None
+    if any(v is None for item in items for c in field.fields for k, v in item.items() if k == c.name and not c.column.nullable):
+        return None
+    return items
+
+
 class _Writer:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
@@ -242,6 +264,15 @@ class _Writer:
         self.add(f"function check_{op}_shape(body) {{")
         self.add(f"  expect(Object.keys(body).sort()).toEqual({lit(names)});")
         for f in e.response:
+            if isinstance(f, ListField):
+                self.add(f"  expect(Array.isArray(body[{lit(f.name)}])).toBe(true);")
+                self.add(f"  for (const item of body[{lit(f.name)}]) {{")
+                self.add(f"    expect(Object.keys(item).sort()).toEqual({lit(sorted(c.name for c in f.fields))});")
+                for c in f.fields:
+                    null = "v === null || " if c.column.nullable else ""
+                    self.add(f"    {{ const v = item[{lit(c.name)}]; expect({null}({_kind_check(c.column)}), `{f.name}.{c.name}: ${{JSON.stringify(v)}}`).toBe(true); }}")
+                self.add("  }")
+                continue
             assert isinstance(f, ColumnField)
             null = "v === null || " if f.column.nullable else ""
             self.add(f"  {{ const v = body[{lit(f.name)}]; expect({null}({_kind_check(f.column)}), `{f.name}: ${{JSON.stringify(v)}}`).toBe(true); }}")
@@ -287,6 +318,9 @@ class _Writer:
         reader = next((r for r in self.spec.endpoints if r.kind == "read" and r.method == "GET"), None)
         required = [f.name for f in e.request if isinstance(f, ColumnField) and f.required]
         for f in e.request:
+            if isinstance(f, ListField):
+                self.list_writes(e, f)
+                continue
             assert isinstance(f, ColumnField)
             accepts, rejects = cases.column_cases(f.column)
             column = lit(_qi(f.column.name))
@@ -359,6 +393,75 @@ class _Writer:
                 self.add("    expect(response.statusCode, response.body).toBe(200);")
                 self.add(f"    expect(await stored({column})).toEqual({value(v0)});")
                 self.add("  });")
+
+    def list_writes(self, e: Endpoint, f: ListField) -> None:
+        op = ident(e.operation_id)
+        base = f"{lit(e.method)}, {lit(e.path)}"
+        name = lit(f.name)
+        required = {g.name: cases.valid_scalar(g.column) for g in e.request if isinstance(g, ColumnField) and g.required}
+        extra = "".join(f", {lit(k)}: {value(v)}" for k, v in required.items())
+        table = self.spec.schema_after.table(f.table)
+        keys = js_bodies.unique_keys(table, f)
+        owner = f"SELECT COUNT(*) AS n FROM {_qi(f.table)} WHERE {_qi(f.owner_column)} = $1"
+        self.add("")
+        self.add(f"  const count_{f.name} = async () => Number((await pool.query({lit(owner)}, [userId])).rows[0].n);")
+        n = min(f.cap.max, 3) if f.cap is not None else 2
+        items = distinct_items(f, keys, n)
+        if items is not None:
+            self.add("")
+            self.add(f"  it('replaces the whole {f.name} list and reads it back', async () => {{")
+            self.add(f"    const items = {value(items)};")
+            self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: items{extra} }} }}));")
+            self.add("    expect(response.statusCode, response.body).toBe(200);")
+            self.add(f"    expect(await count_{f.name}()).toBe(items.length);")
+            if any(r.name == f.name for r in e.response):
+                self.add(f"    const picked = bodyOf(response)[{name}].map((item) => Object.fromEntries(Object.keys(items[0]).map((k) => [k, item[k]])));")
+                self.add("    const sort = (list) => list.map((item) => JSON.stringify(item)).sort();")
+                self.add("    expect(sort(picked)).toEqual(sort(items));")
+            self.add(f"    const emptied = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: []{extra} }} }}));")
+            self.add("    expect(emptied.statusCode, emptied.body).toBe(200);")
+            self.add(f"    expect(await count_{f.name}()).toBe(0);")
+            self.add("  });")
+        if f.cap is not None:
+            full = distinct_items(f, keys, f.cap.max + 1)
+            if full is not None:
+                self.add("")
+                self.add(f"  it('accepts {f.cap.max} {f.name} and rejects {f.cap.max + 1} with 422 cap_exceeded, writing nothing', async () => {{")
+                self.add(f"    const items = {value(full)};")
+                self.add(f"    const ok = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: items.slice(0, {f.cap.max}){extra} }} }}));")
+                self.add("    expect(ok.statusCode, ok.body).toBe(200);")
+                self.add(f"    expect(await count_{f.name}()).toBe({f.cap.max});")
+                self.add(f"    const over = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: items{extra} }} }}));")
+                self.add(f"    expectError(over, 422, {name}, ['cap_exceeded']);")
+                self.add(f"    expect(await count_{f.name}()).toBe({f.cap.max});")
+                self.add("  });")
+        one = distinct_items(f, keys, 1)
+        if one is not None:
+            item = one[0]
+            rows = []
+            for c in f.fields:
+                for r in cases.column_cases(c.column)[1]:
+                    rows.append((f"{c.name}: {r.id}", {**item, c.name: r.value}, f"{f.name}[0].{c.name}", list(r.codes)))
+            if rows:
+                self.add("")
+                self.add("  it.each([")
+                for rid, bad, path, codes in rows:
+                    self.add(f"    [{lit(rid)}, {value(bad)}, {lit(path)}, {lit(codes)}],")
+                self.add(f"  ])('rejects a bad {f.name} item with 422: %s', async (_id, item, path, codes) => {{")
+                self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: [item]{extra} }} }}));")
+                self.add("    expectError(response, 422, path, codes);")
+                self.add("  });")
+            for key in keys:
+                self.add("")
+                self.add(f"  it('rejects two {f.name} items with the same {' and '.join(key)} with 422 duplicate', async () => {{")
+                self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: [{value(item)}, {value(item)}]{extra} }} }}));")
+                self.add(f"    expectError(response, 422, {lit(f'{f.name}[1].{key[0]}')}, ['duplicate']);")
+                self.add("  });")
+        self.add("")
+        self.add(f"  it('rejects a {f.name} that is not a list with 422 type', async () => {{")
+        self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: 'x'{extra} }} }}));")
+        self.add(f"    expectError(response, 422, {name}, ['type']);")
+        self.add("  });")
 
     def text(self) -> str:
         self.head()

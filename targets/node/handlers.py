@@ -20,6 +20,9 @@ the FastAPI output is unchanged either way.  Per spec with endpoints, under
 and once for the project, `_project/serverless/src/specc/runtime/*.js`
 (validation, the handler flow, the pg and Prisma data layers).  What the
 target cannot render yet is a located E284 and nothing is written.
+Endpoints that read or update the signed-in user's own row and list fields
+(a list in a request replaces the user's rows, then the cap is checked) are
+rendered; resources, metrics, query parameters and url request fields are not.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from sqlglot import exp
 from compiler.build.header import HASH, SLASH
 from compiler.checkers import YAML
 from compiler.diagnostics import Diagnostic, SpecError
-from compiler.ir import Column, ColumnField, Endpoint, Project, Spec
+from compiler.ir import BodyField, Column, ColumnField, Endpoint, ListField, Project, Spec
 from compiler.target import APPLICATION, TESTS, VALIDATION, FileKind, PrGroup, Target
 from targets import jsonschema_bodies as js_bodies
 from targets.fastapi import route_queries as q
@@ -66,12 +69,13 @@ def check_supported(spec: Spec) -> None:
         if e.query:
             raise _error(spec, f"query parameters ({e.operation_id})", e)
         for field in e.request + e.response:
-            if not isinstance(field, ColumnField):
+            if not isinstance(field, (ColumnField, ListField)):
                 raise _error(spec, f"{type(field).__name__} fields ({e.operation_id}.{field.name})", e)
         for field in e.request:
-            assert isinstance(field, ColumnField)
-            if field.column.kind not in REQUEST_KINDS:
-                raise _error(spec, f"{field.column.kind} request fields ({e.operation_id}.{field.name})", e)
+            for leaf in field.fields if isinstance(field, ListField) else (field,):
+                assert isinstance(leaf, ColumnField)
+                if leaf.column.kind not in REQUEST_KINDS:
+                    raise _error(spec, f"{leaf.column.kind} request fields ({e.operation_id}.{field.name})", e)
 
 
 # --- rules.js ------------------------------------------------------------------
@@ -90,12 +94,31 @@ def column_rule(column: Column, required: bool) -> dict[str, Any]:
     return rule
 
 
+def object_rules(spec: Spec, fields: tuple[BodyField, ...]) -> dict[str, Any]:
+    rules: dict[str, Any] = {}
+    for f in fields:
+        if isinstance(f, ColumnField):
+            rules[f.name] = column_rule(f.column, f.required)
+        elif isinstance(f, ListField):
+            rules[f.name] = {
+                "kind": "list",
+                "required": f.required,
+                "nullable": False,
+                "table": f.table,
+                "items": object_rules(spec, f.fields),
+                "unique": [list(key) for key in js_bodies.unique_keys(js_bodies.spec_list_table(spec, f), f)],
+            }
+    return rules
+
+
 def request_rules(spec: Spec) -> dict[str, dict[str, Any]]:
-    return {
-        e.operation_id: {f.name: column_rule(f.column, f.required) for f in e.request if isinstance(f, ColumnField)}
-        for e in spec.endpoints
-        if e.kind == "update"
-    }
+    return {e.operation_id: object_rules(spec, e.request) for e in spec.endpoints if e.kind == "update"}
+
+
+def caps(spec: Spec) -> dict[str, int]:
+    """table -> the most rows one owner may have, for every capped list a request carries."""
+    out = {f.table: f.cap.max for e in spec.endpoints for f in e.request if isinstance(f, ListField) and f.cap is not None}
+    return dict(sorted(out.items()))
 
 
 def render_rules(spec: Spec) -> str:
@@ -111,6 +134,9 @@ def render_rules(spec: Spec) -> str:
             lines.append(f"    {lit(name)}: {lit(rule)},")
         lines.append("  },")
     lines.append("});")
+    lines.append("")
+    lines.append("// table -> the most rows one owner may have (checked inside the write transaction).")
+    lines.append(f"export const CAPS = Object.freeze({lit(caps(spec))});")
     return "\n".join(lines) + "\n"
 
 
@@ -124,8 +150,33 @@ def postgres_sql(statement: q.Statement) -> str:
     return tree.sql(dialect="postgres")
 
 
+def app_key(spec: Spec, field: ListField) -> Column | None:
+    """The child table's primary key when the application must fill it
+    (a TEXT key, as under prisma-postgres, or a uuid without a default)."""
+    table = spec.schema_after.table(field.table)
+    key = table.primary_key if table is not None else None
+    if key is None or key.kind not in ("text", "string", "uuid") or key.default is not None:
+        return None
+    return key
+
+
+def insert_item(op: str, spec: Spec, field: ListField) -> q.Statement:
+    """INSERT one child row: its key when the application fills it, the owner, the item's fields."""
+    key = app_key(spec, field)
+    names = ([key.name] if key is not None else []) + [field.owner_column] + [f.column.name for f in field.fields]
+    query = exp.insert(exp.values([tuple(q.param() for _ in names)]), q.table_ref(field.table), columns=[q.ident(n) for n in names])
+    return q.Statement(f"{op}:insert:{field.name}", query, ())
+
+
 def statements(spec: Spec) -> dict[str, q.Statement]:
-    return {st.key: st for e in spec.endpoints for st in q.endpoint_statements(e, spec.schema_after)}
+    out: dict[str, q.Statement] = {}
+    for e in spec.endpoints:
+        for st in q.endpoint_statements(e, spec.schema_after):
+            out[st.key] = st
+        for f in e.request:
+            if isinstance(f, ListField):
+                out[f"{e.operation_id}:insert:{f.name}"] = insert_item(e.operation_id, spec, f)
+    return out
 
 
 def render_sql(spec: Spec) -> str:
@@ -155,10 +206,48 @@ def _read_function(e: Endpoint) -> list[str]:
         "  const row = rows[0];",
         "  return {",
     ]
+    lists = []
     for f in e.response:
-        assert isinstance(f, ColumnField)
-        out.append(f"    {lit(f.name)}: toJson(row[{lit(f.column.name)}], {lit(f.column.kind)}),")
-    out += ["  };", "}", ""]
+        if isinstance(f, ColumnField):
+            out.append(f"    {lit(f.name)}: toJson(row[{lit(f.column.name)}], {lit(f.column.kind)}),")
+        elif isinstance(f, ListField):
+            lists.append(f)
+            out.append(f"    {lit(f.name)}: [],")
+    out.append("  };")
+    for f in lists:
+        item = ", ".join(f"{lit(c.name)}: toJson(r[{lit(c.column.name)}], {lit(c.column.kind)})" for c in f.fields)
+        out.append(f"  result[{lit(f.name)}] = (await q.rows(SQL[{lit(op + ':list:' + f.name)}], [userId])).map((r) => ({{ {item} }}));")
+    out += ["  return result;", "}", ""]
+    out[out.index("  return {")] = "  const result = {"
+    return out
+
+
+def _item_param(field: ColumnField) -> str:
+    """One list item's value as an INSERT parameter: absent optional values
+    take the column's literal default, else NULL (as in the Python routes)."""
+    name, kind = lit(field.name), lit(field.column.kind)
+    default = field.column.default
+    if field.required or default is None or default == "now":
+        return f"toDb(item[{name}] ?? null, {kind})"
+    return f"toDb(Object.hasOwn(item, {name}) ? item[{name}] : {lit(default)}, {kind})"
+
+
+def _list_write(spec: Spec, op: str, f: ListField) -> list[str]:
+    """Replace the user's rows of list `f` (a list in a request replaces the whole set), then check its cap."""
+    params = (["randomUUID()"] if app_key(spec, f) is not None else []) + ["userId"] + [_item_param(c) for c in f.fields]
+    out = [
+        f"    if (Object.hasOwn(body, {lit(f.name)})) {{",
+        f"      await q.exec(SQL[{lit(op + ':delete:' + f.name)}], [userId]);",
+        f"      for (const item of body[{lit(f.name)}]) {{",
+        f"        await q.exec(SQL[{lit(op + ':insert:' + f.name)}], [{', '.join(params)}]);",
+        "      }",
+    ]
+    if f.cap is not None:
+        out += [
+            f"      const counted = await q.rows(SQL[{lit(op + ':count:' + f.name)}], [userId]);",
+            f"      checkCap(CAPS, {lit(f.table)}, Number(Object.values(counted[0])[0]), {lit(f.name)});",
+        ]
+    out.append("    }")
     return out
 
 
@@ -170,10 +259,14 @@ def render_data(spec: Spec) -> str:
         "// when the user has no row.  A write runs in one transaction that first locks the",
         "// user's row (SELECT ... FOR UPDATE), so concurrent writes of one user run in turn.",
         "",
-        "import { toDb, toJson } from '../runtime/http.js';",
-        "import { SQL } from './sql.js';",
-        "",
     ]
+    lists = [f for e in spec.endpoints for f in e.request if isinstance(f, ListField)]
+    if any(app_key(spec, f) is not None for f in lists):
+        lines.append("import { randomUUID } from 'node:crypto';")
+    lines.append("import { toDb, toJson } from '../runtime/http.js';")
+    if any(f.cap is not None for f in lists):
+        lines += ["import { checkCap } from '../runtime/validation.js';", "import { CAPS } from './rules.js';"]
+    lines += ["import { SQL } from './sql.js';", ""]
     for e in spec.endpoints:
         lines += _read_function(e)
     for e in spec.endpoints:
@@ -188,15 +281,20 @@ def render_data(spec: Spec) -> str:
             f"    const locked = await q.rows(SQL[{lit(op + ':lock')}], [userId]);",
             "    if (locked.length === 0) return null;",
         ]
-        for f in e.request:
-            assert isinstance(f, ColumnField)
+        scalars = [f for f in e.request if isinstance(f, ColumnField)]
+        for f in scalars:
             lines += [
                 f"    if (Object.hasOwn(body, {lit(f.name)})) {{",
                 f"      await q.exec(SQL[{lit(op + ':set:' + f.name)}], [toDb(body[{lit(f.name)}], {lit(f.column.kind)}), userId]);",
                 "    }",
             ]
         if op + ":touch" in keys:
-            lines.append(f"    await q.exec(SQL[{lit(op + ':touch')}], [userId]);")
+            lines.append(f"    if ({lit([f.name for f in scalars])}.some((name) => Object.hasOwn(body, name))) {{")
+            lines.append(f"      await q.exec(SQL[{lit(op + ':touch')}], [userId]);")
+            lines.append("    }")
+        for lf in e.request:
+            if isinstance(lf, ListField):
+                lines += _list_write(spec, op, lf)
         lines += [f"    return read_{op}(q, userId);", "  });", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -47,7 +47,7 @@ spec: 1
 id: account-settings
 title: Account settings
 priority: low
-motivation: Users set a headline, a level and a newsletter choice.
+motivation: Users set a headline, a level, a newsletter choice and up to three badges.
 depends_on: [theme-preference]
 tables:
   users:
@@ -55,6 +55,19 @@ tables:
       headline_text: {type: string, min: 2, max: 40}
       skill_level: {type: int, min: 0, max: 5}
       newsletter_opt_in: {type: bool}
+  user_badges:
+    columns:
+      id: {type: id}
+      user_id: {type: ref, to: users, on_delete: cascade, nullable: false}
+      label: {type: string, min: 1, max: 30, nullable: false}
+      tier: {type: enum, enum: badge_tier, nullable: false}
+      position: {type: int, min: 0, max: 9, nullable: false}
+    timestamps: true
+    indexes:
+      - {columns: [user_id, label], unique: true}
+    cap: {per: user_id, max: 3}
+enums:
+  badge_tier: [bronze, silver, gold]
 endpoints:
   getAccountSettings:
     method: GET
@@ -65,6 +78,7 @@ endpoints:
       level: users.skill_level
       newsletter: users.newsletter_opt_in
       theme: users.theme_preference
+      badges: {list: user_badges, fields: [id, label, tier, position], order_by: position}
   updateAccountSettings:
     method: PATCH
     path: /api/me/account-settings
@@ -73,17 +87,20 @@ endpoints:
       headline: users.headline_text
       level: users.skill_level
       newsletter: users.newsletter_opt_in
+      badges: {list: user_badges, fields: [label, tier, position]}
     response:
       headline: users.headline_text
       level: users.skill_level
       newsletter: users.newsletter_opt_in
+      badges: {list: user_badges, fields: [id, label, tier, position], order_by: position}
 """
 
 # vitest tests the generated files hold: theme-preference has 23; account-settings
-# has 38: 3 per endpoint plus, for its PATCH, the accepted and rejected values of
-# its three fields and the body checks.  A change of the generator that changes
+# has 59: 3 per endpoint plus, for its PATCH, the accepted and rejected values of
+# its three scalar fields, its badges list (round trip, cap, bad items, duplicates)
+# and the body checks.  A change of the generator that changes
 # these numbers must change them here too, so a silently dropped test shows.
-EXPECTED = {False: 23, True: 23 + 38}
+EXPECTED = {False: 23, True: 23 + 59}
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,10 @@ async function read_getPreferences(q, userId) {
   const rows = await q.rows(SQL["getPreferences:user"], [userId]);
   if (rows.length === 0) return null;
   const row = rows[0];
-  return {
+  const result = {
     "theme": toJson(row["themePreference"], "enum"),
   };
+  return result;
 }
 
 // The response body of updatePreferences: the user's own row, or null when the user has no row.
@@ -22,9 +23,10 @@ async function read_updatePreferences(q, userId) {
   const rows = await q.rows(SQL["updatePreferences:user"], [userId]);
   if (rows.length === 0) return null;
   const row = rows[0];
-  return {
+  const result = {
     "theme": toJson(row["themePreference"], "enum"),
   };
+  return result;
 }
 
 export const getPreferences = (db, userId) => db.read((q) => read_getPreferences(q, userId));

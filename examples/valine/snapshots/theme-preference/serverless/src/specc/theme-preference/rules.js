@@ -7,3 +7,6 @@ export const REQUEST_RULES = Object.freeze({
     "theme": {"kind": "enum", "required": false, "nullable": true, "values": ["light", "dark", "system"]},
   },
 });
+
+// table -> the most rows one owner may have (checked inside the write transaction).
+export const CAPS = Object.freeze({});
