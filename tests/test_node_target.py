@@ -115,19 +115,20 @@ def test_hostile_spec_text_stays_inside_string_literals(valine: Path, tmp_path: 
 
 
 def test_what_it_cannot_render_is_a_located_error(valine: Path) -> None:
-    (valine / "specs" / "website.yaml").write_text(
-        "spec: 1\nid: website\ntitle: W\npriority: low\nmotivation: m\ndepends_on: [theme-preference]\n"
-        "tables:\n  users:\n    add:\n      website: {type: url}\n"
-        "endpoints:\n  updateWebsite:\n    method: PATCH\n    path: /api/me/website\n    summary: s\n"
-        "    request:\n      website: users.website\n",
+    (valine / "specs" / "sorted.yaml").write_text(
+        "spec: 1\nid: sorted\ntitle: S\npriority: low\nmotivation: m\ndepends_on: [theme-preference]\n"
+        "enums:\n  sort_order: [asc, desc]\n"
+        "endpoints:\n  getSorted:\n    method: GET\n    path: /api/me/sorted\n    summary: s\n"
+        "    query:\n      order: {enum: sort_order, default: asc}\n"
+        "    response:\n      theme: users.theme_preference\n",
         "utf-8",
     )
     project = build_project(valine / "specs")
     with pytest.raises(SpecError) as err:
-        get("node").spec_files(project, project.spec("website"))
+        get("node").spec_files(project, project.spec("sorted"))
     (d,) = err.value.diagnostics
-    assert d.code == "E284" and d.span.file.endswith("website.yaml") and d.span.line == 12, str(d.span)
-    assert "url request fields (updateWebsite.website)" in d.message
+    assert d.code == "E284" and d.span.file.endswith("sorted.yaml") and d.span.line == 10, str(d.span)
+    assert "query parameters (getSorted)" in d.message
 
 
 def test_an_unknown_stack_is_a_located_config_error(valine: Path) -> None:

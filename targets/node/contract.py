@@ -219,6 +219,13 @@ def _item_value(column: Column, i: int) -> Any:
 def distinct_items(field: ListField, keys: tuple[tuple[str, ...], ...], n: int) -> list[dict[str, Any]] | None:
     """`n` valid items that no unique key makes duplicates, or None when the columns cannot give them."""
     items = [{c.name: _item_value(c.column, i) for c in field.fields} for i in range(n)]
+    by_column = {c.column.name: c.name for c in field.fields}
+    for i, item in enumerate(items):
+        for c in field.fields:
+            for rule in c.column.host_rules:
+                # A URL whose sibling picks a host rule must be on an allowed host.
+                if by_column.get(rule.when_column) in item and item[by_column[rule.when_column]] == rule.when_value and rule.hosts:
+                    item[c.name] = f"https://{rule.hosts[0].lower()}/v{i}"
     for key in keys:
         if len({tuple(item.get(k) for k in key) for item in items}) != n:
             return None
@@ -337,7 +344,7 @@ class _Writer:
             self.add("    expect(response.statusCode, response.body).toBe(200);")
             if echoed:
                 self.add(f"    expect(bodyOf(response)[{name}]).toEqual(expected);")
-            if f.column.kind in ("string", "text", "enum", "bool", "uuid", "date"):
+            if f.column.kind in ("string", "text", "url", "enum", "bool", "uuid", "date"):
                 self.add(f"    expect(await stored({column})).toEqual(expected);")
             if reader is not None and any(r.name == f.name for r in reader.response):
                 self.add(f"    const read = await handlers.{ident(reader.operation_id)}(event({lit(reader.method)}, {lit(reader.path)}, {{ user: userId }}));")
@@ -451,6 +458,23 @@ class _Writer:
                 self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: [item]{extra} }} }}));")
                 self.add("    expectError(response, 422, path, codes);")
                 self.add("  });")
+            by_column = {c.column.name: c.name for c in f.fields}
+            for c in f.fields:
+                for rule in c.column.host_rules:
+                    when = by_column.get(rule.when_column)
+                    if when is None or not rule.hosts:
+                        continue
+                    host = rule.hosts[0].lower()
+                    good = {**item, when: rule.when_value, c.name: f"https://www.{host}/a"}
+                    bad = {**item, when: rule.when_value, c.name: f"https://{host}.evil.example/a"}
+                    label = f"{c.name} when {when} is {rule.when_value}"
+                    self.add("")
+                    self.add(f"  it({lit(f'allows only the listed hosts (and subdomains) for {label}')}, async () => {{")
+                    self.add(f"    const ok = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: [{value(good)}]{extra} }} }}));")
+                    self.add("    expect(ok.statusCode, ok.body).toBe(200);")
+                    self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: [{value(bad)}]{extra} }} }}));")
+                    self.add(f"    expectError(response, 422, {lit(f'{f.name}[0].{c.name}')}, ['host_not_allowed']);")
+                    self.add("  });")
             for key in keys:
                 self.add("")
                 self.add(f"  it('rejects two {f.name} items with the same {' and '.join(key)} with 422 duplicate', async () => {{")

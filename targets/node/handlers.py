@@ -22,7 +22,7 @@ and once for the project, `_project/serverless/src/specc/runtime/*.js`
 target cannot render yet is a located E284 and nothing is written.
 Endpoints that read or update the signed-in user's own row and list fields
 (a list in a request replaces the user's rows, then the cap is checked) are
-rendered; resources, metrics, query parameters and url request fields are not.
+rendered; resources, metrics and query parameters are not.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ STACK = "node-serverless"
 ROOT = PurePosixPath("serverless")
 UNSUPPORTED = "E284"
 RUNTIME = ("validation.js", "http.js", "db.js", "db.pg.js", "db.prisma.js")
-# Column kinds a request field may have in this target (URL rules are not ported yet).
-REQUEST_KINDS = frozenset({"string", "text", "enum", "int", "bigint", "bool", "uuid", "timestamp", "date", "json"})
+# Column kinds a request field may have in this target.
+REQUEST_KINDS = frozenset({"string", "text", "url", "enum", "int", "bigint", "bool", "uuid", "timestamp", "date", "json"})
 SERVERLESS = PrGroup("serverless", "serverless.yml functions", 35, "add the serverless.yml function entries")
 
 
@@ -81,11 +81,24 @@ def check_supported(spec: Spec) -> None:
 # --- rules.js ------------------------------------------------------------------
 
 
-def column_rule(column: Column, required: bool) -> dict[str, Any]:
-    """The runtime rule of one request field (the same rules as the Python validators)."""
+def column_rule(column: Column, required: bool, siblings: dict[str, str]) -> dict[str, Any]:
+    """The runtime rule of one request field (the same rules as the Python
+    validators); `siblings` maps column names to field names of the same
+    object, for host rules keyed on another column."""
     rule: dict[str, Any] = {"kind": column.kind, "required": required, "nullable": column.nullable}
     if column.kind in ("string", "text"):
         rule.update(kind="string", min_length=column.min_length, max_length=column.max_length)
+    elif column.kind == "url":
+        rule.update(
+            min_length=column.min_length,
+            max_length=column.max_length or js_bodies.DEFAULT_URL_MAX,
+            schemes=list(column.schemes or js_bodies.DEFAULT_SCHEMES),
+            hosts=[
+                [siblings[r.when_column], r.when_value, [h.lower() for h in r.hosts]]
+                for r in column.host_rules
+                if r.when_column in siblings
+            ],
+        )
     elif column.kind in ("int", "bigint"):
         low, high = js_bodies.int_bounds(column)
         rule.update(kind="int", minimum=low, maximum=high)
@@ -96,9 +109,10 @@ def column_rule(column: Column, required: bool) -> dict[str, Any]:
 
 def object_rules(spec: Spec, fields: tuple[BodyField, ...]) -> dict[str, Any]:
     rules: dict[str, Any] = {}
+    siblings = {f.column.name: f.name for f in fields if isinstance(f, ColumnField)}
     for f in fields:
         if isinstance(f, ColumnField):
-            rules[f.name] = column_rule(f.column, f.required)
+            rules[f.name] = column_rule(f.column, f.required, siblings)
         elif isinstance(f, ListField):
             rules[f.name] = {
                 "kind": "list",

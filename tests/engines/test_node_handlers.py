@@ -55,6 +55,7 @@ tables:
       headline_text: {type: string, min: 2, max: 40}
       skill_level: {type: int, min: 0, max: 5}
       newsletter_opt_in: {type: bool}
+      website_url: {type: url, max: 200}
   user_badges:
     columns:
       id: {type: id}
@@ -62,6 +63,13 @@ tables:
       label: {type: string, min: 1, max: 30, nullable: false}
       tier: {type: enum, enum: badge_tier, nullable: false}
       position: {type: int, min: 0, max: 9, nullable: false}
+      proof_url:
+        type: url
+        nullable: false
+        hosts:
+          by: tier
+          allow:
+            gold: [example.org]
     timestamps: true
     indexes:
       - {columns: [user_id, label], unique: true}
@@ -77,8 +85,9 @@ endpoints:
       headline: users.headline_text
       level: users.skill_level
       newsletter: users.newsletter_opt_in
+      website: users.website_url
       theme: users.theme_preference
-      badges: {list: user_badges, fields: [id, label, tier, position], order_by: position}
+      badges: {list: user_badges, fields: [id, label, tier, position, proof_url], order_by: position}
   updateAccountSettings:
     method: PATCH
     path: /api/me/account-settings
@@ -87,20 +96,23 @@ endpoints:
       headline: users.headline_text
       level: users.skill_level
       newsletter: users.newsletter_opt_in
-      badges: {list: user_badges, fields: [label, tier, position]}
+      website: users.website_url
+      badges: {list: user_badges, fields: [label, tier, position, proof_url]}
     response:
       headline: users.headline_text
       level: users.skill_level
       newsletter: users.newsletter_opt_in
-      badges: {list: user_badges, fields: [id, label, tier, position], order_by: position}
+      website: users.website_url
+      badges: {list: user_badges, fields: [id, label, tier, position, proof_url], order_by: position}
 """
 
 # vitest tests the generated files hold: theme-preference has 23; account-settings
-# has 59: 3 per endpoint plus, for its PATCH, the accepted and rejected values of
-# its three scalar fields, its badges list (round trip, cap, bad items, duplicates)
+# has 109: 3 per endpoint plus, for its PATCH, the accepted and rejected values of
+# its four scalar fields (a URL among them), its badges list (round trip, cap, bad
+# items, a host rule, duplicates)
 # and the body checks.  A change of the generator that changes
 # these numbers must change them here too, so a silently dropped test shows.
-EXPECTED = {False: 23, True: 23 + 59}
+EXPECTED = {False: 23, True: 23 + 109}
 
 
 @pytest.fixture(scope="module")

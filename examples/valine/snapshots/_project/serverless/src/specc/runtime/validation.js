@@ -8,16 +8,23 @@
  * or throws ValidationFailed carrying every error found, as
  * {path, code, message}.  Codes: required, not_nullable, type,
  * unknown_field, enum, invalid_text, too_short, too_long, too_small,
- * too_large, cap_exceeded, duplicate.  Lengths count code points, as the
- * CHECK constraints do.  Differences from the Python runtime: integers
- * beyond +-(2^53 - 1) are too_large/too_small (JSON.parse cannot carry them
- * exactly); URL fields are not handled here yet (the node target refuses
- * specs whose requests have them).
+ * too_large, url_scheme, url_credentials, url_host, url_invalid,
+ * url_too_long, host_not_allowed, cap_exceeded, duplicate.  Lengths count
+ * code points, as the CHECK constraints do.  URLs are checked and normalised
+ * in the Python runtime's order (see normalizeUrl).  Differences from the
+ * Python runtime: integers beyond +-(2^53 - 1) are too_large/too_small
+ * (JSON.parse cannot carry them exactly); non-ASCII host labels go through
+ * node's UTS #46 domainToASCII rather than Python's IDNA 2003 codec, and a
+ * label's script comes from Unicode's Script property rather than from the
+ * character's name, so rare characters may be judged differently.
  */
+
+import { domainToASCII, domainToUnicode } from 'node:url';
 
 export const ERROR_CODES = Object.freeze([
   'required', 'not_nullable', 'type', 'unknown_field', 'enum', 'invalid_text',
-  'too_short', 'too_long', 'too_small', 'too_large', 'cap_exceeded', 'duplicate',
+  'too_short', 'too_long', 'too_small', 'too_large', 'url_scheme', 'url_credentials',
+  'url_host', 'url_invalid', 'url_too_long', 'host_not_allowed', 'cap_exceeded', 'duplicate',
 ]);
 
 export class ValidationFailed extends Error {
@@ -29,6 +36,7 @@ export class ValidationFailed extends Error {
 }
 
 const fieldError = (path, code, message) => ({ path, code, message });
+
 const join = (prefix, name) => (prefix ? `${prefix}.${name}` : name);
 const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
 // Code points, not UTF-16 units: what LENGTH()/CHAR_LENGTH() count.
@@ -40,6 +48,198 @@ const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
 const UUID = /^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+
+// --- URLs --------------------------------------------------------------------
+
+export const DEFAULT_SCHEMES = Object.freeze(['http', 'https']);
+export const DEFAULT_URL_MAX = 2048;
+const FORBIDDEN_SCHEMES = new Set(['javascript', 'data', 'vbscript', 'file']);
+const DEFAULT_PORTS = { http: 80, https: 443 };
+const MAX_HOST_LENGTH = 253;
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
+// RFC 3986 unreserved + reserved characters, and % for escapes.
+const URL_ASCII = new Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%");
+const BAD_PERCENT = /%(?![0-9A-Fa-f]{2})/;
+const LDH = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const PORT = /^[0-9]{1,5}$/;
+const DOT_LIKE = /[\u3002\uff0e\uff61]/;
+// Characters IDNA 2003 maps away but IDNA 2008 keeps: the same text would name two hosts.
+const DEVIATIONS = /[\u00df\u1e9e\u03c2\u200c\u200d]/;
+const HIDDEN = /^[\p{C}\p{Z}]$/u;
+const NEUTRAL = new Set('0123456789-');
+const CONFUSABLE = new Set(['Greek', 'Cyrillic', 'Armenian']);
+const SCRIPTS = [
+  'Latin', 'Greek', 'Cyrillic', 'Armenian', 'Hebrew', 'Arabic', 'Thai', 'Lao', 'Devanagari', 'Bengali',
+  'Gurmukhi', 'Gujarati', 'Oriya', 'Tamil', 'Telugu', 'Kannada', 'Malayalam', 'Sinhala', 'Tibetan',
+  'Myanmar', 'Georgian', 'Hangul', 'Ethiopic', 'Khmer', 'Hiragana', 'Katakana', 'Bopomofo', 'Han',
+].map((name) => [name, new RegExp(`^\\p{Script=${name}}$`, 'u')]);
+const CJK_GROUPS = [new Set(['Han', 'Hiragana', 'Katakana']), new Set(['Han', 'Bopomofo']), new Set(['Han', 'Hangul'])];
+const LATIN_RANGES = [[0x00df, 0x00ff], [0x0100, 0x017f], [0x1e00, 0x1eff]];
+const LATIN_LOOKALIKES = new Set(['\u0131', '\u0138']);
+
+class UrlError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const hidden = (ch) => HIDDEN.test(ch);
+const isSubset = (a, b) => [...a].every((x) => b.has(x));
+
+function labelScripts(label) {
+  const scripts = new Set();
+  let marks = false;
+  for (const ch of label) {
+    if (NEUTRAL.has(ch)) continue;
+    if (/^\p{M}$/u.test(ch)) {
+      marks = true;
+      continue;
+    }
+    if (!/^\p{L}$/u.test(ch)) throw new UrlError('url_host', "host labels may hold only letters, digits and '-'");
+    if (ch >= 'a' && ch <= 'z') {
+      scripts.add('Latin');
+      continue;
+    }
+    const found = SCRIPTS.find(([, re]) => re.test(ch));
+    if (!found) throw new UrlError('url_host', 'host uses characters that are not allowed in a host name');
+    const script = found[0];
+    const code = ch.codePointAt(0);
+    if (script === 'Latin' && (LATIN_LOOKALIKES.has(ch) || !LATIN_RANGES.some(([lo, hi]) => lo <= code && code <= hi))) {
+      throw new UrlError('url_host', 'host uses a Latin letter that is easily mistaken for another');
+    }
+    scripts.add(script);
+  }
+  if (scripts.size > 1 && !CJK_GROUPS.some((group) => isSubset(scripts, group))) {
+    throw new UrlError('url_host', 'host label mixes scripts, as look-alike hosts do');
+  }
+  if (marks && (scripts.size === 0 || [...scripts].some((s) => CONFUSABLE.has(s) || s === 'Latin'))) {
+    throw new UrlError('url_host', 'host uses combining marks');
+  }
+  return scripts;
+}
+
+// [ASCII (IDNA) form, the scripts it displays in] of one host label.
+function aceLabel(label) {
+  if (!/^[\x00-\x7f]*$/.test(label)) {
+    const ace = domainToASCII(label);
+    if (!ace || ace.length > 63) {
+      throw new UrlError('url_host', 'host is not a valid internationalised domain name');
+    }
+    if (ace.includes('.')) throw new UrlError('url_host', "only '.' may separate host labels");
+    return aceLabel(ace);
+  }
+  label = label.toLowerCase();
+  if (!LDH.test(label)) {
+    throw new UrlError('url_host', "host labels are 1 to 63 letters, digits or '-', not starting or ending with '-'");
+  }
+  if (label.slice(2, 4) !== '--') return [label, labelScripts(label)];
+  if (!label.startsWith('xn--')) {
+    throw new UrlError('url_host', "host labels with '--' in the third and fourth place are reserved");
+  }
+  const decoded = domainToUnicode(label);
+  if (!decoded || /^[\x00-\x7f]*$/.test(decoded) || domainToASCII(decoded) !== label) {
+    throw new UrlError('url_host', 'host has an invalid xn-- (punycode) label');
+  }
+  return [label, labelScripts(decoded)];
+}
+
+function normalizeHost(host) {
+  if (!host) throw new UrlError('url_host', 'URL has no host');
+  if (host.startsWith('[')) throw new UrlError('url_host', 'IP address hosts are not allowed; use a domain name');
+  if (DOT_LIKE.test(host)) throw new UrlError('url_host', "only '.' may separate host labels");
+  if (DEVIATIONS.test(host)) throw new UrlError('url_host', 'host contains a character browsers map in different ways');
+  if (host.endsWith('.')) host = host.slice(0, -1);
+  const labels = host.split('.');
+  if (labels.includes('')) throw new UrlError('url_host', 'host has an empty label');
+  if (labels.length < 2) throw new UrlError('url_host', 'host must be a domain name such as example.com');
+  const encoded = labels.map(aceLabel);
+  if (!/^[a-z]/.test(encoded[encoded.length - 1][0])) {
+    throw new UrlError('url_host', 'IP address hosts are not allowed; use a domain name');
+  }
+  const confusable = new Set(encoded.flatMap(([, s]) => [...s]).filter((s) => CONFUSABLE.has(s)));
+  for (const script of confusable) {
+    if (encoded.some(([, s]) => s.size > 0 && !(s.size === 1 && s.has(script)))) {
+      throw new UrlError('url_host', 'host mixes a script with Latin look-alikes and another script');
+    }
+  }
+  const out = encoded.map(([ace]) => ace).join('.');
+  if (out.length > MAX_HOST_LENGTH) throw new UrlError('url_host', `host is longer than ${MAX_HOST_LENGTH} characters`);
+  return out;
+}
+
+function hostAllowed(host, allowed) {
+  return allowed.some((domain) => {
+    const d = domain.toLowerCase().replace(/\.+$/, '');
+    return host === d || host.endsWith(`.${d}`);
+  });
+}
+
+const percentEncode = (text) => [...text].map((ch) => (ch.codePointAt(0) < 0x80 ? ch : encodeURIComponent(ch))).join('');
+
+function normalize(value, schemes, maxLength) {
+  if (typeof value !== 'string') throw new UrlError('type', 'must be a string');
+  const chars = [...value];
+  if (chars.length > maxLength) throw new UrlError('url_too_long', `must be at most ${maxLength} characters`);
+  const probe = chars.filter((ch) => !hidden(ch)).join('');
+  const colonAt = probe.indexOf(':');
+  if (colonAt >= 0 && FORBIDDEN_SCHEMES.has(probe.slice(0, colonAt).toLowerCase())) {
+    throw new UrlError('url_scheme', `${probe.slice(0, colonAt).toLowerCase()}: URLs are never allowed`);
+  }
+  if (chars.some(hidden)) throw new UrlError('url_invalid', 'must not contain spaces or control characters');
+  const allowed = schemes.map((s) => `${s}://`).join(' or ');
+  const at = value.indexOf(':');
+  let scheme = at >= 0 ? value.slice(0, at) : '';
+  let rest = at >= 0 ? value.slice(at + 1) : '';
+  if (at < 0 || !SCHEME.test(scheme)) throw new UrlError('url_scheme', `must start with ${allowed}`);
+  scheme = scheme.toLowerCase();
+  if (!schemes.includes(scheme)) throw new UrlError('url_scheme', `must start with ${allowed}`);
+  if (chars.some((ch) => ch.codePointAt(0) < 0x80 && !URL_ASCII.has(ch))) {
+    throw new UrlError('url_invalid', 'contains characters that must be percent-encoded');
+  }
+  if (BAD_PERCENT.test(value)) throw new UrlError('url_invalid', "has a '%' that is not followed by two hex digits");
+  if (!rest.startsWith('//')) throw new UrlError('url_invalid', `must be an absolute URL starting with ${allowed}`);
+  rest = rest.slice(2);
+  const cuts = ['/', '?', '#'].map((c) => rest.indexOf(c)).filter((i) => i >= 0);
+  const cut = cuts.length ? Math.min(...cuts) : rest.length;
+  let authority = rest.slice(0, cut);
+  const tail = rest.slice(cut);
+  if (authority.includes('@')) throw new UrlError('url_credentials', 'must not contain a user name or password');
+  let port = '';
+  if (authority.includes(':') && !authority.startsWith('[')) {
+    const last = authority.lastIndexOf(':');
+    port = authority.slice(last + 1);
+    authority = authority.slice(0, last);
+    if (!PORT.test(port) || Number(port) < 1 || Number(port) > 65535) {
+      throw new UrlError('url_invalid', 'port must be a number from 1 to 65535');
+    }
+  }
+  const host = normalizeHost(authority);
+  if (port) port = Number(port) === DEFAULT_PORTS[scheme] ? '' : `:${Number(port)}`;
+  const out = `${scheme}://${host}${port}${percentEncode(tail)}`;
+  if ([...out].length > maxLength) {
+    throw new UrlError('url_too_long', `must be at most ${maxLength} characters once normalised`);
+  }
+  return out;
+}
+
+/** `value` in normalised form, or throws ValidationFailed with one error at `path` (rules in the Python runtime's order). */
+export function normalizeUrl(value, { schemes = DEFAULT_SCHEMES, maxLength = DEFAULT_URL_MAX, path = '' } = {}) {
+  try {
+    return normalize(value, schemes.map((s) => s.toLowerCase()), maxLength);
+  } catch (err) {
+    if (err instanceof UrlError) throw new ValidationFailed([fieldError(path, err.code, err.message)]);
+    throw err;
+  }
+}
+
+function urlHost(url) {
+  const rest = url.slice(url.indexOf('://') + 3);
+  const cuts = ['/', '?', '#', ':'].map((c) => rest.indexOf(c)).filter((i) => i >= 0);
+  return rest.slice(0, cuts.length ? Math.min(...cuts) : rest.length);
+}
+
+// --- bodies ----------------------------------------------------------------------
 
 function storable(value, path, errors) {
   const bad = UNSTORABLE.exec(value);
@@ -89,6 +289,17 @@ function checkValue(rule, value, path, errors) {
       if (typeof value !== 'string') return wrong('a string');
       if (!storable(value, path, errors)) return [false, undefined];
       return [checkString(rule, value, path, errors), value];
+    case 'url': {
+      if (typeof value !== 'string') return wrong('a string');
+      if (!checkString({ min_length: rule.min_length }, value, path, errors)) return [false, undefined];
+      try {
+        return [true, normalizeUrl(value, { schemes: rule.schemes, maxLength: rule.max_length, path })];
+      } catch (err) {
+        if (!(err instanceof ValidationFailed)) throw err;
+        errors.push(...err.errors);
+        return [false, undefined];
+      }
+    }
     case 'enum':
       if (typeof value !== 'string') return wrong('a string');
       if (!rule.values.includes(value)) {
@@ -185,6 +396,16 @@ function checkObject(rules, value, prefix, errors) {
     }
     const [ok, cleaned] = checkValue(rule, item, path, errors);
     if (ok) out[name] = cleaned;
+  }
+  // Host allow-lists depend on a sibling field (e.g. the link's type).
+  for (const [name, rule] of Object.entries(rules)) {
+    for (const [whenField, whenValue, hosts] of rule.hosts ?? []) {
+      const url = out[name];
+      if (url === undefined || url === null || out[whenField] !== whenValue) continue;
+      if (!hostAllowed(urlHost(url), hosts)) {
+        errors.push(fieldError(join(prefix, name), 'host_not_allowed', `must be on ${hosts.join(' or ')} or a subdomain of it when ${whenField} is ${whenValue}`));
+      }
+    }
   }
   return out;
 }
