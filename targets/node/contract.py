@@ -129,6 +129,7 @@ HELPERS = """\
 const tag = randomUUID().slice(0, 8);
 let pool;
 let prisma;
+let db;
 let userId;
 
 // A synthetic API Gateway v2 (httpApi, payload 2.0) event.
@@ -184,10 +185,11 @@ beforeAll(async () => {
   if (process.env.SPECC_PRISMA_CLIENT) {
     // The Prisma data layer instead: a module exporting `prisma`, a client of this database.
     ({ prisma } = await import(pathToFileURL(process.env.SPECC_PRISMA_CLIENT).href));
-    setDb(createPrismaDb(prisma));
+    db = createPrismaDb(prisma);
   } else {
-    setDb(createPgDb(pool));
+    db = createPgDb(pool);
   }
+  setDb(db);
   const rows = (await pool.query(SEED_SQL, SEED_PARAMS())).rows;
   userId = rows[0].key;
 });
@@ -262,6 +264,7 @@ class _Writer:
         self.add(f"const SEED_SQL = {lit(sql)};")
         self.add(f"const SEED_PARAMS = () => [{', '.join(params)}];")
         self.add(f"const DELETE_SQL = {lit(f'DELETE FROM {_qi(self.users.name)} WHERE {_qi(key)} = $1')};")
+        self.add(f"const LOCK_SQL = {lit(f'SELECT 1 FROM {_qi(self.users.name)} WHERE {_qi(key)} = $1 FOR UPDATE')};")
         self.add("")
         self.add(HELPERS)
 
@@ -314,7 +317,39 @@ class _Writer:
         if e.response:
             self.add(f"    check_{op}_shape(bodyOf(response));")
         self.add("  });")
+        required = {g.name: cases.valid_scalar(g.column) for g in e.request if isinstance(g, ColumnField) and g.required}
+        body = ", body: {" + ", ".join(f"{lit(k)}: {value(v)}" for k, v in required.items()) + "}" if write else ""
+        self.add("")
+        self.add("  it('answers 503 unavailable in the error shape when the database cannot be reached', async () => {")
+        self.add("    const down = new pg.Pool({ host: '127.0.0.1', port: 1, connectionTimeoutMillis: 500 });")
+        self.add("    setDb(createPgDb(down));")
+        self.add("    try {")
+        self.add(f"      const response = await handlers.{op}(event({base}, {{ user: userId{body} }}));")
+        self.add("      expectError(response, 503, '', ['unavailable']);")
+        self.add("      expect(response.body).not.toMatch(/ECONNREFUSED|127\\.0\\.0\\.1/);")
+        self.add("    } finally {")
+        self.add("      setDb(db);")
+        self.add("      await down.end();")
+        self.add("    }")
+        self.add("  });")
         if write:
+            self.add("")
+            self.add("  it('waits for a concurrent writer of the same user (the row lock)', async () => {")
+            self.add("    const other = await pool.connect();")
+            self.add("    try {")
+            self.add("      await other.query('BEGIN');")
+            self.add("      await other.query(LOCK_SQL, [userId]);")
+            self.add("      let finished = false;")
+            self.add(f"      const pending = handlers.{op}(event({base}, {{ user: userId{body} }})).then((r) => {{ finished = true; return r; }});")
+            self.add("      await new Promise((resolve) => setTimeout(resolve, 300));")
+            self.add("      expect(finished).toBe(false);")
+            self.add("      await other.query('COMMIT');")
+            self.add("      const response = await pending;")
+            self.add("      expect(response.statusCode, response.body).toBe(200);")
+            self.add("    } finally {")
+            self.add("      other.release();")
+            self.add("    }")
+            self.add("  });")
             self.writes(e)
         self.add("});")
         self.add("")

@@ -21,10 +21,12 @@ const KEY = "\"id\"";
 const SEED_SQL = "INSERT INTO \"users\" (\"id\", \"username\", \"email\", \"normalizedEmail\", \"passwordHash\", \"updatedAt\") VALUES ($1, $2, $3, $4, $5, $6) RETURNING \"id\" AS key";
 const SEED_PARAMS = () => [`specc-${tag}`, `t${tag}-username`, `t${tag}-email`, `t${tag}-normalizedEmail`, `t${tag}-passwordHash`, new Date()];
 const DELETE_SQL = "DELETE FROM \"users\" WHERE \"id\" = $1";
+const LOCK_SQL = "SELECT 1 FROM \"users\" WHERE \"id\" = $1 FOR UPDATE";
 
 const tag = randomUUID().slice(0, 8);
 let pool;
 let prisma;
+let db;
 let userId;
 
 // A synthetic API Gateway v2 (httpApi, payload 2.0) event.
@@ -80,10 +82,11 @@ beforeAll(async () => {
   if (process.env.SPECC_PRISMA_CLIENT) {
     // The Prisma data layer instead: a module exporting `prisma`, a client of this database.
     ({ prisma } = await import(pathToFileURL(process.env.SPECC_PRISMA_CLIENT).href));
-    setDb(createPrismaDb(prisma));
+    db = createPrismaDb(prisma);
   } else {
-    setDb(createPgDb(pool));
+    db = createPgDb(pool);
   }
+  setDb(db);
   const rows = (await pool.query(SEED_SQL, SEED_PARAMS())).rows;
   userId = rows[0].key;
 });
@@ -127,6 +130,19 @@ describe("getPreferences", () => {
     expect(header(response, 'Cache-Control')).toBe("no-store");
     check_getPreferences_shape(bodyOf(response));
   });
+
+  it('answers 503 unavailable in the error shape when the database cannot be reached', async () => {
+    const down = new pg.Pool({ host: '127.0.0.1', port: 1, connectionTimeoutMillis: 500 });
+    setDb(createPgDb(down));
+    try {
+      const response = await handlers.getPreferences(event("GET", "/api/me/preferences", { user: userId }));
+      expectError(response, 503, '', ['unavailable']);
+      expect(response.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
+    } finally {
+      setDb(db);
+      await down.end();
+    }
+  });
 });
 
 describe("updatePreferences", () => {
@@ -145,6 +161,36 @@ describe("updatePreferences", () => {
     expect(response.statusCode, response.body).toBe(200);
     expect(header(response, 'Cache-Control')).toBe("no-store");
     check_updatePreferences_shape(bodyOf(response));
+  });
+
+  it('answers 503 unavailable in the error shape when the database cannot be reached', async () => {
+    const down = new pg.Pool({ host: '127.0.0.1', port: 1, connectionTimeoutMillis: 500 });
+    setDb(createPgDb(down));
+    try {
+      const response = await handlers.updatePreferences(event("PATCH", "/api/me/preferences", { user: userId, body: {} }));
+      expectError(response, 503, '', ['unavailable']);
+      expect(response.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
+    } finally {
+      setDb(db);
+      await down.end();
+    }
+  });
+
+  it('waits for a concurrent writer of the same user (the row lock)', async () => {
+    const other = await pool.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(LOCK_SQL, [userId]);
+      let finished = false;
+      const pending = handlers.updatePreferences(event("PATCH", "/api/me/preferences", { user: userId, body: {} })).then((r) => { finished = true; return r; });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(finished).toBe(false);
+      await other.query('COMMIT');
+      const response = await pending;
+      expect(response.statusCode, response.body).toBe(200);
+    } finally {
+      other.release();
+    }
   });
 
   it.each([
