@@ -114,21 +114,29 @@ def test_hostile_spec_text_stays_inside_string_literals(valine: Path, tmp_path: 
     _node_check(files, tmp_path)
 
 
-def test_what_it_cannot_render_is_a_located_error(valine: Path) -> None:
-    (valine / "specs" / "sorted.yaml").write_text(
-        "spec: 1\nid: sorted\ntitle: S\npriority: low\nmotivation: m\ndepends_on: [theme-preference]\n"
-        "enums:\n  sort_order: [asc, desc]\n"
-        "endpoints:\n  getSorted:\n    method: GET\n    path: /api/me/sorted\n    summary: s\n"
-        "    query:\n      order: {enum: sort_order, default: asc}\n"
-        "    response:\n      theme: users.theme_preference\n",
-        "utf-8",
-    )
-    project = build_project(valine / "specs")
-    with pytest.raises(SpecError) as err:
-        get("node").spec_files(project, project.spec("sorted"))
-    (d,) = err.value.diagnostics
-    assert d.code == "E284" and d.span.file.endswith("sorted.yaml") and d.span.line == 10, str(d.span)
-    assert "query parameters (getSorted)" in d.message
+@pytest.fixture()
+def bundled_on_node(tmp_path: Path) -> Path:
+    """The bundled specs under the fastapi-sql profile with `stack: node-serverless`."""
+    shutil.copytree(SPECS, tmp_path / "b" / "specs")
+    (tmp_path / "b" / "specc.yaml").write_text("version: 1\nprofile: fastapi-sql\nstack: node-serverless\n", "utf-8")
+    return tmp_path / "b" / "specs"
+
+
+def test_the_bundled_specs_render_except_resources(bundled_on_node: Path, tmp_path: Path) -> None:
+    project = build_project(bundled_on_node)
+    target = get("node")
+    for spec in project.specs:
+        if spec.resources:
+            with pytest.raises(SpecError) as err:
+                target.spec_files(project, spec)
+            (d,) = err.value.diagnostics
+            assert d.code == "E284" and d.span.file.endswith(f"{spec.id}.yaml"), str(d.span)
+            assert "resources (" in d.message
+            continue
+        files = target.spec_files(project, spec)
+        assert PurePosixPath(spec.id, "serverless", "src", "handlers", f"{spec.id}.js") in files
+        _node_check(files, tmp_path)
+    assert any(s.resources for s in project.specs) and any(not s.resources for s in project.specs)
 
 
 def test_an_unknown_stack_is_a_located_config_error(valine: Path) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.ir import Column, ColumnField, Endpoint, ListField, Spec, Table
+from compiler.ir import Column, ColumnField, Endpoint, ListField, MetricField, MetricSource, QueryParam, Spec, Table, WindowField
 from targets import jsonschema_bodies as js_bodies
 from targets.fastapi import contract_cases as cases
 from targets.fastapi import route_queries as q
@@ -26,6 +26,10 @@ from targets.node.js import ident, lit
 
 USER_HEADER = "x-specc-test-user"
 NO_USER = "specc-no-such-user"
+# The absent user must still be a valid key: a number for integer keys (identity
+# keys start at 1), a UUID no generator returns for uuid keys.
+NO_USER_NUMBER = "0"
+NO_USER_UUID = "00000000-0000-4000-8000-000000000000"
 
 
 def value(v: Any) -> str:
@@ -91,6 +95,32 @@ def seed(users: Table) -> tuple[str, list[str], str]:
     return sql, params, key.name
 
 
+def _source_seed(table: Table, source: MetricSource) -> tuple[str, list[str]] | None:
+    """(INSERT ... RETURNING key, its JS parameters) of one row of a metric
+    source owned by the test user at the current time; None when a NOT NULL
+    reference to another table would need a row of its own."""
+    key = table.primary_key
+    if key is None:
+        return None
+    cols: list[tuple[Column, str]] = []
+    for column in table.columns:
+        if column.name == source.owner_column:
+            cols.append((column, "userId"))
+        elif column.name == source.time_column:
+            cols.append((column, "new Date()"))
+        elif column.primary_key:
+            if column.kind != "id":
+                cols.append((column, "randomUUID()" if column.kind == "uuid" else "`m-${randomUUID()}`"))
+        elif not column.nullable and column.default is None:
+            if column.references is not None:
+                return None
+            cols.append((column, _seed_value(column)))
+    names = ", ".join(_qi(c.name) for c, _ in cols)
+    marks = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
+    sql = f"INSERT INTO {_qi(table.name)} ({names}) VALUES ({marks}) RETURNING {_qi(key.name)} AS key"
+    return sql, [v for _, v in cols]
+
+
 def _kind_check(column: Column) -> str:
     """A JS predicate source over `v` for a response value of `column`."""
     kind = column.kind
@@ -133,7 +163,7 @@ let db;
 let userId;
 
 // A synthetic API Gateway v2 (httpApi, payload 2.0) event.
-function event(method, path, { user, body, raw, base64 = false } = {}) {
+function event(method, path, { user, body, raw, base64 = false, query = DEFAULT_QUERY[`${method} ${path}`] ?? '' } = {}) {
   const headers = { 'content-type': 'application/json', origin: 'http://localhost:5173' };
   if (user !== undefined) headers[USER_HEADER] = user;
   let text = raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body);
@@ -143,7 +173,7 @@ function event(method, path, { user, body, raw, base64 = false } = {}) {
     version: '2.0',
     routeKey,
     rawPath: path,
-    rawQueryString: '',
+    rawQueryString: query,
     headers,
     requestContext: {
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
@@ -243,6 +273,9 @@ class _Writer:
         if self.users is None or self.users.primary_key is None:
             raise AssertionError("the schema has no users table with a primary key")
         self.lines: list[str] = []
+        key = self.users.primary_key
+        kind = key.kind if key is not None else ""
+        self.no_user = NO_USER_NUMBER if kind in ("id", "int", "bigint") else NO_USER_UUID if kind == "uuid" else NO_USER
 
     def add(self, text: str) -> None:
         self.lines.append(text)
@@ -264,6 +297,13 @@ class _Writer:
         self.add(f"const SEED_SQL = {lit(sql)};")
         self.add(f"const SEED_PARAMS = () => [{', '.join(params)}];")
         self.add(f"const DELETE_SQL = {lit(f'DELETE FROM {_qi(self.users.name)} WHERE {_qi(key)} = $1')};")
+        defaults = {}
+        for ep in spec.endpoints:
+            needed = [f"{p.name}={p.enum.values[0]}" for p in ep.query if p.required and p.default is None]
+            if needed:
+                defaults[f"{ep.method} {ep.path}"] = "&".join(needed)
+        self.add("// The query of each endpoint's requests when a test gives none: required parameters only.")
+        self.add(f"const DEFAULT_QUERY = {lit(defaults)};")
         self.add(f"const LOCK_SQL = {lit(f'SELECT 1 FROM {_qi(self.users.name)} WHERE {_qi(key)} = $1 FOR UPDATE')};")
         self.add("")
         self.add(HELPERS)
@@ -274,6 +314,17 @@ class _Writer:
         self.add(f"function check_{op}_shape(body) {{")
         self.add(f"  expect(Object.keys(body).sort()).toEqual({lit(names)});")
         for f in e.response:
+            if isinstance(f, MetricField):
+                if f.metric.series:
+                    self.add(f"  {{ const v = body[{lit(f.name)}]; expect(Object.keys(v).sort()).toEqual(['series', 'total']); expect(Number.isInteger(v.total)).toBe(true);")
+                    self.add("    for (const point of v.series) { expect(Object.keys(point).sort()).toEqual(['count', 'date']); expect(/^\\d{4}-\\d{2}-\\d{2}$/.test(point.date)).toBe(true); expect(Number.isInteger(point.count)).toBe(true); } }")
+                else:
+                    self.add(f"  expect(Number.isInteger(body[{lit(f.name)}])).toBe(true);")
+                continue
+            if isinstance(f, WindowField):
+                param = next(p for p in e.query if p.name == f.param)
+                self.add(f"  expect({lit(list(param.enum.values))}.includes(body[{lit(f.name)}])).toBe(true);")
+                continue
             if isinstance(f, ListField):
                 self.add(f"  expect(Array.isArray(body[{lit(f.name)}])).toBe(true);")
                 self.add(f"  for (const item of body[{lit(f.name)}]) {{")
@@ -298,16 +349,28 @@ class _Writer:
         write = e.kind == "update"
         empty = ", body: {}" if write else ""
         self.add(f"describe({lit(op)}, () => {{")
-        self.add("  it('answers 401 without a signed-in user', async () => {")
-        anonymous = ", { body: {} }" if write else ""
-        self.add(f"    const response = await handlers.{op}(event({base}{anonymous}));")
-        self.add("    expectError(response, 401, '', ['unauthorized']);")
-        self.add("  });")
-        self.add("")
-        self.add("  it('answers 401 for a user that has no row', async () => {")
-        self.add(f"    const response = await handlers.{op}(event({base}, {{ user: {lit(NO_USER)}{empty} }}));")
-        self.add("    expectError(response, 401, '', ['unauthorized']);")
-        self.add("  });")
+        if e.auth:
+            self.add("  it('answers 401 without a signed-in user', async () => {")
+            anonymous = ", { body: {} }" if write else ""
+            self.add(f"    const response = await handlers.{op}(event({base}{anonymous}));")
+            self.add("    expectError(response, 401, '', ['unauthorized']);")
+            self.add("  });")
+            self.add("")
+        if e.kind == "aggregate":
+            # Metrics of a user without a row are zeros, as in the Python routes.
+            self.add("  it('answers 200 with zeros for a user that has no row', async () => {")
+            self.add(f"    const response = await handlers.{op}(event({base}, {{ user: {lit(self.no_user)} }}));")
+            self.add("    expect(response.statusCode, response.body).toBe(200);")
+            for f in e.response:
+                if isinstance(f, MetricField):
+                    total = f"bodyOf(response)[{lit(f.name)}]" + (".total" if f.metric.series else "")
+                    self.add(f"    expect({total}).toBe(0);")
+            self.add("  });")
+        else:
+            self.add("  it('answers 401 for a user that has no row', async () => {")
+            self.add(f"    const response = await handlers.{op}(event({base}, {{ user: {lit(self.no_user)}{empty} }}));")
+            self.add("    expectError(response, 401, '', ['unauthorized']);")
+            self.add("  });")
         self.add("")
         self.add(f"  it('answers {ok} with the documented shape and cache headers', async () => {{")
         self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId{empty} }}));")
@@ -332,6 +395,10 @@ class _Writer:
         self.add("      await down.end();")
         self.add("    }")
         self.add("  });")
+        for param in e.query:
+            self.query_tests(e, param)
+        if e.kind == "aggregate":
+            self.metric_tests(e)
         if write:
             self.add("")
             self.add("  it('waits for a concurrent writer of the same user (the row lock)', async () => {")
@@ -434,6 +501,72 @@ class _Writer:
                 self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{}} }}));")
                 self.add("    expect(response.statusCode, response.body).toBe(200);")
                 self.add(f"    expect(await stored({column})).toEqual({value(v0)});")
+                self.add("  });")
+
+    def query_tests(self, e: Endpoint, param: QueryParam) -> None:
+        op = ident(e.operation_id)
+        base = f"{lit(e.method)}, {lit(e.path)}"
+        others = "&".join(f"{p.name}={p.default or p.enum.values[0]}" for p in e.query if p.name != param.name and (p.required or p.default))
+        prefix = f"{others}&" if others else ""
+        echo = next((f.name for f in e.response if isinstance(f, WindowField) and f.param == param.name), None)
+        days = dict(param.window_days)
+        series = next((f.name for f in e.response if isinstance(f, MetricField) and f.metric.series), None)
+        self.add("")
+        self.add(f"  it.each({lit(list(param.enum.values))})('accepts {param.name}=%s', async (given) => {{")
+        self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, query: `{prefix}{param.name}=${{encodeURIComponent(given)}}` }}));")
+        self.add("    expect(response.statusCode, response.body).toBe(200);")
+        if echo is not None:
+            self.add(f"    expect(bodyOf(response)[{lit(echo)}]).toBe(given);")
+        if days and series is not None:
+            self.add("    // A window of N days ending today has N + 1 calendar days.")
+            self.add(f"    expect(bodyOf(response)[{lit(series)}].series.length).toBe({lit(days)}[given] + 1);")
+        self.add("  });")
+        outside = "not-a-" + param.enum.name
+        self.add("")
+        self.add(f"  it('rejects {param.name} outside its values, twice, and unknown parameters with 422', async () => {{")
+        self.add(f"    expectError(await handlers.{op}(event({base}, {{ user: userId, query: {lit(prefix + param.name + '=' + outside)} }})), 422, {lit(param.name)}, ['enum']);")
+        dup = f"{prefix}{param.name}={param.enum.values[0]}&{param.name}={param.enum.values[0]}"
+        self.add(f"    expectError(await handlers.{op}(event({base}, {{ user: userId, query: {lit(dup)} }})), 422, {lit(param.name)}, ['duplicate']);")
+        self.add(f"    expectError(await handlers.{op}(event({base}, {{ user: userId, query: {lit(prefix + 'specc_unknown=1')} }})), 422, 'specc_unknown', ['unknown_field']);")
+        self.add("  });")
+        if param.default is None and param.required:
+            self.add("")
+            self.add(f"  it('requires {param.name}', async () => {{")
+            self.add(f"    expectError(await handlers.{op}(event({base}, {{ user: userId, query: {lit(others)} }})), 422, {lit(param.name)}, ['required']);")
+            self.add("  });")
+
+    def metric_tests(self, e: Endpoint) -> None:
+        op = ident(e.operation_id)
+        base = f"{lit(e.method)}, {lit(e.path)}"
+        for f in e.response:
+            if not isinstance(f, MetricField):
+                continue
+            for source in f.metric.sources:
+                if source.via_table:
+                    continue  # rows owned through another table: not seeded here
+                table = self.spec.schema_after.table(source.table)
+                insert = _source_seed(table, source) if table is not None else None
+                if insert is None:
+                    continue
+                sql, params = insert
+                total = f"(r) => {{ const v = bodyOf(r)[{lit(f.name)}]; return typeof v === 'number' ? v : v.total; }}"
+                self.add("")
+                self.add(f"  it({lit(f'counts a new {source.table} row of the user in {f.name}')}, async () => {{")
+                self.add(f"    const total = {total};")
+                self.add(f"    const before = await handlers.{op}(event({base}, {{ user: userId }}));")
+                self.add("    expect(before.statusCode, before.body).toBe(200);")
+                self.add(f"    const inserted = (await pool.query({lit(sql)}, [{', '.join(params)}])).rows[0].key;")
+                self.add("    try {")
+                self.add(f"      const after = await handlers.{op}(event({base}, {{ user: userId }}));")
+                self.add("      expect(total(after)).toBe(total(before) + 1);")
+                if f.metric.series:
+                    self.add("      const today = new Date().toISOString().slice(0, 10);")
+                    self.add(f"      const point = (r) => bodyOf(r)[{lit(f.name)}].series.find((p) => p.date === today)?.count ?? 0;")
+                    self.add("      expect(point(after)).toBe(point(before) + 1);")
+                self.add("    } finally {")
+                key = table.primary_key.name if table is not None and table.primary_key is not None else "id"
+                self.add(f"      await pool.query({lit(f'DELETE FROM {_qi(source.table)} WHERE {_qi(key)} = $1')}, [inserted]);")
+                self.add("    }")
                 self.add("  });")
 
     def list_writes(self, e: Endpoint, f: ListField) -> None:

@@ -22,7 +22,8 @@ and once for the project, `_project/serverless/src/specc/runtime/*.js`
 target cannot render yet is a located E284 and nothing is written.
 Endpoints that read or update the signed-in user's own row and list fields
 (a list in a request replaces the user's rows, then the cap is checked) are
-rendered; resources, metrics and query parameters are not.
+rendered, and aggregate endpoints (metrics over a window picked by a query
+parameter); resources are not.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from sqlglot import exp
 from compiler.build.header import HASH, SLASH
 from compiler.checkers import YAML
 from compiler.diagnostics import Diagnostic, SpecError
-from compiler.ir import BodyField, Column, ColumnField, Endpoint, ListField, Project, Spec
+from compiler.ir import BodyField, Column, ColumnField, Endpoint, ListField, MetricField, Project, Spec, WindowField
 from compiler.target import APPLICATION, TESTS, VALIDATION, FileKind, PrGroup, Target
 from targets import jsonschema_bodies as js_bodies
 from targets.fastapi import route_queries as q
@@ -60,17 +61,15 @@ def _error(spec: Spec, what: str, endpoint: Endpoint | None = None) -> SpecError
 
 
 def check_supported(spec: Spec) -> None:
-    """Raise E284 for what this slice of the target does not render."""
+    """Raise E284 for what this target does not render yet (resources)."""
     if spec.resources:
         raise _error(spec, f"resources ({spec.resources[0].name})")
     for e in spec.endpoints:
-        if e.kind not in ("read", "update"):
+        if e.kind not in ("read", "update", "aggregate"):
             raise _error(spec, f"{e.kind} endpoints ({e.operation_id})", e)
-        if e.query:
-            raise _error(spec, f"query parameters ({e.operation_id})", e)
-        for field in e.request + e.response:
+        for field in e.request:
             if not isinstance(field, (ColumnField, ListField)):
-                raise _error(spec, f"{type(field).__name__} fields ({e.operation_id}.{field.name})", e)
+                raise _error(spec, f"{type(field).__name__} request fields ({e.operation_id}.{field.name})", e)
         for field in e.request:
             for leaf in field.fields if isinstance(field, ListField) else (field,):
                 assert isinstance(leaf, ColumnField)
@@ -129,6 +128,19 @@ def request_rules(spec: Spec) -> dict[str, dict[str, Any]]:
     return {e.operation_id: object_rules(spec, e.request) for e in spec.endpoints if e.kind == "update"}
 
 
+def query_rules(spec: Spec) -> dict[str, dict[str, Any]]:
+    return {
+        e.operation_id: {p.name: {"values": list(p.enum.values), "default": p.default, "required": p.required} for p in e.query}
+        for e in spec.endpoints
+        if e.query
+    }
+
+
+def window_param(endpoint: Endpoint) -> Any:
+    """The query parameter that picks the metric window, if any."""
+    return next((p for p in endpoint.query if p.window_days), None)
+
+
 def caps(spec: Spec) -> dict[str, int]:
     """table -> the most rows one owner may have, for every capped list a request carries."""
     out = {f.table: f.cap.max for e in spec.endpoints for f in e.request if isinstance(f, ListField) and f.cap is not None}
@@ -148,6 +160,16 @@ def render_rules(spec: Spec) -> str:
             lines.append(f"    {lit(name)}: {lit(rule)},")
         lines.append("  },")
     lines.append("});")
+    lines.append("")
+    lines.append("// operationId -> query parameter -> {values, default, required} (validateQuery).")
+    lines.append("export const QUERY_RULES = Object.freeze({")
+    for op, rules in query_rules(spec).items():
+        lines.append(f"  {ident(op)}: {lit(rules)},")
+    lines.append("});")
+    lines.append("")
+    lines.append("// operationId -> the window parameter's value -> days in the window.")
+    windows = {e.operation_id: dict(w.window_days) for e in spec.endpoints if (w := window_param(e)) is not None}
+    lines.append(f"export const WINDOW_DAYS = Object.freeze({lit(windows)});")
     lines.append("")
     lines.append("// table -> the most rows one owner may have (checked inside the write transaction).")
     lines.append(f"export const CAPS = Object.freeze({lit(caps(spec))});")
@@ -214,7 +236,7 @@ def _read_function(e: Endpoint) -> list[str]:
     op = ident(e.operation_id)
     out = [
         f"// The response body of {op}: the user's own row, or null when the user has no row.",
-        f"async function read_{op}(q, userId) {{",
+        f"async function read_{op}(q, userId, query) {{",
         f"  const rows = await q.rows(SQL[{lit(op + ':user')}], [userId]);",
         "  if (rows.length === 0) return null;",
         "  const row = rows[0];",
@@ -227,12 +249,40 @@ def _read_function(e: Endpoint) -> list[str]:
         elif isinstance(f, ListField):
             lists.append(f)
             out.append(f"    {lit(f.name)}: [],")
+        elif isinstance(f, WindowField):
+            out.append(f"    {lit(f.name)}: query[{lit(f.param)}],")
     out.append("  };")
     for f in lists:
         item = ", ".join(f"{lit(c.name)}: toJson(r[{lit(c.column.name)}], {lit(c.column.kind)})" for c in f.fields)
         out.append(f"  result[{lit(f.name)}] = (await q.rows(SQL[{lit(op + ':list:' + f.name)}], [userId])).map((r) => ({{ {item} }}));")
     out += ["  return result;", "}", ""]
     out[out.index("  return {")] = "  const result = {"
+    return out
+
+
+def _aggregate_function(e: Endpoint) -> list[str]:
+    op = ident(e.operation_id)
+    window = window_param(e)
+    days = f"WINDOW_DAYS.{op}[query[{lit(window.name)}]]" if window is not None else "null"
+    out = [
+        f"// The response body of {op}: each metric over the window the query chose.",
+        f"export const {op} = (db, userId, _body, query) =>",
+        "  db.read(async (q) => {",
+        f"    const start = windowStart({days});",
+        "    const result = {};",
+    ]
+    for f in e.response:
+        if isinstance(f, MetricField):
+            params = ", ".join(["userId", "start"] * len(f.metric.sources))
+            total = f"count(await q.rows(SQL[{lit(op + ':total:' + f.metric.name)}], [{params}]))"
+            if f.metric.series:
+                series = f"daySeries(await q.rows(SQL[{lit(op + ':series:' + f.metric.name)}], [{params}]), start)"
+                out.append(f"    result[{lit(f.name)}] = {{ total: {total}, series: {series} }};")
+            else:
+                out.append(f"    result[{lit(f.name)}] = {total};")
+        elif isinstance(f, WindowField):
+            out.append(f"    result[{lit(f.name)}] = query[{lit(f.param)}];")
+    out += ["    return result;", "  });", ""]
     return out
 
 
@@ -277,20 +327,28 @@ def render_data(spec: Spec) -> str:
     lists = [f for e in spec.endpoints for f in e.request if isinstance(f, ListField)]
     if any(app_key(spec, f) is not None for f in lists):
         lines.append("import { randomUUID } from 'node:crypto';")
-    lines.append("import { toDb, toJson } from '../runtime/http.js';")
+    aggregates = any(e.kind == "aggregate" for e in spec.endpoints)
+    lines.append("import { " + ("count, daySeries, toDb, toJson, windowStart" if aggregates else "toDb, toJson") + " } from '../runtime/http.js';")
+    names = (["CAPS"] if any(f.cap is not None for f in lists) else []) + (["WINDOW_DAYS"] if any(window_param(e) for e in spec.endpoints) else [])
     if any(f.cap is not None for f in lists):
-        lines += ["import { checkCap } from '../runtime/validation.js';", "import { CAPS } from './rules.js';"]
+        lines.append("import { checkCap } from '../runtime/validation.js';")
+    if names:
+        lines.append("import { " + ", ".join(names) + " } from './rules.js';")
     lines += ["import { SQL } from './sql.js';", ""]
     for e in spec.endpoints:
-        lines += _read_function(e)
+        if e.kind != "aggregate":
+            lines += _read_function(e)
     for e in spec.endpoints:
         op = ident(e.operation_id)
+        if e.kind == "aggregate":
+            lines += _aggregate_function(e)
+            continue
         if e.kind == "read":
-            lines += [f"export const {op} = (db, userId) => db.read((q) => read_{op}(q, userId));", ""]
+            lines += [f"export const {op} = (db, userId, _body, query) => db.read((q) => read_{op}(q, userId, query));", ""]
             continue
         lines += [
             f"// Apply a validated {op} body (PATCH: only the fields given) in one transaction.",
-            f"export const {op} = (db, userId, body) =>",
+            f"export const {op} = (db, userId, body, query) =>",
             "  db.transaction(async (q) => {",
             f"    const locked = await q.rows(SQL[{lit(op + ':lock')}], [userId]);",
             "    if (locked.length === 0) return null;",
@@ -309,7 +367,7 @@ def render_data(spec: Spec) -> str:
         for lf in e.request:
             if isinstance(lf, ListField):
                 lines += _list_write(spec, op, lf)
-        lines += [f"    return read_{op}(q, userId);", "  });", ""]
+        lines += [f"    return read_{op}(q, userId, query);", "  });", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -340,9 +398,9 @@ def render_handler(spec: Spec) -> str:
         "import { getUserFromEvent } from './auth.js';",
         "import { getDb } from '../specc/runtime/db.js';",
         "import { serve } from '../specc/runtime/http.js';",
-        "import { validateBody } from '../specc/runtime/validation.js';",
+        "import { validateBody, validateQuery } from '../specc/runtime/validation.js';",
         f"import * as data from '../specc/{sid}/data.js';",
-        f"import {{ REQUEST_RULES }} from '../specc/{sid}/rules.js';",
+        f"import {{ QUERY_RULES, REQUEST_RULES }} from '../specc/{sid}/rules.js';",
         "",
         "const helpers = { json, getUserFromEvent, getDb };",
         "",
@@ -354,11 +412,13 @@ def render_handler(spec: Spec) -> str:
         lines.append("  serve(event, helpers, {")
         lines.append(f"    cache: {lit(cache_headers(e))},")
         lines.append(f"    okStatus: {ok_status(e)},")
+        if not e.auth:
+            lines.append("    auth: false,")
+        if e.query:
+            lines.append(f"    validateQuery: (pairs) => validateQuery(QUERY_RULES.{op}, pairs),")
         if e.kind == "update":
             lines.append(f"    validate: (body) => validateBody(REQUEST_RULES.{op}, body),")
-            lines.append(f"    work: (db, userId, body) => data.{op}(db, userId, body),")
-        else:
-            lines.append(f"    work: (db, userId) => data.{op}(db, userId),")
+        lines.append(f"    work: (db, userId, body, query) => data.{op}(db, userId, body, query),")
         lines.append("  });")
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -399,7 +459,7 @@ def _on(project: Project) -> bool:
 
 
 def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
-    if not _on(project) or not spec.endpoints:
+    if not _on(project) or not (spec.endpoints or spec.resources):
         return {}
     check_supported(spec)
     base = PurePosixPath(spec.id) / ROOT

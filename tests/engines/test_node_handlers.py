@@ -7,7 +7,8 @@ helpers (tests/node/valine-standins, see its README) and tests/node's
 node_modules (vitest 4.1.12, vite 8.3.8, pg), applies the base schema and
 specc's PostgreSQL migrations to a fresh database, runs `vitest run` with
 DATABASE_URL pointing at it, and checks the real counts from vitest's JSON
-report.  The second case adds a spec with string, int and bool fields.  Each
+report.  The second case adds a spec with string, int, bool and url fields,
+a capped list with a host rule, and metrics over a window.  Each
 runs twice: on the pg data layer, and on the Prisma one, with a Prisma 6.19
 client generated offline from specc's schema.prisma (engineType = "client",
 @prisma/adapter-pg; tests/node/prisma-harness/prisma-client.js), which the
@@ -76,6 +77,18 @@ tables:
     cap: {per: user_id, max: 3}
 enums:
   badge_tier: [bronze, silver, gold]
+  stats_range: [7d, 30d]
+metrics:
+  postsWritten:
+    definition: Posts the user wrote in the window.
+    series: true
+    count:
+      - {table: posts, time: created_at, owner: author_id}
+  commentsWritten:
+    definition: Comments the user wrote in the window.
+    series: false
+    count:
+      - {table: comments, time: created_at, owner: author_id}
 endpoints:
   getAccountSettings:
     method: GET
@@ -104,15 +117,29 @@ endpoints:
       newsletter: users.newsletter_opt_in
       website: users.website_url
       badges: {list: user_badges, fields: [id, label, tier, position, proof_url], order_by: position}
+  getPostStats:
+    method: GET
+    path: /api/me/post-stats
+    summary: How many posts and comments the user wrote in the window.
+    query:
+      range: {enum: stats_range, default: 7d, window_days: {7d: 7, 30d: 30}}
+    response:
+      range: {query: range}
+      postsWritten: {metric: postsWritten}
+      commentsWritten: {metric: commentsWritten}
 """
 
 # vitest tests the generated files hold: theme-preference has 26 (4 per endpoint:
 # 401 twice, success, 503; the row lock; its enum's accepted and rejected values;
-# the body checks); account-settings has 112 (the same for its four scalar fields,
-# a URL among them, plus its badges list: round trip, cap, bad items, a host rule,
-# duplicates).  A change of the generator that changes these numbers must change
-# them here too, so a silently dropped test shows.
-EXPECTED = {False: 26, True: 26 + 112}
+# the body checks); account-settings has 120 (the same for its four scalar fields,
+# a URL among them; its badges list: round trip, cap, bad items, a host rule,
+# duplicates; and an aggregate endpoint: zeros, the window parameter's values,
+# its refusals, a new post counted in the total and today's point).  A change of
+# the generator that changes these numbers must change them here too, so a
+# silently dropped test shows.
+EXPECTED = {False: 26, True: 26 + 120}
+# The bundled specs but reading-lists (see the test).
+BUNDLED_EXPECTED = 103
 
 
 @pytest.fixture(scope="module")
@@ -166,6 +193,36 @@ def _prisma_client(tree: dict[str, str], project: Project, work: Path, env: dict
     assert done.returncode == 0, f"prisma generate failed:\n{done.stdout}\n{done.stderr}"
     shutil.copy(PRISMA_HARNESS, work / "prisma-client.js")
     return work / "prisma-client.js"
+
+
+def test_vitest_contract_tests_of_the_bundled_specs_pass_on_postgres(vitest: Path, pg_server: PgServer, pg_db: str, tmp_path: Path) -> None:
+    """The bundled specs (specc's own profile: bigint identity keys, snake_case
+    columns) but reading-lists, whose resources the node target does not
+    render: profile links with URL host rules and a cap of 10, dashboard
+    metrics counted through a join, on the pg data layer."""
+    specs = tmp_path / "project" / "specs"
+    shutil.copytree(ROOT / "specs", specs, ignore=shutil.ignore_patterns("reading-lists.yaml"))
+    (specs.parent / "specc.yaml").write_text("version: 1\nprofile: fastapi-sql\nstack: node-serverless\n", "utf-8")
+    project = build_project(specs)
+    tree = {str(path): text for path, text in render(project).items()}
+    pg_server.run_file(pg_db, specs / "base" / "schema.sql")
+    for spec in project.specs:
+        if f"{spec.id}/migrations/postgres/up.sql" in tree:  # a spec without schema changes has none
+            pg_server.run_sql(pg_db, tree[f"{spec.id}/migrations/postgres/up.sql"])
+    work, count = _scratch(tree, tmp_path / "serverless")
+    assert count == len([s for s in project.specs if s.endpoints]) > 0
+    report = tmp_path / "vitest.json"
+    env = {**os.environ, "DATABASE_URL": _database_url(pg_server, pg_db), "TZ": "UTC"}
+    env.pop("SPECC_PRISMA_CLIENT", None)
+    done = subprocess.run(
+        ["node", str(vitest), "run", "--reporter=json", f"--outputFile={report}", "--reporter=default"],
+        cwd=work, env=env, capture_output=True, text=True, timeout=300,
+    )
+    print(done.stdout[-3000:])
+    assert done.returncode == 0, f"vitest failed ({done.returncode}):\n{done.stdout[-8000:]}\n{done.stderr[-3000:]}"
+    result = json.loads(report.read_text("utf-8"))
+    assert result["numFailedTests"] == 0 and result["numPendingTests"] == 0, result
+    assert result["numPassedTests"] == result["numTotalTests"] == BUNDLED_EXPECTED, result["numPassedTests"]
 
 
 @pytest.mark.parametrize("layer", ["pg", "prisma"])

@@ -21,6 +21,8 @@ const KEY = "\"id\"";
 const SEED_SQL = "INSERT INTO \"users\" (\"id\", \"username\", \"email\", \"normalizedEmail\", \"passwordHash\", \"updatedAt\") VALUES ($1, $2, $3, $4, $5, $6) RETURNING \"id\" AS key";
 const SEED_PARAMS = () => [`specc-${tag}`, `t${tag}-username`, `t${tag}-email`, `t${tag}-normalizedEmail`, `t${tag}-passwordHash`, new Date()];
 const DELETE_SQL = "DELETE FROM \"users\" WHERE \"id\" = $1";
+// The query of each endpoint's requests when a test gives none: required parameters only.
+const DEFAULT_QUERY = {};
 const LOCK_SQL = "SELECT 1 FROM \"users\" WHERE \"id\" = $1 FOR UPDATE";
 
 const tag = randomUUID().slice(0, 8);
@@ -30,7 +32,7 @@ let db;
 let userId;
 
 // A synthetic API Gateway v2 (httpApi, payload 2.0) event.
-function event(method, path, { user, body, raw, base64 = false } = {}) {
+function event(method, path, { user, body, raw, base64 = false, query = DEFAULT_QUERY[`${method} ${path}`] ?? '' } = {}) {
   const headers = { 'content-type': 'application/json', origin: 'http://localhost:5173' };
   if (user !== undefined) headers[USER_HEADER] = user;
   let text = raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body);
@@ -40,7 +42,7 @@ function event(method, path, { user, body, raw, base64 = false } = {}) {
     version: '2.0',
     routeKey,
     rawPath: path,
-    rawQueryString: '',
+    rawQueryString: query,
     headers,
     requestContext: {
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },

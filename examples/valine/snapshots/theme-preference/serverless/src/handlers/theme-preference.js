@@ -7,9 +7,9 @@ import { json } from '../utils/headers.js';
 import { getUserFromEvent } from './auth.js';
 import { getDb } from '../specc/runtime/db.js';
 import { serve } from '../specc/runtime/http.js';
-import { validateBody } from '../specc/runtime/validation.js';
+import { validateBody, validateQuery } from '../specc/runtime/validation.js';
 import * as data from '../specc/theme-preference/data.js';
-import { REQUEST_RULES } from '../specc/theme-preference/rules.js';
+import { QUERY_RULES, REQUEST_RULES } from '../specc/theme-preference/rules.js';
 
 const helpers = { json, getUserFromEvent, getDb };
 
@@ -18,7 +18,7 @@ export const getPreferences = async (event) =>
   serve(event, helpers, {
     cache: {"Cache-Control": "no-store"},
     okStatus: 200,
-    work: (db, userId) => data.getPreferences(db, userId),
+    work: (db, userId, body, query) => data.getPreferences(db, userId, body, query),
   });
 
 // PATCH "/api/me/preferences": "Change the signed-in user's preferences; absent fields stay as they are."
@@ -27,5 +27,5 @@ export const updatePreferences = async (event) =>
     cache: {"Cache-Control": "no-store"},
     okStatus: 200,
     validate: (body) => validateBody(REQUEST_RULES.updatePreferences, body),
-    work: (db, userId, body) => data.updatePreferences(db, userId, body),
+    work: (db, userId, body, query) => data.updatePreferences(db, userId, body, query),
   });

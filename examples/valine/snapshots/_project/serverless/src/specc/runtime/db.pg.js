@@ -11,11 +11,13 @@
 import pg from 'pg';
 
 const TIMESTAMP = 1114; // timestamp without time zone: Prisma's DateTime, stored as UTC
+const DATE = 1082; // kept as 'YYYY-MM-DD': pg would make it a local midnight
 
 // Per query, so the process-wide pg.types stay untouched.
 const types = {
   getTypeParser(oid, format) {
     if (oid === TIMESTAMP && format !== 'binary') return (text) => new Date(`${text.replace(' ', 'T')}Z`);
+    if (oid === DATE && format !== 'binary') return (text) => text;
     return pg.types.getTypeParser(oid, format);
   },
 };

@@ -72,10 +72,19 @@ export async function serve(event, helpers, endpoint) {
   const { json, getUserFromEvent, getDb } = helpers;
   const cache = endpoint.cache;
   const userId = getUserFromEvent(event);
-  if (userId === null || userId === undefined || userId === '') {
+  if (endpoint.auth !== false && (userId === null || userId === undefined || userId === '')) {
     return failure(json, event, 401, one('unauthorized', 'sign in to use this endpoint'), cache);
   }
+  let query;
   let body;
+  if (endpoint.validateQuery) {
+    try {
+      query = endpoint.validateQuery(queryPairs(event));
+    } catch (err) {
+      if (err instanceof ValidationFailed) return failure(json, event, 422, err.errors, cache);
+      throw err;
+    }
+  }
   if (endpoint.validate) {
     const parsed = parseBody(event);
     if (parsed === INVALID_JSON) return failure(json, event, 422, one('type', 'the request body must be JSON'), cache);
@@ -89,7 +98,7 @@ export async function serve(event, helpers, endpoint) {
   let result;
   try {
     const db = await getDb();
-    result = await endpoint.work(db, userId, body);
+    result = await endpoint.work(db, userId, body, query);
   } catch (err) {
     if (err instanceof ValidationFailed) return failure(json, event, 422, err.errors, cache);
     const [status, errors] = databaseFailure(err);
@@ -99,6 +108,41 @@ export async function serve(event, helpers, endpoint) {
   if (result === null) return failure(json, event, 401, one('unauthorized', 'sign in to use this endpoint'), cache);
   if (endpoint.okStatus === 204) return { statusCode: 204, headers: { ...cache } };
   return json(result, endpoint.okStatus, { ...cache, event });
+}
+
+/** The [name, value] pairs of an httpApi event's query string, in order (repeats kept). */
+export function queryPairs(event) {
+  if (typeof event?.rawQueryString === 'string') return [...new URLSearchParams(event.rawQueryString)];
+  // Without the raw string (payload 1.0, hand-made events) repeats are already joined.
+  return Object.entries(event?.queryStringParameters ?? {});
+}
+
+/** The start of a window of `days` days ending now (UTC); null: all time. */
+export function windowStart(days) {
+  if (days === null || days === undefined) return new Date(Date.UTC(1970, 0, 1));
+  return new Date(Date.now() - days * 86400000);
+}
+
+/** The single number a COUNT query returned (pg gives BIGINT as text, Prisma as BigInt). */
+export function count(rows) {
+  const value = rows.length ? Object.values(rows[0])[0] : 0;
+  return Number(value ?? 0);
+}
+
+/** Per-day counts from {day, n} rows, with a zero for each day of the window without rows, oldest first. */
+export function daySeries(rows, start) {
+  const counts = new Map();
+  const day = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate()));
+  const today = new Date().toISOString().slice(0, 10);
+  while (day.toISOString().slice(0, 10) <= today) {
+    counts.set(day.toISOString().slice(0, 10), 0);
+    day.setUTCDate(day.getUTCDate() + 1);
+  }
+  for (const row of rows) {
+    const key = row.day instanceof Date ? row.day.toISOString().slice(0, 10) : String(row.day).slice(0, 10);
+    counts.set(key, (counts.get(key) ?? 0) + Number(row.n ?? 0));
+  }
+  return [...counts.keys()].sort().map((date) => ({ date, count: counts.get(date) }));
 }
 
 /** A column value as JSON, whatever type the driver returned it as. */

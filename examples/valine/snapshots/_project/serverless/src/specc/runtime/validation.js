@@ -418,6 +418,39 @@ export function validateBody(rules, body) {
   return out;
 }
 
+/**
+ * The cleaned query parameters, or throws ValidationFailed.  `pairs` are the
+ * [name, value] pairs of the query string in order (a name given twice is
+ * `duplicate`); an absent parameter takes its default; undeclared ones are
+ * `unknown_field`; each value must be one of its enum values.
+ */
+export function validateQuery(rules, pairs) {
+  const errors = [];
+  const given = new Map();
+  for (const [key, value] of pairs) given.set(key, [...(given.get(key) ?? []), value]);
+  for (const key of given.keys()) {
+    if (!Object.hasOwn(rules, key)) errors.push(fieldError(key, 'unknown_field', 'is not a known query parameter'));
+  }
+  const out = {};
+  for (const [name, rule] of Object.entries(rules)) {
+    if (!given.has(name)) {
+      if (rule.default !== null && rule.default !== undefined) out[name] = rule.default;
+      else if (rule.required) errors.push(fieldError(name, 'required', 'is required'));
+      continue;
+    }
+    const values = given.get(name);
+    if (values.length > 1) {
+      errors.push(fieldError(name, 'duplicate', 'must be given once'));
+    } else if (!rule.values.includes(values[0])) {
+      errors.push(fieldError(name, 'enum', `must be one of: ${rule.values.join(', ')}`));
+    } else {
+      out[name] = values[0];
+    }
+  }
+  if (errors.length) throw new ValidationFailed(errors);
+  return out;
+}
+
 /** Throws cap_exceeded when an owner would have `count` rows of `table` (call it inside the write transaction). */
 export function checkCap(caps, table, count, path = '') {
   const limit = caps[table];

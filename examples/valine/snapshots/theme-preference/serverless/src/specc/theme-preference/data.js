@@ -8,7 +8,7 @@ import { toDb, toJson } from '../runtime/http.js';
 import { SQL } from './sql.js';
 
 // The response body of getPreferences: the user's own row, or null when the user has no row.
-async function read_getPreferences(q, userId) {
+async function read_getPreferences(q, userId, query) {
   const rows = await q.rows(SQL["getPreferences:user"], [userId]);
   if (rows.length === 0) return null;
   const row = rows[0];
@@ -19,7 +19,7 @@ async function read_getPreferences(q, userId) {
 }
 
 // The response body of updatePreferences: the user's own row, or null when the user has no row.
-async function read_updatePreferences(q, userId) {
+async function read_updatePreferences(q, userId, query) {
   const rows = await q.rows(SQL["updatePreferences:user"], [userId]);
   if (rows.length === 0) return null;
   const row = rows[0];
@@ -29,15 +29,15 @@ async function read_updatePreferences(q, userId) {
   return result;
 }
 
-export const getPreferences = (db, userId) => db.read((q) => read_getPreferences(q, userId));
+export const getPreferences = (db, userId, _body, query) => db.read((q) => read_getPreferences(q, userId, query));
 
 // Apply a validated updatePreferences body (PATCH: only the fields given) in one transaction.
-export const updatePreferences = (db, userId, body) =>
+export const updatePreferences = (db, userId, body, query) =>
   db.transaction(async (q) => {
     const locked = await q.rows(SQL["updatePreferences:lock"], [userId]);
     if (locked.length === 0) return null;
     if (Object.hasOwn(body, "theme")) {
       await q.exec(SQL["updatePreferences:set:theme"], [toDb(body["theme"], "enum"), userId]);
     }
-    return read_updatePreferences(q, userId);
+    return read_updatePreferences(q, userId, query);
   });

@@ -8,5 +8,12 @@ export const REQUEST_RULES = Object.freeze({
   },
 });
 
+// operationId -> query parameter -> {values, default, required} (validateQuery).
+export const QUERY_RULES = Object.freeze({
+});
+
+// operationId -> the window parameter's value -> days in the window.
+export const WINDOW_DAYS = Object.freeze({});
+
 // table -> the most rows one owner may have (checked inside the write transaction).
 export const CAPS = Object.freeze({});
