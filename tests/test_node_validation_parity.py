@@ -112,7 +112,7 @@ def test_urls_normalise_and_fail_alike(tmp_path: Path) -> None:
             urls.append(v)
     calls = [{"url": u, "schemes": ["http", "https"], "max": 60} for u in urls]
     js = _js(node, tmp_path, calls)
-    differ = [(c["url"], _py(runtime, c), j) for c, j in zip(calls, js) if _py(runtime, c) != j]
+    differ = [(c["url"], _py(runtime, c), j) for c, j in zip(calls, js, strict=True) if _py(runtime, c) != j]
     assert not differ, "\n".join(f"{u!r}: python {p} node {j}" for u, p, j in differ)
 
 
@@ -146,5 +146,5 @@ def test_bodies_fail_alike(tmp_path: Path) -> None:
     ]
     calls = [{"rules": rules, "body": b} for b in bodies]
     js = _js(node, tmp_path, calls)
-    differ = [(c["body"], _py(runtime, c), j) for c, j in zip(calls, js) if _py(runtime, c) != j]
+    differ = [(c["body"], _py(runtime, c), j) for c, j in zip(calls, js, strict=True) if _py(runtime, c) != j]
     assert not differ, "\n".join(f"{b}: python {p} node {j}" for b, p, j in differ)
