@@ -80,6 +80,8 @@ def load_config(specs_dir: Path, display: Any = None) -> Conventions:
     data = doc.data
     conv = PROFILES[data["profile"]]
     conv = replace(conv, **dict(data.get("conventions") or {}))
+    if "stack" in data:
+        conv = replace(conv, stack=data["stack"])
     prisma = data.get("prisma") or {}
     if prisma and conv.profile != "prisma-postgres":
         raise SpecError([Diagnostic(doc.key_span(("prisma",)), "E280", f"`prisma:` applies only to profile prisma-postgres, not {conv.profile}")])

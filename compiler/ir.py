@@ -715,6 +715,10 @@ class Conventions:
     """
 
     profile: str = "fastapi-sql"
+    # The application stack the routes are written for: "fastapi" (the
+    # Python routes, always written) or "node-serverless" (also Node Lambda
+    # handlers in Project Valine's style, targets/node; docs/node.md).
+    stack: Literal["fastapi", "node-serverless"] = "fastapi"
     column_case: Literal["snake", "camel"] = "snake"
     ids: Literal["identity", "text-uuid"] = "identity"
     timestamps: Literal["timestamptz", "timestamp3"] = "timestamptz"

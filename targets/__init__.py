@@ -29,6 +29,7 @@ TARGETS: dict[str, str] = {
     "routes": "targets.fastapi.routes",
     "contract_tests": "targets.fastapi.contract_tests",
     "backfill": "targets.fastapi.backfill",
+    "node": "targets.node.handlers",
     "security": "targets.security",
     "ci": "targets.ci",
     "pr": "targets.pr",

@@ -279,6 +279,13 @@ def _ace_label(label: str) -> tuple[str, frozenset[str]]:
     """One host label in ASCII (IDNA) form, and the scripts it displays in."""
     if not label.isascii():
         try:
+            mapped = idna.uts46_remap(label, std3_rules=True, transitional=False)
+        except (UnicodeError, ValueError):
+            mapped = label
+        # The homograph policy speaks first (its reasons are the precise
+        # ones, and the node runtime gives the same), then IDNA 2008.
+        _label_scripts(mapped)
+        try:
             ace = idna.encode(label, uts46=True).decode("ascii")
         except (UnicodeError, ValueError):
             raise _UrlError(

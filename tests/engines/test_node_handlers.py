@@ -1,0 +1,271 @@
+"""The node target's handlers, run: vitest contract tests against a real PostgreSQL.
+
+Compiles the Valine example (`stack: node-serverless`), assembles a scratch
+`serverless/` project from the emitted files (the project runtime, each
+spec's handlers, data layer and tests), the stand-ins for Valine's own
+helpers (tests/node/valine-standins, see its README) and tests/node's
+node_modules (vitest 4.1.12, vite 8.3.8, pg), applies the base schema and
+specc's PostgreSQL migrations to a fresh database, runs `vitest run` with
+DATABASE_URL pointing at it, and checks the real counts from vitest's JSON
+report.  The second case adds a spec with string, int, bool and url fields,
+a capped list with a host rule, and metrics over a window.  Each
+runs twice: on the pg data layer, and on the Prisma one, with a Prisma 6.19
+client generated offline from specc's schema.prisma (engineType = "client",
+@prisma/adapter-pg; tests/node/prisma-harness/prisma-client.js), which the
+generated tests use when SPECC_PRISMA_CLIENT names it.
+
+Without node or tests/node/node_modules the tests skip with the reason,
+except under CI=true or SPECC_REQUIRE_ENGINES=1, where they fail (like a
+missing PostgreSQL, tests/engines/conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from compiler.emit import render
+from compiler.ir import Project
+from compiler.project import build_project
+from tests.conftest import ROOT
+from tests.engines.conftest import PgServer, engines_required
+
+NODE_MODULES = ROOT / "tests" / "node" / "node_modules"
+VITEST = NODE_MODULES / "vitest" / "vitest.mjs"
+PRISMA_CLI = NODE_MODULES / "prisma" / "build" / "index.js"
+PRISMA_HARNESS = ROOT / "tests" / "node" / "prisma-harness" / "prisma-client.js"
+STANDINS = ROOT / "tests" / "node" / "valine-standins"
+VALINE = ROOT / "examples" / "valine"
+
+ACCOUNT_SETTINGS = """\
+spec: 1
+id: account-settings
+title: Account settings
+priority: low
+motivation: Users set a headline, a level, a newsletter choice and up to three badges.
+depends_on: [theme-preference]
+tables:
+  users:
+    add:
+      headline_text: {type: string, min: 2, max: 40}
+      skill_level: {type: int, min: 0, max: 5}
+      newsletter_opt_in: {type: bool}
+      website_url: {type: url, max: 200}
+  user_badges:
+    columns:
+      id: {type: id}
+      user_id: {type: ref, to: users, on_delete: cascade, nullable: false}
+      label: {type: string, min: 1, max: 30, nullable: false}
+      tier: {type: enum, enum: badge_tier, nullable: false}
+      position: {type: int, min: 0, max: 9, nullable: false}
+      proof_url:
+        type: url
+        nullable: false
+        hosts:
+          by: tier
+          allow:
+            gold: [example.org]
+    timestamps: true
+    indexes:
+      - {columns: [user_id, label], unique: true}
+    cap: {per: user_id, max: 3}
+enums:
+  badge_tier: [bronze, silver, gold]
+  stats_range: [7d, 30d]
+metrics:
+  postsWritten:
+    definition: Posts the user wrote in the window.
+    series: true
+    count:
+      - {table: posts, time: created_at, owner: author_id}
+  commentsWritten:
+    definition: Comments the user wrote in the window.
+    series: false
+    count:
+      - {table: comments, time: created_at, owner: author_id}
+endpoints:
+  getAccountSettings:
+    method: GET
+    path: /api/me/account-settings
+    summary: Read the account settings.
+    response:
+      headline: users.headline_text
+      level: users.skill_level
+      newsletter: users.newsletter_opt_in
+      website: users.website_url
+      theme: users.theme_preference
+      badges: {list: user_badges, fields: [id, label, tier, position, proof_url], order_by: position}
+  updateAccountSettings:
+    method: PATCH
+    path: /api/me/account-settings
+    summary: Change the account settings.
+    request:
+      headline: users.headline_text
+      level: users.skill_level
+      newsletter: users.newsletter_opt_in
+      website: users.website_url
+      badges: {list: user_badges, fields: [label, tier, position, proof_url]}
+    response:
+      headline: users.headline_text
+      level: users.skill_level
+      newsletter: users.newsletter_opt_in
+      website: users.website_url
+      badges: {list: user_badges, fields: [id, label, tier, position, proof_url], order_by: position}
+  getPostStats:
+    method: GET
+    path: /api/me/post-stats
+    summary: How many posts and comments the user wrote in the window.
+    query:
+      range: {enum: stats_range, default: 7d, window_days: {7d: 7, 30d: 30}}
+    response:
+      range: {query: range}
+      postsWritten: {metric: postsWritten}
+      commentsWritten: {metric: commentsWritten}
+"""
+
+# vitest tests the generated files hold: theme-preference has 26 (4 per endpoint:
+# 401 twice, success, 503; the row lock; its enum's accepted and rejected values;
+# the body checks); account-settings has 120 (the same for its four scalar fields,
+# a URL among them; its badges list: round trip, cap, bad items, a host rule,
+# duplicates; and an aggregate endpoint: zeros, the window parameter's values,
+# its refusals, a new post counted in the total and today's point).  A change of
+# the generator that changes these numbers must change them here too, so a
+# silently dropped test shows.
+EXPECTED = {False: 26, True: 26 + 120}
+# The bundled specs but reading-lists (see the test).
+BUNDLED_EXPECTED = 103
+
+
+@pytest.fixture(scope="module")
+def vitest() -> Path:
+    problem = None
+    if shutil.which("node") is None:
+        problem = "node is not installed"
+    elif not VITEST.is_file() or not PRISMA_CLI.is_file() or not (NODE_MODULES / "@prisma" / "client").is_dir():
+        problem = "vitest or the Prisma 6.19 CLI and client are not installed: run npm ci --prefix tests/node"
+    if problem:
+        if engines_required():
+            pytest.fail(f"{problem} (required here: CI=true or SPECC_REQUIRE_ENGINES=1)", pytrace=False)
+        pytest.skip(problem)
+    return VITEST
+
+
+def _database_url(pg: PgServer, db: str) -> str:
+    if pg.host.startswith("/"):
+        return f"postgresql://{pg.user}@localhost/{db}?host={pg.host}&port={pg.port}"
+    return f"postgresql://{pg.user}@{pg.host}:{pg.port}/{db}"
+
+
+def _scratch(tree: dict[str, str], work: Path) -> tuple[Path, int]:
+    """The scratch serverless/ project; returns it and the number of spec folders copied."""
+    shutil.copytree(STANDINS, work)
+    (work / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
+    specs = set()
+    for path, text in tree.items():
+        parts = Path(path).parts
+        if len(parts) < 2 or parts[1] != "serverless" or path.endswith(".yml"):
+            continue
+        target = work.joinpath(*parts[2:])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, "utf-8")
+        if parts[0] != "_project":
+            specs.add(parts[0])
+    return work, len(specs)
+
+
+def _prisma_client(tree: dict[str, str], project: Project, work: Path, env: dict[str, str]) -> Path:
+    """Generate the Prisma client of specc's last schema.prisma into the scratch
+    project, offline (engineType = "client"); the module that exports it."""
+    schema = tree[f"{project.specs[-1].id}/prisma/schema.prisma"]
+    schema = re.sub(r"(generator\s+\w+\s*\{\n)", r'\1  engineType = "client"\n  output = "../generated/prisma"\n', schema, count=1)
+    (work / "prisma").mkdir()
+    (work / "prisma" / "schema.prisma").write_text(schema, "utf-8")
+    genv = {**env, "PRISMA_SCHEMA_ENGINE_BINARY": "/bin/false", "PRISMA_HIDE_UPDATE_MESSAGE": "1", "CHECKPOINT_DISABLE": "1"}
+    done = subprocess.run(
+        ["node", str(PRISMA_CLI), "generate", "--schema", "prisma/schema.prisma"], cwd=work, env=genv, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, f"prisma generate failed:\n{done.stdout}\n{done.stderr}"
+    shutil.copy(PRISMA_HARNESS, work / "prisma-client.js")
+    return work / "prisma-client.js"
+
+
+def test_vitest_contract_tests_of_the_bundled_specs_pass_on_postgres(vitest: Path, pg_server: PgServer, pg_db: str, tmp_path: Path) -> None:
+    """The bundled specs (specc's own profile: bigint identity keys, snake_case
+    columns) but reading-lists, whose resources the node target does not
+    render: profile links with URL host rules and a cap of 10, dashboard
+    metrics counted through a join, on the pg data layer."""
+    specs = tmp_path / "project" / "specs"
+    shutil.copytree(ROOT / "specs", specs, ignore=shutil.ignore_patterns("reading-lists.yaml"))
+    (specs.parent / "specc.yaml").write_text("version: 1\nprofile: fastapi-sql\nstack: node-serverless\n", "utf-8")
+    project = build_project(specs)
+    tree = {str(path): text for path, text in render(project).items()}
+    pg_server.run_file(pg_db, specs / "base" / "schema.sql")
+    for spec in project.specs:
+        if f"{spec.id}/migrations/postgres/up.sql" in tree:  # a spec without schema changes has none
+            pg_server.run_sql(pg_db, tree[f"{spec.id}/migrations/postgres/up.sql"])
+    work, count = _scratch(tree, tmp_path / "serverless")
+    assert count == len([s for s in project.specs if s.endpoints]) > 0
+    report = tmp_path / "vitest.json"
+    env = {**os.environ, "DATABASE_URL": _database_url(pg_server, pg_db), "TZ": "UTC"}
+    env.pop("SPECC_PRISMA_CLIENT", None)
+    done = subprocess.run(
+        ["node", str(vitest), "run", "--reporter=json", f"--outputFile={report}", "--reporter=default"],
+        cwd=work, env=env, capture_output=True, text=True, timeout=300,
+    )
+    print(done.stdout[-3000:])
+    assert done.returncode == 0, f"vitest failed ({done.returncode}):\n{done.stdout[-8000:]}\n{done.stderr[-3000:]}"
+    result = json.loads(report.read_text("utf-8"))
+    assert result["numFailedTests"] == 0 and result["numPendingTests"] == 0, result
+    assert result["numPassedTests"] == result["numTotalTests"] == BUNDLED_EXPECTED, result["numPassedTests"]
+
+
+@pytest.mark.parametrize("layer", ["pg", "prisma"])
+@pytest.mark.parametrize("extra", [False, True], ids=["valine", "valine+account-settings"])
+def test_vitest_contract_tests_pass_on_postgres(vitest: Path, pg_server: PgServer, pg_db: str, tmp_path: Path, extra: bool, layer: str) -> None:
+    project_dir = tmp_path / "project"
+    shutil.copytree(VALINE, project_dir, ignore=shutil.ignore_patterns("snapshots", ".specc"))
+    if extra:
+        (project_dir / "specs" / "account-settings.yaml").write_text(ACCOUNT_SETTINGS, "utf-8")
+    project = build_project(project_dir / "specs")
+    tree = {str(path): text for path, text in render(project).items()}
+    pg_server.run_file(pg_db, project_dir / "specs" / "base" / "schema.sql")
+    for spec in project.specs:
+        pg_server.run_sql(pg_db, tree[f"{spec.id}/migrations/postgres/up.sql"])
+    work, specs = _scratch(tree, tmp_path / "serverless")
+    assert specs == len(project.specs), sorted(tree)
+    report = tmp_path / "vitest.json"
+    env = {**os.environ, "DATABASE_URL": _database_url(pg_server, pg_db), "TZ": "UTC"}
+    env.pop("SPECC_PRISMA_CLIENT", None)
+    if layer == "prisma":
+        env["SPECC_PRISMA_CLIENT"] = str(_prisma_client(tree, project, work, env))
+    done = subprocess.run(
+        ["node", str(vitest), "run", "--reporter=json", f"--outputFile={report}", "--reporter=default"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    print(done.stdout[-3000:])
+    assert done.returncode == 0, f"vitest failed ({done.returncode}):\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
+    result = json.loads(report.read_text("utf-8"))
+    assert result["numFailedTests"] == 0 and result["numPendingTests"] == 0, result
+    assert result["numPassedTests"] == result["numTotalTests"] > 0, result
+    assert result["numPassedTests"] == EXPECTED[extra], result["numPassedTests"]
+    assert result["numTotalTestSuites"] > 0 and len(result["testResults"]) == len(project.specs)
+
+
+def test_vitest_fails_without_a_database(vitest: Path, tmp_path: Path) -> None:
+    """The generated tests never pass (or skip) without DATABASE_URL: they fail."""
+    project = build_project(VALINE / "specs")
+    work, _ = _scratch({str(p): t for p, t in render(project).items()}, tmp_path / "serverless")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    done = subprocess.run(["node", str(vitest), "run"], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0, done.stdout
+    assert "DATABASE_URL is not set" in done.stdout + done.stderr

@@ -1,0 +1,148 @@
+"""The node target (targets/node): when it writes, what, and what it refuses.
+Running the emitted handlers' vitest tests on PostgreSQL is tests/engines/test_node_handlers.py."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from compiler.diagnostics import SpecError
+from compiler.project import build_project
+from targets import get, kind_of
+from targets.node.handlers import postgres_sql, statements
+from tests.conftest import ROOT, SPECS
+from tests.engines.conftest import engines_required
+
+VALINE = ROOT / "examples" / "valine"
+
+HOSTILE = """\
+spec: 1
+id: hostile-text
+title: "x */ ` ${process.exit(1)} '); require('fs') // \\u2028 end"
+priority: low
+motivation: m
+depends_on: [theme-preference]
+endpoints:
+  getHostile:
+    method: GET
+    path: /api/me/hostile
+    summary: "`${1}` */ \\" \\u2029 '"
+    response:
+      theme: users.theme_preference
+"""
+
+
+@pytest.fixture()
+def valine(tmp_path: Path) -> Path:
+    shutil.copytree(VALINE, tmp_path / "p", ignore=shutil.ignore_patterns("snapshots", ".specc"))
+    return tmp_path / "p"
+
+
+def _node_check(files: dict[PurePosixPath, str], tmp: Path) -> None:
+    node = shutil.which("node")
+    if node is None:
+        if engines_required():
+            pytest.fail("node is not installed (required here: CI=true or SPECC_REQUIRE_ENGINES=1)", pytrace=False)
+        pytest.skip("node is not installed")
+    for path, text in files.items():
+        if path.suffix != ".js":
+            continue
+        file = tmp / (path.stem + ".mjs")
+        file.write_text(text, "utf-8")
+        done = subprocess.run([node, "--check", str(file)], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, f"{path}: {done.stderr}"
+
+
+def test_silent_under_the_default_stack() -> None:
+    project = build_project(SPECS)
+    assert project.conventions.stack == "fastapi"
+    assert get("node").emit(project) == {}
+
+
+def test_the_example_writes_handlers_data_layer_functions_and_tests(tmp_path: Path) -> None:
+    project = build_project(VALINE / "specs")
+    assert project.conventions.stack == "node-serverless"
+    files = get("node").emit(project)
+    spec = PurePosixPath("theme-preference/serverless")
+    runtime = PurePosixPath("_project/serverless/src/specc/runtime")
+    assert sorted(files) == sorted(
+        [
+            spec / "serverless.functions.yml",
+            spec / "src/handlers/theme-preference.js",
+            spec / "src/specc/theme-preference/data.js",
+            spec / "src/specc/theme-preference/rules.js",
+            spec / "src/specc/theme-preference/sql.js",
+            spec / "tests/theme-preference.contract.test.js",
+        ]
+        + [runtime / name for name in ("db.js", "db.pg.js", "db.prisma.js", "http.js", "validation.js")]
+    )
+    handler = files[spec / "src/handlers/theme-preference.js"]
+    assert "export const getPreferences = async (event) =>" in handler
+    assert "export const updatePreferences = async (event) =>" in handler
+    assert "import { json } from '../utils/headers.js';" in handler
+    assert "import { getUserFromEvent } from './auth.js';" in handler
+    sql = files[spec / "src/specc/theme-preference/sql.js"]
+    assert '"updatePreferences:lock": "SELECT \\"id\\" FROM \\"users\\" WHERE \\"id\\" = $1 FOR UPDATE"' in sql
+    assert '"updatePreferences:set:theme": "UPDATE \\"users\\" SET \\"themePreference\\" = $1 WHERE \\"id\\" = $2"' in sql
+    functions = files[spec / "serverless.functions.yml"]
+    assert 'handler: "src/handlers/theme-preference.updatePreferences"' in functions
+    assert "method: patch" in functions and 'path: "/api/me/preferences"' in functions
+    assert get("node").emit(project) == files, "deterministic"
+    for path in files:
+        kind = kind_of(str(path))
+        assert kind is not None and kind.comment is not None, path
+    _node_check(files, tmp_path)
+
+
+def test_placeholders_are_numbered_in_order(valine: Path) -> None:
+    project = build_project(valine / "specs")
+    (spec,) = project.specs
+    rendered = {key: postgres_sql(st) for key, st in statements(spec).items()}
+    assert rendered["updatePreferences:set:theme"].endswith("= $1 WHERE \"id\" = $2")
+
+
+def test_hostile_spec_text_stays_inside_string_literals(valine: Path, tmp_path: Path) -> None:
+    (valine / "specs" / "hostile-text.yaml").write_text(HOSTILE, "utf-8")
+    project = build_project(valine / "specs")
+    files = get("node").spec_files(project, project.spec("hostile-text"))
+    handler = files[PurePosixPath("hostile-text/serverless/src/handlers/hostile-text.js")]
+    assert "process.exit(1)} '); require('fs') //" in handler  # only inside a JSON string
+    assert "\u2028" not in handler and "\u2029" not in handler
+    _node_check(files, tmp_path)
+
+
+@pytest.fixture()
+def bundled_on_node(tmp_path: Path) -> Path:
+    """The bundled specs under the fastapi-sql profile with `stack: node-serverless`."""
+    shutil.copytree(SPECS, tmp_path / "b" / "specs")
+    (tmp_path / "b" / "specc.yaml").write_text("version: 1\nprofile: fastapi-sql\nstack: node-serverless\n", "utf-8")
+    return tmp_path / "b" / "specs"
+
+
+def test_the_bundled_specs_render_except_resources(bundled_on_node: Path, tmp_path: Path) -> None:
+    project = build_project(bundled_on_node)
+    target = get("node")
+    for spec in project.specs:
+        if spec.resources:
+            with pytest.raises(SpecError) as err:
+                target.spec_files(project, spec)
+            (d,) = err.value.diagnostics
+            assert d.code == "E284" and d.span.file.endswith(f"{spec.id}.yaml"), str(d.span)
+            assert "resources (" in d.message
+            continue
+        files = target.spec_files(project, spec)
+        assert PurePosixPath(spec.id, "serverless", "src", "handlers", f"{spec.id}.js") in files
+        _node_check(files, tmp_path)
+    assert any(s.resources for s in project.specs) and any(not s.resources for s in project.specs)
+
+
+def test_an_unknown_stack_is_a_located_config_error(valine: Path) -> None:
+    config = valine / "specc.yaml"
+    config.write_text(config.read_text("utf-8").replace("stack: node-serverless", "stack: lambda"), "utf-8")
+    with pytest.raises(SpecError) as err:
+        build_project(valine / "specs")
+    (d,) = err.value.diagnostics
+    assert d.span.file.endswith("specc.yaml") and "stack" in d.message, d
