@@ -250,3 +250,92 @@ def test_app_from_hooks_passes_the_hooks_module_as_services(served: Served, monk
     response = client.get(PREFERENCES, headers=bearer("alice"))
     assert response.status_code == 200, response.text
     assert response.json()["hooked"] is True
+
+
+# --- resource operations (`<resource>_<method>`) ---------------------------------------------
+
+LISTS = "/api/reading-lists"
+
+
+def _make_list(client: TestClient, name: str, who: str = "alice") -> int:
+    response = client.post(LISTS, json={"name": name}, headers=bearer(who))
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def _item(title: str = "An article") -> dict[str, Any]:
+    return {"url": "https://example.com/a", "title": title}
+
+
+def test_resource_hooks_change_the_body_and_the_result_after_ownership_is_checked(served: Served) -> None:
+    seen: list[tuple[Any, Any, Any]] = []
+
+    def before_items_create(cur: Any, user_id: Any, data: Any, keys: Any) -> Any:
+        seen.append((user_id, dict(data), dict(keys)))
+        return {**data, "title": data["title"].upper()}
+
+    def after_items_get(cur: Any, user_id: Any, result: Any) -> Any:
+        return {**result, "hooked": True}
+
+    client = _client(served, SimpleNamespace(before_items_create=before_items_create, after_items_get=after_items_get))
+    list_id = _make_list(client, "mine")
+    created = client.post(f"{LISTS}/{list_id}/items", json=_item(), headers=bearer("alice"))
+    assert created.status_code == 201, created.text
+    assert created.json()["title"] == "AN ARTICLE"
+    stored = served.sql("SELECT title FROM reading_list_items WHERE list_id = ?", (list_id,))
+    assert stored == [("AN ARTICLE",)]
+    assert seen == [(ALICE, {"url": "https://example.com/a", "title": "An article"}, {"list_id": list_id})]
+    got = client.get(created.headers["location"], headers=bearer("alice"))
+    assert got.json()["hooked"] is True
+    # Another user's list: refused (403) before the hook runs.
+    bobs = _make_list(client, "bob's", who="bob")
+    refused = client.post(f"{LISTS}/{bobs}/items", json=_item(), headers=bearer("alice"))
+    assert refused.status_code == 403, refused.text
+    assert len(seen) == 1
+
+
+def test_a_resource_hook_refusing_or_failing_writes_nothing(served: Served) -> None:
+    validation = _validation(served)
+
+    def before_lists_update(cur: Any, user_id: Any, data: Any, keys: Any) -> Any:
+        cur.execute("UPDATE users SET title = 'hooked' WHERE id = ?", (user_id,))
+        raise validation.ValidationFailed([validation.FieldError("name", "reserved", "this name is reserved")])
+
+    def after_items_create(cur: Any, user_id: Any, result: Any) -> Any:
+        raise RuntimeError("the audit log is down")
+
+    client = _client(served, SimpleNamespace(before_lists_update=before_lists_update, after_items_create=after_items_create))
+    list_id = _make_list(client, "keep")
+    response = client.patch(f"{LISTS}/{list_id}", json={"name": "admin"}, headers=bearer("alice"))
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [{"path": "name", "code": "reserved", "message": "this name is reserved"}]
+    assert served.sql("SELECT name FROM reading_lists WHERE id = ?", (list_id,)) == [("keep",)]
+    assert _title(served) != "hooked"
+    failed = client.post(f"{LISTS}/{list_id}/items", json=_item(), headers=bearer("alice"))
+    assert failed.status_code == 500, failed.text
+    assert failed.json()["errors"][0]["code"] == "internal"
+    assert served.sql("SELECT COUNT(*) FROM reading_list_items WHERE list_id = ?", (list_id,)) == [(0,)]
+
+
+def test_list_and_delete_hooks_get_the_keys_and_no_body(served: Served) -> None:
+    calls: list[tuple[str, Any, Any]] = []
+
+    def before_items_list(cur: Any, user_id: Any, data: Any, keys: Any) -> None:
+        calls.append(("before list", data, dict(keys)))
+
+    def before_items_delete(cur: Any, user_id: Any, data: Any, keys: Any) -> None:
+        calls.append(("before delete", data, dict(keys)))
+
+    def after_items_delete(cur: Any, user_id: Any, result: Any) -> None:
+        calls.append(("after delete", result, None))
+
+    client = _client(served, SimpleNamespace(before_items_list=before_items_list, before_items_delete=before_items_delete, after_items_delete=after_items_delete))
+    list_id = _make_list(client, "read later")
+    item = client.post(f"{LISTS}/{list_id}/items", json=_item(), headers=bearer("alice")).json()
+    assert client.get(f"{LISTS}/{list_id}/items", params={"limit": "3"}, headers=bearer("alice")).status_code == 200
+    assert client.delete(f"{LISTS}/{list_id}/items/{item['id']}", headers=bearer("alice")).status_code == 204
+    assert calls == [
+        ("before list", None, {"list_id": list_id, "limit": 3, "cursor": 0}),
+        ("before delete", None, {"list_id": list_id, "item_id": item["id"]}),
+        ("after delete", None, None),
+    ]

@@ -194,6 +194,9 @@ def build_router(
     # error there, which FastAPI's own parsing would drop).
     router = APIRouter(route_class=runtime.route_class(CACHE))
     user = runtime.signed_in(get_current_user_id)
+    before_lists_create, after_lists_create = runtime.service_hooks(
+        services, "lists_create"
+    )
 
     @router.post(
         "/api/reading-lists",
@@ -259,7 +262,11 @@ def build_router(
             request.query_params,
             runtime.cleaned(body),
             CACHE["lists_create"],
+            before=before_lists_create,
+            after=after_lists_create,
         )
+
+    before_lists_list, after_lists_list = runtime.service_hooks(services, "lists_list")
 
     @router.get(
         "/api/reading-lists",
@@ -329,7 +336,11 @@ def build_router(
             request.query_params,
             None,
             CACHE["lists_list"],
+            before=before_lists_list,
+            after=after_lists_list,
         )
+
+    before_lists_get, after_lists_get = runtime.service_hooks(services, "lists_get")
 
     @router.get(
         "/api/reading-lists/{list_id}",
@@ -395,7 +406,13 @@ def build_router(
             request.query_params,
             None,
             CACHE["lists_get"],
+            before=before_lists_get,
+            after=after_lists_get,
         )
+
+    before_lists_update, after_lists_update = runtime.service_hooks(
+        services, "lists_update"
+    )
 
     @router.patch(
         "/api/reading-lists/{list_id}",
@@ -466,7 +483,13 @@ def build_router(
             request.query_params,
             runtime.cleaned(body),
             CACHE["lists_update"],
+            before=before_lists_update,
+            after=after_lists_update,
         )
+
+    before_lists_delete, after_lists_delete = runtime.service_hooks(
+        services, "lists_delete"
+    )
 
     @router.delete(
         "/api/reading-lists/{list_id}",
@@ -532,7 +555,13 @@ def build_router(
             request.query_params,
             None,
             CACHE["lists_delete"],
+            before=before_lists_delete,
+            after=after_lists_delete,
         )
+
+    before_items_create, after_items_create = runtime.service_hooks(
+        services, "items_create"
+    )
 
     @router.post(
         "/api/reading-lists/{list_id}/items",
@@ -612,7 +641,11 @@ def build_router(
             request.query_params,
             runtime.cleaned(body),
             CACHE["items_create"],
+            before=before_items_create,
+            after=after_items_create,
         )
+
+    before_items_list, after_items_list = runtime.service_hooks(services, "items_list")
 
     @router.get(
         "/api/reading-lists/{list_id}/items",
@@ -696,7 +729,11 @@ def build_router(
             request.query_params,
             None,
             CACHE["items_list"],
+            before=before_items_list,
+            after=after_items_list,
         )
+
+    before_items_get, after_items_get = runtime.service_hooks(services, "items_get")
 
     @router.get(
         "/api/reading-lists/{list_id}/items/{item_id}",
@@ -776,7 +813,13 @@ def build_router(
             request.query_params,
             None,
             CACHE["items_get"],
+            before=before_items_get,
+            after=after_items_get,
         )
+
+    before_items_update, after_items_update = runtime.service_hooks(
+        services, "items_update"
+    )
 
     @router.patch(
         "/api/reading-lists/{list_id}/items/{item_id}",
@@ -861,7 +904,13 @@ def build_router(
             request.query_params,
             runtime.cleaned(body),
             CACHE["items_update"],
+            before=before_items_update,
+            after=after_items_update,
         )
+
+    before_items_delete, after_items_delete = runtime.service_hooks(
+        services, "items_delete"
+    )
 
     @router.delete(
         "/api/reading-lists/{list_id}/items/{item_id}",
@@ -941,6 +990,8 @@ def build_router(
             request.query_params,
             None,
             CACHE["items_delete"],
+            before=before_items_delete,
+            after=after_items_delete,
         )
 
     return router

@@ -606,12 +606,23 @@ def serve_resource(
     query: Mapping[str, str],
     data: Mapping[str, Any] | None,
     cache: Mapping[str, str],
+    *,
+    before: Callable[[Any, Any, Any, Any], Any] | None = None,
+    after: Callable[[Any, Any, Any], Any] | None = None,
 ) -> Response:
     """One request of a resource: 401 without a user; 422 for a malformed path
     parameter or query (the body, `data`, arrives cleaned by its request
     model); ownership (through the whole chain) checked in
     the same transaction as the change, on locked rows; 404, or the
-    resource's not-owner status, for rows that are missing or another user's."""
+    resource's not-owner status, for rows that are missing or another user's.
+
+    The service hooks run in that transaction, after ownership (and a
+    create's cap) is checked: `before(cursor, user_id, body, keys)` (`body`
+    None without one; `keys` the path keys, and `limit`/`cursor` of a list)
+    returns the body to write; `after(cursor, user_id, result)` returns the
+    result to answer (a delete's result is None, and what its hook returns
+    is not sent).  A ValidationFailed from a hook is a 422, anything else a
+    500; both roll the request back."""
     if user_id is None:
         return unauthorized(cache)
     parent_id = item_id = None
@@ -627,10 +638,28 @@ def serve_resource(
         page = _page_query(query, cfg) if verb == "list" else None
     except Refused as refused:
         return respond(refused.status, refused.body, cache)
+    body = data
     data = data or {}
     owner_id = user_id if cfg["parent"] is None else parent_id
     what = cfg["what"]
     headers: dict[str, str] = {}
+    keys: dict[str, Any] = {}
+    if cfg["parent"] is not None:
+        keys[cfg["parent"][0]] = parent_id
+    if item_id is not None:
+        keys[cfg["item"][0]] = item_id
+    if page is not None:
+        keys["limit"], keys["cursor"] = page
+
+    def run_before() -> None:
+        nonlocal data
+        if before is None:
+            return
+        if verb in ("create", "update"):
+            data = _returned(before, before(cur, user_id, dict(body or {}), dict(keys)))
+        else:
+            before(cur, user_id, None, dict(keys))
+
     try:
         if verb in ("create", "update", "delete"):
             _begin_write(conn, dialect)
@@ -671,6 +700,7 @@ def serve_resource(
                             "cap_exceeded",
                             f"at most {cfg['cap']} {what} rows are allowed here",
                         )
+                run_before()
                 values = [owner_id]
                 for field, kind in cfg["fields"]:
                     values.append(
@@ -685,8 +715,9 @@ def serve_resource(
                 headers["Location"] = cfg["item_path"].format(**ids)
                 status = 201
             elif verb == "list":
-                limit, after = page  # type: ignore[misc]
-                cur.execute(sql[f"{name}:page"], (owner_id, after, limit + 1))
+                run_before()
+                limit, after_key = page  # type: ignore[misc]
+                cur.execute(sql[f"{name}:page"], (owner_id, after_key, limit + 1))
                 rows = records(cur.fetchall(), cfg["response"])
                 more = len(rows) > limit
                 rows = rows[:limit]
@@ -712,6 +743,7 @@ def serve_resource(
                     ):
                         return respond(204, None, cache)
                     raise
+                run_before()
                 if verb == "update":
                     for field, kind in cfg["fields"]:
                         if field in data:
@@ -726,8 +758,17 @@ def serve_resource(
                     result, status = None, 204
                 else:
                     result, status = _row(cur, sql, name, cfg, item_id), 200
+            if after is not None:
+                if verb == "delete":
+                    after(cur, user_id, None)
+                else:
+                    result = _returned(after, after(cur, user_id, result))
+            # Encoded before the commit: a result that is not JSON rolls back.
+            response = respond(status, result, cache)
     except Refused as refused:
         return respond(refused.status, refused.body, cache)
+    except ValidationFailed as failed:
+        return invalid(failed.errors, cache)
     except Exception as exc:
         if "IntegrityError" in _names(exc) and _unique_violation(exc):
             log.warning("unique conflict on %s", name, exc_info=exc)
@@ -742,6 +783,5 @@ def serve_resource(
             }
             return respond(409, body409, cache)
         return database_failure(exc, cache)
-    response = respond(status, result, cache)
     response.headers.update(headers)
     return response
