@@ -31,6 +31,9 @@ UNAUTHORIZED_STATUS = 401
 
 
 # The shared error responses (`#/components/responses/...`).
+# How every exact response header (Cache-Control, Vary) is described.
+EXACT_HEADER = "Sent with exactly this value."
+
 SHARED_RESPONSES = {
     "Unauthorized": "Missing or invalid credentials (code `unauthorized`).",
     "ValidationFailed": "The request failed validation; every error is listed.",
@@ -57,14 +60,14 @@ def _success(endpoint: Endpoint) -> tuple[str, dict[str, Any]]:
     headers: dict[str, Any] = {}
     if endpoint.cache is not None:
         headers["Cache-Control"] = {
-            "description": "Sent with exactly this value.",
+            "description": EXACT_HEADER,
             "required": True,
             "schema": {"type": "string", "const": endpoint.cache.cache_control},
         }
         if endpoint.cache.vary:
             vary = ", ".join(endpoint.cache.vary)
             headers["Vary"] = {
-                "description": "Sent with exactly this value.",
+                "description": EXACT_HEADER,
                 "required": True,
                 "schema": {"type": "string", "const": vary},
             }
@@ -177,7 +180,7 @@ def _resource_operation(spec: Spec, resource: Resource, verb: str) -> dict[str, 
         "security": [{SECURITY_SCHEME: []}],
     }
     responses: dict[str, Any] = {}
-    no_store = {"Cache-Control": {"description": "Sent with exactly this value.", "required": True, "schema": {"type": "string", "const": "no-store"}}}
+    no_store = {"Cache-Control": {"description": EXACT_HEADER, "required": True, "schema": {"type": "string", "const": "no-store"}}}
     if verb == "create":
         op["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref("schemas", _resource_component(resource, "Create"))}}}
         location = {"description": f"The new row's item path, {resource.item_path}.", "required": True, "schema": {"type": "string"}}

@@ -305,7 +305,20 @@ def render_runtime(project: Project) -> str:
     field_error = js.field_error_schema(any(s.resources for s in project.specs))
     writer.model("FieldError", field_error, base="Model", doc="One error: where, which stable code, and a message.")
     writer.model("ErrorResponse", js.error_body_schema(field_error), base="Model", doc='`{"errors": [FieldError, ...]}`, the body of every error answer.')
-    return _ENV.get_template("runtime_models.py.j2").render(typing=sorted(writer.typing), classes=writer.classes)
+    from targets import openapi
+
+    return _ENV.get_template("runtime_models.py.j2").render(
+        typing=sorted(writer.typing),
+        classes=writer.classes,
+        exact_header=repr(openapi.EXACT_HEADER),
+        shared=[(shared_response_name(name), repr(text)) for name, text in openapi.SHARED_RESPONSES.items()],
+    )
+
+
+def shared_response_name(name: str) -> str:
+    """The runtime constant of a shared response's description:
+    "ValidationFailed" -> "VALIDATION_FAILED"."""
+    return "".join("_" + c if c.isupper() and i else c for i, c in enumerate(name)).upper()
 
 
 def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:

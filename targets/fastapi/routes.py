@@ -92,21 +92,34 @@ def _item_param(field: ColumnField) -> str:
     return f"runtime.to_db(item.get({name}, {py(field.column.default)}), {kind})"
 
 
+def _header_source(header: dict[str, Any]) -> str:
+    exact = header.get("schema", {}).get("const")
+    if header == {"description": openapi.EXACT_HEADER, "required": True, "schema": {"type": "string", "const": exact}}:
+        return f"runtime_models.exact_header({exact!r})"
+    return repr(header)
+
+
 def _responses_source(responses: dict[str, Any], ok: str) -> str:
     """FastAPI's `responses=` for an operation of the emitted document, as
     Python source: each status with its description (and headers), every
-    error status with the error shape's model.  Values are repr() literals."""
+    error status with the error shape's model, through the helpers of
+    `runtime/models.py` (one text per rule, not one copy per route)."""
     items = []
     for status, response in responses.items():
         ref = response.get("$ref", "")
         if ref:
-            response = {"description": openapi.SHARED_RESPONSES[ref.rpartition("/")[2]]}
-        entry: dict[str, Any] = {"description": response["description"]}
-        if "headers" in response:
-            entry["headers"] = response["headers"]
-        text = repr(entry)
-        if status != ok:
-            text = text[:-1] + ', "model": runtime_models.ErrorResponse}'
+            name = ref.rpartition("/")[2]
+            text = f"runtime_models.error_response(runtime_models.{models.shared_response_name(name)})"
+        elif status != ok and "headers" not in response:
+            text = f"runtime_models.error_response({response['description']!r})"
+        else:
+            parts = [f'"description": {response["description"]!r}']
+            if "headers" in response:
+                headers = ", ".join(f"{k!r}: {_header_source(v)}" for k, v in response["headers"].items())
+                parts.append(f'"headers": {{{headers}}}')
+            if status != ok:
+                parts.append('"model": runtime_models.ErrorResponse')
+            text = "{" + ", ".join(parts) + "}"
         items.append(f"{int(status)}: {text}")
     return "{" + ", ".join(items) + "}"
 

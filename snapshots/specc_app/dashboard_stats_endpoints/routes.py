@@ -53,10 +53,10 @@ def build_router(
     dialect: str,
     services: Any = None,
 ) -> APIRouter:
-    """The router of spec dashboard-stats-endpoints's endpoints, on SQL of `dialect` (one of
-    mysql, postgres, sqlite); the hooks are those of `specc_app.app.create_app`, and
-    `services` holds the optional `before_<operationId>`/`after_<operationId>`
-    service hooks."""
+    """The router of spec dashboard-stats-endpoints's endpoints.
+
+    `dialect` is one of mysql, postgres, sqlite; the arguments are those of
+    `specc_app.app.create_app`."""
     sql = runtime.dialect_sql(SQL, dialect)
     # The route class answers FastAPI's own request errors (a body its model
     # refused) and a missing user in the error shape, with each operation's
@@ -84,26 +84,12 @@ def build_router(
             200: {
                 "description": "OK",
                 "headers": {
-                    "Cache-Control": {
-                        "description": "Sent with exactly this value.",
-                        "required": True,
-                        "schema": {"type": "string", "const": "private, max-age=60"},
-                    },
-                    "Vary": {
-                        "description": "Sent with exactly this value.",
-                        "required": True,
-                        "schema": {"type": "string", "const": "Authorization"},
-                    },
+                    "Cache-Control": runtime_models.exact_header("private, max-age=60"),
+                    "Vary": runtime_models.exact_header("Authorization"),
                 },
             },
-            401: {
-                "description": "Missing or invalid credentials (code `unauthorized`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            422: {
-                "description": "The request failed validation; every error is listed.",
-                "model": runtime_models.ErrorResponse,
-            },
+            401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
+            422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
     )
     def route_getDashboardStats(

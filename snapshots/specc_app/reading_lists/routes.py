@@ -181,10 +181,10 @@ def build_router(
     dialect: str,
     services: Any = None,
 ) -> APIRouter:
-    """The router of spec reading-lists's endpoints, on SQL of `dialect` (one of
-    mysql, postgres, sqlite); the hooks are those of `specc_app.app.create_app`, and
-    `services` holds the optional `before_<operationId>`/`after_<operationId>`
-    service hooks."""
+    """The router of spec reading-lists's endpoints.
+
+    `dialect` is one of mysql, postgres, sqlite; the arguments are those of
+    `specc_app.app.create_app`."""
     sql = runtime.dialect_sql(SQL, dialect)
     # The route class answers FastAPI's own request errors (a body its model
     # refused) and a missing user in the error shape, with each operation's
@@ -212,11 +212,7 @@ def build_router(
             201: {
                 "description": "Created: the new row.",
                 "headers": {
-                    "Cache-Control": {
-                        "description": "Sent with exactly this value.",
-                        "required": True,
-                        "schema": {"type": "string", "const": "no-store"},
-                    },
+                    "Cache-Control": runtime_models.exact_header("no-store"),
                     "Location": {
                         "description": "The new row's item path, /api/reading-lists/{list_id}.",
                         "required": True,
@@ -224,22 +220,12 @@ def build_router(
                     },
                 },
             },
-            401: {
-                "description": "Missing or invalid credentials (code `unauthorized`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            404: {
-                "description": "No such row (code `not_found`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            409: {
-                "description": "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            422: {
-                "description": "The request failed validation; every error is listed.",
-                "model": runtime_models.ErrorResponse,
-            },
+            401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
+            404: runtime_models.error_response("No such row (code `not_found`)."),
+            409: runtime_models.error_response(
+                "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`)."
+            ),
+            422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
     )
     def route_lists_create(
@@ -281,26 +267,11 @@ def build_router(
         responses={
             200: {
                 "description": "One page, in key order.",
-                "headers": {
-                    "Cache-Control": {
-                        "description": "Sent with exactly this value.",
-                        "required": True,
-                        "schema": {"type": "string", "const": "no-store"},
-                    }
-                },
+                "headers": {"Cache-Control": runtime_models.exact_header("no-store")},
             },
-            401: {
-                "description": "Missing or invalid credentials (code `unauthorized`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            404: {
-                "description": "No such row (code `not_found`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            422: {
-                "description": "The request failed validation; every error is listed.",
-                "model": runtime_models.ErrorResponse,
-            },
+            401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
+            404: runtime_models.error_response("No such row (code `not_found`)."),
+            422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
     )
     def route_lists_list(
@@ -355,26 +326,11 @@ def build_router(
         responses={
             200: {
                 "description": "The row.",
-                "headers": {
-                    "Cache-Control": {
-                        "description": "Sent with exactly this value.",
-                        "required": True,
-                        "schema": {"type": "string", "const": "no-store"},
-                    }
-                },
+                "headers": {"Cache-Control": runtime_models.exact_header("no-store")},
             },
-            401: {
-                "description": "Missing or invalid credentials (code `unauthorized`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            404: {
-                "description": "No such row (code `not_found`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            422: {
-                "description": "The request failed validation; every error is listed.",
-                "model": runtime_models.ErrorResponse,
-            },
+            401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
+            404: runtime_models.error_response("No such row (code `not_found`)."),
+            422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
     )
     def route_lists_get(
@@ -427,30 +383,14 @@ def build_router(
         responses={
             200: {
                 "description": "The row as updated.",
-                "headers": {
-                    "Cache-Control": {
-                        "description": "Sent with exactly this value.",
-                        "required": True,
-                        "schema": {"type": "string", "const": "no-store"},
-                    }
-                },
+                "headers": {"Cache-Control": runtime_models.exact_header("no-store")},
             },
-            401: {
-                "description": "Missing or invalid credentials (code `unauthorized`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            404: {
-                "description": "No such row (code `not_found`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            409: {
-                "description": "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            422: {
-                "description": "The request failed validation; every error is listed.",
-                "model": runtime_models.ErrorResponse,
-            },
+            401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
+            404: runtime_models.error_response("No such row (code `not_found`)."),
+            409: runtime_models.error_response(
+                "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`)."
+            ),
+            422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
     )
     def route_lists_update(
@@ -504,26 +444,11 @@ def build_router(
         responses={
             204: {
                 "description": "Deleted; no content.",
-                "headers": {
-                    "Cache-Control": {
-                        "description": "Sent with exactly this value.",
-                        "required": True,
-                        "schema": {"type": "string", "const": "no-store"},
-                    }
-                },
+                "headers": {"Cache-Control": runtime_models.exact_header("no-store")},
             },
-            401: {
-                "description": "Missing or invalid credentials (code `unauthorized`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            404: {
-                "description": "No such row (code `not_found`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            422: {
-                "description": "The request failed validation; every error is listed.",
-                "model": runtime_models.ErrorResponse,
-            },
+            401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
+            404: runtime_models.error_response("No such row (code `not_found`)."),
+            422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
     )
     def route_lists_delete(
@@ -577,11 +502,7 @@ def build_router(
             201: {
                 "description": "Created: the new row.",
                 "headers": {
-                    "Cache-Control": {
-                        "description": "Sent with exactly this value.",
-                        "required": True,
-                        "schema": {"type": "string", "const": "no-store"},
-                    },
+                    "Cache-Control": runtime_models.exact_header("no-store"),
                     "Location": {
                         "description": "The new row's item path, /api/reading-lists/{list_id}/items/{item_id}.",
                         "required": True,
@@ -589,26 +510,15 @@ def build_router(
                     },
                 },
             },
-            401: {
-                "description": "Missing or invalid credentials (code `unauthorized`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            403: {
-                "description": "A row of another user (code `forbidden`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            404: {
-                "description": "No such row (code `not_found`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            409: {
-                "description": "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            422: {
-                "description": "The request failed validation; every error is listed.",
-                "model": runtime_models.ErrorResponse,
-            },
+            401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
+            403: runtime_models.error_response(
+                "A row of another user (code `forbidden`)."
+            ),
+            404: runtime_models.error_response("No such row (code `not_found`)."),
+            409: runtime_models.error_response(
+                "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`)."
+            ),
+            422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
     )
     def route_items_create(
@@ -660,30 +570,14 @@ def build_router(
         responses={
             200: {
                 "description": "One page, in key order.",
-                "headers": {
-                    "Cache-Control": {
-                        "description": "Sent with exactly this value.",
-                        "required": True,
-                        "schema": {"type": "string", "const": "no-store"},
-                    }
-                },
+                "headers": {"Cache-Control": runtime_models.exact_header("no-store")},
             },
-            401: {
-                "description": "Missing or invalid credentials (code `unauthorized`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            403: {
-                "description": "A row of another user (code `forbidden`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            404: {
-                "description": "No such row (code `not_found`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            422: {
-                "description": "The request failed validation; every error is listed.",
-                "model": runtime_models.ErrorResponse,
-            },
+            401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
+            403: runtime_models.error_response(
+                "A row of another user (code `forbidden`)."
+            ),
+            404: runtime_models.error_response("No such row (code `not_found`)."),
+            422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
     )
     def route_items_list(
@@ -748,30 +642,14 @@ def build_router(
         responses={
             200: {
                 "description": "The row.",
-                "headers": {
-                    "Cache-Control": {
-                        "description": "Sent with exactly this value.",
-                        "required": True,
-                        "schema": {"type": "string", "const": "no-store"},
-                    }
-                },
+                "headers": {"Cache-Control": runtime_models.exact_header("no-store")},
             },
-            401: {
-                "description": "Missing or invalid credentials (code `unauthorized`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            403: {
-                "description": "A row of another user (code `forbidden`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            404: {
-                "description": "No such row (code `not_found`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            422: {
-                "description": "The request failed validation; every error is listed.",
-                "model": runtime_models.ErrorResponse,
-            },
+            401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
+            403: runtime_models.error_response(
+                "A row of another user (code `forbidden`)."
+            ),
+            404: runtime_models.error_response("No such row (code `not_found`)."),
+            422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
     )
     def route_items_get(
@@ -834,34 +712,17 @@ def build_router(
         responses={
             200: {
                 "description": "The row as updated.",
-                "headers": {
-                    "Cache-Control": {
-                        "description": "Sent with exactly this value.",
-                        "required": True,
-                        "schema": {"type": "string", "const": "no-store"},
-                    }
-                },
+                "headers": {"Cache-Control": runtime_models.exact_header("no-store")},
             },
-            401: {
-                "description": "Missing or invalid credentials (code `unauthorized`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            403: {
-                "description": "A row of another user (code `forbidden`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            404: {
-                "description": "No such row (code `not_found`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            409: {
-                "description": "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            422: {
-                "description": "The request failed validation; every error is listed.",
-                "model": runtime_models.ErrorResponse,
-            },
+            401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
+            403: runtime_models.error_response(
+                "A row of another user (code `forbidden`)."
+            ),
+            404: runtime_models.error_response("No such row (code `not_found`)."),
+            409: runtime_models.error_response(
+                "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`)."
+            ),
+            422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
     )
     def route_items_update(
@@ -925,30 +786,14 @@ def build_router(
         responses={
             204: {
                 "description": "Deleted; no content.",
-                "headers": {
-                    "Cache-Control": {
-                        "description": "Sent with exactly this value.",
-                        "required": True,
-                        "schema": {"type": "string", "const": "no-store"},
-                    }
-                },
+                "headers": {"Cache-Control": runtime_models.exact_header("no-store")},
             },
-            401: {
-                "description": "Missing or invalid credentials (code `unauthorized`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            403: {
-                "description": "A row of another user (code `forbidden`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            404: {
-                "description": "No such row (code `not_found`).",
-                "model": runtime_models.ErrorResponse,
-            },
-            422: {
-                "description": "The request failed validation; every error is listed.",
-                "model": runtime_models.ErrorResponse,
-            },
+            401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
+            403: runtime_models.error_response(
+                "A row of another user (code `forbidden`)."
+            ),
+            404: runtime_models.error_response("No such row (code `not_found`)."),
+            422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
     )
     def route_items_delete(

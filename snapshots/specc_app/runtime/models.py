@@ -153,3 +153,26 @@ class ErrorResponse(Model):
         extra="forbid", json_schema_extra={"additionalProperties": False}
     )
     errors: Annotated[list[FieldError], Field(min_length=1)]
+
+
+# --- how the routes document their responses to FastAPI (`responses=`) -------
+# In the words of the emitted OpenAPI document, so that FastAPI's own
+# /openapi.json states the same.
+
+EXACT_HEADER = "Sent with exactly this value."
+UNAUTHORIZED = "Missing or invalid credentials (code `unauthorized`)."
+VALIDATION_FAILED = "The request failed validation; every error is listed."
+
+
+def exact_header(value: str) -> dict[str, Any]:
+    """A response header sent with exactly `value` (Cache-Control, Vary)."""
+    return {
+        "description": EXACT_HEADER,
+        "required": True,
+        "schema": {"type": "string", "const": value},
+    }
+
+
+def error_response(description: str) -> dict[str, Any]:
+    """An error status: its description, and the error shape as its body."""
+    return {"description": description, "model": ErrorResponse}
