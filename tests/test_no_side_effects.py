@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from compiler.cli import main
+from compiler import ruff_format
 from compiler.ruff_format import ruff_bin
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +80,9 @@ def test_compile_opens_no_socket_and_no_database(
         return tripwire("subprocess.Popen")(args, *rest, **kwargs)
 
     monkeypatch.setattr(subprocess, "Popen", only_ruff_format)
+    # Modules this process already laid out need no ruff (compiler.ruff_format
+    # remembers them); start without, so that this compile formats them all.
+    monkeypatch.setattr(ruff_format, "_LAID_OUT", {})
     monkeypatch.setattr(os, "system", tripwire("os.system"))
 
     monkeypatch.chdir(project)
