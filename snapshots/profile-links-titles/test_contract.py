@@ -226,6 +226,44 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
                 "links": [
                     {
                         **valid_updateProfile_links_item(0),
+                        "url": "https://example.com:1/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://example.com:1/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-port-1",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://example.com:65535/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://example.com:65535/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-port-65535",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
                         "url": "https://bücher.example/a",
                     }
                 ]
@@ -626,6 +664,78 @@ def test_updateProfile_accepts(
             "links[0].url",
             ["url_invalid", "url_host"],
             id="links[0].url-url-bad-port",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://example.com:0/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_invalid", "url_host"],
+            id="links[0].url-url-port-zero",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://example.com:65536/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_invalid", "url_host"],
+            id="links[0].url-url-port-65536",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://192.168.0.1/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-ip-address-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {**valid_updateProfile_links_item(0), "url": "https://localhost/a"}
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-single-label-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {**valid_updateProfile_links_item(0), "url": "https://аpple.com/a"}
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-mixed-script-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://xn--pple-43d.com/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-punycode-mixed-script-host",
         ),
         pytest.param(
             {

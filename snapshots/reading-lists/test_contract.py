@@ -626,6 +626,33 @@ def test_items_create_applies_default_of_status(
         ),
         pytest.param(
             "url",
+            "https://example.com:0/a",
+            ["url_invalid", "url_host"],
+            id="url-url-port-zero",
+        ),
+        pytest.param(
+            "url",
+            "https://example.com:65536/a",
+            ["url_invalid", "url_host"],
+            id="url-url-port-65536",
+        ),
+        pytest.param(
+            "url", "https://192.168.0.1/a", ["url_host"], id="url-url-ip-address-host"
+        ),
+        pytest.param(
+            "url", "https://localhost/a", ["url_host"], id="url-url-single-label-host"
+        ),
+        pytest.param(
+            "url", "https://аpple.com/a", ["url_host"], id="url-url-mixed-script-host"
+        ),
+        pytest.param(
+            "url",
+            "https://xn--pple-43d.com/a",
+            ["url_host"],
+            id="url-url-punycode-mixed-script-host",
+        ),
+        pytest.param(
+            "url",
             "ftp://example.com/a",
             ["url_scheme"],
             id="url-url-scheme-not-allowed",

@@ -134,6 +134,12 @@ _URL_REJECTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("empty-host", "https://", ("url_host", "url_invalid")),
     ("host-with-space", "https://exa mple.com/a", ("url_host", "url_invalid")),
     ("bad-port", "https://example.com:99999/a", ("url_invalid", "url_host")),
+    ("port-zero", "https://example.com:0/a", ("url_invalid", "url_host")),
+    ("port-65536", "https://example.com:65536/a", ("url_invalid", "url_host")),
+    ("ip-address-host", "https://192.168.0.1/a", ("url_host",)),
+    ("single-label-host", "https://localhost/a", ("url_host",)),
+    ("mixed-script-host", "https://\u0430pple.com/a", ("url_host",)),  # Cyrillic a + "pple"
+    ("punycode-mixed-script-host", "https://xn--pple-43d.com/a", ("url_host",)),  # the same, as punycode
 )
 
 
@@ -148,6 +154,8 @@ def url_cases(column: Column, host: str = HOST) -> tuple[list[Accept], list[Reje
         accepts.append(Accept("url-lowercases-scheme-and-host", upper, f"https://{host}/Path"))
         accepts.append(Accept("url-drops-default-port", f"https://{host}:443/a", f"https://{host}/a"))
         accepts.append(Accept("url-keeps-other-port", f"https://{host}:8443/a", f"https://{host}:8443/a"))
+        accepts.append(Accept("url-port-1", f"https://{host}:1/a", f"https://{host}:1/a"))
+        accepts.append(Accept("url-port-65535", f"https://{host}:65535/a", f"https://{host}:65535/a"))
         if host == HOST:
             accepts.append(Accept("url-idna-host", "https://bücher.example/a", "https://xn--bcher-kva.example/a"))
         if column.max_length is not None:
