@@ -15,7 +15,8 @@ under `<spec-id>/` and at the repository paths the configuration names:
 
 The stamp is deterministic, never the wall clock: the newest stamp of the
 base migrations folder (read with the configuration) plus N seconds, N the
-spec's position in the project's order (1 for the first spec).  It sorts
+spec's position among the project's specs that have a migration (1 for the
+first).  It sorts
 after every base migration and keeps its order among the specs.
 
 Everything is rendered from the IR, whose names and types the profile
@@ -79,7 +80,10 @@ def stamp(project: Project, spec: Spec) -> str:
     """The folder prefix of `spec`'s migration (see the module docstring)."""
     base = project.conventions.migration_stamp
     start = datetime.strptime(str(base), _STAMP) if base else _FIRST
-    position = next(i for i, s in enumerate(project.specs, 1) if s.id == spec.id)
+    # Only specs with a migration write a folder, so only they take a second:
+    # adding a read-only spec (say, a stats endpoint) moves no other spec's folder.
+    migrating = [s.id for s in project.specs if s.has_migration or s.id == spec.id]
+    position = migrating.index(spec.id) + 1
     return (start + timedelta(seconds=position)).strftime(_STAMP)
 
 

@@ -86,7 +86,8 @@ def test_conventions_can_be_overridden_one_by_one(project: Path) -> None:
 
 
 def test_the_example_adds_a_camel_case_column() -> None:
-    spec = build_project(VALINE / "specs").specs[0]
+    spec = build_project(VALINE / "specs").spec("theme-preference")
+    assert spec is not None
     (op,) = [op for op in spec.operations if isinstance(op, AddColumn)]
     assert (op.table, op.column.name, op.column.nullable) == ("users", "themePreference", True)
 

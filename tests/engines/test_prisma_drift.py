@@ -175,6 +175,10 @@ def test_specc_migration_matches_prisma(extra: bool, prisma_cli: Path, pg_server
         for folder in reversed(folders):
             _as_prisma(pg_server, a, files[folder / "rollback.sql"])
         assert pg_server.catalog(a) == pg_server.catalog(base)
+        # Applied again after the rollback, the migrations give the same catalog.
+        for folder in folders:
+            _as_prisma(pg_server, a, files[folder / "migration.sql"])
+        assert pg_server.catalog(a) == got
     finally:
         for db in (a, b, base):
             pg_server.drop_database(db)
