@@ -637,6 +637,10 @@ class OpenQuestion:
     answered: bool = False
     answer: str = ""
     span: Span = NO_SPAN
+    # Where a repository checkout answers it (`file:line`) and that line,
+    # when the default came from the repository instead of the brief.
+    source: str = ""
+    excerpt: str = ""
 
 
 @dataclass(frozen=True)
