@@ -141,3 +141,17 @@ def test_the_scan_is_deterministic_and_reads_nothing_outside(tmp_path: Path) -> 
     b = RepositoryFacts(repo)
     assert a.cap("profile_links") == b.cap("profile_links") and a.cap("profile_links").value == 20  # type: ignore[union-attr]
     assert json.dumps(a.enum_values("link_type").as_dict()) == json.dumps(b.enum_values("link_type").as_dict())  # type: ignore[union-attr]
+
+
+def test_the_cli_takes_the_repository_and_prints_the_quote(tmp_path: Path) -> None:
+    from tests.test_agent_cli import specc
+
+    root = make_project(tmp_path / "project")
+    done = specc(root, "start", TASK, "--no-diff", "--repository", str(FIXTURE), "--context", '{"max_links": 7}')
+    assert done.returncode == 0, done.stderr
+    line = line_of(FIXTURE / SCHEMA, "title       String?")
+    assert f"repository: {SCHEMA}:{line}: title       String?" in done.stdout
+    assert "answered: 7" in done.stdout  # the context's answer wins over the repository's 20
+    as_json = json.loads(specc(root, "start", TASK, "--format", "json", "--repository", str(FIXTURE)).stdout)
+    assert as_json["preview"]["context"]["repository"] == str(FIXTURE)
+    assert {q["key"]: q["default"] for q in as_json["preview"]["questions"]}["cap:profile_links"] == "20"
