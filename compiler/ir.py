@@ -414,6 +414,11 @@ class JsonRowsBackfill:
     cap: int | None = None
     batch_size: int = 1000
     span: Span = NO_SPAN
+    # (child column, source column): copied from the source row into each moved row.
+    copy: tuple[tuple[str, str], ...] = ()
+    # NOT NULL timestamp columns without a database default (Prisma's
+    # `@updatedAt`, which the client fills): set to the current time.
+    stamped: tuple[str, ...] = ()
 
 
 Backfill = SetBackfill | JsonRowsBackfill

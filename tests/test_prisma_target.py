@@ -32,7 +32,7 @@ def test_registered_and_silent_under_the_default_profile() -> None:
 
 def test_the_example_writes_schema_and_migration_folder() -> None:
     project = build_project(VALINE / "specs")
-    assert [s.id for s in project.specs] == ["dashboard-stats-endpoints", "theme-preference"]
+    assert [s.id for s in project.specs] == ["dashboard-stats-endpoints", "theme-preference", "profile-links-titles"]
     spec = project.spec("theme-preference")
     assert spec is not None
     # A spec without a migration writes no Prisma folder.
@@ -63,7 +63,7 @@ def test_a_new_table_gets_a_model_relations_and_indexes(valine: Path) -> None:
     project = build_project(valine / "specs")
     # dashboard-stats-endpoints has no migration, so it takes no second.
     stamps = {s.id: stamp(project, s) for s in project.specs if s.has_migration}
-    assert stamps == {"theme-preference": "20260105224005", "saved-searches": "20260105224006"}
+    assert stamps == {"theme-preference": "20260105224005", "profile-links-titles": "20260105224006", "saved-searches": "20260105224007"}
     text = schema_after(project, project.specs[-1])
     model = text.split("model SavedSearch {")[1].split("\n}")[0]
     assert "  id String @id @default(uuid())" in model
