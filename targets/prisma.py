@@ -41,6 +41,7 @@ from compiler.ir import (
     AddColumn,
     AddForeignKey,
     Column,
+    AlterColumn,
     CreateIndex,
     CreateTable,
     ForeignKeyConstraint,
@@ -331,6 +332,33 @@ class _Renderer:
         if back is not None:
             self._back_relation(*back)
 
+    def alter_checks(self, op: AlterColumn) -> None:
+        """An alter that only changes a column's CHECKs (a text column declared
+        a url, an enum, a bounded string): the field stays as it is, and its
+        `/// CHECK` comments follow the constraints.  Anything else changes
+        what Prisma sees and is not rendered yet."""
+        before, after = op.before, op.after
+        same = (
+            _SCALARS.get(before.kind) == _SCALARS.get(after.kind)
+            and before.nullable == after.nullable
+            and before.default == after.default
+            and (before.enum is not None and before.enum.native) == (after.enum is not None and after.enum.native)
+            and not (after.kind == "string" and after.max_length is not None and not any("length" in c.name for c in op.checks_after))
+        )
+        model = self._model(op.table)
+        field = self.file.field_for_column(model, after.name)
+        if not same or field is None:
+            raise self._error("an AlterColumn operation that changes more than its CHECKs", op.span)
+        at = next(i for i in range(model.start + 1, model.end) if (m := _FIELD.match(self.file.lines[i])) and m.group(1) == field and not self.file.lines[i].strip().startswith("//"))
+        gone = {c.name for c in op.checks_before} - {c.name for c in op.checks_after}
+        start = at
+        while start > model.start + 1 and self.file.lines[start - 1].strip().startswith("/// CHECK "):
+            start -= 1
+        kept = [line for line in self.file.lines[start:at] if line.strip().split(" ")[2] not in gone]
+        known = {line.strip().split(" ")[2] for line in kept}
+        kept += [f"  /// CHECK {c.name} (in specc's migration; Prisma cannot express it)" for c in op.checks_after if c.name not in known]
+        self.file.lines[start:at] = kept
+
     def add_index(self, index: Index) -> None:
         model = self._model(index.table)
         self.file.add_attributes(model, [_index_line(index, {c: f for f, c in self.file.fields(model).items()})])
@@ -386,6 +414,8 @@ class _Renderer:
                 self.create_table(op.table)
             elif isinstance(op, CreateIndex) and not op.new_table:
                 self.add_index(op.index)
+            elif isinstance(op, AlterColumn):
+                self.alter_checks(op)
             elif isinstance(op, (AddCheck, AddForeignKey, CreateIndex)):
                 continue  # rendered with their column or table
             else:

@@ -101,3 +101,22 @@ def test_the_example_snapshots_are_up_to_date(monkeypatch: pytest.MonkeyPatch, c
 
     monkeypatch.chdir(VALINE)
     assert main(["compile", "--check"]) == 0, capsys.readouterr().out[-3000:]
+
+
+def test_the_links_spec_adds_checks_and_a_unique_index_to_valines_table() -> None:
+    project = build_project(VALINE / "specs")
+    spec = project.spec("profile-links-titles")
+    assert spec is not None
+    model = schema_after(project, spec).split("model ProfileLink {")[1].split("\n}")[0]
+    lines = model.split("\n")
+    url = next(i for i, line in enumerate(lines) if line.strip().startswith("url "))
+    # An alter that only adds CHECKs leaves the field alone and documents them above it.
+    assert lines[url].strip() == "url       String"
+    assert lines[url - 2 : url] == [
+        "  /// CHECK profile_links_url_length_check (in specc's migration; Prisma cannot express it)",
+        "  /// CHECK profile_links_url_scheme_check (in specc's migration; Prisma cannot express it)",
+    ]
+    assert "  @@unique([userId, position])" in model
+    files = emit_spec(project, spec)
+    folders = sorted({p.parent.name for p in files if p.name == "migration.sql"})
+    assert folders == ["20260105224006_profile_links_titles", "20260105224006_profile_links_titles_1", "20260105224006_profile_links_titles_2"]

@@ -27,7 +27,7 @@ def check_getProfileLinks_shape(body: Any) -> None:
         assert isinstance(item["id"], str), item["id"]
         assert isinstance(item["label"], str), item["label"]
         assert isinstance(item["url"], str), item["url"]
-        assert isinstance(item["type"], str), item["type"]
+        assert item["type"] in ["website", "imdb", "showreel", "other"], item["type"]
         assert is_int(item["position"]), item["position"]
 
 

@@ -94,9 +94,9 @@ def _read_getProfileLinks(
         cur.fetchall(),
         (
             ("id", "text"),
-            ("label", "text"),
-            ("url", "text"),
-            ("type", "text"),
+            ("label", "string"),
+            ("url", "url"),
+            ("type", "enum"),
             ("position", "int"),
         ),
     )

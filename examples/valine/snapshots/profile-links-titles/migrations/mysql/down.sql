@@ -7,3 +7,6 @@ SET NAMES utf8mb4;
 
 -- MySQL commits each DDL statement implicitly; each statement is atomic on its own
 DROP INDEX `profile_links_userId_position_key` ON profile_links;
+ALTER TABLE profile_links MODIFY COLUMN type TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL;
+ALTER TABLE profile_links MODIFY COLUMN label TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL;
+ALTER TABLE profile_links MODIFY COLUMN url TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL;

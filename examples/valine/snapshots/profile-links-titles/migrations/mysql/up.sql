@@ -5,4 +5,7 @@
 SET NAMES utf8mb4;
 
 -- MySQL commits each DDL statement implicitly; each statement is atomic on its own
+ALTER TABLE profile_links MODIFY COLUMN url VARCHAR(2048) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL CHECK (CHAR_LENGTH(url) <= 2048 AND url LIKE 'http://%' OR url LIKE 'https://%');
+ALTER TABLE profile_links MODIFY COLUMN label VARCHAR(40) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL CHECK (CHAR_LENGTH(label) BETWEEN 1 AND 40);
+ALTER TABLE profile_links MODIFY COLUMN type VARCHAR(8) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL CHECK (type IN ('website', 'imdb', 'showreel', 'other'));
 CREATE UNIQUE INDEX `profile_links_userId_position_key` ON profile_links(`userId`, position);

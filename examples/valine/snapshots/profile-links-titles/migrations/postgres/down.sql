@@ -10,3 +10,15 @@ SET statement_timeout = '30s';
 
 -- indexes on existing tables: CONCURRENTLY, outside any transaction
 DROP INDEX CONCURRENTLY IF EXISTS "profile_links_userId_position_key";
+
+-- undo the catalog changes in reverse order, all or nothing
+BEGIN;
+-- squawk-ignore ban-drop-constraint -- profile-links-titles: replaced by the column's new CHECK
+ALTER TABLE profile_links DROP CONSTRAINT profile_links_type_enum_check;
+-- squawk-ignore ban-drop-constraint -- profile-links-titles: replaced by the column's new CHECK
+ALTER TABLE profile_links DROP CONSTRAINT profile_links_label_length_check;
+-- squawk-ignore ban-drop-constraint -- profile-links-titles: replaced by the column's new CHECK
+ALTER TABLE profile_links DROP CONSTRAINT profile_links_url_length_check;
+-- squawk-ignore ban-drop-constraint -- profile-links-titles: replaced by the column's new CHECK
+ALTER TABLE profile_links DROP CONSTRAINT profile_links_url_scheme_check;
+COMMIT;

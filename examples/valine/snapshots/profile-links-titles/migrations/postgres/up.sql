@@ -7,8 +7,24 @@
 SET lock_timeout = '5s';
 SET statement_timeout = '30s';
 
+-- catalog-only changes, all or nothing
+BEGIN;
+ALTER TABLE profile_links ADD CONSTRAINT profile_links_url_length_check CHECK (LENGTH(url) <= 2048) NOT VALID;
+ALTER TABLE profile_links ADD CONSTRAINT profile_links_url_scheme_check CHECK (url LIKE 'http://%' OR url LIKE 'https://%') NOT VALID;
+ALTER TABLE profile_links ADD CONSTRAINT profile_links_label_length_check CHECK (LENGTH(label) BETWEEN 1 AND 40) NOT VALID;
+ALTER TABLE profile_links ADD CONSTRAINT profile_links_type_enum_check CHECK (type IN ('website', 'imdb', 'showreel', 'other')) NOT VALID;
+COMMIT;
+
 -- lift statement_timeout: the steps below take only SHARE UPDATE EXCLUSIVE (reads and writes continue), so they may scan for as long as the table needs; lock_timeout still applies
 SET statement_timeout = 0;
+
+-- validate the new constraints against existing rows, in a second transaction
+BEGIN;
+ALTER TABLE profile_links VALIDATE CONSTRAINT profile_links_url_length_check;
+ALTER TABLE profile_links VALIDATE CONSTRAINT profile_links_url_scheme_check;
+ALTER TABLE profile_links VALIDATE CONSTRAINT profile_links_label_length_check;
+ALTER TABLE profile_links VALIDATE CONSTRAINT profile_links_type_enum_check;
+COMMIT;
 
 -- indexes on existing tables: CONCURRENTLY, outside any transaction
 -- an interrupted CONCURRENTLY build leaves an INVALID index that IF NOT EXISTS would keep

@@ -2,7 +2,31 @@
 -- destroys: no data (drops only constraints and indexes)
 -- specc migration profile-links-titles: down, sqlite
 
+-- foreign keys off for the table rebuild (only outside a transaction)
+PRAGMA foreign_keys = OFF;
+
 -- one transaction: SQLite DDL is transactional
 BEGIN TRANSACTION;
-DROP INDEX "profile_links_userId_position_key";
+CREATE TABLE specc_new_profile_links (
+  id TEXT PRIMARY KEY,
+  "userId" TEXT NOT NULL,
+  "profileId" TEXT NOT NULL,
+  label TEXT NOT NULL,
+  url TEXT NOT NULL,
+  type TEXT NOT NULL,
+  position INTEGER NOT NULL DEFAULT 0,
+  "createdAt" TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  "updatedAt" TIMESTAMP NOT NULL,
+  CONSTRAINT "profile_links_userId_fkey" FOREIGN KEY ("userId") REFERENCES users (id) ON DELETE CASCADE ON UPDATE CASCADE,
+  CONSTRAINT "profile_links_profileId_fkey" FOREIGN KEY ("profileId") REFERENCES profiles (id) ON DELETE CASCADE ON UPDATE CASCADE
+);
+INSERT INTO specc_new_profile_links (id, "userId", "profileId", label, url, type, position, "createdAt", "updatedAt") SELECT id, "userId", "profileId", label, url, type, position, "createdAt", "updatedAt" FROM profile_links;
+DROP TABLE profile_links;
+ALTER TABLE specc_new_profile_links RENAME TO profile_links;
+CREATE INDEX "profile_links_userId_idx" ON profile_links("userId");
+CREATE INDEX "profile_links_profileId_idx" ON profile_links("profileId");
+CREATE INDEX "profile_links_userId_position_idx" ON profile_links("userId", position);
 COMMIT;
+
+-- foreign keys back on for this connection
+PRAGMA foreign_keys = ON;

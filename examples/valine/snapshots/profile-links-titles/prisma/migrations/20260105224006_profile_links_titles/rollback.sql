@@ -5,3 +5,14 @@
 -- session settings: fail fast instead of queueing behind long transactions
 SET lock_timeout = '5s';
 SET statement_timeout = '30s';
+-- undo the catalog changes in reverse order, all or nothing
+BEGIN;
+-- squawk-ignore ban-drop-constraint -- profile-links-titles: replaced by the column's new CHECK
+ALTER TABLE profile_links DROP CONSTRAINT profile_links_type_enum_check;
+-- squawk-ignore ban-drop-constraint -- profile-links-titles: replaced by the column's new CHECK
+ALTER TABLE profile_links DROP CONSTRAINT profile_links_label_length_check;
+-- squawk-ignore ban-drop-constraint -- profile-links-titles: replaced by the column's new CHECK
+ALTER TABLE profile_links DROP CONSTRAINT profile_links_url_length_check;
+-- squawk-ignore ban-drop-constraint -- profile-links-titles: replaced by the column's new CHECK
+ALTER TABLE profile_links DROP CONSTRAINT profile_links_url_scheme_check;
+COMMIT;
