@@ -477,6 +477,18 @@ _PRISMA_CHECK = Checker(
     reason="Prisma's own parser needs node and @prisma/prisma-schema-wasm; tests/engines/test_prisma_drift.py validates the file and applies it with prisma migrate diff",
 )
 
+def _rollback_problem(path: PurePosixPath, text: str) -> str | None:
+    """A rollback.sql is PostgreSQL like migration.sql, except that the folder
+    of the guard that drops a leftover INVALID index has nothing to undo and
+    says so in a comment (Prisma's `db execute` accepts such a file)."""
+    body = [line for line in text.splitlines() if line.strip() and not line.strip().startswith("--")]
+    if not body and "-- nothing to undo" in text:
+        return None
+    from compiler.checkers import sql_problem
+
+    return sql_problem(text, "postgres", SQLGLOT_DIALECT["postgres"])
+
+
 TARGET = Target(
     "prisma",
     kinds=(
@@ -485,7 +497,7 @@ TARGET = Target(
         # schema.prisma, which people keep editing by hand.
         FileKind(".prisma", None, MIGRATION, _PRISMA_CHECK, where="*/*/*.prisma"),
         FileKind("migration.sql", DASH, MIGRATION, sqlglot("postgres", SQLGLOT_DIALECT["postgres"]), where="*/migrations/*/migration.sql"),
-        FileKind("rollback.sql", DASH, MIGRATION, sqlglot("postgres", SQLGLOT_DIALECT["postgres"]), where="*/migrations/*/rollback.sql"),
+        FileKind("rollback.sql", DASH, MIGRATION, Checker("sqlglot", _rollback_problem), where="*/migrations/*/rollback.sql"),
     ),
     emit_spec=emit_spec,
     spec_key=spec_key,

@@ -119,16 +119,28 @@ def _seed_getDashboardStats(seed: Any, user: Any, days_ago: int) -> dict[str, in
         },
         key="id",
     )
+    users_2 = seed.insert(
+        "users",
+        {
+            "id": seed.new_key("text"),
+            "username": seed.new_key("text"),
+            "email": seed.new_key("text"),
+            "normalizedEmail": seed.new_key("text"),
+            "passwordHash": "specc-seed",
+            "updatedAt": at,
+        },
+        key="id",
+    )
     seed.insert(
         "likes",
         {
             "createdAt": at,
             "reelId": reels_1,
             "id": seed.new_key("text"),
-            "userId": user,
+            "userId": users_2,
         },
     )
-    reels_2 = seed.insert(
+    reels_3 = seed.insert(
         "reels",
         {
             "authorId": user,
@@ -142,12 +154,24 @@ def _seed_getDashboardStats(seed: Any, user: Any, days_ago: int) -> dict[str, in
         "comments",
         {
             "createdAt": at,
-            "reelId": reels_2,
+            "reelId": reels_3,
             "id": seed.new_key("text"),
             "text": "specc-seed",
             "authorId": user,
             "updatedAt": at,
         },
+    )
+    users_4 = seed.insert(
+        "users",
+        {
+            "id": seed.new_key("text"),
+            "username": seed.new_key("text"),
+            "email": seed.new_key("text"),
+            "normalizedEmail": seed.new_key("text"),
+            "passwordHash": "specc-seed",
+            "updatedAt": at,
+        },
+        key="id",
     )
     seed.insert(
         "connection_requests",
@@ -155,7 +179,7 @@ def _seed_getDashboardStats(seed: Any, user: Any, days_ago: int) -> dict[str, in
             "createdAt": at,
             "receiverId": user,
             "id": seed.new_key("text"),
-            "senderId": user,
+            "senderId": users_4,
             "updatedAt": at,
         },
     )
