@@ -251,7 +251,7 @@ class BackendAgent:
                     question = OpenQuestion(
                         key,
                         f"The spec adds {op.table}.{op.column.name}, but the repository keeps {col.column} on {col.table} ({col.where}). Which column should this task use?",
-                        f"{op.table}.{op.column.name} (as the spec says)",
+                        "",  # set with the repository's column in _repository_questions
                         span=spec.span,
                     )
                     out.append((spec.id, question, col, None))
@@ -268,8 +268,8 @@ class BackendAgent:
             shown_value = ", ".join(value) if isinstance(value, list) else str(value) if value is not None else str(finding.value)
             if value is None:  # a placement question: the repository's column is proposed, the spec's stays
                 answer = context.answer(q.key)
-                text = q.question
-                default = f"{shown_value} (the repository's column; specc still adds {q.default.split(' ')[0]} until the spec says otherwise)"
+                spec_column = q.key.partition(":")[2]
+                default = f"{shown_value} (the repository's column; specc still adds {spec_column} until the spec says otherwise)"
                 new = replace(q, default=default, answered=answer is not None, answer=str(answer or ""), source=finding.where, excerpt=finding.excerpt)
             else:
                 text = f"{q.question} The repository answers {shown_value} at {finding.where} (the brief's default: {q.default})."
