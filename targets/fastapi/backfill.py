@@ -191,6 +191,9 @@ def render_readme(spec: Spec, b: Backfill) -> str:
             f"- reads the JSON array in `{b.table}.{b.json_column}` and inserts one `{b.into}` row per valid item, "
             f"with `{b.owner}` pointing at the source row" + (f" and `{b.position}` numbering the moved items from 0" if b.position else ""),
             "- maps " + ", ".join(f"`{f.column.name}` from " + (f"key {code(f.key)}" if f.key else "nothing") + (f" (default {code(repr(f.default))})" if f.default is not None else "") for f in b.fields),
+            *([("- copies " + ", ".join(f"`{b.table}.{source}` into `{child}`" for child, source in b.copy))] if b.copy else []),
+            *([("- sets " + ", ".join(f"`{c}`" for c in b.stamped) + " to the current time (no database default)")] if b.stamped else []),
+            *(["- gives each row a new uuid as its key"] if key_generated(b) and b.into_key.kind != "uuid" else []),
             "- skips (and counts) items that are not objects or break a column rule (enum, length, URL scheme and host, range)"
             + (f", and items beyond the cap of {b.cap} per owner" if b.cap else ""),
             f"- leaves alone any `{b.table}` row whose owner already has `{b.into}` rows (written through the API)",
