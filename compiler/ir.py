@@ -414,6 +414,11 @@ class JsonRowsBackfill:
     cap: int | None = None
     batch_size: int = 1000
     span: Span = NO_SPAN
+    # (child column, source column): copied from the source row into each moved row.
+    copy: tuple[tuple[str, str], ...] = ()
+    # NOT NULL timestamp columns without a database default (Prisma's
+    # `@updatedAt`, which the client fills): set to the current time.
+    stamped: tuple[str, ...] = ()
 
 
 Backfill = SetBackfill | JsonRowsBackfill
@@ -637,6 +642,10 @@ class OpenQuestion:
     answered: bool = False
     answer: str = ""
     span: Span = NO_SPAN
+    # Where a repository checkout answers it (`file:line`) and that line,
+    # when the default came from the repository instead of the brief.
+    source: str = ""
+    excerpt: str = ""
 
 
 @dataclass(frozen=True)

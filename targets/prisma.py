@@ -15,7 +15,8 @@ under `<spec-id>/` and at the repository paths the configuration names:
 
 The stamp is deterministic, never the wall clock: the newest stamp of the
 base migrations folder (read with the configuration) plus N seconds, N the
-spec's position in the project's order (1 for the first spec).  It sorts
+spec's position among the project's specs that have a migration (1 for the
+first).  It sorts
 after every base migration and keeps its order among the specs.
 
 Everything is rendered from the IR, whose names and types the profile
@@ -40,6 +41,7 @@ from compiler.ir import (
     AddColumn,
     AddForeignKey,
     Column,
+    AlterColumn,
     CreateIndex,
     CreateTable,
     ForeignKeyConstraint,
@@ -79,7 +81,10 @@ def stamp(project: Project, spec: Spec) -> str:
     """The folder prefix of `spec`'s migration (see the module docstring)."""
     base = project.conventions.migration_stamp
     start = datetime.strptime(str(base), _STAMP) if base else _FIRST
-    position = next(i for i, s in enumerate(project.specs, 1) if s.id == spec.id)
+    # Only specs with a migration write a folder, so only they take a second:
+    # adding a read-only spec (say, a stats endpoint) moves no other spec's folder.
+    migrating = [s.id for s in project.specs if s.has_migration or s.id == spec.id]
+    position = migrating.index(spec.id) + 1
     return (start + timedelta(seconds=position)).strftime(_STAMP)
 
 
@@ -327,6 +332,33 @@ class _Renderer:
         if back is not None:
             self._back_relation(*back)
 
+    def alter_checks(self, op: AlterColumn) -> None:
+        """An alter that only changes a column's CHECKs (a text column declared
+        a url, an enum, a bounded string): the field stays as it is, and its
+        `/// CHECK` comments follow the constraints.  Anything else changes
+        what Prisma sees and is not rendered yet."""
+        before, after = op.before, op.after
+        same = (
+            _SCALARS.get(before.kind) == _SCALARS.get(after.kind)
+            and before.nullable == after.nullable
+            and before.default == after.default
+            and (before.enum is not None and before.enum.native) == (after.enum is not None and after.enum.native)
+            and not (after.kind == "string" and after.max_length is not None and not any("length" in c.name for c in op.checks_after))
+        )
+        model = self._model(op.table)
+        field = self.file.field_for_column(model, after.name)
+        if not same or field is None:
+            raise self._error("an AlterColumn operation that changes more than its CHECKs", op.span)
+        at = next(i for i in range(model.start + 1, model.end) if (m := _FIELD.match(self.file.lines[i])) and m.group(1) == field and not self.file.lines[i].strip().startswith("//"))
+        gone = {c.name for c in op.checks_before} - {c.name for c in op.checks_after}
+        start = at
+        while start > model.start + 1 and self.file.lines[start - 1].strip().startswith("/// CHECK "):
+            start -= 1
+        kept = [line for line in self.file.lines[start:at] if line.strip().split(" ")[2] not in gone]
+        known = {line.strip().split(" ")[2] for line in kept}
+        kept += [f"  /// CHECK {c.name} (in specc's migration; Prisma cannot express it)" for c in op.checks_after if c.name not in known]
+        self.file.lines[start:at] = kept
+
     def add_index(self, index: Index) -> None:
         model = self._model(index.table)
         self.file.add_attributes(model, [_index_line(index, {c: f for f, c in self.file.fields(model).items()})])
@@ -382,6 +414,8 @@ class _Renderer:
                 self.create_table(op.table)
             elif isinstance(op, CreateIndex) and not op.new_table:
                 self.add_index(op.index)
+            elif isinstance(op, AlterColumn):
+                self.alter_checks(op)
             elif isinstance(op, (AddCheck, AddForeignKey, CreateIndex)):
                 continue  # rendered with their column or table
             else:
@@ -443,6 +477,18 @@ _PRISMA_CHECK = Checker(
     reason="Prisma's own parser needs node and @prisma/prisma-schema-wasm; tests/engines/test_prisma_drift.py validates the file and applies it with prisma migrate diff",
 )
 
+def _rollback_problem(path: PurePosixPath, text: str) -> str | None:
+    """A rollback.sql is PostgreSQL like migration.sql, except that the folder
+    of the guard that drops a leftover INVALID index has nothing to undo and
+    says so in a comment (Prisma's `db execute` accepts such a file)."""
+    body = [line for line in text.splitlines() if line.strip() and not line.strip().startswith("--")]
+    if not body and "-- nothing to undo" in text:
+        return None
+    from compiler.checkers import sql_problem
+
+    return sql_problem(text, "postgres", SQLGLOT_DIALECT["postgres"])
+
+
 TARGET = Target(
     "prisma",
     kinds=(
@@ -451,7 +497,7 @@ TARGET = Target(
         # schema.prisma, which people keep editing by hand.
         FileKind(".prisma", None, MIGRATION, _PRISMA_CHECK, where="*/*/*.prisma"),
         FileKind("migration.sql", DASH, MIGRATION, sqlglot("postgres", SQLGLOT_DIALECT["postgres"]), where="*/migrations/*/migration.sql"),
-        FileKind("rollback.sql", DASH, MIGRATION, sqlglot("postgres", SQLGLOT_DIALECT["postgres"]), where="*/migrations/*/rollback.sql"),
+        FileKind("rollback.sql", DASH, MIGRATION, Checker("sqlglot", _rollback_problem), where="*/migrations/*/rollback.sql"),
     ),
     emit_spec=emit_spec,
     spec_key=spec_key,

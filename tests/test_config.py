@@ -86,7 +86,8 @@ def test_conventions_can_be_overridden_one_by_one(project: Path) -> None:
 
 
 def test_the_example_adds_a_camel_case_column() -> None:
-    spec = build_project(VALINE / "specs").specs[0]
+    spec = build_project(VALINE / "specs").spec("theme-preference")
+    assert spec is not None
     (op,) = [op for op in spec.operations if isinstance(op, AddColumn)]
     assert (op.table, op.column.name, op.column.nullable) == ("users", "themePreference", True)
 
@@ -119,3 +120,52 @@ def test_a_bad_config_is_a_located_error(project: Path, text: str, where: str, c
 def test_specc_schema_config_prints_the_config_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema", "--config"]) == 0
     assert json.loads(capsys.readouterr().out)["title"] == "specc project configuration"
+
+
+LINKS_BACKFILL = """\
+spec: 1
+id: links-backfill
+title: t
+tables:
+  profile_links:
+    indexes:
+      - [profile_id, position]
+backfills:
+  move:
+    table: profiles
+    json_array: social_links
+    into: profile_links
+    owner: profile_id
+    copy: {user_id: COPIED}
+    position: position
+    map: {url: url, label: label, type: type}
+"""
+
+
+def test_spec_names_find_camel_case_columns_in_indexes_and_backfills(project: Path) -> None:
+    (project / "specc.yaml").write_text("version: 1\nprofile: prisma-postgres\n", "utf-8")
+    (project / "specs" / "saved-searches.yaml").unlink()
+    (project / "specs" / "links-backfill.yaml").write_text(LINKS_BACKFILL.replace("COPIED", "user_id"), "utf-8")
+    spec = build_project(project / "specs").specs[0]
+    from compiler.ir import CreateIndex, JsonRowsBackfill
+
+    (index,) = [op.index for op in spec.operations if isinstance(op, CreateIndex)]
+    assert index.columns == ("profileId", "position") and index.name == "profile_links_profileId_position_idx"
+    (backfill,) = spec.backfills
+    assert isinstance(backfill, JsonRowsBackfill)
+    assert (backfill.owner, backfill.copy, backfill.stamped) == ("profileId", (("userId", "userId"),), ("updatedAt",))
+
+
+def test_a_backfill_without_the_copy_it_needs_or_with_a_bad_one_is_an_error(project: Path) -> None:
+    (project / "specc.yaml").write_text("version: 1\nprofile: prisma-postgres\n", "utf-8")
+    (project / "specs" / "saved-searches.yaml").unlink()
+    (project / "specs" / "links-backfill.yaml").write_text(LINKS_BACKFILL.replace("COPIED", "nope"), "utf-8")
+    with pytest.raises(SpecError) as err:
+        build_project(project / "specs")
+    # The bad name, and (since nothing fills it) the NOT NULL column it was for.
+    assert [(d.code, d.message) for d in err.value.diagnostics][0] == ("E202", "backfill: table 'profiles' has no column 'nope'")
+    assert [d.code for d in err.value.diagnostics] == ["E202", "E235"]
+    (project / "specs" / "links-backfill.yaml").write_text(LINKS_BACKFILL.replace("    copy: {user_id: COPIED}\n", ""), "utf-8")
+    with pytest.raises(SpecError) as err:
+        build_project(project / "specs")
+    assert [d.code for d in err.value.diagnostics] == ["E235"] and "userId" in err.value.diagnostics[0].message

@@ -32,7 +32,11 @@ def test_registered_and_silent_under_the_default_profile() -> None:
 
 def test_the_example_writes_schema_and_migration_folder() -> None:
     project = build_project(VALINE / "specs")
-    (spec,) = project.specs
+    assert [s.id for s in project.specs] == ["dashboard-stats-endpoints", "theme-preference", "profile-links-titles"]
+    spec = project.spec("theme-preference")
+    assert spec is not None
+    # A spec without a migration writes no Prisma folder.
+    assert not [p for p in emit_spec(project, project.specs[0]) if "migrations" in p.parts]
     files = emit_spec(project, spec)
     root = PurePosixPath("theme-preference/prisma")
     assert sorted(files) == [
@@ -57,7 +61,9 @@ def test_the_example_writes_schema_and_migration_folder() -> None:
 def test_a_new_table_gets_a_model_relations_and_indexes(valine: Path) -> None:
     (valine / "specs" / "saved-searches.yaml").write_text(SAVED_SEARCHES, "utf-8")
     project = build_project(valine / "specs")
-    assert [stamp(project, s) for s in project.specs] == ["20260105224005", "20260105224006"]
+    # dashboard-stats-endpoints has no migration, so it takes no second.
+    stamps = {s.id: stamp(project, s) for s in project.specs if s.has_migration}
+    assert stamps == {"theme-preference": "20260105224005", "profile-links-titles": "20260105224006", "saved-searches": "20260105224007"}
     text = schema_after(project, project.specs[-1])
     model = text.split("model SavedSearch {")[1].split("\n}")[0]
     assert "  id String @id @default(uuid())" in model
@@ -95,3 +101,22 @@ def test_the_example_snapshots_are_up_to_date(monkeypatch: pytest.MonkeyPatch, c
 
     monkeypatch.chdir(VALINE)
     assert main(["compile", "--check"]) == 0, capsys.readouterr().out[-3000:]
+
+
+def test_the_links_spec_adds_checks_and_a_unique_index_to_valines_table() -> None:
+    project = build_project(VALINE / "specs")
+    spec = project.spec("profile-links-titles")
+    assert spec is not None
+    model = schema_after(project, spec).split("model ProfileLink {")[1].split("\n}")[0]
+    lines = model.split("\n")
+    url = next(i for i, line in enumerate(lines) if line.strip().startswith("url "))
+    # An alter that only adds CHECKs leaves the field alone and documents them above it.
+    assert lines[url].strip() == "url       String"
+    assert lines[url - 2 : url] == [
+        "  /// CHECK profile_links_url_length_check (in specc's migration; Prisma cannot express it)",
+        "  /// CHECK profile_links_url_scheme_check (in specc's migration; Prisma cannot express it)",
+    ]
+    assert "  @@unique([userId, position])" in model
+    files = emit_spec(project, spec)
+    folders = sorted({p.parent.name for p in files if p.name == "migration.sql"})
+    assert folders == ["20260105224006_profile_links_titles", "20260105224006_profile_links_titles_1", "20260105224006_profile_links_titles_2"]

@@ -26,6 +26,7 @@ from compiler.agent import checks as checks_mod
 from compiler.agent.echo import bound, cut, names, shown
 from compiler.agent import preview as preview_mod
 from compiler.agent import repo_checks
+from compiler.agent.repo_answers import Finding, RepositoryFacts
 from compiler.agent.context import Context, ContextError, Overlay, parse
 from compiler.agent.conversations import (
     CHECKS_FAILING,
@@ -223,12 +224,71 @@ class BackendAgent:
             return None
 
     @staticmethod
-    def _check_asked(context: Context, overlay: Overlay, baseline: Project | None, scope: tuple[str, ...]) -> None:
+    def _repository_defaults(context: Context, baseline: Project | None, scope: tuple[str, ...]) -> list[tuple[str, OpenQuestion, Finding, Any]]:
+        """The questions the checkout already answers, other than the brief's
+        default: (the spec's question, what the repository says, the value to
+        apply).  A question the user answered keeps the user's answer."""
+        if not context.repository or baseline is None:
+            return []
+        problem = repo_checks.problem(context.repository)
+        if problem:
+            raise ContextError(problem)
+        facts = RepositoryFacts(Path(context.repository).expanduser())
+        given = {k for k, _ in context.answers}
+        out: list[tuple[str, OpenQuestion, Finding, Any]] = []
+        for spec in (s for s in baseline.specs if s.id in scope):
+            for q in spec.questions:
+                kind, _, name = q.key.partition(":")
+                if q.key in given or (kind == "cap" and "link" in name and "cap:*links*" in given):
+                    continue
+                if kind == "cap" and (found := facts.cap(name)) is not None:
+                    out.append((spec.id, q, found, found.value))
+                elif kind == "enum-values" and (found := facts.enum_values(name)) is not None:
+                    out.append((spec.id, q, found, list(found.value)))  # type: ignore[arg-type]
+            for op in spec.operations:
+                if isinstance(op, AddColumn) and (col := facts.column_elsewhere(op.table, op.column.name)) is not None:
+                    key = f"placement:{op.table}.{op.column.name}"
+                    question = OpenQuestion(
+                        key,
+                        f"The spec adds {op.table}.{op.column.name}, but the repository keeps {col.column} on {col.table} ({col.where}). Which column should this task use?",
+                        "",  # set with the repository's column in _repository_questions
+                        span=spec.span,
+                    )
+                    out.append((spec.id, question, col, None))
+        return out
+
+    @staticmethod
+    def _repository_questions(project: Project, found: list[tuple[str, OpenQuestion, Finding, Any]], context: Context) -> Project:
+        """Put the repository's answers into the IR as the defaults applied,
+        each quoting the file and line it came from."""
+        if not found:
+            return project
+        by_spec: dict[str, list[OpenQuestion]] = {}
+        for spec_id, q, finding, value in found:
+            shown_value = ", ".join(value) if isinstance(value, list) else str(value) if value is not None else str(finding.value)
+            if value is None:  # a placement question: the repository's column is proposed, the spec's stays
+                answer = context.answer(q.key)
+                spec_column = q.key.partition(":")[2]
+                default = f"{shown_value} (the repository's column; specc still adds {spec_column} until the spec says otherwise)"
+                new = replace(q, default=default, answered=answer is not None, answer=str(answer or ""), source=finding.where, excerpt=finding.excerpt)
+            else:
+                text = f"{q.question} The repository answers {shown_value} at {finding.where} (the brief's default: {q.default})."
+                new = replace(q, question=text, default=shown_value, source=finding.where, excerpt=finding.excerpt)
+            by_spec.setdefault(spec_id, []).append(new)
+        specs = []
+        for spec in project.specs:
+            added = by_spec.get(spec.id, [])
+            keys = {q.key for q in added}
+            specs.append(replace(spec, questions=tuple(q for q in spec.questions if q.key not in keys) + tuple(added)) if added else spec)
+        return replace(project, specs=tuple(specs))
+
+    @staticmethod
+    def _check_asked(context: Context, overlay: Overlay, baseline: Project | None, scope: tuple[str, ...], extra: frozenset[str] = frozenset()) -> None:
         """An answer must answer a question the task asks: one its preview
         lists (with the default it replaces) or one without a safe default.
         Anything else would silently override what the spec says (e.g. make
         a personal endpoint publicly cacheable), so it is an error."""
-        asked = set(overlay.no_default)
+        asked = set(overlay.no_default) | extra
         if baseline is not None:
             asked |= {q.key for s in baseline.specs if s.id in scope for q in s.questions}
         unasked = [k for k in context.asked if k not in asked]
@@ -278,7 +338,10 @@ class BackendAgent:
         safe default, the questions (`needs_answers`).
         """
         scope = self._task_scope(task_id, context)
-        overlay = Overlay(context, scope)
+        repo_found = self._repository_defaults(context, self._baseline(context, scope), scope) if context.repository else []
+        applied = tuple((q.key, value) for _, q, _, value in repo_found if value is not None)
+        # The repository's answers apply like constraints; the user's own answers still win.
+        overlay = Overlay(replace(context, answers=tuple(sorted(context.answers + applied))) if applied else context, scope)
         try:
             project = self._project(overlay)
         except SpecError as err:
@@ -298,8 +361,11 @@ class BackendAgent:
         overlay.check_used()
         if context.answers:
             baseline = self._baseline(context, scope)
-            self._check_asked(context, overlay, baseline, scope)
-            project = self._record_answers(project, context, scope, baseline, overlay.no_default)
+            placements = frozenset(q.key for _, q, _, value in repo_found if value is None)
+            self._check_asked(context, overlay, baseline, scope, placements)
+            user_only = replace(context, answers=tuple((k, v) for k, v in context.answers if k not in placements))
+            project = self._record_answers(project, user_only, scope, baseline, overlay.no_default)
+        project = self._repository_questions(project, repo_found, context)
         if task_id in VIEW_IDS:
             task = view_task(project, task_id, context.specs)
             if context.specs and not task.spec_ids:

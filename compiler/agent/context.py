@@ -10,7 +10,9 @@ context is either a list of file paths, or an object with any of:
 - `enums`: `{enum: [values]}`, e.g. `{"link_type": ["website", "imdb"]}`;
 - `caps`: `{table: max rows per owner}`; `max_links`: the cap of the links table;
 - `answers`: `{question key: answer}` for the open questions a preview lists,
-  e.g. `{"cache:getDashboardStats": "private, max-age=30"}`.
+  e.g. `{"cache:getDashboardStats": "private, max-age=30"}`;
+- `repository`: a checkout of the target repository, read for the answers it
+  already gives (see `repo_answers`), which replace the brief's defaults.
 
 Constraints are applied to the spec documents before validation, so a bad
 value gets the same checks (and errors) as if it were written in the spec.
@@ -28,8 +30,8 @@ from compiler.diagnostics import Diagnostic
 from compiler.frontend.document import Document
 from compiler.lower.questions import DEFAULT_ENUMS
 
-_KEYS = ("files", "endpoints", "specs", "enums", "caps", "max_links", "answers")
-_ANSWER_KINDS = ("enum-values", "cap", "cache", "definition", "series", "not-null")
+_KEYS = ("files", "endpoints", "specs", "enums", "caps", "max_links", "answers", "repository")
+_ANSWER_KINDS = ("enum-values", "cap", "cache", "definition", "series", "not-null", "placement")
 MAX_CONTEXT_BYTES = 64 * 1024
 
 
@@ -48,6 +50,7 @@ class Context:
     # The keys of `answers` given as answers (the rest came from the
     # constraints enums/caps/max_links): each must answer a question asked.
     asked: tuple[str, ...] = ()
+    repository: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -57,6 +60,8 @@ class Context:
             out["endpoints"] = list(self.endpoints)
         if self.specs:
             out["specs"] = list(self.specs)
+        if self.repository:
+            out["repository"] = self.repository
         # Each answer under the key it was given with, so parse(as_dict()) is the same context.
         for k, v in self.answers:
             kind, _, name = k.partition(":")
@@ -133,7 +138,11 @@ def parse(raw: Any) -> Context:
     for key, value in answers.items():
         if key.startswith("cap:") and (isinstance(value, bool) or not isinstance(value, int)):
             raise ContextError(f"{cut(key)}: the cap must be a whole number, not {shown(value)}")
+    repository = raw.get("repository")
+    if repository is not None and (not isinstance(repository, str) or not repository.strip()):
+        raise ContextError("context repository must be the path of a checkout (a non-empty string)")
     return Context(
+        repository=repository or "",
         files=_str_list(raw["files"], "files") if "files" in raw else (),
         endpoints=_str_list(raw["endpoints"], "endpoints") if "endpoints" in raw else (),
         specs=_str_list(raw["specs"], "specs") if "specs" in raw else (),
@@ -231,6 +240,11 @@ class Overlay:
                     metric["definition"] = str(value)
                 else:
                     metric["series"] = _as_bool(value, key)
+            elif kind == "placement":
+                # Where a column lives is recorded by the agent (the spec says
+                # where it adds it); nothing in the document changes.
+                if not isinstance(value, str) or not value.strip():
+                    raise ContextError(f"{cut(key)}: answer with the table.column to use, not {shown(value)}")
             elif kind == "not-null":
                 table, _, col = name.partition(".")
                 add = ((data.get("tables") or {}).get(table) or {}).get("add") or {}

@@ -106,7 +106,12 @@ def questions(project: Project, task: Task) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for spec in (s for s in project.specs if s.id in task.spec_ids):
         for q in spec.questions:
-            out.append({"answered": q.answered, "answer": q.answer if q.answered else None, "default": q.default, "key": q.key, "question": q.question, "spec": spec.id, "where": str(q.span)})
+            row: dict[str, Any] = {"answered": q.answered, "answer": q.answer if q.answered else None, "default": q.default, "key": q.key, "question": q.question, "spec": spec.id, "where": str(q.span)}
+            if q.source:
+                # The default came from the repository checkout: the file, line and that line quoted.
+                file, _, line = q.source.rpartition(":")
+                row["repository"] = {"file": file, "line": int(line), "excerpt": q.excerpt}
+            out.append(row)
     return out
 
 

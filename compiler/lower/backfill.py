@@ -109,6 +109,7 @@ class BackfillLowering:
         if owner is not None and (owner.references is None or owner.references.table != table.name or pk is None or owner.references.column != pk.name):
             self.diags.error(self.doc.span(path + ("owner",)), "E233", f"backfill {name}: {into.name}.{owner.name} must be a ref to {table.name}")
         position = raw.get("position")
+        pcol = None
         if position is not None:
             pcol = self._column(into, position, path + ("position",))
             if pcol is not None and pcol.kind not in ("int", "bigint"):
@@ -128,9 +129,21 @@ class BackfillLowering:
                 self.diags.error(self.doc.span(path + ("defaults", cname)), "E231", f"backfill {name}: default for {into.name}.{cname} {problem}")
             if cname not in raw["map"]:
                 fields.append(JsonField(col, None, value))
-        covered = {f.column.name for f in fields} | {raw["owner"], position}
+        copies: list[tuple[str, str]] = []
+        for cname, source_name in (raw.get("copy") or {}).items():
+            ccol = self._column(into, cname, path + ("copy", cname))
+            scol = self._column(table, source_name, path + ("copy", cname))
+            if ccol is not None and scol is not None:
+                copies.append((ccol.name, scol.name))
+        position_name = pcol.name if position is not None and pcol is not None else position
+        covered = {f.column.name for f in fields} | {c for c, _ in copies} | {owner.name if owner else raw["owner"], position_name}
+        automatic = set(_AUTOMATIC) | {naming.column(a) for a in _AUTOMATIC}
+        stamped: list[str] = []
         for col in into.columns:
-            if col.name in covered or col.primary_key or col.nullable or col.default is not None or col.name in _AUTOMATIC:
+            if col.name in automatic and not col.nullable and col.default is None and col.name not in covered:
+                stamped.append(col.name)  # e.g. Prisma's @updatedAt: no database default
+                continue
+            if col.name in covered or col.primary_key or col.nullable or col.default is not None or col.name in automatic:
                 continue
             self.diags.error(self.doc.key_span(path + ("map",)), "E235", f"backfill {name}: {into.name}.{col.name} is NOT NULL without a default; map it or give it a default")
         into_pk = into.primary_key
@@ -141,8 +154,10 @@ class BackfillLowering:
             into=into.name,
             into_key=into_pk,
             owner=owner.name,
-            position=position,
+            position=position_name,
             fields=tuple(fields),
             cap=into.cap.max if into.cap else None,
+            copy=tuple(copies),
+            stamped=tuple(stamped),
             **common,
         )

@@ -383,10 +383,13 @@ class SchemaLowering:
         for i, item in enumerate(raw):
             columns = item if isinstance(item, list) else item["columns"]
             unique = False if isinstance(item, list) else bool(item.get("unique"))
+            # A spec names columns by their spec (snake_case) names; an existing
+            # table's columns are keyed by their physical names ("userId").
+            found = {c: cols.get(c) or cols.get(naming.column(c)) for c in columns}
             for c in columns:
-                if c not in cols:
+                if found[c] is None:
                     self.diags.error(self.doc.span(path + (i,)), "E202", f"index on {table}: unknown column {c!r}")
-            columns = [cols[c].name if c in cols else c for c in columns]
+            columns = [col.name if (col := found[c]) is not None else c for c in columns]
             out.append(Index(naming.index_name(table, columns, unique), table, tuple(columns), unique, self.doc.span(path + (i,))))
         # Postgres does not index FK columns by itself; cascades and joins need one.
         for col in cols.values() if auto_fk else ():

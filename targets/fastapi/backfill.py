@@ -79,16 +79,25 @@ def _set_sql(b: SetBackfill, dialect: str) -> dict[str, Any]:
     return out
 
 
+def key_generated(b: JsonRowsBackfill) -> bool:
+    """Whether the runner makes the child's key: a uuid, or a text key with no
+    database default (Prisma's `@default(uuid())` is filled by the client)."""
+    return b.into_key.kind == "uuid" or (b.into_key.kind in ("text", "string") and b.into_key.default is None)
+
+
 def _json_sql(b: JsonRowsBackfill, dialect: str) -> dict[str, Any]:
-    out: dict[str, Any] = _batches(b.table, b.key, [b.json_column], dialect)
+    out: dict[str, Any] = _batches(b.table, b.key, [b.json_column] + [source for _, source in b.copy], dialect)
     owner = exp.select(exp.Literal.number(1)).from_(_table(b.into)).where(exp.EQ(this=_col(b.owner), expression=exp.Placeholder())).limit(1)
     out["owner_has_rows"] = _render(owner, dialect)
-    columns = ([b.into_key.name] if b.into_key.kind == "uuid" else []) + [b.owner] + ([b.position] if b.position else []) + [f.column.name for f in b.fields]
+    generated = key_generated(b)
+    # Parameters, in the order the runner passes them; then the stamped columns, set by the database clock.
+    columns = ([b.into_key.name] if generated else []) + [b.owner] + ([b.position] if b.position else []) + [c for c, _ in b.copy] + [f.column.name for f in b.fields]
+    values: list[exp.Expression] = [exp.Placeholder() for _ in columns] + [exp.CurrentTimestamp() for _ in b.stamped]
     insert = exp.insert(
-        exp.values([exp.Tuple(expressions=[exp.Placeholder() for _ in columns])]),
-        exp.Schema(this=_table(b.into), expressions=[_id(c) for c in columns]),  # type: ignore[arg-type]  # a Schema is what carries the column list
+        exp.values([exp.Tuple(expressions=values)]),
+        exp.Schema(this=_table(b.into), expressions=[_id(c) for c in columns + list(b.stamped)]),  # type: ignore[arg-type]  # a Schema is what carries the column list
     )
-    if dialect == "postgres" and b.into_key.kind != "uuid":
+    if dialect == "postgres" and not generated:
         insert.set("returning", exp.Returning(expressions=[_col(b.into_key.name)]))
     out["insert"] = _render(insert, dialect)
     out["has_position"] = b.position is not None
@@ -143,7 +152,7 @@ def render_script(spec: Spec, b: Backfill) -> str:
         "kind": "json_rows" if is_json else "set",
         "batch_size": b.batch_size,
         "key_is_int": _key_is_int(spec, b),
-        "target_key_is_uuid": is_json and b.into_key.kind == "uuid",  # type: ignore[union-attr]
+        "target_key_is_uuid": is_json and key_generated(b),  # type: ignore[arg-type]
         "cap": b.cap if is_json else None,  # type: ignore[union-attr]
         "set_values": [] if is_json else [(v.column, v.value) for v in b.values],  # type: ignore[union-attr]
         "fields": [_rule(f.column, f.key, f.default) for f in b.fields] if is_json else [],  # type: ignore[union-attr]
@@ -182,6 +191,9 @@ def render_readme(spec: Spec, b: Backfill) -> str:
             f"- reads the JSON array in `{b.table}.{b.json_column}` and inserts one `{b.into}` row per valid item, "
             f"with `{b.owner}` pointing at the source row" + (f" and `{b.position}` numbering the moved items from 0" if b.position else ""),
             "- maps " + ", ".join(f"`{f.column.name}` from " + (f"key {code(f.key)}" if f.key else "nothing") + (f" (default {code(repr(f.default))})" if f.default is not None else "") for f in b.fields),
+            *([("- copies " + ", ".join(f"`{b.table}.{source}` into `{child}`" for child, source in b.copy))] if b.copy else []),
+            *([("- sets " + ", ".join(f"`{c}`" for c in b.stamped) + " to the current time (no database default)")] if b.stamped else []),
+            *(["- gives each row a new uuid as its key"] if key_generated(b) and b.into_key.kind != "uuid" else []),
             "- skips (and counts) items that are not objects or break a column rule (enum, length, URL scheme and host, range)"
             + (f", and items beyond the cap of {b.cap} per owner" if b.cap else ""),
             f"- leaves alone any `{b.table}` row whose owner already has `{b.into}` rows (written through the API)",

@@ -53,16 +53,22 @@ def _table(schema: Schema, name: str) -> Table:
     return table
 
 
-def _filler(column: Column, plan: RowPlan, schema: Schema, depth: int) -> str | None:
+def _filler(column: Column, plan: RowPlan, schema: Schema, depth: int, unique: bool = False) -> str | None:
     """Python source of a value for a NOT NULL column the test does not care
-    about; None to leave it to the database (identity keys)."""
+    about; None to leave it to the database (identity keys).  A column of a
+    unique index gets a fresh value per row (several rows are seeded per
+    user), e.g. the sender of a connection request is a new user each time."""
     kind = column.kind
     if column.array:
         raise Unseedable(f"column {column.name!r} is an array")
     if column.references is not None:
-        if column.references.table == SUBJECT_TABLE:
+        if column.references.table == SUBJECT_TABLE and not unique:
             return "user"
         return _parent(schema, column.references.table, column.references.column, plan, depth + 1, owner=None)
+    if unique and not column.primary_key and kind in ("string", "text") and (column.max_length is None or column.max_length >= 43):
+        return "seed.new_key('text')"
+    if unique and not column.primary_key and kind in ("int", "bigint") and column.maximum is None:
+        return "seed.new_key('int')"
     if column.primary_key:
         if kind == "id":
             return None
@@ -97,12 +103,13 @@ def _row(schema: Schema, table: Table, fixed: dict[str, str], plan: RowPlan, dep
     if depth > MAX_DEPTH:
         raise Unseedable(f"references nested deeper than {MAX_DEPTH} tables to reach {table.name!r}")
     values = dict(fixed)
+    unique = {c for ix in table.indexes if ix.unique for c in ix.columns}
     for column in table.columns:
         if column.name in values or (column.nullable and not column.primary_key):
             continue
         if column.default is not None and not column.primary_key:
             continue
-        value = _filler(column, plan, schema, depth)
+        value = _filler(column, plan, schema, depth, column.name in unique)
         if value is not None:
             values[column.name] = value
     return values

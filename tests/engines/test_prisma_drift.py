@@ -145,6 +145,8 @@ def test_specc_migration_matches_prisma(extra: bool, prisma_cli: Path, pg_server
     project = build_project(_project(tmp_path / "project", extra) / "specs")
     conv = project.conventions
     assert conv.profile == "prisma-postgres"
+    # The example's three seed tasks; only two have a migration (the stats read existing tables).
+    assert [s.id for s in project.specs][:3] == ["dashboard-stats-endpoints", "theme-preference", "profile-links-titles"]
     files: dict[PurePosixPath, str] = {}
     for spec in project.specs:
         files.update(prisma_target.emit_spec(project, spec))
@@ -175,6 +177,10 @@ def test_specc_migration_matches_prisma(extra: bool, prisma_cli: Path, pg_server
         for folder in reversed(folders):
             _as_prisma(pg_server, a, files[folder / "rollback.sql"])
         assert pg_server.catalog(a) == pg_server.catalog(base)
+        # Applied again after the rollback, the migrations give the same catalog.
+        for folder in folders:
+            _as_prisma(pg_server, a, files[folder / "migration.sql"])
+        assert pg_server.catalog(a) == got
     finally:
         for db in (a, b, base):
             pg_server.drop_database(db)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_agent_options(parser)
     parser.add_argument("--context", default=None, metavar="JSON|@FILE", help="constraints, answers, narrowing or repository files to read (JSON, or @file holding JSON)")
     parser.add_argument("--no-diff", action="store_true", help="list changed files without their diffs")
+    parser.add_argument(
+        "--repository",
+        default=None,
+        metavar="PATH",
+        help="a checkout of the target repository: questions it already answers (a cap, link types, a column's table) quote it and default to its answer",
+    )
 
 
 def read_context(value: str | None) -> str | None:
@@ -29,6 +36,19 @@ def read_context(value: str | None) -> str | None:
         raise ValueError(f"cannot read context file {path}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
+def with_repository(context: str | None, repository: str) -> str:
+    """The --context JSON with `repository` set from --repository."""
+    try:
+        data = json.loads(context) if context else {}
+    except json.JSONDecodeError:
+        return context or ""  # start_task reports the bad JSON
+    if isinstance(data, list):
+        data = {"files": data}
+    if isinstance(data, dict):
+        data["repository"] = repository
+    return json.dumps(data)
+
+
 def _questions(questions: list[dict[str, Any]]) -> list[str]:
     lines = []
     for q in questions:
@@ -38,7 +58,9 @@ def _questions(questions: list[dict[str, Any]]) -> list[str]:
             state = "NO SAFE DEFAULT: needs an answer"
         else:
             state = f"default applied: {q['default']}"
-        lines.append(f"  - [{q['key']}] {q['question']}\n      {state}" + (f"\n      {q['hint']}" if q.get("hint") else ""))
+        repo = q.get("repository")
+        quoted = f"\n      repository: {repo['file']}:{repo['line']}: {repo['excerpt']}" if repo else ""
+        lines.append(f"  - [{q['key']}] {q['question']}\n      {state}" + quoted + (f"\n      {q['hint']}" if q.get("hint") else ""))
     return lines or ["  none"]
 
 
@@ -104,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"specc: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     try:
+        if args.repository is not None:
+            context = with_repository(context, args.repository)
         result = make_agent(args).start_task(args.user or default_user(), args.task, context)
     except StateError as exc:
         return state_error(exc)

@@ -392,7 +392,8 @@ def _questions(project: Project, part: Part) -> list[str]:
             name = PurePosixPath(q.span.file).name if q.span.file and q.span.file != "<builtin>" else spec.id
             where = f"{name}:{q.span.line}" if q.span.line else name
             state = f"answered: {md.code(q.answer)}" if q.answered else f"default applied: {md.code(q.default)}"
-            lines.append(f"- {md.text(q.question)} ({md.code(q.key)}, {md.code(where)}): {state}")
+            quoted = f"; the repository, {md.code(q.source)}: {md.code(q.excerpt)}" if q.source else ""
+            lines.append(f"- {md.text(q.question)} ({md.code(q.key)}, {md.code(where)}{quoted}): {state}")
     return lines or ["None: the spec answers every question specc knows to ask."]
 
 

@@ -34,7 +34,11 @@ from .runtime import http as runtime
 # Every spec with endpoints when this file was generated, in dependency
 # order: the order the routers are included in.  A subpackage not listed
 # here comes after them, by name; a listed one that is absent is skipped.
-SPECS: tuple[str, ...] = ("theme_preference",)
+SPECS: tuple[str, ...] = (
+    "dashboard_stats_endpoints",
+    "theme_preference",
+    "profile_links_titles",
+)
 DIALECTS = ("mysql", "postgres", "sqlite")
 HOOKS_ENV = "SPECC_HOOKS"
 DEFAULT_HOOKS = "specc_hooks"

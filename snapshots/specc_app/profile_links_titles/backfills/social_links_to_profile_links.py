@@ -301,6 +301,7 @@ class Backfill:
             params = [key]
             if self.sql["has_position"]:
                 params.append(changed)
+            params.extend(row[2:])  # columns copied from the source row
             params.extend(values)
             target_key = None
             if TARGET_KEY_IS_UUID:
