@@ -68,17 +68,21 @@ def test_the_example_writes_handlers_data_layer_functions_and_tests(tmp_path: Pa
     files = get("node").emit(project)
     spec = PurePosixPath("theme-preference/serverless")
     runtime = PurePosixPath("_project/serverless/src/specc/runtime")
-    assert sorted(files) == sorted(
-        [
-            spec / "serverless.functions.yml",
-            spec / "src/handlers/theme-preference.js",
-            spec / "src/specc/theme-preference/data.js",
-            spec / "src/specc/theme-preference/rules.js",
-            spec / "src/specc/theme-preference/sql.js",
-            spec / "tests/theme-preference.contract.test.js",
-        ]
-        + [runtime / name for name in ("db.js", "db.pg.js", "db.prisma.js", "http.js", "validation.js")]
-    )
+    # Every spec of the example (the three seed tasks) gets the same six files.
+    per_spec = [
+        PurePosixPath(f"{s.id}/serverless") / name.format(s.id)
+        for s in project.specs
+        for name in (
+            "serverless.functions.yml",
+            "src/handlers/{}.js",
+            "src/specc/{}/data.js",
+            "src/specc/{}/rules.js",
+            "src/specc/{}/sql.js",
+            "tests/{}.contract.test.js",
+        )
+    ]
+    assert {s.id for s in project.specs} == {"theme-preference", "profile-links-titles", "dashboard-stats-endpoints"}
+    assert sorted(files) == sorted(per_spec + [runtime / name for name in ("db.js", "db.pg.js", "db.prisma.js", "http.js", "validation.js")])
     handler = files[spec / "src/handlers/theme-preference.js"]
     assert "export const getPreferences = async (event) =>" in handler
     assert "export const updatePreferences = async (event) =>" in handler
@@ -99,7 +103,8 @@ def test_the_example_writes_handlers_data_layer_functions_and_tests(tmp_path: Pa
 
 def test_placeholders_are_numbered_in_order(valine: Path) -> None:
     project = build_project(valine / "specs")
-    (spec,) = project.specs
+    spec = project.spec("theme-preference")
+    assert spec is not None
     rendered = {key: postgres_sql(st) for key, st in statements(spec).items()}
     assert rendered["updatePreferences:set:theme"].endswith("= $1 WHERE \"id\" = $2")
 
