@@ -12,6 +12,7 @@ target.  docs/targets.md says how to add one.
 from __future__ import annotations
 
 import importlib
+import sys
 from types import ModuleType
 from typing import Any
 from collections.abc import Callable
@@ -49,23 +50,36 @@ def get(name: str) -> Target:
     return target
 
 
+# The targets of the registry as it was last read, with the module objects
+# they came from (tests swap TARGETS, or a module under the same name): a
+# compile asks for them tens of thousands of times (a file's kind, its PR
+# group), and importlib.import_module costs more than the lookup.
+_REGISTERED: list[tuple[tuple[tuple[str, str, Any], ...], tuple[Target, ...]]] = []
+
+
 def registered() -> tuple[Target, ...]:
     """Every registered target, in run order."""
-    return tuple(get(name) for name in TARGETS)
+    modules = sys.modules
+    key = tuple((name, path, modules.get(path)) for name, path in TARGETS.items())
+    if _REGISTERED and _REGISTERED[0][0] == key and all(m is not None for _, _, m in key):
+        return _REGISTERED[0][1]
+    found = tuple(get(name) for name in TARGETS)
+    key = tuple((name, path, modules.get(path)) for name, path in TARGETS.items())
+    _REGISTERED[:] = [(key, found)]
+    return found
 
 
 # path text -> its kind, and the registry it was computed for (tests swap TARGETS).
 _KINDS: dict[str, FileKind | None] = {}
-_KINDS_FOR: list[tuple[tuple[str, str], ...]] = [()]
+_KINDS_FOR: list[dict[str, str]] = [{}]
 
 
 def kind_of(path: str) -> FileKind | None:
     """The kind of a generated file (path relative to the output root), as the
     first registered target declaring a matching kind says; None if none does."""
-    registry = tuple(TARGETS.items())
-    if _KINDS_FOR[0] != registry:
+    if _KINDS_FOR[0] != TARGETS:
         _KINDS.clear()
-        _KINDS_FOR[0] = registry
+        _KINDS_FOR[0] = dict(TARGETS)
     try:
         return _KINDS[path]
     except KeyError:
