@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import sys
 from types import ModuleType
+from pathlib import PurePosixPath
 from typing import Any
 from collections.abc import Callable
 
@@ -74,12 +75,33 @@ _KINDS: dict[str, FileKind | None] = {}
 _KINDS_FOR: list[dict[str, str]] = [{}]
 
 
+# The same by path object: the PR target asks for the kind of each of a big
+# project's 20,000 files several times, and `as_posix` costs more than the lookup.
+_PATH_KINDS: dict[PurePosixPath, FileKind | None] = {}
+
+
+def kind_of_path(path: PurePosixPath) -> FileKind | None:
+    """`kind_of(path.as_posix())`, remembered by path."""
+    if _KINDS_FOR[0] != TARGETS:
+        _forget_kinds()
+    try:
+        return _PATH_KINDS[path]
+    except KeyError:
+        found = _PATH_KINDS[path] = kind_of(path.as_posix())
+        return found
+
+
+def _forget_kinds() -> None:
+    _KINDS.clear()
+    _PATH_KINDS.clear()
+    _KINDS_FOR[0] = dict(TARGETS)
+
+
 def kind_of(path: str) -> FileKind | None:
     """The kind of a generated file (path relative to the output root), as the
     first registered target declaring a matching kind says; None if none does."""
     if _KINDS_FOR[0] != TARGETS:
-        _KINDS.clear()
-        _KINDS_FOR[0] = dict(TARGETS)
+        _forget_kinds()
     try:
         return _KINDS[path]
     except KeyError:

@@ -16,10 +16,10 @@ bodies say plainly that checks had not run; `specc pr` fills in real results.
 from __future__ import annotations
 
 from compiler.pypackage import in_package, owner_of
-import json
 from pathlib import PurePosixPath
 from collections.abc import Mapping
 
+from compiler import jsontext
 from compiler.checkers import JSON, MARKDOWN
 from compiler.review.draft import payloads
 from compiler.review.draft.parts import is_split
@@ -62,9 +62,9 @@ def from_tree(project: Project, tree: Mapping[PurePosixPath, str], cache: Memo |
             continue
         view = {**owned.get(task.id, {}), **shared} if task.kind == "spec" else clean
         files: dict[PurePosixPath, str] = {}
-        for part, data in payloads(project, task, view, pieces=pieces):
+        for part, data in payloads(project, task, view, pieces=pieces, clean=True):
             files[folder / f"{part.stem}body.md"] = data["body"]
-            files[folder / f"{part.stem}payload.json"] = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
+            files[folder / f"{part.stem}payload.json"] = jsontext.dumps(data) + "\n"
         out.update(files)
         if whole is not None and cache is not None:
             cache.put("pr", whole, {k.as_posix(): v for k, v in files.items()})

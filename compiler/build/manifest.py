@@ -82,17 +82,25 @@ def _outputs(out: Path) -> dict[str, list[int]] | None:
     found: dict[str, list[int]] = {}
     if not out.is_dir():
         return None
-    top = str(out)
     try:
-        for dirpath, _dirnames, filenames in os.walk(top):
-            # os.walk joins names onto `top`: slice instead of os.path.relpath (slow on 18,000 files).
-            rel_dir = dirpath[len(top) + 1 :]
-            for name in filenames:
-                st = os.stat(os.path.join(dirpath, name))
-                found[f"{rel_dir}/{name}" if rel_dir else name] = [st.st_size, st.st_mtime_ns, st.st_ino]
+        _scan(str(out), "", found)
     except OSError:
         return None
     return found
+
+
+def _scan(folder: str, prefix: str, found: dict[str, list[int]]) -> None:
+    """Add the stat of every file under `folder` to `found`, keyed by
+    `prefix` + its path below `folder`.  os.scandir, not os.walk: a no-op
+    compile at 1,000 specs stats 20,000 files in 8,000 folders, and os.walk's
+    joins and extra lstat per folder were half of its time."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                _scan(entry.path, prefix + entry.name + "/", found)
+            else:
+                st = entry.stat()
+                found[prefix + entry.name] = [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
 def unchanged(cache_root: Path, specs: Path, out: Path) -> dict[str, Any] | None:

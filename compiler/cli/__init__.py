@@ -59,22 +59,24 @@ EXIT_INTERNAL = 3
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
-    from compiler.diagnostics import SpecError
-
     try:
         return int(args._run(args))
-    except SpecError as err:
-        # A stage below a command's own handling (rendering, in every
-        # command that renders) found a problem: a diagnostic, not a traceback.
-        from compiler.cli.commands.common import report
-
-        return report(err, getattr(args, "format", "text"))
     except KeyboardInterrupt:
         print("specc: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 1
     except Exception as err:
+        # A SpecError's module is loaded by whatever raised one: looked up
+        # here, not imported up front (the IR it imports is most of a no-op
+        # compile's import time).
+        diagnostics = sys.modules.get("compiler.diagnostics")
+        if diagnostics is not None and isinstance(err, diagnostics.SpecError):
+            # A stage below a command's own handling (rendering, in every
+            # command that renders) found a problem: a diagnostic, not a traceback.
+            from compiler.cli.commands.common import report
+
+            return report(err, getattr(args, "format", "text"))
         # ruff (which lays out the generated Python) missing or failing is a
         # broken installation, not a bad spec: say so, without a traceback.
         from compiler.ruff_format import FormatError

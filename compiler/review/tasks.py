@@ -14,6 +14,7 @@ from compiler.pypackage import owner_of
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Literal
+from collections.abc import Mapping
 
 import targets
 from compiler.ir import Project, Spec
@@ -64,7 +65,7 @@ def group_of(path: PurePosixPath) -> str:
 
 def pr_group(path: PurePosixPath) -> PrGroup:
     """The PR group of `path` (see `group_of`)."""
-    kind = targets.kind_of(path.as_posix())
+    kind = targets.kind_of_path(path)
     return APPLICATION if kind is None else kind.group
 
 
@@ -123,7 +124,7 @@ def find_task(project: Project, task_id: str) -> Task | None:
     return None
 
 
-def task_paths(task: Task, tree: dict[PurePosixPath, str]) -> list[PurePosixPath]:
+def task_paths(task: Task, tree: Mapping[PurePosixPath, str]) -> list[PurePosixPath]:
     """The generated artifacts `task` covers (never PR bodies/payloads), sorted
     so that specs appear in project order."""
     order = {sid: i for i, sid in enumerate(task.spec_ids)}

@@ -39,7 +39,11 @@ SECTIONS = (
     "## Approvals",
 )
 
-def _summary(project: Project, part: Part) -> list[str]:
+def _view_line(spec: Spec) -> str:
+    return f"- {md.code(spec.id)}: {md.text(spec.title)}"
+
+
+def _summary(project: Project, part: Part, pieces: Pieces) -> list[str]:
     task = part.task
     specs = specs_of(project, task)
     lines: list[str] = []
@@ -48,7 +52,7 @@ def _summary(project: Project, part: Part) -> list[str]:
         lines.append("")
         lines.append("This PR collects, across specs, the artifacts of one concern so they can be reviewed together:")
         for spec in specs:
-            lines.append(f"- {md.code(spec.id)}: {md.text(spec.title)}")
+            lines.append(pieces.get(spec.id, "summary:view", partial(_view_line, spec)))
         if not specs:
             lines.append("- (no spec contributes to this view)")
     else:
@@ -186,13 +190,15 @@ def _testing(project: Project, part: Part, pieces: Pieces, checks: Mapping[str, 
     if tests:
         lines += ["", "Tests added:"]
         for path in tests:
-            names = pieces.test_names(path)
-            lines.append(f"- {md.code(path.as_posix())}: {len(names)} tests")
-            for name in names:
-                lines.append(f"  - {md.code(name)}")
+            lines += pieces.lines(owner_of(path), "tests-added:" + path.as_posix(), partial(_tests_added, path, pieces))
     if _carries_migration(project, part):
         lines += ["", _engines_line(mine)]
     return lines
+
+
+def _tests_added(path: PurePosixPath, pieces: Pieces) -> list[str]:
+    names = pieces.test_names(path)
+    return [f"- {md.code(path.as_posix())}: {len(names)} tests"] + [f"  - {md.code(name)}" for name in names]
 
 
 def _carries_migration(project: Project, part: Part) -> bool:
@@ -261,18 +267,22 @@ def _qa_endpoints(spec: Spec) -> list[str]:
     return lines
 
 
-def _coordination(project: Project, part: Part) -> list[str]:
-    specs = specs_of(project, part.task)
+def _coordination(project: Project, part: Part, pieces: Pieces) -> list[str]:
     lines: list[str] = []
-    for spec in specs:
-        for link in spec.coordination:
-            prefix = f"{md.code(spec.id)}: " if part.task.kind == "view" else ""
-            lines.append(f"- Frontend PR: {prefix}{md.link(link.title or link.url, link.url)}")
+    view = part.task.kind == "view"
+    for spec in specs_of(project, part.task):
+        if spec.coordination:
+            lines += pieces.lines(spec.id, f"coordination:{view}", partial(_coordination_lines, spec, view))
     if not lines:
         lines.append("- No frontend PR is linked yet: add `coordination:` to the spec so the consuming PR is named here.")
     for branch in part.depends_on:
         lines.append(f"- Depends on the PR from branch {md.code(branch)}: merge that first.")
     return lines
+
+
+def _coordination_lines(spec: Spec, view: bool) -> list[str]:
+    prefix = f"{md.code(spec.id)}: " if view else ""
+    return [f"- Frontend PR: {prefix}{md.link(link.title or link.url, link.url)}" for link in spec.coordination]
 
 
 def migration_verdict(specs: list[Spec]) -> str:
@@ -384,25 +394,36 @@ def _risk(project: Project, part: Part, pieces: Pieces) -> list[str]:
     return lines
 
 
-def _questions(project: Project, part: Part) -> list[str]:
-    lines = []
+def _questions(project: Project, part: Part, pieces: Pieces) -> list[str]:
+    lines: list[str] = []
     for spec in specs_of(project, part.task):
-        for q in spec.questions:
-            # The file name only: the display path depends on the working directory.
-            name = PurePosixPath(q.span.file).name if q.span.file and q.span.file != "<builtin>" else spec.id
-            where = f"{name}:{q.span.line}" if q.span.line else name
-            state = f"answered: {md.code(q.answer)}" if q.answered else f"default applied: {md.code(q.default)}"
-            quoted = f"; the repository, {md.code(q.source)}: {md.code(q.excerpt)}" if q.source else ""
-            lines.append(f"- {md.text(q.question)} ({md.code(q.key)}, {md.code(where)}{quoted}): {state}")
+        if spec.questions:
+            lines += pieces.lines(spec.id, "questions", partial(_question_lines, spec))
     return lines or ["None: the spec answers every question specc knows to ask."]
 
 
-def _approvals(project: Project, part: Part) -> list[str]:
+def _question_lines(spec: Spec) -> list[str]:
     lines = []
+    for q in spec.questions:
+        # The file name only: the display path depends on the working directory.
+        name = PurePosixPath(q.span.file).name if q.span.file and q.span.file != "<builtin>" else spec.id
+        where = f"{name}:{q.span.line}" if q.span.line else name
+        state = f"answered: {md.code(q.answer)}" if q.answered else f"default applied: {md.code(q.default)}"
+        quoted = f"; the repository, {md.code(q.source)}: {md.code(q.excerpt)}" if q.source else ""
+        lines.append(f"- {md.text(q.question)} ({md.code(q.key)}, {md.code(where)}{quoted}): {state}")
+    return lines
+
+
+def _approvals(project: Project, part: Part, pieces: Pieces) -> list[str]:
+    lines: list[str] = []
     for spec in specs_of(project, part.task):
-        for a in spec.approvals:
-            lines.append(f"- {md.code(a.rule)} on {md.code(a.target)} ({md.code(spec.id)}): {md.text(a.reason)}")
+        if spec.approvals:
+            lines += pieces.lines(spec.id, "approvals", partial(_approval_lines, spec))
     return lines or ["None needed: no change was flagged by a safety rule."]
+
+
+def _approval_lines(spec: Spec) -> list[str]:
+    return [f"- {md.code(a.rule)} on {md.code(a.target)} ({md.code(spec.id)}): {md.text(a.reason)}" for a in spec.approvals]
 
 
 def _security_review(project: Project, part: Part, pieces: Pieces) -> str:
@@ -457,15 +478,15 @@ def render_body(
     """
     pieces = pieces if pieces is not None else Pieces(tree)
     sections: list[tuple[int, Callable[[], list[str]]]] = [
-        (0, lambda: _summary(project, part)),
+        (0, lambda: _summary(project, part, pieces)),
         (1, lambda: _files(part, pieces)),
         (2, lambda: _migration(project, part, tree, pieces)),
         (3, lambda: _testing(project, part, pieces, checks)),
         (4, lambda: _qa(project, part, pieces)),
-        (5, lambda: _coordination(project, part)),
+        (5, lambda: _coordination(project, part, pieces)),
         (6, lambda: _risk(project, part, pieces)),
-        (7, lambda: _questions(project, part)),
-        (8, lambda: _approvals(project, part)),
+        (7, lambda: _questions(project, part, pieces)),
+        (8, lambda: _approvals(project, part, pieces)),
     ]
     out: list[str] = []
     for i, compute in sections:

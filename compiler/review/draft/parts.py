@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Literal
+from collections.abc import Mapping
 
 from compiler.ir import Project, Spec
 from compiler.review.tasks import Task, split_paths, task_paths
@@ -66,7 +67,7 @@ def _dep_branches(project: Project, spec: Spec, kind: PartKind) -> tuple[str, ..
     return tuple(out)
 
 
-def plan_parts(project: Project, task: Task, tree: dict[PurePosixPath, str]) -> tuple[Part, ...]:
+def plan_parts(project: Project, task: Task, tree: Mapping[PurePosixPath, str]) -> tuple[Part, ...]:
     """The PRs of `task`, in the order they must be opened and merged."""
     paths = task_paths(task, tree)
     branch = BRANCH_PREFIX + task.id

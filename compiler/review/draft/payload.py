@@ -75,9 +75,16 @@ def payload(
 
 
 def payloads(
-    project: Project, task: Task, tree: Mapping[PurePosixPath, str], checks: Mapping[str, Any] | None = None, pieces: Pieces | None = None
+    project: Project,
+    task: Task,
+    tree: Mapping[PurePosixPath, str],
+    checks: Mapping[str, Any] | None = None,
+    pieces: Pieces | None = None,
+    clean: bool = False,
 ) -> list[tuple[Part, dict[str, Any]]]:
-    """Every PR of `task` with its payload, in the order to open them."""
-    clean = {p: t for p, t in tree.items() if group_of(p) != "pr"}
-    pieces = pieces if pieces is not None else Pieces(clean)
-    return [(part, payload(project, part, clean, checks, pieces)) for part in plan_parts(project, task, clean)]
+    """Every PR of `task` with its payload, in the order to open them
+    (`clean`: `tree` holds no PR files already, so it need not be filtered)."""
+    if not clean:
+        tree = {p: t for p, t in tree.items() if group_of(p) != "pr"}
+    pieces = pieces if pieces is not None else Pieces(tree)
+    return [(part, payload(project, part, tree, checks, pieces)) for part in plan_parts(project, task, tree)]
