@@ -118,7 +118,10 @@ def _names(count: int) -> list[str]:
 # fixed for the process), and a process often renders the same modules again
 # (the shared runtime in every compile of a session, unchanged modules of
 # the agent's previews and checks, the test suite).  Bounded: a big compile
-# formats thousands of distinct modules once each.
+# formats thousands of distinct modules once each, and remembering them would
+# keep every module's unformatted text alive beside its formatted one (at
+# 1,000 specs, 5,000 modules: measured as a third of the traced memory), so
+# a batch bigger than the bound is not remembered at all.
 _LAID_OUT: dict[str, str] = {}
 _LAID_OUT_MAX = 2048
 _LAID_OUT_LOCK = threading.Lock()
@@ -130,10 +133,11 @@ def format_python(sources: list[str]) -> list[str]:
         known = {text: _LAID_OUT[text] for text in sources if text in _LAID_OUT}
     todo = list(dict.fromkeys(text for text in sources if text not in known))
     fresh = dict(zip(todo, _format_with_ruff(todo), strict=True))
-    with _LAID_OUT_LOCK:
-        if len(_LAID_OUT) + len(fresh) > _LAID_OUT_MAX:
-            _LAID_OUT.clear()
-        _LAID_OUT.update(fresh)
+    if len(fresh) <= _LAID_OUT_MAX:
+        with _LAID_OUT_LOCK:
+            if len(_LAID_OUT) + len(fresh) > _LAID_OUT_MAX:
+                _LAID_OUT.clear()
+            _LAID_OUT.update(fresh)
     return [known[text] if text in known else fresh[text] for text in sources]
 
 

@@ -22,6 +22,7 @@ import marshal
 import os
 import time
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from compiler.build.fingerprint import fingerprint
@@ -185,7 +186,7 @@ def record(
     cache_root: Path,
     specs: Path,
     out: Path,
-    tree: dict[str, bytes],
+    tree: Mapping[str, bytes],
     summary: str,
     digests: dict[str, str] | None = None,
     outputs: dict[str, list[int]] | None = None,

@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 # Below this many files the whole-tree swap is cheap and fully atomic.
@@ -74,6 +75,28 @@ def _slot(folder: Path, i: int) -> Path:
     return folder / f"f{i}"
 
 
+class EncodedTree(Mapping[str, bytes]):
+    """A tree's files as UTF-8 bytes, by relative path text, encoded when
+    asked for.  Holding the bytes of every file beside its text doubled the
+    memory of a big compile (measured at 1,000 specs: 200 MB of bytes for
+    the 20,000 files) for the few files a write really needs."""
+
+    def __init__(self, tree: Mapping[PurePosixPath, str]) -> None:
+        self._texts = {path.as_posix(): text for path, text in tree.items()}
+
+    def __getitem__(self, rel: str) -> bytes:
+        return self._texts[rel].encode("utf-8")
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self._texts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+
 @dataclass
 class Known:
     """What the caller already knows about a tree it writes: the files as
@@ -83,7 +106,7 @@ class Known:
     stat of every file on disk (None: unknown).  `update` sets `touched` to
     the files it replaced or removed."""
 
-    data: dict[str, bytes]
+    data: Mapping[str, bytes]
     digests: dict[str, str]
     on_disk: dict[str, str]
     stats: dict[str, list[int]] | None = None

@@ -192,11 +192,11 @@ def _compile(args: argparse.Namespace, out: Path, root: Path | None) -> int:
     known = None
     if root is not None:
         from compiler.build import manifest
-        from compiler.build.writer_incremental import Known
+        from compiler.build.writer_incremental import EncodedTree, Known
 
         # The bytes and their hashes serve both the writer and the manifest;
         # files the manifest vouches for are compared by hash, not read.
-        data = {p.as_posix(): t.encode("utf-8") for p, t in tree.items()}
+        data = EncodedTree(tree)
         on_disk, stats = manifest.on_disk(root, args.specs, out)
         known = Known(data, {rel: hashlib.sha256(b).hexdigest() for rel, b in data.items()}, on_disk, stats)
         manifest.forget(root, args.specs, out)
