@@ -259,6 +259,35 @@ def test_lists_cap_20_per_owner_id(
     assert_refused(response, 409, "cap_exceeded")
 
 
+def test_lists_concurrent_creates_at_the_cap_pass_it_once(
+    client: httpx.Client, auth: dict[str, str], made: list[tuple[str, dict[str, str]]]
+) -> None:
+    """With room for one more row, 4 creates at once: one 201, the others 409 (the parent row is locked, then counted)."""
+    from concurrent.futures import ThreadPoolExecutor
+    import threading
+
+    have = len(collect_lists(client, auth, path_lists(), 50))
+    for _ in range(20 - 1 - have):
+        make_lists(client, auth, made)
+    start = threading.Barrier(4)
+
+    def create(i: int) -> httpx.Response:
+        start.wait(30)
+        return client.post(path_lists(), json=body_lists(i), headers=auth)
+
+    with ThreadPoolExecutor(4) as pool:
+        responses = list(pool.map(create, [next(_SEQ) for _ in range(4)]))
+    for response in responses:
+        if response.status_code == 201:
+            made.append((response.headers["location"], auth))
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 3, [
+        r.text for r in responses
+    ]
+    for response in responses:
+        if response.status_code == 409:
+            assert_refused(response, 409, "cap_exceeded")
+
+
 def test_lists_get_missing_is_404(
     client: httpx.Client, auth: dict[str, str], made: list[tuple[str, dict[str, str]]]
 ) -> None:
@@ -735,6 +764,36 @@ def test_items_cap_50_per_list_id(
     if response.status_code == 201:
         made.append((response.headers["location"], auth))
     assert_refused(response, 409, "cap_exceeded")
+
+
+def test_items_concurrent_creates_at_the_cap_pass_it_once(
+    client: httpx.Client, auth: dict[str, str], made: list[tuple[str, dict[str, str]]]
+) -> None:
+    """With room for one more row, 4 creates at once: one 201, the others 409 (the parent row is locked, then counted)."""
+    from concurrent.futures import ThreadPoolExecutor
+    import threading
+
+    parent = make_lists(client, auth, made)["id"]
+    have = 0
+    for _ in range(50 - 1 - have):
+        make_items(client, auth, made, parent=parent)
+    start = threading.Barrier(4)
+
+    def create(i: int) -> httpx.Response:
+        start.wait(30)
+        return client.post(path_items(parent), json=body_items(i), headers=auth)
+
+    with ThreadPoolExecutor(4) as pool:
+        responses = list(pool.map(create, [next(_SEQ) for _ in range(4)]))
+    for response in responses:
+        if response.status_code == 201:
+            made.append((response.headers["location"], auth))
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 3, [
+        r.text for r in responses
+    ]
+    for response in responses:
+        if response.status_code == 409:
+            assert_refused(response, 409, "cap_exceeded")
 
 
 def test_items_create_under_missing_parent_is_404(

@@ -19,6 +19,8 @@ from targets.fastapi import contract_cases as cc
 
 # The largest key a path parameter may hold: surely no row has it.
 MISSING_ID = 2**63 - 1
+# Creates sent at once by the concurrency test of a cap.
+RACERS = 4
 
 # The helpers open with a fixture, not a comment or a constant: when a spec
 # has only resources they follow the imports directly, where black wants one
@@ -328,6 +330,31 @@ def test_{n}_create_rejects_invalid(client: httpx.Client, auth: dict[str, str], 
     if response.status_code == 201:
         made.append((response.headers["location"], auth))
     assert_refused(response, 409, "cap_exceeded")
+'''
+                )
+                parts.append(
+                    f'''def test_{n}_concurrent_creates_at_the_cap_pass_it_once(client: httpx.Client, auth: dict[str, str], {need}) -> None:
+    """With room for one more row, {RACERS} creates at once: one 201, the others 409 (the parent row is locked, then counted)."""
+    from concurrent.futures import ThreadPoolExecutor
+    import threading
+
+{setup}    for _ in range({resource.cap.max} - 1 - have):
+        make_{n}(client, auth, made{extra})
+    start = threading.Barrier({RACERS})
+
+    def create(i: int) -> httpx.Response:
+        start.wait(30)
+        return client.post(path_{n}({pp.rstrip(", ")}), json=body_{n}(i), headers=auth)
+
+    with ThreadPoolExecutor({RACERS}) as pool:
+        responses = list(pool.map(create, [next(_SEQ) for _ in range({RACERS})]))
+    for response in responses:
+        if response.status_code == 201:
+            made.append((response.headers["location"], auth))
+    assert sorted(r.status_code for r in responses) == [201] + [409] * {RACERS - 1}, [r.text for r in responses]
+    for response in responses:
+        if response.status_code == 409:
+            assert_refused(response, 409, "cap_exceeded")
 '''
                 )
             if parent:
