@@ -208,8 +208,16 @@ def _resource_operation(spec: Spec, resource: Resource, verb: str) -> dict[str, 
     if resource.not_owner == 403:
         responses["403"] = _error_response("A row of another user (code `forbidden`).")
     responses["404"] = _error_response("No such row (code `not_found`).")
-    if verb == "create" and (resource.cap is not None or resource.unique) or verb == "update" and resource.unique:
-        responses["409"] = _error_response("A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`).")
+    conflicts = []
+    if resource.unique and verb in ("create", "update"):
+        conflicts.append("a unique value is taken (`conflict`)")
+    if resource.cap is not None and verb == "create":
+        # 409, not 422: the body is valid; the rows already stored conflict
+        # with it, and the same request succeeds once one is deleted.
+        conflicts.append(f"the parent already holds {resource.cap.max} rows (`cap_exceeded`)")
+    if conflicts:
+        text = " or ".join(conflicts)
+        responses["409"] = _error_response(f"Conflict with the stored rows: {text}.")
     responses[str(VALIDATION_STATUS)] = _ref("responses", "ValidationFailed")
     op["description"] = " ".join(notes)
     op["responses"] = responses

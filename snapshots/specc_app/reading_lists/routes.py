@@ -223,7 +223,7 @@ def build_router(
             401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
             404: runtime_models.error_response("No such row (code `not_found`)."),
             409: runtime_models.error_response(
-                "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`)."
+                "Conflict with the stored rows: a unique value is taken (`conflict`) or the parent already holds 20 rows (`cap_exceeded`)."
             ),
             422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
@@ -388,7 +388,7 @@ def build_router(
             401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
             404: runtime_models.error_response("No such row (code `not_found`)."),
             409: runtime_models.error_response(
-                "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`)."
+                "Conflict with the stored rows: a unique value is taken (`conflict`)."
             ),
             422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
@@ -516,7 +516,7 @@ def build_router(
             ),
             404: runtime_models.error_response("No such row (code `not_found`)."),
             409: runtime_models.error_response(
-                "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`)."
+                "Conflict with the stored rows: a unique value is taken (`conflict`) or the parent already holds 50 rows (`cap_exceeded`)."
             ),
             422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
@@ -720,7 +720,7 @@ def build_router(
             ),
             404: runtime_models.error_response("No such row (code `not_found`)."),
             409: runtime_models.error_response(
-                "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`)."
+                "Conflict with the stored rows: a unique value is taken (`conflict`)."
             ),
             422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
