@@ -591,7 +591,11 @@ class Resource:
     `owner` is the chain of refs from `table` up to the users table: one link
     for a row the user owns directly, more for a row owned through a parent
     (`parent` is then the collection path's parameter, the key of the first
-    link's table).  `item` is the item path's parameter (the table's key).
+    link's table).  A path may also name the links above it, in chain order
+    (`/fleets/{fleet_id}/vehicles/{vehicle_id}/services`): `ancestors` are
+    those parameters, from the one next to `parent` upwards (ancestors[i] holds
+    the key of `owner[i + 1].to`), and each named row must belong to the one
+    above it.  `item` is the item path's parameter (the table's key).
     `fields` are written on create and update (update: only those present);
     `response` is every column.  `not_owner` answers a row of another user;
     `delete_missing` a DELETE of a missing row.  Lists page by keyset on the
@@ -618,6 +622,7 @@ class Resource:
     unique: tuple[tuple[str, ...], ...] = ()
     summary: str = ""
     span: Span = NO_SPAN
+    ancestors: tuple[PathParam, ...] = ()
 
     def op(self, verb: str) -> str:
         """The operationId of one method, e.g. `items_create`."""
@@ -627,6 +632,11 @@ class Resource:
     def owner_column(self) -> str:
         """The column of `table` the chain starts with (the parent ref, or the user ref)."""
         return self.owner[0].column
+
+    @property
+    def path_params(self) -> tuple[PathParam, ...]:
+        """The collection path's parameters in path order: the outermost ancestor first, `parent` last."""
+        return tuple(reversed(self.ancestors)) + ((self.parent,) if self.parent else ())
 
 
 # --- questions, approvals, the spec and the project ------------------------

@@ -168,9 +168,12 @@ def _resource_operation(spec: Spec, resource: Resource, verb: str) -> dict[str, 
     not_owner = "hidden as 404" if resource.not_owner == 404 else "403 `forbidden`"
     owner = " -> ".join(f"{link.table}.{link.column}" for link in resource.owner) + " = the signed-in user"
     notes = [f"Owned through {owner}; a row of another user: {not_owner}. Missing rows: 404 `not_found`."]
+    if resource.ancestors:
+        named = ", ".join(f"{{{p.name}}}" for p in resource.path_params)
+        notes.append(f"Each row the path names ({named}) must belong to the one named before it; otherwise 404 `not_found`.")
     params = []
-    if resource.parent is not None:
-        params.append(_path_param(resource.parent.name, resource.parent.column, resource.parent.table))
+    for key in resource.path_params:
+        params.append(_path_param(key.name, key.column, key.table))
     if verb in ("get", "update", "delete"):
         params.append(_path_param(resource.item.name, resource.item.column, resource.table))
     op: dict[str, Any] = {

@@ -94,6 +94,11 @@ def _value_code(column: Any) -> str:
     return "None"
 
 
+_CHAIN_HELPER = '''# The keys of every row the tests made, by (table, key): its own and those of
+# the rows it was made under, so that a path naming the whole chain can be built.
+_CHAIN: dict[tuple[str, Any], dict[str, Any]] = {}'''
+
+
 class ResourceTests:
     """The tests of every resource of one spec."""
 
@@ -101,6 +106,8 @@ class ResourceTests:
         self.spec = spec
         self.lit = lit
         self.by_table = {r.table: r for r in spec.resources if "create" in r.methods}
+        # A path that names ancestors needs each made row's chain of keys.
+        self.chained = any(r.ancestors for r in spec.resources)
 
     def creator(self, resource: Resource) -> Resource | None:
         """The resource of this spec that creates `resource`'s parent rows."""
@@ -140,7 +147,9 @@ def body_{n}(i: int) -> dict[str, Any]:
 def full_body_{n}(i: int) -> dict[str, Any]:
     """A valid create body of {n} with every field."""
     return {{{full}}}
-
+'''
+        if parent is None or not resource.ancestors:
+            out += f'''
 
 def path_{n}({pargs.rstrip(", ")}) -> str:
     return {resource.path!r}.format({fmt})
@@ -148,6 +157,22 @@ def path_{n}({pargs.rstrip(", ")}) -> str:
 
 def item_{n}({pargs}item: Any) -> str:
     return {resource.item_path!r}.format({item_fmt})
+'''
+        else:
+            # The ancestors come from the chain `parent` was made under (or,
+            # with `under`, another parent's: the mismatch tests); 1 for a parent
+            # no test made (a malformed or missing one).
+            above = ", ".join(f"{a.name}=chain.get({a.table!r}, 1)" for a in resource.ancestors)
+            out += f'''
+
+def path_{n}(parent: Any, under: Any = None) -> str:
+    chain = _CHAIN.get(({parent.table!r}, parent if under is None else under), {{}})
+    return {resource.path!r}.format({above}, {fmt})
+
+
+def item_{n}(parent: Any, item: Any, under: Any = None) -> str:
+    chain = _CHAIN.get(({parent.table!r}, parent if under is None else under), {{}})
+    return {resource.item_path!r}.format({above}, {item_fmt})
 '''
         if self.can_make(resource):
             if parent:
@@ -167,9 +192,18 @@ def make_{n}(client: httpx.Client, headers: dict[str, str], made: list[tuple[str
 {make_parent}    response = client.post({call_path}, json={{**body_{n}(next(_SEQ)), **fields}}, headers=headers)
     assert response.status_code == 201, response.text
     made.append((response.headers["location"], headers))
-    return response.json()
+{self._record_chain(resource)}    return response.json()
 '''
         return out
+
+    def _record_chain(self, resource: Resource) -> str:
+        """Lines of `make_<r>` that remember the new row's chain of keys."""
+        if not self.chained:
+            return ""
+        own = f"{resource.table!r}: response.json()['id']"
+        if resource.parent is None:
+            return f"    _CHAIN[({resource.table!r}, response.json()['id'])] = {{{own}}}\n"
+        return f"    _CHAIN[({resource.table!r}, response.json()['id'])] = {{**_CHAIN.get(({resource.parent.table!r}, parent), {{}}), {resource.parent.table!r}: parent, {own}}}\n"
 
     def tests(self, resource: Resource) -> list[str]:
         n = resource.name
@@ -376,6 +410,8 @@ def test_{n}_create_under_another_users_parent_is_{not_owner}(client: httpx.Clie
     assert_refused(response, {not_owner}, {not_owner_code!r})
 '''
                 )
+        if parent is not None and resource.ancestors:
+            parts.append(self._chain_test(resource))
         item = f"item_{n}({'row[' + repr(resource.owner_column) + '], ' if parent else ''}row['id'])"
         missing = f"item_{n}({'row[' + repr(resource.owner_column) + '], ' if parent else ''}{MISSING_ID})"
         if "get" in resource.methods:
@@ -441,6 +477,58 @@ def test_{n}_delete_of_another_user_is_{not_owner}(client: httpx.Client, auth: d
         if "list" in resource.methods:
             parts.append(self._list_tests(resource))
         return parts
+
+    def _chain_test(self, resource: Resource) -> str:
+        """A parent named under an ancestor of the same user that it does not
+        belong to: 404 on every method (only the chain check can refuse it)."""
+        n = resource.name
+        parent = resource.parent
+        maker = self.creator(resource)
+        assert parent is not None and maker is not None
+        top = resource.ancestors[0]
+        lines = [
+            f"    parent = make_{maker.name}(client, auth, made)['id']",
+            f"    # Made under another {top.table} row of the same user.",
+            f"    other = make_{maker.name}(client, auth, made)['id']",
+            f"    wrong = path_{n}(parent, under=other)",
+        ]
+        if "create" in resource.methods:
+            lines += [
+                f"    row = make_{n}(client, auth, made, parent=parent)",
+                f"    response = client.post(wrong, json=body_{n}(next(_SEQ)), headers=auth)",
+                "    if response.status_code == 201:",
+                '        made.append((response.headers["location"], auth))',
+                '    assert_refused(response, 404, "not_found")',
+            ]
+        else:
+            lines.append("    row = None")
+        if "list" in resource.methods:
+            lines.append('    assert_refused(client.get(wrong, headers=auth), 404, "not_found")')
+        if "create" in resource.methods:
+            item = f"item_{n}(parent, row['id'], under=other)"
+            if "get" in resource.methods:
+                lines.append(f'    assert_refused(client.get({item}, headers=auth), 404, "not_found")')
+            if "update" in resource.methods:
+                lines.append(f'    assert_refused(client.patch({item}, json={{}}, headers=auth), 404, "not_found")')
+            if "delete" in resource.methods and resource.delete_missing == 404:
+                lines.append(f'    assert_refused(client.delete({item}, headers=auth), 404, "not_found")')
+            if "get" in resource.methods:
+                lines += [
+                    f"    kept = client.get(item_{n}(parent, row['id']), headers=auth)",
+                    "    assert kept.status_code == 200, kept.text",
+                    "    assert kept.json() == row",
+                ]
+        bad = f"{resource.path!r}.format(**{{**{{p: 1 for p in {tuple(p.name for p in resource.path_params)!r}}}, {top.name!r}: 'abc'}})"
+        body = "\n".join(lines)
+        return f'''def test_{n}_parent_under_another_{top.table}_is_404(client: httpx.Client, auth: dict[str, str], made: list[tuple[str, dict[str, str]]]) -> None:
+    """A {parent.table} of the user named under a {top.table} it does not belong to: 404 `not_found`, nothing written."""
+{body}
+
+
+def test_{n}_malformed_{top.name}_is_422(client: httpx.Client, auth: dict[str, str]) -> None:
+    """`{top.name}` is validated like any input: 422 at it when it is not a key."""
+    assert_errors(client.get({bad}, headers=auth), {top.name!r}, ["type"])
+'''
 
     def _unchanged(self, resource: Resource, item: str) -> str:
         if "get" not in resource.methods:
@@ -551,6 +639,8 @@ def test_{n}_list_rejects_bad_parameters(client: httpx.Client, auth: dict[str, s
 
     def render(self) -> str:
         parts = [_HELPERS.format()]
+        if self.chained:
+            parts.append(_CHAIN_HELPER)
         for resource in self.spec.resources:
             parts.append(self.helpers(resource))
         for resource in self.spec.resources:

@@ -267,6 +267,8 @@ def resource_item_owner(resource: Resource, schema: Schema, *, lock: bool) -> St
     if resource.parent is not None:
         query = query.where(col(resource.owner_column, "t0").eq(param()))
         params += ("parent_id",)
+    query, above = _under_ancestors(query, resource)
+    params += above
     if lock:
         query = query.lock(update=True)
     return Statement(f"{resource.name}:{'lock' if lock else 'owner'}", query, params)
@@ -279,9 +281,21 @@ def resource_parent_owner(resource: Resource, *, lock: bool) -> Statement:
     link = resource.owner[0]
     query = exp.select(col(link.to_column, "t1")).from_(table_ref(link.to, "t1"))
     query = _owned(query, resource, 1).where(col(link.to_column, "t1").eq(param()))
+    query, above = _under_ancestors(query, resource)
     if lock:
         query = query.lock(update=True)
-    return Statement(f"{resource.name}:{'parent_lock' if lock else 'parent'}", query, ("user_id", "parent_id"))
+    return Statement(f"{resource.name}:{'parent_lock' if lock else 'parent'}", query, ("user_id", "parent_id") + above)
+
+
+def _under_ancestors(query: exp.Select, resource: Resource) -> tuple[exp.Select, tuple[str, ...]]:
+    """`query` (joined up the chain as t0, t1, ...) restricted to rows whose
+    chain passes through every ancestor the path names: t<i>.<owner[i] column>
+    = the path's key, for i = 1.. (a vehicle of another fleet matches none)."""
+    params: tuple[str, ...] = ()
+    for i, ancestor in enumerate(resource.ancestors, start=1):
+        query = query.where(col(resource.owner[i].column, f"t{i}").eq(param()))
+        params += (f"ancestor:{ancestor.name}",)
+    return query, params
 
 
 def resource_select(resource: Resource) -> Statement:
@@ -353,7 +367,8 @@ def resource_statements(resource: Resource, schema: Schema) -> tuple[Statement, 
         out.append(resource_item_owner(resource, schema, lock=False))
     if {"update", "delete"} & set(methods):
         out.append(resource_item_owner(resource, schema, lock=True))
-    if resource.parent is not None and "list" in methods:
+    if resource.parent is not None and {"list", "get", "update", "delete"} & set(methods):
+        # Every route but create checks the parent first (create locks it instead).
         out.append(resource_parent_owner(resource, lock=False))
     if "create" in methods:
         if resource.parent is not None:

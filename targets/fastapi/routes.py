@@ -248,6 +248,9 @@ def resource_config(resource: Resource) -> dict[str, object]:
         "key": resource.item.column.name,
         "item": (resource.item.name, resource.item.column.kind),
         "parent": (parent.name, parent.column.kind) if parent else None,
+        # The path's keys above the parent (nearest first), each checked to
+        # hold the row below it in the same ownership query.
+        "ancestors": tuple((a.name, a.column.kind) for a in resource.ancestors),
         "what": resource.table,
         "parent_what": parent.table if parent else "",
         "not_owner": resource.not_owner,

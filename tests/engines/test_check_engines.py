@@ -1,13 +1,15 @@
 """`specc check --database postgres|mysql`: the migrations and the generated
 contract tests of the resource specs run on the real engines.
 
-For specs/reading-lists.yaml and tests/fixtures/new-domain/fleet-maintenance.yaml
-the check runs on sqlite, PostgreSQL and MariaDB.  On each server every
+For specs/reading-lists.yaml, tests/fixtures/new-domain/fleet-maintenance.yaml
+and tests/fixtures/nested/fleet-chains.yaml (a path naming two parents) the
+check runs on sqlite, PostgreSQL and MariaDB.  On each server every
 migration applies, the down migrations restore the base schema exactly (by
 the engine's catalog), the up migrations apply again, and every contract
 test passes: the same tests, by name, as on sqlite, none skipped (caps,
 uniqueness 409, ownership 403/404, pagination, the concurrent creates at a
-cap, the seeded metric rows).  The scratch databases are dropped afterwards.
+cap, the seeded metric rows, a parent named under an ancestor it does not
+belong to).  The scratch databases are dropped afterwards.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from compiler.check.run import CheckResult, run_checks
 from compiler.cli import main
 from compiler.project import build_project
 from tests.conftest import SPECS
+from tests.test_nested_resources import chain_specs
 
 FLEET = Path(__file__).parents[1] / "fixtures" / "new-domain" / "fleet-maintenance.yaml"
 # The contract tests of each spec on sqlite (measured 2026-12-04); the
 # engines must run the same set.  A floor, so that new tests keep it green.
-MIN_CONTRACT = {"reading-lists": 110, "fleet-maintenance": 110}
+MIN_CONTRACT = {"reading-lists": 110, "fleet-maintenance": 110, "fleet-chains": 120}
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +38,11 @@ def fleet_specs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(SPECS / "base", root / "specs" / "base")
     shutil.copy(FLEET, root / "specs" / FLEET.name)
     return root / "specs"
+
+
+@pytest.fixture(scope="module")
+def chains(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return chain_specs(tmp_path_factory.mktemp("chains"))
 
 
 def _check(specs: Path, spec_id: str, database: str) -> CheckResult:
@@ -56,10 +64,10 @@ def _on_sqlite(specs: Path, spec_id: str) -> CheckResult:
 
 
 @pytest.mark.parametrize("engine", ["postgres", "mysql"])
-@pytest.mark.parametrize("spec_id", ["reading-lists", "fleet-maintenance"])
-def test_check_passes_on_the_engine_with_the_tests_of_sqlite(request: pytest.FixtureRequest, engine: str, spec_id: str, fleet_specs: Path) -> None:
+@pytest.mark.parametrize("spec_id", ["reading-lists", "fleet-maintenance", "fleet-chains"])
+def test_check_passes_on_the_engine_with_the_tests_of_sqlite(request: pytest.FixtureRequest, engine: str, spec_id: str) -> None:
     request.getfixturevalue("pg_server" if engine == "postgres" else "mysql_server")  # skip (or fail in CI) without it
-    specs = SPECS if spec_id == "reading-lists" else fleet_specs
+    specs = {"reading-lists": SPECS, "fleet-maintenance": request.getfixturevalue("fleet_specs"), "fleet-chains": request.getfixturevalue("chains")}[spec_id]
     result = _check(specs, spec_id, engine)
     assert result.success, [(s, c.name, c.detail) for s, c in result.failures()]
     names = {c.name: c.status for c in result.tests.checks}

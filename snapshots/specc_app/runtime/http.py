@@ -526,6 +526,8 @@ def resource_keys(cfg: Mapping[str, Any], verb: str) -> Callable[..., None]:
     dependencies after the user's run before the body's model."""
 
     def keys(request: Request) -> None:
+        for name, kind in cfg["ancestors"][::-1]:
+            _key(request.path_params.get(name), kind, name)
         if cfg["parent"] is not None:
             _key(
                 request.path_params.get(cfg["parent"][0]),
@@ -626,7 +628,11 @@ def serve_resource(
     if user_id is None:
         return unauthorized(cache)
     parent_id = item_id = None
+    above: dict[str, Any] = {}
     try:
+        # Outermost first, as the path names them: the first malformed one is reported.
+        for key_name, kind in cfg["ancestors"][::-1]:
+            above[key_name] = _key(path_params.get(key_name), kind, key_name)
         if cfg["parent"] is not None:
             parent_id = _key(
                 path_params.get(cfg["parent"][0]), cfg["parent"][1], cfg["parent"][0]
@@ -643,7 +649,9 @@ def serve_resource(
     owner_id = user_id if cfg["parent"] is None else parent_id
     what = cfg["what"]
     headers: dict[str, str] = {}
-    keys: dict[str, Any] = {}
+    keys: dict[str, Any] = dict(above)
+    # Parameters of the ownership queries after the parent's: the ancestors, nearest first.
+    chain = tuple(above[key_name] for key_name, _ in cfg["ancestors"])
     if cfg["parent"] is not None:
         keys[cfg["parent"][0]] = parent_id
     if item_id is not None:
@@ -674,7 +682,7 @@ def serve_resource(
                 _check_owned(
                     cur,
                     sql[key],
-                    (user_id, parent_id),
+                    (user_id, parent_id) + chain,
                     cfg["not_owner"],
                     cfg["parent_what"],
                 )
@@ -683,7 +691,7 @@ def serve_resource(
                     _check_owned(
                         cur,
                         sql[f"{name}:parent_lock"],
-                        (user_id, parent_id),
+                        (user_id, parent_id) + chain,
                         cfg["not_owner"],
                         cfg["parent_what"],
                     )
@@ -709,7 +717,7 @@ def serve_resource(
                 cur.execute(sql[f"{name}:insert"], tuple(values))
                 new_id = cur.fetchone()[0] if dialect == "postgres" else cur.lastrowid
                 result: Any = _row(cur, sql, name, cfg, new_id)
-                ids = {cfg["item"][0]: new_id}
+                ids = {**above, cfg["item"][0]: new_id}
                 if cfg["parent"] is not None:
                     ids[cfg["parent"][0]] = parent_id
                 headers["Location"] = cfg["item_path"].format(**ids)
@@ -729,8 +737,10 @@ def serve_resource(
                 status = 200
             else:
                 lock = verb != "get"
-                params: tuple[Any, ...] = (user_id, item_id) + (
-                    (parent_id,) if cfg["parent"] is not None else ()
+                params: tuple[Any, ...] = (
+                    (user_id, item_id)
+                    + ((parent_id,) if cfg["parent"] is not None else ())
+                    + chain
                 )
                 statement = sql[f"{name}:{'lock' if lock else 'owner'}"]
                 try:
