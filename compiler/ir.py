@@ -579,9 +579,13 @@ class PathParam:
     column: Column
 
 
-ResourceMethod = Literal["create", "list", "get", "update", "delete"]
-RESOURCE_VERBS: tuple[ResourceMethod, ...] = ("create", "list", "get", "update", "delete")
-RESOURCE_HTTP: dict[str, HttpMethod] = {"create": "POST", "list": "GET", "get": "GET", "update": "PATCH", "delete": "DELETE"}
+ResourceMethod = Literal["create", "list", "get", "update", "replace", "delete"]
+RESOURCE_VERBS: tuple[ResourceMethod, ...] = ("create", "list", "get", "update", "replace", "delete")
+# update is PATCH (the fields present); replace is PUT (the whole row: an
+# absent optional field is stored as its default, or NULL).
+RESOURCE_HTTP: dict[str, HttpMethod] = {"create": "POST", "list": "GET", "get": "GET", "update": "PATCH", "replace": "PUT", "delete": "DELETE"}
+# The methods addressed at the item path (the others at the collection path).
+ITEM_VERBS: tuple[ResourceMethod, ...] = ("get", "update", "replace", "delete")
 
 
 @dataclass(frozen=True)
@@ -596,7 +600,8 @@ class Resource:
     those parameters, from the one next to `parent` upwards (ancestors[i] holds
     the key of `owner[i + 1].to`), and each named row must belong to the one
     above it.  `item` is the item path's parameter (the table's key).
-    `fields` are written on create and update (update: only those present);
+    `fields` are written on create, update (only those present) and replace
+    (all of them: an absent optional field gets its default, or NULL);
     `response` is every column.  `not_owner` answers a row of another user;
     `delete_missing` a DELETE of a missing row.  Lists page by keyset on the
     key, `page_default` rows at a time, at most `page_max`.  `cap` (the

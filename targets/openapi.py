@@ -18,7 +18,7 @@ import yaml
 
 from compiler.checkers import YAML
 from compiler.build.header import HASH
-from compiler.ir import RESOURCE_HTTP, Endpoint, ListField, Project, Resource, Spec
+from compiler.ir import ITEM_VERBS, RESOURCE_HTTP, Endpoint, ListField, Project, Resource, Spec
 from compiler.target import APPLICATION, FileKind, Target
 from targets import jsonschema_bodies as js
 
@@ -174,7 +174,7 @@ def _resource_operation(spec: Spec, resource: Resource, verb: str) -> dict[str, 
     params = []
     for key in resource.path_params:
         params.append(_path_param(key.name, key.column, key.table))
-    if verb in ("get", "update", "delete"):
+    if verb in ITEM_VERBS:
         params.append(_path_param(resource.item.name, resource.item.column, resource.table))
     op: dict[str, Any] = {
         "operationId": resource.op(verb),
@@ -200,6 +200,10 @@ def _resource_operation(spec: Spec, resource: Resource, verb: str) -> dict[str, 
         op["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref("schemas", _resource_component(resource, "Update"))}}}
         responses["200"] = {"description": "The row as updated.", "headers": no_store, "content": {JSON: {"schema": row}}}
         notes.append("Partial update: absent fields are left unchanged; `null` clears a nullable field.")
+    elif verb == "replace":
+        op["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref("schemas", _resource_component(resource, "Replace"))}}}
+        responses["200"] = {"description": "The row as replaced.", "headers": no_store, "content": {JSON: {"schema": row}}}
+        notes.append("Full replacement: every field is written; an absent optional field is set to its default, or null.")
     elif verb == "get":
         responses["200"] = {"description": "The row.", "headers": no_store, "content": {JSON: {"schema": row}}}
     else:
@@ -212,7 +216,7 @@ def _resource_operation(spec: Spec, resource: Resource, verb: str) -> dict[str, 
         responses["403"] = _error_response("A row of another user (code `forbidden`).")
     responses["404"] = _error_response("No such row (code `not_found`).")
     conflicts = []
-    if resource.unique and verb in ("create", "update"):
+    if resource.unique and verb in ("create", "update", "replace"):
         conflicts.append("a unique value is taken (`conflict`)")
     if resource.cap is not None and verb == "create":
         # 409, not 422: the body is valid; the rows already stored conflict
@@ -242,7 +246,7 @@ def resource_names(resource: Resource) -> list[str]:
     """The operationIds and `METHOD path`s of a resource."""
     names = []
     for verb in resource.methods:
-        path = resource.path if verb in ("create", "list") else resource.item_path
+        path = resource.path if verb not in ITEM_VERBS else resource.item_path
         names += [resource.op(verb), f"{RESOURCE_HTTP[verb]} {path}"]
     return names
 
@@ -273,7 +277,7 @@ def build_document(specs: tuple[Spec, ...], title: str, description: str, *, res
                     raise OpenApiConflict(f"{spec.id}: {name} is already defined by spec {seen[name]}")
                 seen[name] = spec.id
             for verb in resource.methods:
-                path = resource.path if verb in ("create", "list") else resource.item_path
+                path = resource.path if verb not in ITEM_VERBS else resource.item_path
                 paths.setdefault(path, {})[RESOURCE_HTTP[verb].lower()] = _resource_operation(spec, resource, verb)
             for suffix, schema in js.resource_schemas(resource).items():
                 schemas[_resource_component(resource, suffix)] = schema

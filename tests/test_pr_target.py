@@ -299,7 +299,7 @@ def test_split_prs_report_their_own_checks_and_the_engines_that_ran() -> None:
     assert "tests: **passed** (4 run: 4 passed, 0 failed)" in mig
     assert "test\\_broken" not in mig and "build: not part of this PR" in mig
     assert "ran 4 migration checks on SQLite only (4 passed, 0 failed" in mig
-    assert "PostgreSQL and MySQL/MariaDB are not run by `specc check`" in mig
+    assert "PostgreSQL and MySQL/MariaDB are not run by this `specc check`: run `specc check --database postgres/mysql`" in mig
     assert "each engine where available" not in mig
     # The application PR: the 6 contract tests (one failed), not the migration checks.
     assert "tests: **failed** (6 run: 5 passed, 1 failed)" in app_body and "migrations: up" not in app_body

@@ -209,13 +209,18 @@ class ResourceLowering:
                 self._error(path + (i,), "E223", f"resource {name}: {table.name}.{column_name} is set from the path or the signed-in user and cannot be written")
                 continue
             out.append(ColumnField(column_name, table.name, column, required=not column.nullable and column.default is None))
-        if "create" in methods:
+        # create and replace write every field (an absent one as its
+        # default), so every other NOT NULL column needs a default.
+        filler = next((v for v in ("create", "replace") if v in methods), None)
+        if filler is not None:
             given = {f.name for f in out} | {owner[0].column}
             for column in table.columns:
                 if column.primary_key or column.name in GENERATED or column.name in given:
                     continue
                 if not column.nullable and column.default is None:
-                    self._error(path, "E264", f"resource {name}: create cannot fill {table.name}.{column.name} (NOT NULL, no default); list it in fields")
-        if ("create" in methods or "update" in methods) and not out:
-            self._error(path, "E264", f"resource {name}: create and update need at least one writable column in fields")
+                    self._error(path, "E264", f"resource {name}: {filler} cannot fill {table.name}.{column.name} (NOT NULL, no default); list it in fields")
+        writers = [v for v in ("create", "update", "replace") if v in methods]
+        if writers and not out:
+            named = writers[0] + " needs" if len(writers) == 1 else ", ".join(writers[:-1]) + f" and {writers[-1]} need"
+            self._error(path, "E264", f"resource {name}: {named} at least one writable column in fields")
         return tuple(out)

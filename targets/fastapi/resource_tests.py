@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.ir import ColumnField, Resource, Spec
+from compiler.ir import ITEM_VERBS, RESOURCE_HTTP, ColumnField, Resource, Spec
 from targets.fastapi import contract_cases as cc
 
 # The largest key a path parameter may hold: surely no row has it.
 MISSING_ID = 2**63 - 1
 # Creates sent at once by the concurrency test of a cap.
 RACERS = 4
+# Methods with a request body.
+BODY_VERBS = ("create", "update", "replace")
 
 # The helpers open with a fixture, not a comment or a constant: when a spec
 # has only resources they follow the imports directly, where black wants one
@@ -97,6 +99,12 @@ def _value_code(column: Any) -> str:
 _CHAIN_HELPER = '''# The keys of every row the tests made, by (table, key): its own and those of
 # the rows it was made under, so that a path naming the whole chain can be built.
 _CHAIN: dict[tuple[str, Any], dict[str, Any]] = {}'''
+
+
+def _default_of(field: ColumnField) -> Any:
+    """What an absent optional field is stored as: its literal default, or None."""
+    default = field.column.default
+    return None if default is None or default == "now" else default
 
 
 class ResourceTests:
@@ -215,11 +223,11 @@ def make_{n}(client: httpx.Client, headers: dict[str, str], made: list[tuple[str
         not_owner = resource.not_owner
         not_owner_code = "forbidden" if not_owner == 403 else "not_found"
         ids = {"create": f"path_{n}({'1' if parent else ''})", "list": f"path_{n}({'1' if parent else ''})"}
-        ids.update({v: f"item_{n}({'1, ' if parent else ''}1)" for v in ("get", "update", "delete")})
+        ids.update({v: f"item_{n}({'1, ' if parent else ''}1)" for v in ITEM_VERBS})
         calls = []
         for verb in resource.methods:
-            method = {"create": "post", "list": "get", "get": "get", "update": "patch", "delete": "delete"}[verb]
-            body = ", json={}" if verb in ("create", "update") else ""
+            method = RESOURCE_HTTP[verb].lower()
+            body = ", json={}" if verb in BODY_VERBS else ""
             calls.append(f"pytest.param({method!r}, {ids[verb]}, {bool(body)}, id={verb!r})")
         parts.append(
             f'''@pytest.mark.parametrize(("method", "url", "has_body"), [{", ".join(calls)}])
@@ -232,28 +240,28 @@ def test_{n}_requires_credentials(client: httpx.Client, method: str, url: str, h
 '''
         )
         bad_ids = ["'abc'", "'0'", "'-1'", "'1.5'", f"'{MISSING_ID + 1}'"]
-        if {"get", "update", "delete"} & set(resource.methods):
-            verb = next(v for v in ("get", "update", "delete") if v in resource.methods)
-            method = {"get": "GET", "update": "PATCH", "delete": "DELETE"}[verb]
+        if set(ITEM_VERBS) & set(resource.methods):
+            verb = next(v for v in ITEM_VERBS if v in resource.methods)
+            method = RESOURCE_HTTP[verb]
             cases = ", ".join(f"pytest.param({b}, id={b})" for b in bad_ids)
             parts.append(
                 f'''@pytest.mark.parametrize("raw", [{cases}])
 def test_{n}_malformed_item_id_is_422(client: httpx.Client, auth: dict[str, str], raw: str) -> None:
     """`{resource.item.name}` is validated like any input: 422 at it when it is not a key."""
-    response = client.request({method!r}, item_{n}({"1, " if parent else ""}raw), headers=auth{", json={}" if verb == "update" else ""})
+    response = client.request({method!r}, item_{n}({"1, " if parent else ""}raw), headers=auth{", json={}" if verb in BODY_VERBS else ""})
     assert_errors(response, {resource.item.name!r}, ["type"])
 '''
             )
         if parent is not None:
             verb = next(v for v in resource.methods)
-            method = {"create": "POST", "list": "GET", "get": "GET", "update": "PATCH", "delete": "DELETE"}[verb]
-            url = f"path_{n}(raw)" if verb in ("create", "list") else f"item_{n}(raw, 1)"
+            method = RESOURCE_HTTP[verb]
+            url = f"path_{n}(raw)" if verb not in ITEM_VERBS else f"item_{n}(raw, 1)"
             cases = ", ".join(f"pytest.param({b}, id={b})" for b in bad_ids)
             parts.append(
                 f'''@pytest.mark.parametrize("raw", [{cases}])
 def test_{n}_malformed_parent_id_is_422(client: httpx.Client, auth: dict[str, str], raw: str) -> None:
     """`{parent.name}` is validated like any input: 422 at it when it is not a key."""
-    response = client.request({method!r}, {url}, headers=auth{", json={}" if verb in ("create", "update") else ""})
+    response = client.request({method!r}, {url}, headers=auth{", json={}" if verb in BODY_VERBS else ""})
     assert_errors(response, {parent.name!r}, ["type"])
 '''
             )
@@ -455,6 +463,8 @@ def test_{n}_update_missing_is_404(client: httpx.Client, auth: dict[str, str], {
     assert_refused(client.patch({missing}, json={{}}, headers=auth), 404, "not_found")
 '''
             )
+        if "replace" in resource.methods and resource.fields:
+            parts.append(self._replace_tests(resource, item, missing, mk, need))
         if "delete" in resource.methods:
             again = "assert client.delete({item}, headers=auth).status_code == 204" if resource.delete_missing == 204 else 'assert_refused(client.delete({item}, headers=auth), 404, "not_found")'
             gone = f'\n    assert_refused(client.get({item}, headers=auth), 404, "not_found")' if "get" in resource.methods else ""
@@ -477,6 +487,64 @@ def test_{n}_delete_of_another_user_is_{not_owner}(client: httpx.Client, auth: d
         if "list" in resource.methods:
             parts.append(self._list_tests(resource))
         return parts
+
+    def _replace_tests(self, resource: Resource, item: str, missing: str, mk: str, need: str) -> str:
+        """PUT: the whole row is written (absent optional fields reset to their
+        default or null), 422 without a required field, the owner rules."""
+        n = resource.name
+        not_owner = resource.not_owner
+        code = "forbidden" if not_owner == 403 else "not_found"
+        reset = {f.name: _default_of(f) for f in resource.fields if not f.required and f.column.kind != "json"}
+        required = [f for f in resource.fields if f.required]
+        # Optional enum fields start away from their default, so the reset shows.
+        away = {}
+        for f in resource.fields:
+            values = f.column.enum.values if f.column.kind == "enum" and f.column.enum else ()
+            if not f.required and f.name in reset and any(v != reset[f.name] for v in values):
+                away[f.name] = next(v for v in values if v != reset[f.name])
+        start = f"{{**full_body_{n}(next(_SEQ)), **{away!r}}}" if away else f"full_body_{n}(next(_SEQ))"
+        out = f'''def test_{n}_replace_writes_the_whole_row(client: httpx.Client, auth: dict[str, str], {need}) -> None:
+    """PUT with the required fields only: 200 and the row, each required field as sent and every optional one reset ({", ".join(f"{k}={v!r}" for k, v in reset.items()) or "none"})."""
+    row = {mk}, **{start})
+    body = body_{n}(next(_SEQ))
+    response = client.put({item}, json=body, headers=auth)
+    assert response.status_code == 200, response.text
+    after = response.json()
+    assert_matches(after, body)
+    assert {{k: after[k] for k in {sorted(reset)!r}}} == {reset!r}
+    assert {{k: v for k, v in after.items() if k not in body and k not in {sorted(reset)!r} and k != "updated_at"}} == {{k: v for k, v in row.items() if k not in body and k not in {sorted(reset)!r} and k != "updated_at"}}
+'''
+        if "get" in resource.methods:
+            out += f'''    again = client.get({item}, headers=auth)
+    assert again.status_code == 200 and again.json() == after, again.text
+'''
+        if required:
+            first = required[0]
+            out += f'''
+
+def test_{n}_replace_without_{first.name}_is_422(client: httpx.Client, auth: dict[str, str], {need}) -> None:
+    """PUT is a whole row: without the required `{first.name}` it is 422 `required`, and the row is unchanged."""
+    row = {mk})
+    body = {{k: v for k, v in full_body_{n}(next(_SEQ)).items() if k != {first.name!r}}}
+    assert_errors(client.put({item}, json=body, headers=auth), {first.name!r}, ["required"])
+'''
+            if "get" in resource.methods:
+                out += f'''    assert client.get({item}, headers=auth).json() == row
+'''
+        out += f'''
+
+def test_{n}_replace_of_another_user_is_{not_owner}(client: httpx.Client, auth: dict[str, str], other_auth: dict[str, str], {need}) -> None:
+    """PUT of another user's row: {not_owner}, and the row is unchanged."""
+    row = make_{n}(client, other_auth, made)
+    assert_refused(client.put({item}, json=full_body_{n}(next(_SEQ)), headers=auth), {not_owner}, {code!r})
+{self._unchanged(resource, item)}
+
+def test_{n}_replace_missing_is_404(client: httpx.Client, auth: dict[str, str], {need}) -> None:
+    """PUT of an id no row has: 404 (PUT never creates)."""
+    row = {mk})
+    assert_refused(client.put({missing}, json=body_{n}(next(_SEQ)), headers=auth), 404, "not_found")
+'''
+        return out
 
     def _chain_test(self, resource: Resource) -> str:
         """A parent named under an ancestor of the same user that it does not

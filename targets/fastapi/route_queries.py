@@ -347,6 +347,18 @@ def resource_touch(resource: Resource, schema: Schema) -> Statement | None:
     return Statement(f"{resource.name}:touch", _update(resource.table, "updated_at", exp.CurrentTimestamp(), col(key).eq(param())), ("item_id",))
 
 
+def resource_replace(resource: Resource, schema: Schema) -> Statement:
+    """UPDATE every field of one row at once (PUT replaces the row: the route
+    passes an absent field's default, or NULL), and its updated_at."""
+    key = resource.item.column.name
+    sets: list[exp.Expression] = [exp.EQ(this=col(f.column.name), expression=param()) for f in resource.fields]
+    stamp = _table(schema, resource.table).column("updated_at")
+    if stamp is not None and stamp.kind == "timestamp":
+        sets.append(exp.EQ(this=col("updated_at"), expression=exp.CurrentTimestamp()))
+    query = exp.Update(this=table_ref(resource.table), expressions=sets, where=exp.Where(this=col(key).eq(param())))
+    return Statement(f"{resource.name}:replace", query, tuple(f.name for f in resource.fields) + ("item_id",))
+
+
 def resource_delete(resource: Resource) -> Statement:
     key = resource.item.column.name
     return Statement(f"{resource.name}:delete", exp.delete(table_ref(resource.table), where=col(key).eq(param())), ("item_id",))
@@ -363,11 +375,11 @@ def resource_statements(resource: Resource, schema: Schema) -> tuple[Statement, 
     """Every statement the routes of `resource` run, in a stable order."""
     methods = resource.methods
     out: list[Statement] = [resource_select(resource)]
-    if {"get", "update", "delete"} & set(methods):
+    if {"get", "update", "replace", "delete"} & set(methods):
         out.append(resource_item_owner(resource, schema, lock=False))
-    if {"update", "delete"} & set(methods):
+    if {"update", "replace", "delete"} & set(methods):
         out.append(resource_item_owner(resource, schema, lock=True))
-    if resource.parent is not None and {"list", "get", "update", "delete"} & set(methods):
+    if resource.parent is not None and {"list", "get", "update", "replace", "delete"} & set(methods):
         # Every route but create checks the parent first (create locks it instead).
         out.append(resource_parent_owner(resource, lock=False))
     if "create" in methods:
@@ -385,6 +397,8 @@ def resource_statements(resource: Resource, schema: Schema) -> tuple[Statement, 
         touch = resource_touch(resource, schema)
         if touch is not None:
             out.append(touch)
+    if "replace" in methods:
+        out.append(resource_replace(resource, schema))
     if "delete" in methods:
         out.append(resource_delete(resource))
     return tuple(out)

@@ -490,6 +490,10 @@ def day_series(
 
 # The largest key a path parameter or cursor may hold (a signed 64-bit key).
 MAX_KEY = 2**63 - 1
+# Resource methods at the item path, with a body, and that write.
+ITEM_VERBS = ("get", "update", "replace", "delete")
+BODY_VERBS = ("create", "update", "replace")
+WRITE_VERBS = ("create", "update", "replace", "delete")
 
 
 class Refused(Exception):
@@ -534,7 +538,7 @@ def resource_keys(cfg: Mapping[str, Any], verb: str) -> Callable[..., None]:
                 cfg["parent"][1],
                 cfg["parent"][0],
             )
-        if verb in ("get", "update", "delete"):
+        if verb in ITEM_VERBS:
             _key(
                 request.path_params.get(cfg["item"][0]), cfg["item"][1], cfg["item"][0]
             )
@@ -637,7 +641,7 @@ def serve_resource(
             parent_id = _key(
                 path_params.get(cfg["parent"][0]), cfg["parent"][1], cfg["parent"][0]
             )
-        if verb in ("get", "update", "delete"):
+        if verb in ITEM_VERBS:
             item_id = _key(
                 path_params.get(cfg["item"][0]), cfg["item"][1], cfg["item"][0]
             )
@@ -663,21 +667,16 @@ def serve_resource(
         nonlocal data
         if before is None:
             return
-        if verb in ("create", "update"):
+        if verb in BODY_VERBS:
             data = _returned(before, before(cur, user_id, dict(body or {}), dict(keys)))
         else:
             before(cur, user_id, None, dict(keys))
 
     try:
-        if verb in ("create", "update", "delete"):
+        if verb in WRITE_VERBS:
             _begin_write(conn, dialect)
         with transaction(conn) as cur:
-            if cfg["parent"] is not None and verb in (
-                "list",
-                "get",
-                "update",
-                "delete",
-            ):
+            if cfg["parent"] is not None and verb != "create":
                 key = f"{name}:parent"
                 _check_owned(
                     cur,
@@ -763,6 +762,13 @@ def serve_resource(
                             )
                     if data and f"{name}:touch" in sql:
                         cur.execute(sql[f"{name}:touch"], (item_id,))
+                if verb == "replace":
+                    # PUT stores the whole row: an absent field is its default, or NULL.
+                    values = [
+                        to_db(data.get(field, cfg["defaults"].get(field)), kind)
+                        for field, kind in cfg["fields"]
+                    ]
+                    cur.execute(sql[f"{name}:replace"], tuple(values) + (item_id,))
                 if verb == "delete":
                     cur.execute(sql[f"{name}:delete"], (item_id,))
                     result, status = None, 204
