@@ -351,3 +351,18 @@ def test_pr_pieces_are_cached_under_keys_the_cache_builds(tmp_path) -> None:  # 
         draft, files = cache.spec_key("draft", sid), cache.spec_key("draft-files", sid)
         assert draft is not None and files is not None and draft != files
         assert isinstance(cache.get("draft", draft), dict)
+
+
+def test_the_migration_line_names_the_engine_the_check_ran_on() -> None:
+    """A check run with --database postgres says PostgreSQL, and leaves only MariaDB to do."""
+    from compiler.review.draft.body import _engines_line
+
+    checks = {"tests": {"checks": [
+        {"name": "migrations: base schema (postgres)", "status": "passed"},
+        {"name": "migrations: up a", "status": "passed"},
+        {"name": "migrations: down a", "status": "failed"},
+    ]}}  # fmt: skip
+    line = _engines_line(checks)
+    assert "on PostgreSQL (" in line and "SQLite" not in line
+    assert "MySQL/MariaDB is not run by this `specc check`: run `specc check --database mysql`" in line
+    assert "--database postgres" in _engines_line(None)
