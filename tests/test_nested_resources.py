@@ -77,3 +77,15 @@ def test_check_passes_with_the_mismatch_tests(tmp_path: Path) -> None:
     passed = {c.name for c in result.tests.checks if c.status == "passed"}
     for name in ("test_services_parent_under_another_fleets_is_404", "test_services_malformed_fleet_id_is_422", "test_services_cap_4_per_vehicle_id", "test_services_concurrent_creates_at_the_cap_pass_it_once"):
         assert f"contract: fleet-chains::{name}" in passed, name
+
+
+def test_item_routes_check_the_parent_without_a_list_method(chain_project: Project) -> None:
+    """Every route but create checks the parent first, so the parent query is
+    rendered for a nested resource that serves only `get` (it was rendered
+    only with `list`, and a get-only nested resource failed with a KeyError)."""
+    import dataclasses
+
+    services = dataclasses.replace(_resource(chain_project, "services"), methods=("get",))
+    schema = next(s for s in chain_project.specs if s.id == "fleet-chains").schema_after
+    keys = {st.key for st in q.resource_statements(services, schema)}
+    assert {"services:parent", "services:owner"} <= keys
