@@ -579,9 +579,13 @@ class PathParam:
     column: Column
 
 
-ResourceMethod = Literal["create", "list", "get", "update", "delete"]
-RESOURCE_VERBS: tuple[ResourceMethod, ...] = ("create", "list", "get", "update", "delete")
-RESOURCE_HTTP: dict[str, HttpMethod] = {"create": "POST", "list": "GET", "get": "GET", "update": "PATCH", "delete": "DELETE"}
+ResourceMethod = Literal["create", "list", "get", "update", "replace", "delete"]
+RESOURCE_VERBS: tuple[ResourceMethod, ...] = ("create", "list", "get", "update", "replace", "delete")
+# update is PATCH (the fields present); replace is PUT (the whole row: an
+# absent optional field is stored as its default, or NULL).
+RESOURCE_HTTP: dict[str, HttpMethod] = {"create": "POST", "list": "GET", "get": "GET", "update": "PATCH", "replace": "PUT", "delete": "DELETE"}
+# The methods addressed at the item path (the others at the collection path).
+ITEM_VERBS: tuple[ResourceMethod, ...] = ("get", "update", "replace", "delete")
 
 
 @dataclass(frozen=True)
@@ -591,8 +595,13 @@ class Resource:
     `owner` is the chain of refs from `table` up to the users table: one link
     for a row the user owns directly, more for a row owned through a parent
     (`parent` is then the collection path's parameter, the key of the first
-    link's table).  `item` is the item path's parameter (the table's key).
-    `fields` are written on create and update (update: only those present);
+    link's table).  A path may also name the links above it, in chain order
+    (`/fleets/{fleet_id}/vehicles/{vehicle_id}/services`): `ancestors` are
+    those parameters, from the one next to `parent` upwards (ancestors[i] holds
+    the key of `owner[i + 1].to`), and each named row must belong to the one
+    above it.  `item` is the item path's parameter (the table's key).
+    `fields` are written on create, update (only those present) and replace
+    (all of them: an absent optional field gets its default, or NULL);
     `response` is every column.  `not_owner` answers a row of another user;
     `delete_missing` a DELETE of a missing row.  Lists page by keyset on the
     key, `page_default` rows at a time, at most `page_max`.  `cap` (the
@@ -618,6 +627,7 @@ class Resource:
     unique: tuple[tuple[str, ...], ...] = ()
     summary: str = ""
     span: Span = NO_SPAN
+    ancestors: tuple[PathParam, ...] = ()
 
     def op(self, verb: str) -> str:
         """The operationId of one method, e.g. `items_create`."""
@@ -627,6 +637,11 @@ class Resource:
     def owner_column(self) -> str:
         """The column of `table` the chain starts with (the parent ref, or the user ref)."""
         return self.owner[0].column
+
+    @property
+    def path_params(self) -> tuple[PathParam, ...]:
+        """The collection path's parameters in path order: the outermost ancestor first, `parent` last."""
+        return tuple(reversed(self.ancestors)) + ((self.parent,) if self.parent else ())
 
 
 # --- questions, approvals, the spec and the project ------------------------

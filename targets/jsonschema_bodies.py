@@ -394,14 +394,17 @@ def spec_list_table(spec: Spec, field: ListField) -> Table | None:
 
 
 def resource_schemas(resource: Resource) -> dict[str, dict[str, Any]]:
-    """The body schemas of a resource: `Create`/`Update` requests (update:
-    every field optional), the `Row` every method returns and the list's `Page`."""
+    """The body schemas of a resource: `Create`/`Update`/`Replace` requests
+    (update: every field optional; replace: required as on create), the `Row` every method returns and the list's `Page`."""
     out: dict[str, dict[str, Any]] = {}
     if "create" in resource.methods:
         out["Create"] = _object_schema(resource.fields, request=True, query=())
     if "update" in resource.methods:
         optional = tuple(ColumnField(f.name, f.table, f.column, required=False) for f in resource.fields)
         out["Update"] = _object_schema(optional, request=True, query=())
+    if "replace" in resource.methods:
+        # The whole row, required as on create: absent optional fields are reset.
+        out["Replace"] = _object_schema(resource.fields, request=True, query=())
     row = _object_schema(resource.response, request=False, query=())
     out["Row"] = row
     if "list" in resource.methods:

@@ -18,7 +18,7 @@ import yaml
 
 from compiler.checkers import YAML
 from compiler.build.header import HASH
-from compiler.ir import RESOURCE_HTTP, Endpoint, ListField, Project, Resource, Spec
+from compiler.ir import ITEM_VERBS, RESOURCE_HTTP, Endpoint, ListField, Project, Resource, Spec
 from compiler.target import APPLICATION, FileKind, Target
 from targets import jsonschema_bodies as js
 
@@ -168,10 +168,13 @@ def _resource_operation(spec: Spec, resource: Resource, verb: str) -> dict[str, 
     not_owner = "hidden as 404" if resource.not_owner == 404 else "403 `forbidden`"
     owner = " -> ".join(f"{link.table}.{link.column}" for link in resource.owner) + " = the signed-in user"
     notes = [f"Owned through {owner}; a row of another user: {not_owner}. Missing rows: 404 `not_found`."]
+    if resource.ancestors:
+        named = ", ".join(f"{{{p.name}}}" for p in resource.path_params)
+        notes.append(f"Each row the path names ({named}) must belong to the one named before it; otherwise 404 `not_found`.")
     params = []
-    if resource.parent is not None:
-        params.append(_path_param(resource.parent.name, resource.parent.column, resource.parent.table))
-    if verb in ("get", "update", "delete"):
+    for key in resource.path_params:
+        params.append(_path_param(key.name, key.column, key.table))
+    if verb in ITEM_VERBS:
         params.append(_path_param(resource.item.name, resource.item.column, resource.table))
     op: dict[str, Any] = {
         "operationId": resource.op(verb),
@@ -197,6 +200,10 @@ def _resource_operation(spec: Spec, resource: Resource, verb: str) -> dict[str, 
         op["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref("schemas", _resource_component(resource, "Update"))}}}
         responses["200"] = {"description": "The row as updated.", "headers": no_store, "content": {JSON: {"schema": row}}}
         notes.append("Partial update: absent fields are left unchanged; `null` clears a nullable field.")
+    elif verb == "replace":
+        op["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref("schemas", _resource_component(resource, "Replace"))}}}
+        responses["200"] = {"description": "The row as replaced.", "headers": no_store, "content": {JSON: {"schema": row}}}
+        notes.append("Full replacement: every field is written; an absent optional field is set to its default, or null.")
     elif verb == "get":
         responses["200"] = {"description": "The row.", "headers": no_store, "content": {JSON: {"schema": row}}}
     else:
@@ -208,8 +215,16 @@ def _resource_operation(spec: Spec, resource: Resource, verb: str) -> dict[str, 
     if resource.not_owner == 403:
         responses["403"] = _error_response("A row of another user (code `forbidden`).")
     responses["404"] = _error_response("No such row (code `not_found`).")
-    if verb == "create" and (resource.cap is not None or resource.unique) or verb == "update" and resource.unique:
-        responses["409"] = _error_response("A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`).")
+    conflicts = []
+    if resource.unique and verb in ("create", "update", "replace"):
+        conflicts.append("a unique value is taken (`conflict`)")
+    if resource.cap is not None and verb == "create":
+        # 409, not 422: the body is valid; the rows already stored conflict
+        # with it, and the same request succeeds once one is deleted.
+        conflicts.append(f"the parent already holds {resource.cap.max} rows (`cap_exceeded`)")
+    if conflicts:
+        text = " or ".join(conflicts)
+        responses["409"] = _error_response(f"Conflict with the stored rows: {text}.")
     responses[str(VALIDATION_STATUS)] = _ref("responses", "ValidationFailed")
     op["description"] = " ".join(notes)
     op["responses"] = responses
@@ -231,7 +246,7 @@ def resource_names(resource: Resource) -> list[str]:
     """The operationIds and `METHOD path`s of a resource."""
     names = []
     for verb in resource.methods:
-        path = resource.path if verb in ("create", "list") else resource.item_path
+        path = resource.path if verb not in ITEM_VERBS else resource.item_path
         names += [resource.op(verb), f"{RESOURCE_HTTP[verb]} {path}"]
     return names
 
@@ -262,7 +277,7 @@ def build_document(specs: tuple[Spec, ...], title: str, description: str, *, res
                     raise OpenApiConflict(f"{spec.id}: {name} is already defined by spec {seen[name]}")
                 seen[name] = spec.id
             for verb in resource.methods:
-                path = resource.path if verb in ("create", "list") else resource.item_path
+                path = resource.path if verb not in ITEM_VERBS else resource.item_path
                 paths.setdefault(path, {})[RESOURCE_HTTP[verb].lower()] = _resource_operation(spec, resource, verb)
             for suffix, schema in js.resource_schemas(resource).items():
                 schemas[_resource_component(resource, suffix)] = schema

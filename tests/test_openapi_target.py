@@ -154,3 +154,16 @@ def test_yaml_is_deterministic_across_hash_seeds() -> None:
         result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
         digests.add(result.stdout.strip())
     assert len(digests) == 1
+
+
+def test_cap_and_uniqueness_are_409_where_the_app_answers_them(doc: dict[str, Any]) -> None:
+    """A create over a resource's cap is 409 `cap_exceeded` (conflict with the
+    stored rows, docs/spec-language.md), as the generated runtime answers; a
+    PATCH can only conflict on a unique value; a delete never conflicts."""
+    items = doc["paths"]["/api/reading-lists/{list_id}/items"]["post"]["responses"]
+    assert "`cap_exceeded`" in items["409"]["description"] and "`conflict`" in items["409"]["description"]
+    update = doc["paths"]["/api/reading-lists/{list_id}/items/{item_id}"]["patch"]["responses"]
+    assert "`conflict`" in update["409"]["description"] and "cap_exceeded" not in update["409"]["description"]
+    assert "409" not in doc["paths"]["/api/reading-lists/{list_id}/items/{item_id}"]["delete"]["responses"]
+    runtime = (ROOT / "targets" / "fastapi" / "templates" / "runtime_http.py.j2").read_text()
+    assert 'Refused(409, "", "cap_exceeded"' in runtime

@@ -299,7 +299,7 @@ def test_split_prs_report_their_own_checks_and_the_engines_that_ran() -> None:
     assert "tests: **passed** (4 run: 4 passed, 0 failed)" in mig
     assert "test\\_broken" not in mig and "build: not part of this PR" in mig
     assert "ran 4 migration checks on SQLite only (4 passed, 0 failed" in mig
-    assert "PostgreSQL and MySQL/MariaDB are not run by `specc check`" in mig
+    assert "PostgreSQL and MySQL/MariaDB are not run by this `specc check`: run `specc check --database postgres/mysql`" in mig
     assert "each engine where available" not in mig
     # The application PR: the 6 contract tests (one failed), not the migration checks.
     assert "tests: **failed** (6 run: 5 passed, 1 failed)" in app_body and "migrations: up" not in app_body
@@ -351,3 +351,18 @@ def test_pr_pieces_are_cached_under_keys_the_cache_builds(tmp_path) -> None:  # 
         draft, files = cache.spec_key("draft", sid), cache.spec_key("draft-files", sid)
         assert draft is not None and files is not None and draft != files
         assert isinstance(cache.get("draft", draft), dict)
+
+
+def test_the_migration_line_names_the_engine_the_check_ran_on() -> None:
+    """A check run with --database postgres says PostgreSQL, and leaves only MariaDB to do."""
+    from compiler.review.draft.body import _engines_line
+
+    checks = {"tests": {"checks": [
+        {"name": "migrations: base schema (postgres)", "status": "passed"},
+        {"name": "migrations: up a", "status": "passed"},
+        {"name": "migrations: down a", "status": "failed"},
+    ]}}  # fmt: skip
+    line = _engines_line(checks)
+    assert "on PostgreSQL (" in line and "SQLite" not in line
+    assert "MySQL/MariaDB is not run by this `specc check`: run `specc check --database mysql`" in line
+    assert "--database postgres" in _engines_line(None)

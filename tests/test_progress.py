@@ -81,7 +81,7 @@ def test_check_streams_each_stage_before_the_next_runs(monkeypatch: pytest.Monke
         section.add("import specc_app/app.py", "failed", "boom")
         return False
 
-    def fake_tests(root: Path, out: Path, project: Any, specs: Any, tree: Any, section: check.Section, *, app_built: bool) -> None:
+    def fake_tests(root: Path, out: Path, project: Any, specs: Any, tree: Any, section: check.Section, *, app_built: bool, **_: Any) -> None:
         seen.append(tty.getvalue())
         section.add("contract: x", "passed")
 

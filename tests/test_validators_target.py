@@ -516,6 +516,7 @@ def test_schema_files_exist_for_every_body(rendered: Path) -> None:
         "profile-links-titles/schemas/updateProfile.response.json",
         "reading-lists/schemas/items_create.request.json",
         "reading-lists/schemas/items_list.response.json",
+        "reading-lists/schemas/items_replace.request.json",
         "reading-lists/schemas/items_row.response.json",
         "reading-lists/schemas/items_update.request.json",
         "reading-lists/schemas/lists_create.request.json",

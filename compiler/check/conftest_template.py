@@ -1,8 +1,9 @@
 """The pytest conftest.py `specc check` writes next to the rendered tree.
 
 It gives the generated contract tests what they ask for in-process: the
-`specc_app` fixture (the generated app from `specc_app/app.py`, on the sqlite
-database `specc check` migrated, as $SPECC_CHECK_DB) and `specc_token`, the
+`specc_app` fixture (the generated app from `specc_app/app.py`, on the
+database `specc check` migrated: sqlite, PostgreSQL or MariaDB as
+`specc-check.json` says, named by $SPECC_CHECK_DB) and `specc_token`, the
 bearer token of the seeded test user ($SPECC_CHECK_USER), and
 `specc_other_token`, the token of a second user ($SPECC_CHECK_OTHER_USER) that
 resource tests use as the owner of rows the first user must not reach, and
@@ -41,21 +42,58 @@ OTHER_TOKEN = "specc-check-other-token"
 SETTINGS = ROOT / "specc-check.json"
 
 
+def _settings() -> dict[str, Any]:
+    return dict(json.loads(SETTINGS.read_text(encoding="utf-8")))
+
+
 def _setting(env: str, key: str) -> str:
     """$`env` when set (how `specc check` runs this), else `key` of SETTINGS."""
     value = os.environ.get(env)
     if value:
         return value
-    settings = json.loads(SETTINGS.read_text(encoding="utf-8"))
-    if key == "db":
+    settings = _settings()
+    if key == "db" and settings.get("dialect", "sqlite") == "sqlite":
         return str((ROOT / settings["db"]).resolve())
     return str(settings[key])
 
 
-def get_connection() -> Iterator[sqlite3.Connection]:
-    """One connection per request, foreign keys enforced, closed afterwards."""
-    conn = sqlite3.connect(_setting("SPECC_CHECK_DB", "db"), check_same_thread=False)
+# sqlite (a file), postgres or mysql (a scratch database on a server): the
+# database `specc check --database` migrated.
+DIALECT = str(_settings().get("dialect", "sqlite")) if SETTINGS.exists() else "sqlite"
+# Values are parameters in each driver's paramstyle.
+MARK = "?" if DIALECT == "sqlite" else "%s"
+
+
+def connect(autocommit: bool = False) -> Any:
+    """A new connection to the checked database: foreign keys on (sqlite), the
+    session in UTC (the app writes UTC moments; MariaDB's DATETIME has no zone)."""
+    db = _setting("SPECC_CHECK_DB", "db")
+    if DIALECT == "postgres":
+        import psycopg
+
+        pg = psycopg.connect(dbname=db, autocommit=autocommit, **_settings()["connect"])
+        pg.execute("SET TIME ZONE 'UTC'")
+        if not autocommit:
+            pg.commit()
+        return pg
+    if DIALECT == "mysql":
+        import pymysql
+
+        password = os.environ.get("SPECC_MYSQL_PASSWORD", "")
+        my = pymysql.connect(database=db, password=password, autocommit=autocommit, charset="utf8mb4", **_settings()["connect"])
+        with my.cursor() as cur:
+            cur.execute("SET time_zone = '+00:00'")
+        if not autocommit:
+            my.commit()
+        return my
+    conn = sqlite3.connect(db, check_same_thread=False)
     conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def get_connection() -> Iterator[Any]:
+    """One connection per request, closed afterwards."""
+    conn = connect()
     try:
         yield conn
     finally:
@@ -82,7 +120,7 @@ def specc_app() -> FastAPI:
     app: FastAPI = _load_app_module().create_app(
         get_connection=get_connection,
         get_current_user_id=get_current_user_id,
-        dialect="sqlite",
+        dialect=DIALECT,
     )
     return app
 
@@ -100,6 +138,8 @@ def specc_other_token() -> str:
 def _quoted(name: str) -> str:
     """An SQL identifier: the names come from the generated tests (the spec's
     validated schema), never from data; values are always parameters."""
+    if DIALECT == "mysql":
+        return "`" + name.replace("`", "``") + "`"
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -108,13 +148,16 @@ class Seeder:
     removes them again (`remove_since`), so seeded rows never meet the other
     tests (a cap or a page count would see them)."""
 
-    def __init__(self, db: str, user: str, other_user: str) -> None:
+    def __init__(self, db: str, user: str, other_user: str, keys: Mapping[str, str] | None = None) -> None:
         self.db = db
         self.user = user
         self.other_user = other_user
+        # Each table's primary key: what a seeded row is removed by on a
+        # server (sqlite removes by rowid).
+        self.keys = dict(keys or {})
         self._keys = itertools.count(10**12)
         self._values = itertools.count(1)
-        self._inserted: list[tuple[str, int]] = []  # (table, rowid), oldest first
+        self._inserted: list[tuple[str, str, Any]] = []  # (table, key column, value), oldest first
 
     def text(self, low: int, high: int | None) -> str:
         """A string of `low` to `high` characters no other call returns."""
@@ -130,18 +173,19 @@ class Seeder:
 
     def remove_since(self, mark: int) -> None:
         """Delete the rows inserted after `mark`, newest first."""
-        conn = sqlite3.connect(self.db)
+        conn = connect()
         try:
-            with conn:
-                conn.execute("PRAGMA foreign_keys = ON")
-                while len(self._inserted) > mark:
-                    table, rowid = self._inserted.pop()
-                    conn.execute(f"DELETE FROM {_quoted(table)} WHERE rowid = ?", (rowid,))
+            cur = conn.cursor()
+            while len(self._inserted) > mark:
+                table, column, value = self._inserted.pop()
+                cur.execute(f"DELETE FROM {_quoted(table)} WHERE {_quoted(column)} = {MARK}", (value,))
+            conn.commit()
         finally:
             conn.close()
 
     def moment(self, when: datetime) -> str:
-        """A UTC moment as the sqlite database stores it ('YYYY-MM-DD HH:MM:SS')."""
+        """A UTC moment as text the database reads as that moment
+        ('YYYY-MM-DD HH:MM:SS', in UTC: the session's zone)."""
         return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
     def new_key(self, kind: str) -> Any:
@@ -153,17 +197,28 @@ class Seeder:
     def insert(self, table: str, values: Mapping[str, Any], key: str | None = None) -> Any:
         """Insert one row; its `key` column's value, if asked for."""
         columns = ", ".join(_quoted(c) for c in values)
-        marks = ", ".join("?" for _ in values)
-        returning = "rowid" + (f", {_quoted(key)}" if key is not None else "")
-        sql = f"INSERT INTO {_quoted(table)} ({columns}) VALUES ({marks}) RETURNING {returning}"
-        conn = sqlite3.connect(self.db)
+        marks = ", ".join(MARK for _ in values)
+        sql = f"INSERT INTO {_quoted(table)} ({columns}) VALUES ({marks})"
+        column = "rowid" if DIALECT == "sqlite" else self.keys[table]
+        wanted = [column] + ([key] if key is not None else [])
+        conn = connect()
         try:
-            with conn:
-                conn.execute("PRAGMA foreign_keys = ON")
-                row = conn.execute(sql, tuple(values.values())).fetchone()
+            cur = conn.cursor()
+            if DIALECT == "mysql":
+                # No RETURNING: the key is the one given, or the identity made.
+                cur.execute(sql, tuple(values.values()))
+                found = values.get(column, cur.lastrowid)
+                row: Any = [found]
+                if key is not None:
+                    cur.execute(f"SELECT {_quoted(key)} FROM {_quoted(table)} WHERE {_quoted(column)} = %s", (found,))
+                    row.append(cur.fetchone()[0])
+            else:
+                cur.execute(sql + " RETURNING " + ", ".join(_quoted(c) if c != "rowid" else c for c in wanted), tuple(values.values()))
+                row = cur.fetchone()
+            conn.commit()
         finally:
             conn.close()
-        self._inserted.append((table, row[0]))
+        self._inserted.append((table, column, row[0]))
         return row[1] if key is not None else None
 
 
@@ -173,4 +228,5 @@ def specc_seed() -> Seeder:
         _setting("SPECC_CHECK_DB", "db"),
         _setting("SPECC_CHECK_USER", "user"),
         _setting("SPECC_CHECK_OTHER_USER", "other_user"),
+        _settings().get("keys", {}),
     )

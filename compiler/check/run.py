@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from compiler import pypackage
 from compiler.pypackage import owner_of
+import contextlib
 import json
 import os
 import subprocess
@@ -37,6 +38,7 @@ from typing import Any, Literal
 
 from compiler import once, progress
 from compiler.check import db as check_db
+from compiler.check import engines
 from compiler.ir import Project, Spec
 
 Status = Literal["passed", "failed", "skipped", "not_run"]
@@ -181,12 +183,16 @@ def run_checks(
     *,
     tree: dict[PurePosixPath, str] | None = None,
     workdir: Path | None = None,
+    database: str = "sqlite",
 ) -> CheckResult:
     """Lint, build and test the generated code of `spec_ids` (default: all).
 
     `tree` is the rendered output (default: render it now); the tests and
     mutation tests pass a modified one.  `workdir` keeps the rendered tree and
-    database there instead of a temporary folder (for debugging).
+    database there instead of a temporary folder (for debugging; a server's
+    scratch databases are then kept too).  `database` is the engine the
+    migrations and contract tests run on: sqlite (embedded), postgres or
+    mysql (a server named by the environment, `compiler.check.engines`).
     """
     from compiler.emit import render
 
@@ -201,14 +207,14 @@ def run_checks(
     progress.note(f"lint {result.lint.status}: {result.lint.summary}")
     if workdir is not None:
         workdir.mkdir(parents=True, exist_ok=True)
-        _run_in(workdir, project, specs, tree, result)
+        _run_in(workdir, project, specs, tree, result, database, keep=True)
     else:
         with tempfile.TemporaryDirectory(prefix="specc-check-") as tmp:
-            _run_in(Path(tmp), project, specs, tree, result)
+            _run_in(Path(tmp), project, specs, tree, result, database, keep=False)
     return result
 
 
-def _run_in(root: Path, project: Project, specs: tuple[Spec, ...], tree: dict[PurePosixPath, str], result: CheckResult) -> None:
+def _run_in(root: Path, project: Project, specs: tuple[Spec, ...], tree: dict[PurePosixPath, str], result: CheckResult, database: str, *, keep: bool) -> None:
     out = root / "tree"
     for path, text in tree.items():
         target = out / Path(*path.parts)
@@ -217,8 +223,15 @@ def _run_in(root: Path, project: Project, specs: tuple[Spec, ...], tree: dict[Pu
     progress.note("build: importing the app and its routes")
     built = build(out, specs, result.build)
     progress.note(f"build {result.build.status}: {result.build.summary}")
-    progress.note("tests: migrations up and down on sqlite, then the contract tests")
-    run_tests(root, out, project, specs, tree, result.tests, app_built=built)
+    progress.note(f"tests: migrations up and down on {database}, then the contract tests")
+    db = engines.database(database)
+    try:
+        run_tests(root, out, project, specs, tree, result.tests, app_built=built, db=db)
+    finally:
+        # A server that went away meanwhile keeps its scratch databases; the
+        # result already says what failed.
+        with contextlib.suppress(engines.Unavailable):
+            db.close(keep)
     progress.note(f"tests {result.tests.status}: {result.tests.summary}")
 
 
@@ -336,51 +349,66 @@ def _no_user() -> None:
 # --- tests ----------------------------------------------------------------------------
 
 
-def run_tests(root: Path, out: Path, project: Project, specs: tuple[Spec, ...], tree: dict[PurePosixPath, str], section: Section, *, app_built: bool) -> None:
-    db = root / "check.sqlite3"
-    base_db = root / "base.sqlite3"
+def run_tests(
+    root: Path,
+    out: Path,
+    project: Project,
+    specs: tuple[Spec, ...],
+    tree: dict[PurePosixPath, str],
+    section: Section,
+    *,
+    app_built: bool,
+    db: engines.Database | None = None,
+) -> None:
+    db = db or engines.SqliteDatabase()
     # Migrate every spec up to the last one checked: later specs build on earlier ones.
     last = max(project.specs.index(s) for s in specs) if specs else -1
     chain = [s for s in project.specs[: last + 1] if s.has_migration]
+    label = f"migrations: base schema ({db.label})"
     try:
-        check_db.create_base(db, project.base)
-        check_db.create_base(base_db, project.base)
-        section.add("migrations: base schema (sqlite)", "passed")
+        db.open(root, project.base)
+        section.add(label, "passed")
+    except engines.Unavailable as why:
+        section.add(label, "not_run", str(why))
+        section.add("contract: (all)", "not_run", f"no {db.label} database")
+        return
     except Exception as err:
-        section.add("migrations: base schema (sqlite)", "failed", f"{type(err).__name__}: {err}")
+        section.add(label, "failed", f"{type(err).__name__}: {err}")
         section.add("contract: (all)", "not_run", "no database")
         return
-    base_structure = check_db.structure(base_db)
+    base_structure = db.structure("base")
     if not _migrate(db, chain, "up", tree, section):
         section.add("contract: (all)", "not_run", "the up migrations failed")
         return
-    migrated = check_db.structure(db)
-    user_id = check_db.seed_user(db, project.final_schema)
-    check_db.seed_user(db, project.final_schema, check_db.OTHER_USER_ID, "-other")
+    migrated = db.structure("check")
+    db.seed_user(project.final_schema, check_db.TEST_USER_ID)
+    db.seed_user(project.final_schema, check_db.OTHER_USER_ID, "-other")
     if app_built:
-        run_contract_tests(root, out, db, user_id, specs, section)
+        run_contract_tests(root, out, db, check_db.TEST_USER_ID, specs, section, keys=engines.table_keys(project.final_schema))
     else:
         section.add("contract: (all)", "not_run", "the app did not build")
     if not _migrate(db, list(reversed(chain)), "down", tree, section):
         return
-    same = check_db.structure(db) == base_structure
-    section.add("migrations: down restores the base schema", "passed" if same else "failed", "" if same else _diff(check_db.structure(db), base_structure))
+    after = db.structure("check")
+    same = after == base_structure
+    section.add("migrations: down restores the base schema", "passed" if same else "failed", "" if same else _diff(after, base_structure))
     if not _migrate(db, chain, "up", tree, section, again=True):
         return
-    same = check_db.structure(db) == migrated
-    section.add("migrations: up again gives the same schema", "passed" if same else "failed", "" if same else _diff(check_db.structure(db), migrated))
+    again = db.structure("check")
+    same = again == migrated
+    section.add("migrations: up again gives the same schema", "passed" if same else "failed", "" if same else _diff(again, migrated))
 
 
-def _migrate(db: Path, chain: list[Spec], direction: str, tree: dict[PurePosixPath, str], section: Section, *, again: bool = False) -> bool:
+def _migrate(db: engines.Database, chain: list[Spec], direction: str, tree: dict[PurePosixPath, str], section: Section, *, again: bool = False) -> bool:
     for spec in chain:
-        path = PurePosixPath(spec.id) / "migrations" / "sqlite" / f"{direction}.sql"
+        path = PurePosixPath(spec.id) / "migrations" / db.dialect / f"{direction}.sql"
         label = f"migrations: {direction}{' again' if again else ''} {spec.id}"
         script = tree.get(path)
         if script is None:
             section.add(label, "failed", f"{path} was not generated")
             return False
         try:
-            check_db.run_script(db, script)
+            db.run_script("check", script)
         except Exception as err:
             section.add(label, "failed", f"{type(err).__name__}: {err}")
             return False
@@ -396,7 +424,9 @@ def _diff(got: dict[str, Any], want: dict[str, Any]) -> str:
     return "; ".join(lines)[:2000]
 
 
-def run_contract_tests(root: Path, out: Path, db: Path, user_id: str, specs: tuple[Spec, ...], section: Section) -> None:
+def run_contract_tests(
+    root: Path, out: Path, db: engines.Database, user_id: str, specs: tuple[Spec, ...], section: Section, *, keys: dict[str, str]
+) -> None:
     """Run the generated contract tests in a pytest subprocess; record each test."""
     files = [out / s.id / "test_contract.py" for s in specs if (out / s.id / "test_contract.py").exists()]
     if not files:
@@ -405,11 +435,12 @@ def run_contract_tests(root: Path, out: Path, db: Path, user_id: str, specs: tup
     harness = Path(__file__).with_name("conftest_template.py").read_text(encoding="utf-8")
     (out / "conftest.py").write_text(harness, encoding="utf-8")
     (out / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
-    _self_contained(root, out, db, user_id, files)
+    settings = db.settings()
+    _self_contained(root, out, settings, user_id, files, keys)
     report = root / "junit.xml"
     env = {k: v for k, v in os.environ.items() if k not in _LIVE_ENV}
     env.update(
-        SPECC_CHECK_DB=str(db),
+        SPECC_CHECK_DB=str(settings["db"]),
         SPECC_CHECK_USER=user_id,
         SPECC_CHECK_OTHER_USER=check_db.OTHER_USER_ID,
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
@@ -441,9 +472,10 @@ def run_contract_tests(root: Path, out: Path, db: Path, user_id: str, specs: tup
 KEPT_README = """\
 # A tree kept by `specc check --keep`
 
-`tree/` is the rendered output and `check.sqlite3` the sqlite database
+`tree/` is the rendered output; `tree/specc-check.json` names the database
 `specc check` migrated and seeded with two test users (the second owns the
-rows the resource tests must not reach).
+rows the resource tests must not reach): `check.sqlite3` here, or a scratch
+database kept on the PostgreSQL or MariaDB server of `--database`.
 Re-run the generated contract tests with nothing else set:
 
     python -m pytest {root}
@@ -457,12 +489,14 @@ database.
 """
 
 
-def _self_contained(root: Path, out: Path, db: Path, user_id: str, files: list[Path]) -> None:
+def _self_contained(root: Path, out: Path, db: dict[str, Any], user_id: str, files: list[Path], keys: dict[str, str]) -> None:
     """Make `root` re-runnable with plain `python -m pytest root`: the
     database and user in `out/specc-check.json` (paths relative to `out`),
     a pytest.ini with the options `specc check` passes and the test files of
     the checked specs (the database has only their migrations), a README."""
-    settings = {"db": os.path.relpath(db, out), "user": user_id, "other_user": check_db.OTHER_USER_ID}
+    settings = {**db, "user": user_id, "other_user": check_db.OTHER_USER_ID, "keys": keys}
+    if db["dialect"] == "sqlite":
+        settings["db"] = os.path.relpath(db["db"], out)
     (out / "specc-check.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
     ini = "[pytest]\naddopts = --import-mode=importlib -p no:cacheprovider\n"
     (root / "pytest.ini").write_text(ini, encoding="utf-8")

@@ -52,6 +52,11 @@ _TYPE_NAMES = {
     "number": "a number",
 }
 
+# HTTP method -> the resource methods it serves (for the hint of a method
+# written as `put` or `PATCH`).
+_RESOURCE_VERBS_BY_HTTP = {"POST": ("create",), "GET": ("list", "get"), "PATCH": ("update",), "PUT": ("replace",), "DELETE": ("delete",)}
+_RESOURCE_VERB_OF_HTTP = {http: verbs[0] for http, verbs in _RESOURCE_VERBS_BY_HTTP.items()}
+
 
 def schema_text() -> str:
     """The spec language's JSON Schema, as shipped in the package."""
@@ -191,12 +196,16 @@ def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
         if not isinstance(instance, str):
             return [Diagnostic(span, "E104", f"{_where(path)} must be one of {allowed}, not {_actual_type(instance)}")]
         hint = did_you_mean(instance, [str(a) for a in expected])
+        verb = _RESOURCE_VERB_OF_HTTP.get(instance.upper())
+        if verb and verb in expected and len(path) == 4 and path[0] == "resources" and path[2] == "methods":
+            # A resource method named by its HTTP verb: say which method serves it.
+            hint = f"a resource's methods are verbs, not HTTP methods: {instance.upper()} is {' or '.join(repr(v) for v in _RESOURCE_VERBS_BY_HTTP[instance.upper()])}"
         return [
             Diagnostic(
                 span,
                 "E104",
                 f"{_where(path)}: {instance!r} is not one of {allowed}",
-                hint=hint if hint.startswith("did you mean") else "",
+                hint=hint if hint.startswith(("did you mean", "a resource's")) else "",
             )
         ]
     if validator == "maxLength" and schema.get("pattern") == _IDENTIFIER_PATTERN:

@@ -3,7 +3,8 @@
 A resource serves rows of one table at a collection path and an item path,
 owned by the signed-in user directly (`owner: [user_id]`) or through a chain
 of refs (`owner: [list_id, owner_id]`: the row's list, whose owner is the
-user).  Every problem is a located diagnostic; nothing here renders SQL.
+user); the collection path names the parent, and may name the links above it
+too, in chain order.  Every problem is a located diagnostic; nothing here renders SQL.
 """
 
 from __future__ import annotations
@@ -72,14 +73,15 @@ class ResourceLowering:
         owner = self._owner(name, table, raw["owner"], path + ("owner",))
         if owner is None:
             return None
-        parent = self._parent(name, table, owner, raw, path)
-        if isinstance(parent, bool):  # False: refused (already reported)
+        named = self._parent(name, table, owner, raw, path)
+        if isinstance(named, bool):  # False: refused (already reported)
             return None
+        parent, ancestors = named if named is not None else (None, ())
         item_name = raw["item"]
         collection = raw["path"]
         item_path = f"{collection}/{{{item_name}}}"
-        if parent is not None and item_name == parent.name:
-            self._error(path + ("item",), "E262", f"resource {name}: item parameter {item_name!r} is also the parent parameter")
+        if any(item_name == p.name for p in (parent, *ancestors) if p is not None):
+            self._error(path + ("item",), "E262", f"resource {name}: item parameter {item_name!r} is also a parameter of the collection path")
         item = PathParam(item_name, table.name, key)
         methods = tuple(v for v in RESOURCE_VERBS if v in raw["methods"])
         fields = self._fields(name, table, owner, raw.get("fields") or [], path + ("fields",), methods)
@@ -128,6 +130,7 @@ class ResourceLowering:
             unique=unique,
             summary=" ".join(str(raw.get("summary", "")).split()),
             span=self.doc.key_span(path),
+            ancestors=ancestors,
         )
 
     def _owner(self, name: str, table: Table, chain: list[str], path: tuple[Any, ...]) -> tuple[OwnerLink, ...] | None:
@@ -159,28 +162,37 @@ class ResourceLowering:
         self._error(path, "E261", f"resource {name}: the chain ends at {current.name}, not at {SUBJECT_TABLE}", hint=f"add the ref column of {current.name} that points at {SUBJECT_TABLE}")
         return None
 
-    def _parent(self, name: str, table: Table, owner: tuple[OwnerLink, ...], raw: dict[str, Any], path: tuple[Any, ...]) -> PathParam | None | bool:
+    def _parent(self, name: str, table: Table, owner: tuple[OwnerLink, ...], raw: dict[str, Any], path: tuple[Any, ...]) -> tuple[PathParam, tuple[PathParam, ...]] | None | bool:
+        """The collection path's parent parameter and the ancestors it names
+        above it; None for a row the user owns directly; False if refused."""
         params = PARAM.findall(raw["path"])
         if len(owner) == 1:
             if params:
                 self._error(path + ("path",), "E262", f"resource {name}: owned directly by the user, its collection path takes no parameter ({', '.join(params)})")
                 return False
             return None
-        link = owner[0]
-        if params != [link.column]:
+        # The chain's parameters from the top (the link next to the user) down
+        # to the parent; a path names its lowest n, in this order.
+        chain = [link.column for link in reversed(owner[:-1])]
+        if not params or params != chain[len(chain) - len(params) :]:
+            shapes = " or ".join("/.../" + "/.../".join(f"{{{c}}}" for c in chain[i:]) + "/..." for i in range(len(chain)))
             self._error(
                 path + ("path",),
                 "E262",
-                f"resource {name}: the collection path must take exactly the parent parameter {{{link.column}}} (the first link of owner)",
-                hint=f"e.g. /api/.../{{{link.column}}}/...",
+                f"resource {name}: the collection path's parameters ({', '.join(params) or 'none'}) must be the parent {{{owner[0].column}}}, optionally preceded by the links above it in owner's order",
+                hint=f"owner [{', '.join(link.column for link in owner)}] allows {shapes}",
             )
             return False
-        parent_table = self.schema.table(link.to)
-        key = parent_table.column(link.to_column) if parent_table else None
-        if key is None or key.kind not in PARAM_KINDS:
-            self._error(path + ("owner", 0), "E261", f"resource {name}: {link.to}.{link.to_column} is not an id or uuid key, so it cannot be a path parameter")
-            return False
-        return PathParam(link.column, link.to, key)
+        named: list[PathParam] = []
+        for i in range(len(params)):
+            link = owner[i]
+            parent_table = self.schema.table(link.to)
+            key = parent_table.column(link.to_column) if parent_table else None
+            if key is None or key.kind not in PARAM_KINDS:
+                self._error(path + ("owner", i), "E261", f"resource {name}: {link.to}.{link.to_column} is not an id or uuid key, so it cannot be a path parameter")
+                return False
+            named.append(PathParam(link.column, link.to, key))
+        return named[0], tuple(named[1:])
 
     def _fields(self, name: str, table: Table, owner: tuple[OwnerLink, ...], names: list[str], path: tuple[Any, ...], methods: tuple[str, ...]) -> tuple[ColumnField, ...]:
         out: list[ColumnField] = []
@@ -197,13 +209,18 @@ class ResourceLowering:
                 self._error(path + (i,), "E223", f"resource {name}: {table.name}.{column_name} is set from the path or the signed-in user and cannot be written")
                 continue
             out.append(ColumnField(column_name, table.name, column, required=not column.nullable and column.default is None))
-        if "create" in methods:
+        # create and replace write every field (an absent one as its
+        # default), so every other NOT NULL column needs a default.
+        filler = next((v for v in ("create", "replace") if v in methods), None)
+        if filler is not None:
             given = {f.name for f in out} | {owner[0].column}
             for column in table.columns:
                 if column.primary_key or column.name in GENERATED or column.name in given:
                     continue
                 if not column.nullable and column.default is None:
-                    self._error(path, "E264", f"resource {name}: create cannot fill {table.name}.{column.name} (NOT NULL, no default); list it in fields")
-        if ("create" in methods or "update" in methods) and not out:
-            self._error(path, "E264", f"resource {name}: create and update need at least one writable column in fields")
+                    self._error(path, "E264", f"resource {name}: {filler} cannot fill {table.name}.{column.name} (NOT NULL, no default); list it in fields")
+        writers = [v for v in ("create", "update", "replace") if v in methods]
+        if writers and not out:
+            named = writers[0] + " needs" if len(writers) == 1 else ", ".join(writers[:-1]) + f" and {writers[-1]} need"
+            self._error(path, "E264", f"resource {name}: {named} at least one writable column in fields")
         return tuple(out)

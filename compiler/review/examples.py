@@ -14,9 +14,13 @@ import shlex
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from compiler.ir import BodyField, Column, ColumnField, Endpoint, ListField
+from compiler.ir import ITEM_VERBS, RESOURCE_HTTP, BodyField, Column, ColumnField, Endpoint, ListField, Resource
 
 _PLAIN_PATH = re.compile(r"^(/[a-z0-9][a-z0-9_-]*)+$")
+_PATH_PARAM = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+# A resource path's parameters in the examples: shell variables the tester sets
+# to keys of their own rows (e.g. LIST_ID from the Location of a create).
+_PARAM_PATH = re.compile(r"^(/([a-z0-9][a-z0-9_-]*|\{[a-z_][a-z0-9_]*\}))+$")
 
 
 @dataclass(frozen=True)
@@ -147,4 +151,63 @@ def qa_calls(endpoint: Endpoint) -> tuple[QaCall, ...]:
         calls.append(QaCall(op, "validation error", _curl(endpoint, {}, bad), 422, f"errors include code {code}"))
     if endpoint.auth:
         calls.append(QaCall(op, "no credentials", _curl(endpoint, {}, body, auth=False), 401, body=json.dumps({"errors": [{"code": "unauthorized"}]})))
+    return tuple(calls)
+
+
+def _resource_url(path: str) -> str:
+    """`path` with each `{param}` as the shell variable `$PARAM` (outside the
+    single quotes, so it expands); the rest single-quoted."""
+    if not _PARAM_PATH.match(path):
+        return '"$API_URL"' + shlex.quote("/")
+    out = ['"$API_URL"']
+    pos = 0
+    for match in _PATH_PARAM.finditer(path):
+        out.append(shlex.quote(path[pos : match.start()]))
+        out.append(f'"${match.group(1).upper()}"')
+        pos = match.end()
+    if pos < len(path):
+        out.append(shlex.quote(path[pos:]))
+    return "".join(out)
+
+
+def _resource_curl(method: str, path: str, body: dict[str, object] | None, *, auth: bool = True) -> str:
+    parts = [f"curl -sS -i -X {method} {_resource_url(path)}"]
+    if auth:
+        parts.append('-H "Authorization: Bearer $TOKEN"')
+    if body is not None:
+        parts.append("-H 'Content-Type: application/json'")
+        parts.append("-d " + shlex.quote(json.dumps(body, sort_keys=False)))
+    return " \\\n  ".join(parts)
+
+
+def resource_qa_calls(resource: Resource) -> tuple[QaCall, ...]:
+    """The manual QA calls of a resource: each method's happy path, PUT
+    without a required field (when it replaces) and a call without credentials."""
+    calls: list[QaCall] = []
+    required = tuple(f for f in resource.fields if f.required)
+    full = example_body(resource.fields)
+    for verb in resource.methods:
+        op = resource.op(verb)
+        path = resource.item_path if verb in ITEM_VERBS else resource.path
+        method = RESOURCE_HTTP[verb]
+        if verb == "create":
+            calls.append(QaCall(op, "create", _resource_curl(method, path, full), 201, "the new row; Location names its item path"))
+        elif verb == "list":
+            calls.append(QaCall(op, "list", _resource_curl(method, path, None), 200, body=json.dumps({"items": [], "next_cursor": None})))
+        elif verb == "get":
+            calls.append(QaCall(op, "get", _resource_curl(method, path, None), 200, "the row"))
+        elif verb == "update" and resource.fields:
+            first = resource.fields[0]
+            calls.append(QaCall(op, f"update {first.name} only", _resource_curl(method, path, {first.name: full[first.name]}), 200, "the row; the other fields unchanged"))
+        elif verb == "replace" and resource.fields:
+            body = example_body(required) if required else {}
+            calls.append(QaCall(op, "replace with the required fields only", _resource_curl(method, path, body), 200, "the row; every optional field back to its default or null"))
+            if required:
+                missing = {k: v for k, v in full.items() if k != required[0].name}
+                calls.append(QaCall(op, f"replace without {required[0].name}", _resource_curl(method, path, missing), 422, body=json.dumps({"errors": [{"code": "required", "path": required[0].name}]})))
+        elif verb == "delete":
+            calls.append(QaCall(op, "delete", _resource_curl(method, path, None), 204, "no body"))
+    first_verb = resource.methods[0]
+    path = resource.item_path if first_verb in ITEM_VERBS else resource.path
+    calls.append(QaCall(resource.op(first_verb), "no credentials", _resource_curl(RESOURCE_HTTP[first_verb], path, None, auth=False), 401, body=json.dumps({"errors": [{"code": "unauthorized"}]})))
     return tuple(calls)

@@ -259,6 +259,35 @@ def test_lists_cap_20_per_owner_id(
     assert_refused(response, 409, "cap_exceeded")
 
 
+def test_lists_concurrent_creates_at_the_cap_pass_it_once(
+    client: httpx.Client, auth: dict[str, str], made: list[tuple[str, dict[str, str]]]
+) -> None:
+    """With room for one more row, 4 creates at once: one 201, the others 409 (the parent row is locked, then counted)."""
+    from concurrent.futures import ThreadPoolExecutor
+    import threading
+
+    have = len(collect_lists(client, auth, path_lists(), 50))
+    for _ in range(20 - 1 - have):
+        make_lists(client, auth, made)
+    start = threading.Barrier(4)
+
+    def create(i: int) -> httpx.Response:
+        start.wait(30)
+        return client.post(path_lists(), json=body_lists(i), headers=auth)
+
+    with ThreadPoolExecutor(4) as pool:
+        responses = list(pool.map(create, [next(_SEQ) for _ in range(4)]))
+    for response in responses:
+        if response.status_code == 201:
+            made.append((response.headers["location"], auth))
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 3, [
+        r.text for r in responses
+    ]
+    for response in responses:
+        if response.status_code == 409:
+            assert_refused(response, 409, "cap_exceeded")
+
+
 def test_lists_get_missing_is_404(
     client: httpx.Client, auth: dict[str, str], made: list[tuple[str, dict[str, str]]]
 ) -> None:
@@ -455,6 +484,7 @@ def test_lists_list_shows_no_row_of_another_user(
         pytest.param("get", path_items(1), False, id="list"),
         pytest.param("get", item_items(1, 1), False, id="get"),
         pytest.param("patch", item_items(1, 1), True, id="update"),
+        pytest.param("put", item_items(1, 1), True, id="replace"),
         pytest.param("delete", item_items(1, 1), False, id="delete"),
     ],
 )
@@ -737,6 +767,36 @@ def test_items_cap_50_per_list_id(
     assert_refused(response, 409, "cap_exceeded")
 
 
+def test_items_concurrent_creates_at_the_cap_pass_it_once(
+    client: httpx.Client, auth: dict[str, str], made: list[tuple[str, dict[str, str]]]
+) -> None:
+    """With room for one more row, 4 creates at once: one 201, the others 409 (the parent row is locked, then counted)."""
+    from concurrent.futures import ThreadPoolExecutor
+    import threading
+
+    parent = make_lists(client, auth, made)["id"]
+    have = 0
+    for _ in range(50 - 1 - have):
+        make_items(client, auth, made, parent=parent)
+    start = threading.Barrier(4)
+
+    def create(i: int) -> httpx.Response:
+        start.wait(30)
+        return client.post(path_items(parent), json=body_items(i), headers=auth)
+
+    with ThreadPoolExecutor(4) as pool:
+        responses = list(pool.map(create, [next(_SEQ) for _ in range(4)]))
+    for response in responses:
+        if response.status_code == 201:
+            made.append((response.headers["location"], auth))
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 3, [
+        r.text for r in responses
+    ]
+    for response in responses:
+        if response.status_code == 409:
+            assert_refused(response, 409, "cap_exceeded")
+
+
 def test_items_create_under_missing_parent_is_404(
     client: httpx.Client, auth: dict[str, str]
 ) -> None:
@@ -834,6 +894,89 @@ def test_items_update_missing_is_404(
     assert_refused(
         client.patch(
             item_items(row["list_id"], 9223372036854775807), json={}, headers=auth
+        ),
+        404,
+        "not_found",
+    )
+
+
+def test_items_replace_writes_the_whole_row(
+    client: httpx.Client, auth: dict[str, str], made: list[tuple[str, dict[str, str]]]
+) -> None:
+    """PUT with the required fields only: 200 and the row, each required field as sent and every optional one reset (status='unread', note=None)."""
+    row = make_items(
+        client, auth, made, **{**full_body_items(next(_SEQ)), **{"status": "reading"}}
+    )
+    body = body_items(next(_SEQ))
+    response = client.put(
+        item_items(row["list_id"], row["id"]), json=body, headers=auth
+    )
+    assert response.status_code == 200, response.text
+    after = response.json()
+    assert_matches(after, body)
+    assert {k: after[k] for k in ["note", "status"]} == {
+        "status": "unread",
+        "note": None,
+    }
+    assert {
+        k: v
+        for k, v in after.items()
+        if k not in body and k not in ["note", "status"] and k != "updated_at"
+    } == {
+        k: v
+        for k, v in row.items()
+        if k not in body and k not in ["note", "status"] and k != "updated_at"
+    }
+    again = client.get(item_items(row["list_id"], row["id"]), headers=auth)
+    assert again.status_code == 200 and again.json() == after, again.text
+
+
+def test_items_replace_without_url_is_422(
+    client: httpx.Client, auth: dict[str, str], made: list[tuple[str, dict[str, str]]]
+) -> None:
+    """PUT is a whole row: without the required `url` it is 422 `required`, and the row is unchanged."""
+    row = make_items(client, auth, made)
+    body = {k: v for k, v in full_body_items(next(_SEQ)).items() if k != "url"}
+    assert_errors(
+        client.put(item_items(row["list_id"], row["id"]), json=body, headers=auth),
+        "url",
+        ["required"],
+    )
+    assert client.get(item_items(row["list_id"], row["id"]), headers=auth).json() == row
+
+
+def test_items_replace_of_another_user_is_403(
+    client: httpx.Client,
+    auth: dict[str, str],
+    other_auth: dict[str, str],
+    made: list[tuple[str, dict[str, str]]],
+) -> None:
+    """PUT of another user's row: 403, and the row is unchanged."""
+    row = make_items(client, other_auth, made)
+    assert_refused(
+        client.put(
+            item_items(row["list_id"], row["id"]),
+            json=full_body_items(next(_SEQ)),
+            headers=auth,
+        ),
+        403,
+        "forbidden",
+    )
+    kept = client.get(item_items(row["list_id"], row["id"]), headers=other_auth)
+    assert kept.status_code == 200, kept.text
+    assert kept.json() == row
+
+
+def test_items_replace_missing_is_404(
+    client: httpx.Client, auth: dict[str, str], made: list[tuple[str, dict[str, str]]]
+) -> None:
+    """PUT of an id no row has: 404 (PUT never creates)."""
+    row = make_items(client, auth, made)
+    assert_refused(
+        client.put(
+            item_items(row["list_id"], 9223372036854775807),
+            json=body_items(next(_SEQ)),
+            headers=auth,
         ),
         404,
         "not_found",

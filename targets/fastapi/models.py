@@ -275,7 +275,7 @@ def _endpoint_models(writer: ModuleWriter, endpoint: Endpoint) -> None:
 
 def _resource_models(writer: ModuleWriter, resource: Resource) -> None:
     schemas = js.resource_schemas(resource)
-    for verb, suffix in (("create", "Create"), ("update", "Update")):
+    for verb, suffix in (("create", "Create"), ("update", "Update"), ("replace", "Replace")):
         if suffix in schemas:
             _request(writer, resource_component(resource, suffix), schemas[suffix], resource.op(verb))
     writer.model(resource_component(resource, "Row"), schemas["Row"], base="runtime.Model", doc=f"A {resource.table} row, as every method but list answers.")
@@ -295,7 +295,7 @@ def render_models(spec: Spec) -> str:
         typing=sorted(writer.typing),
         patterns=[(name, repr(text)) for text, name in writer.patterns.items()],
         classes=writer.classes,
-        validators=any(e.request for e in spec.endpoints) or any({"create", "update"} & set(r.methods) for r in spec.resources),
+        validators=any(e.request for e in spec.endpoints) or any({"create", "update", "replace"} & set(r.methods) for r in spec.resources),
     )
 
 

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.ir import ColumnField, Resource, Spec
+from compiler.ir import ITEM_VERBS, RESOURCE_HTTP, ColumnField, Resource, Spec
 from targets.fastapi import contract_cases as cc
 
 # The largest key a path parameter may hold: surely no row has it.
 MISSING_ID = 2**63 - 1
+# Creates sent at once by the concurrency test of a cap.
+RACERS = 4
+# Methods with a request body.
+BODY_VERBS = ("create", "update", "replace")
 
 # The helpers open with a fixture, not a comment or a constant: when a spec
 # has only resources they follow the imports directly, where black wants one
@@ -92,6 +96,17 @@ def _value_code(column: Any) -> str:
     return "None"
 
 
+_CHAIN_HELPER = '''# The keys of every row the tests made, by (table, key): its own and those of
+# the rows it was made under, so that a path naming the whole chain can be built.
+_CHAIN: dict[tuple[str, Any], dict[str, Any]] = {}'''
+
+
+def _default_of(field: ColumnField) -> Any:
+    """What an absent optional field is stored as: its literal default, or None."""
+    default = field.column.default
+    return None if default is None or default == "now" else default
+
+
 class ResourceTests:
     """The tests of every resource of one spec."""
 
@@ -99,6 +114,8 @@ class ResourceTests:
         self.spec = spec
         self.lit = lit
         self.by_table = {r.table: r for r in spec.resources if "create" in r.methods}
+        # A path that names ancestors needs each made row's chain of keys.
+        self.chained = any(r.ancestors for r in spec.resources)
 
     def creator(self, resource: Resource) -> Resource | None:
         """The resource of this spec that creates `resource`'s parent rows."""
@@ -138,7 +155,9 @@ def body_{n}(i: int) -> dict[str, Any]:
 def full_body_{n}(i: int) -> dict[str, Any]:
     """A valid create body of {n} with every field."""
     return {{{full}}}
-
+'''
+        if parent is None or not resource.ancestors:
+            out += f'''
 
 def path_{n}({pargs.rstrip(", ")}) -> str:
     return {resource.path!r}.format({fmt})
@@ -146,6 +165,22 @@ def path_{n}({pargs.rstrip(", ")}) -> str:
 
 def item_{n}({pargs}item: Any) -> str:
     return {resource.item_path!r}.format({item_fmt})
+'''
+        else:
+            # The ancestors come from the chain `parent` was made under (or,
+            # with `under`, another parent's: the mismatch tests); 1 for a parent
+            # no test made (a malformed or missing one).
+            above = ", ".join(f"{a.name}=chain.get({a.table!r}, 1)" for a in resource.ancestors)
+            out += f'''
+
+def path_{n}(parent: Any, under: Any = None) -> str:
+    chain = _CHAIN.get(({parent.table!r}, parent if under is None else under), {{}})
+    return {resource.path!r}.format({above}, {fmt})
+
+
+def item_{n}(parent: Any, item: Any, under: Any = None) -> str:
+    chain = _CHAIN.get(({parent.table!r}, parent if under is None else under), {{}})
+    return {resource.item_path!r}.format({above}, {item_fmt})
 '''
         if self.can_make(resource):
             if parent:
@@ -165,9 +200,18 @@ def make_{n}(client: httpx.Client, headers: dict[str, str], made: list[tuple[str
 {make_parent}    response = client.post({call_path}, json={{**body_{n}(next(_SEQ)), **fields}}, headers=headers)
     assert response.status_code == 201, response.text
     made.append((response.headers["location"], headers))
-    return response.json()
+{self._record_chain(resource)}    return response.json()
 '''
         return out
+
+    def _record_chain(self, resource: Resource) -> str:
+        """Lines of `make_<r>` that remember the new row's chain of keys."""
+        if not self.chained:
+            return ""
+        own = f"{resource.table!r}: response.json()['id']"
+        if resource.parent is None:
+            return f"    _CHAIN[({resource.table!r}, response.json()['id'])] = {{{own}}}\n"
+        return f"    _CHAIN[({resource.table!r}, response.json()['id'])] = {{**_CHAIN.get(({resource.parent.table!r}, parent), {{}}), {resource.parent.table!r}: parent, {own}}}\n"
 
     def tests(self, resource: Resource) -> list[str]:
         n = resource.name
@@ -179,11 +223,11 @@ def make_{n}(client: httpx.Client, headers: dict[str, str], made: list[tuple[str
         not_owner = resource.not_owner
         not_owner_code = "forbidden" if not_owner == 403 else "not_found"
         ids = {"create": f"path_{n}({'1' if parent else ''})", "list": f"path_{n}({'1' if parent else ''})"}
-        ids.update({v: f"item_{n}({'1, ' if parent else ''}1)" for v in ("get", "update", "delete")})
+        ids.update({v: f"item_{n}({'1, ' if parent else ''}1)" for v in ITEM_VERBS})
         calls = []
         for verb in resource.methods:
-            method = {"create": "post", "list": "get", "get": "get", "update": "patch", "delete": "delete"}[verb]
-            body = ", json={}" if verb in ("create", "update") else ""
+            method = RESOURCE_HTTP[verb].lower()
+            body = ", json={}" if verb in BODY_VERBS else ""
             calls.append(f"pytest.param({method!r}, {ids[verb]}, {bool(body)}, id={verb!r})")
         parts.append(
             f'''@pytest.mark.parametrize(("method", "url", "has_body"), [{", ".join(calls)}])
@@ -196,28 +240,28 @@ def test_{n}_requires_credentials(client: httpx.Client, method: str, url: str, h
 '''
         )
         bad_ids = ["'abc'", "'0'", "'-1'", "'1.5'", f"'{MISSING_ID + 1}'"]
-        if {"get", "update", "delete"} & set(resource.methods):
-            verb = next(v for v in ("get", "update", "delete") if v in resource.methods)
-            method = {"get": "GET", "update": "PATCH", "delete": "DELETE"}[verb]
+        if set(ITEM_VERBS) & set(resource.methods):
+            verb = next(v for v in ITEM_VERBS if v in resource.methods)
+            method = RESOURCE_HTTP[verb]
             cases = ", ".join(f"pytest.param({b}, id={b})" for b in bad_ids)
             parts.append(
                 f'''@pytest.mark.parametrize("raw", [{cases}])
 def test_{n}_malformed_item_id_is_422(client: httpx.Client, auth: dict[str, str], raw: str) -> None:
     """`{resource.item.name}` is validated like any input: 422 at it when it is not a key."""
-    response = client.request({method!r}, item_{n}({"1, " if parent else ""}raw), headers=auth{", json={}" if verb == "update" else ""})
+    response = client.request({method!r}, item_{n}({"1, " if parent else ""}raw), headers=auth{", json={}" if verb in BODY_VERBS else ""})
     assert_errors(response, {resource.item.name!r}, ["type"])
 '''
             )
         if parent is not None:
             verb = next(v for v in resource.methods)
-            method = {"create": "POST", "list": "GET", "get": "GET", "update": "PATCH", "delete": "DELETE"}[verb]
-            url = f"path_{n}(raw)" if verb in ("create", "list") else f"item_{n}(raw, 1)"
+            method = RESOURCE_HTTP[verb]
+            url = f"path_{n}(raw)" if verb not in ITEM_VERBS else f"item_{n}(raw, 1)"
             cases = ", ".join(f"pytest.param({b}, id={b})" for b in bad_ids)
             parts.append(
                 f'''@pytest.mark.parametrize("raw", [{cases}])
 def test_{n}_malformed_parent_id_is_422(client: httpx.Client, auth: dict[str, str], raw: str) -> None:
     """`{parent.name}` is validated like any input: 422 at it when it is not a key."""
-    response = client.request({method!r}, {url}, headers=auth{", json={}" if verb in ("create", "update") else ""})
+    response = client.request({method!r}, {url}, headers=auth{", json={}" if verb in BODY_VERBS else ""})
     assert_errors(response, {parent.name!r}, ["type"])
 '''
             )
@@ -330,6 +374,31 @@ def test_{n}_create_rejects_invalid(client: httpx.Client, auth: dict[str, str], 
     assert_refused(response, 409, "cap_exceeded")
 '''
                 )
+                parts.append(
+                    f'''def test_{n}_concurrent_creates_at_the_cap_pass_it_once(client: httpx.Client, auth: dict[str, str], {need}) -> None:
+    """With room for one more row, {RACERS} creates at once: one 201, the others 409 (the parent row is locked, then counted)."""
+    from concurrent.futures import ThreadPoolExecutor
+    import threading
+
+{setup}    for _ in range({resource.cap.max} - 1 - have):
+        make_{n}(client, auth, made{extra})
+    start = threading.Barrier({RACERS})
+
+    def create(i: int) -> httpx.Response:
+        start.wait(30)
+        return client.post(path_{n}({pp.rstrip(", ")}), json=body_{n}(i), headers=auth)
+
+    with ThreadPoolExecutor({RACERS}) as pool:
+        responses = list(pool.map(create, [next(_SEQ) for _ in range({RACERS})]))
+    for response in responses:
+        if response.status_code == 201:
+            made.append((response.headers["location"], auth))
+    assert sorted(r.status_code for r in responses) == [201] + [409] * {RACERS - 1}, [r.text for r in responses]
+    for response in responses:
+        if response.status_code == 409:
+            assert_refused(response, 409, "cap_exceeded")
+'''
+                )
             if parent:
                 maker = self.creator(resource)
                 assert maker is not None
@@ -349,6 +418,8 @@ def test_{n}_create_under_another_users_parent_is_{not_owner}(client: httpx.Clie
     assert_refused(response, {not_owner}, {not_owner_code!r})
 '''
                 )
+        if parent is not None and resource.ancestors:
+            parts.append(self._chain_test(resource))
         item = f"item_{n}({'row[' + repr(resource.owner_column) + '], ' if parent else ''}row['id'])"
         missing = f"item_{n}({'row[' + repr(resource.owner_column) + '], ' if parent else ''}{MISSING_ID})"
         if "get" in resource.methods:
@@ -392,6 +463,8 @@ def test_{n}_update_missing_is_404(client: httpx.Client, auth: dict[str, str], {
     assert_refused(client.patch({missing}, json={{}}, headers=auth), 404, "not_found")
 '''
             )
+        if "replace" in resource.methods and resource.fields:
+            parts.append(self._replace_tests(resource, item, missing, mk, need))
         if "delete" in resource.methods:
             again = "assert client.delete({item}, headers=auth).status_code == 204" if resource.delete_missing == 204 else 'assert_refused(client.delete({item}, headers=auth), 404, "not_found")'
             gone = f'\n    assert_refused(client.get({item}, headers=auth), 404, "not_found")' if "get" in resource.methods else ""
@@ -414,6 +487,116 @@ def test_{n}_delete_of_another_user_is_{not_owner}(client: httpx.Client, auth: d
         if "list" in resource.methods:
             parts.append(self._list_tests(resource))
         return parts
+
+    def _replace_tests(self, resource: Resource, item: str, missing: str, mk: str, need: str) -> str:
+        """PUT: the whole row is written (absent optional fields reset to their
+        default or null), 422 without a required field, the owner rules."""
+        n = resource.name
+        not_owner = resource.not_owner
+        code = "forbidden" if not_owner == 403 else "not_found"
+        reset = {f.name: _default_of(f) for f in resource.fields if not f.required and f.column.kind != "json"}
+        required = [f for f in resource.fields if f.required]
+        # Optional enum fields start away from their default, so the reset shows.
+        away = {}
+        for f in resource.fields:
+            values = f.column.enum.values if f.column.kind == "enum" and f.column.enum else ()
+            if not f.required and f.name in reset and any(v != reset[f.name] for v in values):
+                away[f.name] = next(v for v in values if v != reset[f.name])
+        start = f"{{**full_body_{n}(next(_SEQ)), **{away!r}}}" if away else f"full_body_{n}(next(_SEQ))"
+        out = f'''def test_{n}_replace_writes_the_whole_row(client: httpx.Client, auth: dict[str, str], {need}) -> None:
+    """PUT with the required fields only: 200 and the row, each required field as sent and every optional one reset ({", ".join(f"{k}={v!r}" for k, v in reset.items()) or "none"})."""
+    row = {mk}, **{start})
+    body = body_{n}(next(_SEQ))
+    response = client.put({item}, json=body, headers=auth)
+    assert response.status_code == 200, response.text
+    after = response.json()
+    assert_matches(after, body)
+    assert {{k: after[k] for k in {sorted(reset)!r}}} == {reset!r}
+    assert {{k: v for k, v in after.items() if k not in body and k not in {sorted(reset)!r} and k != "updated_at"}} == {{k: v for k, v in row.items() if k not in body and k not in {sorted(reset)!r} and k != "updated_at"}}
+'''
+        if "get" in resource.methods:
+            out += f'''    again = client.get({item}, headers=auth)
+    assert again.status_code == 200 and again.json() == after, again.text
+'''
+        if required:
+            first = required[0]
+            out += f'''
+
+def test_{n}_replace_without_{first.name}_is_422(client: httpx.Client, auth: dict[str, str], {need}) -> None:
+    """PUT is a whole row: without the required `{first.name}` it is 422 `required`, and the row is unchanged."""
+    row = {mk})
+    body = {{k: v for k, v in full_body_{n}(next(_SEQ)).items() if k != {first.name!r}}}
+    assert_errors(client.put({item}, json=body, headers=auth), {first.name!r}, ["required"])
+'''
+            if "get" in resource.methods:
+                out += f'''    assert client.get({item}, headers=auth).json() == row
+'''
+        out += f'''
+
+def test_{n}_replace_of_another_user_is_{not_owner}(client: httpx.Client, auth: dict[str, str], other_auth: dict[str, str], {need}) -> None:
+    """PUT of another user's row: {not_owner}, and the row is unchanged."""
+    row = make_{n}(client, other_auth, made)
+    assert_refused(client.put({item}, json=full_body_{n}(next(_SEQ)), headers=auth), {not_owner}, {code!r})
+{self._unchanged(resource, item)}
+
+def test_{n}_replace_missing_is_404(client: httpx.Client, auth: dict[str, str], {need}) -> None:
+    """PUT of an id no row has: 404 (PUT never creates)."""
+    row = {mk})
+    assert_refused(client.put({missing}, json=body_{n}(next(_SEQ)), headers=auth), 404, "not_found")
+'''
+        return out
+
+    def _chain_test(self, resource: Resource) -> str:
+        """A parent named under an ancestor of the same user that it does not
+        belong to: 404 on every method (only the chain check can refuse it)."""
+        n = resource.name
+        parent = resource.parent
+        maker = self.creator(resource)
+        assert parent is not None and maker is not None
+        top = resource.ancestors[0]
+        lines = [
+            f"    parent = make_{maker.name}(client, auth, made)['id']",
+            f"    # Made under another {top.table} row of the same user.",
+            f"    other = make_{maker.name}(client, auth, made)['id']",
+            f"    wrong = path_{n}(parent, under=other)",
+        ]
+        if "create" in resource.methods:
+            lines += [
+                f"    row = make_{n}(client, auth, made, parent=parent)",
+                f"    response = client.post(wrong, json=body_{n}(next(_SEQ)), headers=auth)",
+                "    if response.status_code == 201:",
+                '        made.append((response.headers["location"], auth))',
+                '    assert_refused(response, 404, "not_found")',
+            ]
+        else:
+            lines.append("    row = None")
+        if "list" in resource.methods:
+            lines.append('    assert_refused(client.get(wrong, headers=auth), 404, "not_found")')
+        if "create" in resource.methods:
+            item = f"item_{n}(parent, row['id'], under=other)"
+            if "get" in resource.methods:
+                lines.append(f'    assert_refused(client.get({item}, headers=auth), 404, "not_found")')
+            if "update" in resource.methods:
+                lines.append(f'    assert_refused(client.patch({item}, json={{}}, headers=auth), 404, "not_found")')
+            if "delete" in resource.methods and resource.delete_missing == 404:
+                lines.append(f'    assert_refused(client.delete({item}, headers=auth), 404, "not_found")')
+            if "get" in resource.methods:
+                lines += [
+                    f"    kept = client.get(item_{n}(parent, row['id']), headers=auth)",
+                    "    assert kept.status_code == 200, kept.text",
+                    "    assert kept.json() == row",
+                ]
+        bad = f"{resource.path!r}.format(**{{**{{p: 1 for p in {tuple(p.name for p in resource.path_params)!r}}}, {top.name!r}: 'abc'}})"
+        body = "\n".join(lines)
+        return f'''def test_{n}_parent_under_another_{top.table}_is_404(client: httpx.Client, auth: dict[str, str], made: list[tuple[str, dict[str, str]]]) -> None:
+    """A {parent.table} of the user named under a {top.table} it does not belong to: 404 `not_found`, nothing written."""
+{body}
+
+
+def test_{n}_malformed_{top.name}_is_422(client: httpx.Client, auth: dict[str, str]) -> None:
+    """`{top.name}` is validated like any input: 422 at it when it is not a key."""
+    assert_errors(client.get({bad}, headers=auth), {top.name!r}, ["type"])
+'''
 
     def _unchanged(self, resource: Resource, item: str) -> str:
         if "get" not in resource.methods:
@@ -524,6 +707,8 @@ def test_{n}_list_rejects_bad_parameters(client: httpx.Client, auth: dict[str, s
 
     def render(self) -> str:
         parts = [_HELPERS.format()]
+        if self.chained:
+            parts.append(_CHAIN_HELPER)
         for resource in self.spec.resources:
             parts.append(self.helpers(resource))
         for resource in self.spec.resources:

@@ -267,6 +267,8 @@ def resource_item_owner(resource: Resource, schema: Schema, *, lock: bool) -> St
     if resource.parent is not None:
         query = query.where(col(resource.owner_column, "t0").eq(param()))
         params += ("parent_id",)
+    query, above = _under_ancestors(query, resource)
+    params += above
     if lock:
         query = query.lock(update=True)
     return Statement(f"{resource.name}:{'lock' if lock else 'owner'}", query, params)
@@ -279,9 +281,21 @@ def resource_parent_owner(resource: Resource, *, lock: bool) -> Statement:
     link = resource.owner[0]
     query = exp.select(col(link.to_column, "t1")).from_(table_ref(link.to, "t1"))
     query = _owned(query, resource, 1).where(col(link.to_column, "t1").eq(param()))
+    query, above = _under_ancestors(query, resource)
     if lock:
         query = query.lock(update=True)
-    return Statement(f"{resource.name}:{'parent_lock' if lock else 'parent'}", query, ("user_id", "parent_id"))
+    return Statement(f"{resource.name}:{'parent_lock' if lock else 'parent'}", query, ("user_id", "parent_id") + above)
+
+
+def _under_ancestors(query: exp.Select, resource: Resource) -> tuple[exp.Select, tuple[str, ...]]:
+    """`query` (joined up the chain as t0, t1, ...) restricted to rows whose
+    chain passes through every ancestor the path names: t<i>.<owner[i] column>
+    = the path's key, for i = 1.. (a vehicle of another fleet matches none)."""
+    params: tuple[str, ...] = ()
+    for i, ancestor in enumerate(resource.ancestors, start=1):
+        query = query.where(col(resource.owner[i].column, f"t{i}").eq(param()))
+        params += (f"ancestor:{ancestor.name}",)
+    return query, params
 
 
 def resource_select(resource: Resource) -> Statement:
@@ -333,6 +347,18 @@ def resource_touch(resource: Resource, schema: Schema) -> Statement | None:
     return Statement(f"{resource.name}:touch", _update(resource.table, "updated_at", exp.CurrentTimestamp(), col(key).eq(param())), ("item_id",))
 
 
+def resource_replace(resource: Resource, schema: Schema) -> Statement:
+    """UPDATE every field of one row at once (PUT replaces the row: the route
+    passes an absent field's default, or NULL), and its updated_at."""
+    key = resource.item.column.name
+    sets: list[exp.Expression] = [exp.EQ(this=col(f.column.name), expression=param()) for f in resource.fields]
+    stamp = _table(schema, resource.table).column("updated_at")
+    if stamp is not None and stamp.kind == "timestamp":
+        sets.append(exp.EQ(this=col("updated_at"), expression=exp.CurrentTimestamp()))
+    query = exp.Update(this=table_ref(resource.table), expressions=sets, where=exp.Where(this=col(key).eq(param())))
+    return Statement(f"{resource.name}:replace", query, tuple(f.name for f in resource.fields) + ("item_id",))
+
+
 def resource_delete(resource: Resource) -> Statement:
     key = resource.item.column.name
     return Statement(f"{resource.name}:delete", exp.delete(table_ref(resource.table), where=col(key).eq(param())), ("item_id",))
@@ -349,11 +375,12 @@ def resource_statements(resource: Resource, schema: Schema) -> tuple[Statement, 
     """Every statement the routes of `resource` run, in a stable order."""
     methods = resource.methods
     out: list[Statement] = [resource_select(resource)]
-    if {"get", "update", "delete"} & set(methods):
+    if {"get", "update", "replace", "delete"} & set(methods):
         out.append(resource_item_owner(resource, schema, lock=False))
-    if {"update", "delete"} & set(methods):
+    if {"update", "replace", "delete"} & set(methods):
         out.append(resource_item_owner(resource, schema, lock=True))
-    if resource.parent is not None and "list" in methods:
+    if resource.parent is not None and {"list", "get", "update", "replace", "delete"} & set(methods):
+        # Every route but create checks the parent first (create locks it instead).
         out.append(resource_parent_owner(resource, lock=False))
     if "create" in methods:
         if resource.parent is not None:
@@ -370,6 +397,8 @@ def resource_statements(resource: Resource, schema: Schema) -> tuple[Statement, 
         touch = resource_touch(resource, schema)
         if touch is not None:
             out.append(touch)
+    if "replace" in methods:
+        out.append(resource_replace(resource, schema))
     if "delete" in methods:
         out.append(resource_delete(resource))
     return tuple(out)

@@ -226,7 +226,7 @@ def _endpoint_context(endpoint: Endpoint, spec: Spec) -> dict[str, Any]:
 
 # Resource responses are the user's own rows: never stored by a cache.
 RESOURCE_CACHE = {"Cache-Control": "no-store"}
-RESOURCE_STATUS = {"create": 201, "list": 200, "get": 200, "update": 200, "delete": 204}
+RESOURCE_STATUS = {"create": 201, "list": 200, "get": 200, "update": 200, "replace": 200, "delete": 204}
 
 
 def _default(field: ColumnField) -> object:
@@ -248,6 +248,9 @@ def resource_config(resource: Resource) -> dict[str, object]:
         "key": resource.item.column.name,
         "item": (resource.item.name, resource.item.column.kind),
         "parent": (parent.name, parent.column.kind) if parent else None,
+        # The path's keys above the parent (nearest first), each checked to
+        # hold the row below it in the same ownership query.
+        "ancestors": tuple((a.name, a.column.kind) for a in resource.ancestors),
         "what": resource.table,
         "parent_what": parent.table if parent else "",
         "not_owner": resource.not_owner,
@@ -268,8 +271,8 @@ def _resource_routes(spec: Spec, resource: Resource) -> list[dict[str, object]]:
     for verb in resource.methods:
         op = _identifier(resource.op(verb))
         status = RESOURCE_STATUS[verb]
-        suffix = {"create": "Row", "list": "Page", "get": "Row", "update": "Row"}.get(verb)
-        request = {"create": "Create", "update": "Update"}.get(verb)
+        suffix = {"create": "Row", "list": "Page", "get": "Row", "update": "Row", "replace": "Row"}.get(verb)
+        request = {"create": "Create", "update": "Update", "replace": "Replace"}.get(verb)
         out.append(
             {
                 **_doc_context(
@@ -286,7 +289,7 @@ def _resource_routes(spec: Spec, resource: Resource) -> list[dict[str, object]]:
                 "path_lit": py(resource.path if verb in ("create", "list") else resource.item_path),
                 "summary_lit": py(f"{verb} {resource.table}" + (f": {resource.summary}" if resource.summary else "")),
                 "status": RESOURCE_STATUS[verb],
-                "body": verb in ("create", "update"),
+                "body": verb in ("create", "update", "replace"),
             }
         )
     return out

@@ -117,8 +117,9 @@ def caps(spec: Spec) -> dict[str, int]:
 
 def resource_request_fields(resource: Resource, verb: str) -> tuple[ColumnField, ...]:
     """The body fields of a resource's create (required as the columns say)
-    or update (PATCH: every field optional)."""
-    if verb == "create":
+    or replace (PUT: the whole row, required as on create) or update (PATCH:
+    every field optional)."""
+    if verb in ("create", "replace"):
         return resource.fields
     return tuple(ColumnField(f.name, f.table, f.column, required=False) for f in resource.fields)
 
@@ -128,7 +129,7 @@ def render_module(spec: Spec) -> str:
     ruff format it with the other generated modules)."""
     request_rules = {_checked_op(e.operation_id): _object_rules(spec, e.request) for e in spec.endpoints if e.request}
     for r in spec.resources:
-        for verb in ("create", "update"):
+        for verb in ("create", "update", "replace"):
             if verb in r.methods:
                 request_rules[_checked_op(r.op(verb))] = _object_rules(spec, resource_request_fields(r, verb))
     query_rules = {
@@ -168,7 +169,7 @@ def render_schemas(spec: Spec) -> dict[PurePosixPath, str]:
             out[base / f"{e.operation_id}.response.json"] = _dump(schema)
     for r in spec.resources:
         bodies = js.resource_schemas(r)
-        named = {"Create": (r.op("create"), "request"), "Update": (r.op("update"), "request"), "Row": (r.name + "_row", "response"), "Page": (r.op("list"), "response")}
+        named = {"Create": (r.op("create"), "request"), "Update": (r.op("update"), "request"), "Replace": (r.op("replace"), "request"), "Row": (r.name + "_row", "response"), "Page": (r.op("list"), "response")}
         for suffix, schema in bodies.items():
             op, part = named[suffix]
             out[base / f"{op}.{part}.json"] = _dump(js.standalone(schema, f"{op} {part} body"))

@@ -4,6 +4,7 @@ rule must not flag) and an err case (which it must flag, with that target)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -228,3 +229,37 @@ def test_renaming_a_path_parameter_is_not_a_break_but_what_it_serves_is_still_co
     old = _items("/api/lists/{list_id}/items")
     assert _all_rules(old, _items("/api/lists/{id}/items")) == []
     assert _all_rules(old, _items("/api/lists/{id}/items", with_body=False)) == [("BC201", "listItems.note")]
+
+
+def _reading_lists_doc(tmp_path: Any, methods: str, *, rating: bool = False) -> dict:
+    """The compiled OpenAPI document of specs/ with the items resource serving
+    `methods` (and, with `rating`, a required rating field)."""
+    import shutil
+
+    import yaml
+
+    from compiler.emit import render_tree
+    from compiler.project import build_project
+    from tests.conftest import SPECS
+
+    specs = tmp_path / f"specs-{len(list(tmp_path.iterdir()))}"
+    shutil.copytree(SPECS, specs)
+    spec = specs / "reading-lists.yaml"
+    text = spec.read_text("utf-8").replace("methods: [create, list, get, update, replace, delete]", f"methods: [{methods}]")
+    if rating:
+        text = text.replace("      note: {type: text, nullable: true}", "      note: {type: text, nullable: true}\n      rating: {type: int, nullable: false}")
+        text = text.replace("fields: [url, title, status, note]", "fields: [url, title, status, note, rating]")
+    spec.write_text(text, "utf-8")
+    tree = render_tree(build_project(specs, tmp_path), ("openapi",))
+    return yaml.safe_load(tree[next(p for p in tree if str(p) == "_project/openapi.yaml")])
+
+
+def test_put_replace_is_part_of_the_api_surface(tmp_path: Any) -> None:
+    """Dropping `replace` removes PUT on the item (BC204 items_replace); a new
+    required field makes the PUT body stricter, like the POST's (BC202)."""
+    with_put = _reading_lists_doc(tmp_path, "create, list, get, update, replace, delete")
+    assert with_put["paths"]["/api/reading-lists/{list_id}/items/{item_id}"]["put"]["operationId"] == "items_replace"
+    without = _reading_lists_doc(tmp_path, "create, list, get, update, delete")
+    assert _all_rules(with_put, without) == [("BC204", "items_replace")]
+    stricter = _reading_lists_doc(tmp_path, "create, list, get, update, replace, delete", rating=True)
+    assert _all_rules(with_put, stricter) == [("BC202", "items_create.rating"), ("BC202", "items_replace.rating")]

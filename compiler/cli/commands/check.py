@@ -27,6 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec_ids", nargs="*", metavar="SPEC_ID", help="specs to check (default: every spec)")
     parser.add_argument("--specs", type=Path, default=Path("specs"), help="folder of spec files (default: specs)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgres", "mysql"),
+        default="sqlite",
+        help="engine the migrations and contract tests run on (default: sqlite, embedded); postgres and mysql "
+        "(MariaDB) use a server named by SPECC_PG_HOST/PORT/USER or SPECC_MYSQL_SOCKET (or _HOST/_PORT)/USER",
+    )
     parser.add_argument("--keep", type=Path, metavar="DIR", help="render the tree and database into DIR and keep them (for debugging)")
 
 
@@ -46,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from compiler import progress
 
     with progress.reporting("specc check", args.format):
-        result = run_checks(project, args.spec_ids, workdir=args.keep)
+        result = run_checks(project, args.spec_ids, workdir=args.keep, database=args.database)
     if args.format == "json":
         print(json.dumps(result.as_dict(), indent=2, sort_keys=True))
     else:

@@ -18,7 +18,7 @@ from compiler.review import security_review
 from compiler.review.draft import checks as checks_md
 from compiler.review.draft.parts import Part, specs_of
 from compiler.review.draft.pieces import Pieces, sha256
-from compiler.review.examples import qa_calls
+from compiler.review.examples import QaCall, qa_calls, resource_qa_calls
 from compiler.build.header import HEADER
 from compiler.ir import AddColumn, ColumnField, CreateTable, ListField, Project, Spec
 from compiler.review.migration_steps import plan_for
@@ -207,17 +207,31 @@ def _carries_migration(project: Project, part: Part) -> bool:
     return part.kind == "single" and part.task.kind == "spec" and any(s.has_migration for s in specs_of(project, part.task))
 
 
+_ENGINE_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL", "mysql": "MySQL/MariaDB"}
+
+
 def _engines_line(checks: Mapping[str, Any] | None) -> str:
-    """What exactly exercised the migration: `specc check` runs it on SQLite only."""
-    qa = "PostgreSQL and MySQL/MariaDB are not run by `specc check`: run the Manual QA steps below on a scratch PostgreSQL database."
+    """What exactly exercised the migration: the engine `specc check` ran it
+    on (SQLite unless `--database` named a server), and what is left."""
     tests = checks.get("tests") if checks is not None else None
     items = tests.get("checks") if isinstance(tests, Mapping) else None
     if not isinstance(items, list):
-        return "Migrations: `specc check` runs them on SQLite only (up, down, up again, comparing the schema after each). " + qa
+        return (
+            "Migrations: `specc check` runs them on SQLite only unless `--database postgres` or `--database mysql` names a server "
+            "(up, down, up again, comparing the schema after each). Run those, or the Manual QA steps below on a scratch PostgreSQL database."
+        )
+    engine = "sqlite"
+    for c in items:
+        name = str(c.get("name", "")) if isinstance(c, Mapping) else ""
+        if name.startswith("migrations: base schema (") and name.endswith(")"):
+            engine = name[len("migrations: base schema (") : -1]
+    others = [label for key, label in _ENGINE_NAMES.items() if key not in (engine, "sqlite")]
+    qa = f"{' and '.join(others)} {'are' if len(others) > 1 else 'is'} not run by this `specc check`: run `specc check --database {'/'.join(k for k in _ENGINE_NAMES if k not in (engine, 'sqlite'))}` against a server, or the Manual QA steps below on a scratch database."
     runs = [c for c in items if isinstance(c, Mapping) and str(c.get("name", "")).startswith(checks_md.MIGRATION_PREFIX)]
     passed = sum(1 for c in runs if c.get("status") == "passed")
     failed = sum(1 for c in runs if c.get("status") == "failed")
-    return f"Migrations: `specc check` ran {len(runs)} migration checks on SQLite only ({passed} passed, {failed} failed: up, down, up again). " + qa
+    where = "SQLite only" if engine == "sqlite" else _ENGINE_NAMES.get(engine, engine)
+    return f"Migrations: `specc check` ran {len(runs)} migration checks on {where} ({passed} passed, {failed} failed: up, down, up again). " + qa
 
 
 def _qa_migration(spec: Spec) -> list[str]:
@@ -242,7 +256,7 @@ def _qa(project: Project, part: Part, pieces: Pieces) -> list[str]:
             return lines + ["Then check the application still serves existing pages: the change is NOT additive, so check nothing still reads what it drops or renames."]
         return lines + ["Then check the application still serves existing pages (the change is additive)."]
     lines = ['Against a running build (`API_URL` is its base URL, `TOKEN` a test user\'s token):', ""]
-    if not any(s.endpoints for s in specs):
+    if not any(s.endpoints or s.resources for s in specs):
         return ["No endpoints in this PR; nothing to call by hand."]
     for spec in specs:
         lines += pieces.lines(spec.id, "qa:endpoints", partial(_qa_endpoints, spec))
@@ -254,16 +268,29 @@ def _qa_endpoints(spec: Spec) -> list[str]:
     for e in spec.endpoints:
         lines.append(f"### {md.code(e.method + ' ' + e.path)} ({md.code(e.operation_id)})")
         lines.append("")
-        for call in qa_calls(e):
-            expect = f"expect {call.status}"
-            if call.note:
-                expect += f", {md.text(call.note)}"
-            if call.body:
-                expect += f", body like {md.code(call.body)}"
-            lines.append(f"- {md.text(call.purpose)}: {expect}")
-            lines.append("")
-            lines.append("  " + md.fence(call.command, "sh").replace("\n", "\n  "))
-            lines.append("")
+        lines += _qa_lines(qa_calls(e))
+    for r in spec.resources:
+        params = ", ".join(f"`${p.name.upper()}`" for p in (*r.path_params, r.item))
+        lines.append(f"### Resource {md.code(r.name)} ({md.code(r.path)})")
+        lines.append("")
+        lines.append(f"Set {params} to keys of the test user's own rows (the `Location` of a create names them).")
+        lines.append("")
+        lines += _qa_lines(resource_qa_calls(r))
+    return lines
+
+
+def _qa_lines(calls: tuple[QaCall, ...]) -> list[str]:
+    lines: list[str] = []
+    for call in calls:
+        expect = f"expect {call.status}"
+        if call.note:
+            expect += f", {md.text(call.note)}"
+        if call.body:
+            expect += f", body like {md.code(call.body)}"
+        lines.append(f"- {md.text(call.purpose)}: {expect}")
+        lines.append("")
+        lines.append("  " + md.fence(call.command, "sh").replace("\n", "\n  "))
+        lines.append("")
     return lines
 
 

@@ -103,6 +103,23 @@ class ItemsUpdate(runtime.RequestBody):
     )
 
 
+# The request body of items_replace: validated by validators.validate_items_replace_request.
+class ItemsReplace(runtime.RequestBody):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"additionalProperties": False}
+    )
+    validate_body = staticmethod(validators.validate_items_replace_request)
+    url: Annotated[
+        str,
+        Field(pattern=PATTERN_2, max_length=2048, json_schema_extra={"format": "iri"}),
+    ] = Field(description="The article's absolute http(s) URL.")
+    title: Annotated[str, Field(pattern=TEXT_PATTERN, min_length=1, max_length=200)]
+    status: Literal["unread", "reading", "done"] = Field(default_factory=runtime.absent)
+    note: Annotated[str, Field(pattern=TEXT_PATTERN)] | None = Field(
+        default_factory=runtime.absent
+    )
+
+
 # A reading_list_items row, as every method but list answers.
 class ItemsRow(runtime.Model):
     id: Annotated[int, Field(ge=1, le=9223372036854775807)]

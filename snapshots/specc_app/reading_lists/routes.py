@@ -45,6 +45,7 @@ SQL: dict[str, dict[str, str]] = {
         "items:set:status": "UPDATE `reading_list_items` SET `status` = %s WHERE `id` = %s",
         "items:set:note": "UPDATE `reading_list_items` SET `note` = %s WHERE `id` = %s",
         "items:touch": "UPDATE `reading_list_items` SET `updated_at` = CURRENT_TIMESTAMP() WHERE `id` = %s",
+        "items:replace": "UPDATE `reading_list_items` SET `url` = %s, `title` = %s, `status` = %s, `note` = %s, `updated_at` = CURRENT_TIMESTAMP() WHERE `id` = %s",
         "items:delete": "DELETE FROM `reading_list_items` WHERE `id` = %s",
     },
     "postgres": {
@@ -71,6 +72,7 @@ SQL: dict[str, dict[str, str]] = {
         "items:set:status": 'UPDATE "reading_list_items" SET "status" = %s WHERE "id" = %s',
         "items:set:note": 'UPDATE "reading_list_items" SET "note" = %s WHERE "id" = %s',
         "items:touch": 'UPDATE "reading_list_items" SET "updated_at" = CURRENT_TIMESTAMP WHERE "id" = %s',
+        "items:replace": 'UPDATE "reading_list_items" SET "url" = %s, "title" = %s, "status" = %s, "note" = %s, "updated_at" = CURRENT_TIMESTAMP WHERE "id" = %s',
         "items:delete": 'DELETE FROM "reading_list_items" WHERE "id" = %s',
     },
     "sqlite": {
@@ -97,6 +99,7 @@ SQL: dict[str, dict[str, str]] = {
         "items:set:status": 'UPDATE "reading_list_items" SET "status" = ? WHERE "id" = ?',
         "items:set:note": 'UPDATE "reading_list_items" SET "note" = ? WHERE "id" = ?',
         "items:touch": 'UPDATE "reading_list_items" SET "updated_at" = CURRENT_TIMESTAMP WHERE "id" = ?',
+        "items:replace": 'UPDATE "reading_list_items" SET "url" = ?, "title" = ?, "status" = ?, "note" = ?, "updated_at" = CURRENT_TIMESTAMP WHERE "id" = ?',
         "items:delete": 'DELETE FROM "reading_list_items" WHERE "id" = ?',
     },
 }
@@ -112,6 +115,7 @@ CACHE: dict[str, dict[str, str]] = {
     "items_list": {"Cache-Control": "no-store"},
     "items_get": {"Cache-Control": "no-store"},
     "items_update": {"Cache-Control": "no-store"},
+    "items_replace": {"Cache-Control": "no-store"},
     "items_delete": {"Cache-Control": "no-store"},
 }
 
@@ -121,6 +125,7 @@ RESOURCES: dict[str, dict[str, Any]] = {
         "key": "id",
         "item": ("list_id", "id"),
         "parent": None,
+        "ancestors": (),
         "what": "reading_lists",
         "parent_what": "",
         "not_owner": 404,
@@ -144,6 +149,7 @@ RESOURCES: dict[str, dict[str, Any]] = {
         "key": "id",
         "item": ("item_id", "id"),
         "parent": ("list_id", "id"),
+        "ancestors": (),
         "what": "reading_list_items",
         "parent_what": "reading_lists",
         "not_owner": 403,
@@ -223,7 +229,7 @@ def build_router(
             401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
             404: runtime_models.error_response("No such row (code `not_found`)."),
             409: runtime_models.error_response(
-                "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`)."
+                "Conflict with the stored rows: a unique value is taken (`conflict`) or the parent already holds 20 rows (`cap_exceeded`)."
             ),
             422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
@@ -388,7 +394,7 @@ def build_router(
             401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
             404: runtime_models.error_response("No such row (code `not_found`)."),
             409: runtime_models.error_response(
-                "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`)."
+                "Conflict with the stored rows: a unique value is taken (`conflict`)."
             ),
             422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
@@ -516,7 +522,7 @@ def build_router(
             ),
             404: runtime_models.error_response("No such row (code `not_found`)."),
             409: runtime_models.error_response(
-                "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`)."
+                "Conflict with the stored rows: a unique value is taken (`conflict`) or the parent already holds 50 rows (`cap_exceeded`)."
             ),
             422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
@@ -720,7 +726,7 @@ def build_router(
             ),
             404: runtime_models.error_response("No such row (code `not_found`)."),
             409: runtime_models.error_response(
-                "A unique value is taken (`conflict`) or the cap is reached (`cap_exceeded`)."
+                "Conflict with the stored rows: a unique value is taken (`conflict`)."
             ),
             422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
         },
@@ -767,6 +773,80 @@ def build_router(
             CACHE["items_update"],
             before=before_items_update,
             after=after_items_update,
+        )
+
+    before_items_replace, after_items_replace = runtime.service_hooks(
+        services, "items_replace"
+    )
+
+    @router.put(
+        "/api/reading-lists/{list_id}/items/{item_id}",
+        operation_id="items_replace",
+        summary="replace reading_list_items: Articles on one of the user's reading lists.",
+        description="Owned through reading_list_items.list_id -> reading_lists.owner_id = the signed-in user; a row of another user: 403 `forbidden`. Missing rows: 404 `not_found`. Full replacement: every field is written; an absent optional field is set to its default, or null.",
+        tags=["reading-lists"],
+        response_class=JSONResponse,
+        status_code=200,
+        response_model=models.ItemsRow,
+        response_description="The row as replaced.",
+        responses={
+            200: {
+                "description": "The row as replaced.",
+                "headers": {"Cache-Control": runtime_models.exact_header("no-store")},
+            },
+            401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
+            403: runtime_models.error_response(
+                "A row of another user (code `forbidden`)."
+            ),
+            404: runtime_models.error_response("No such row (code `not_found`)."),
+            409: runtime_models.error_response(
+                "Conflict with the stored rows: a unique value is taken (`conflict`)."
+            ),
+            422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
+        },
+    )
+    def route_items_replace(
+        *,
+        request: Request,
+        body: models.ItemsReplace,
+        param_0: Annotated[
+            str,
+            Path(
+                alias="list_id",
+                description="The key of the reading_lists row; not a key: 422 at `list_id`.",
+            ),
+            WithJsonSchema(
+                {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
+            ),
+        ],
+        param_1: Annotated[
+            str,
+            Path(
+                alias="item_id",
+                description="The key of the reading_list_items row; not a key: 422 at `item_id`.",
+            ),
+            WithJsonSchema(
+                {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
+            ),
+        ],
+        conn: Any = Depends(get_connection),
+        user_id: Any = Depends(user),
+        keys: None = Depends(runtime.resource_keys(RESOURCES["items"], "replace")),
+    ) -> Response:
+        return runtime.serve_resource(
+            "replace",
+            "items",
+            RESOURCES["items"],
+            sql,
+            dialect,
+            conn,
+            user_id,
+            request.path_params,
+            request.query_params,
+            runtime.cleaned(body),
+            CACHE["items_replace"],
+            before=before_items_replace,
+            after=after_items_replace,
         )
 
     before_items_delete, after_items_delete = runtime.service_hooks(

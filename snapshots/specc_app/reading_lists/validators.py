@@ -107,6 +107,37 @@ REQUEST_RULES: dict[str, dict[str, validation.Rule]] = {
             "max_length": None,
         },
     },
+    "items_replace": {
+        "url": {
+            "kind": "url",
+            "required": True,
+            "nullable": False,
+            "min_length": None,
+            "max_length": 2048,
+            "schemes": ("http", "https"),
+            "hosts": (),
+        },
+        "title": {
+            "kind": "string",
+            "required": True,
+            "nullable": False,
+            "min_length": 1,
+            "max_length": 200,
+        },
+        "status": {
+            "kind": "enum",
+            "required": False,
+            "nullable": False,
+            "values": ("unread", "reading", "done"),
+        },
+        "note": {
+            "kind": "string",
+            "required": False,
+            "nullable": True,
+            "min_length": None,
+            "max_length": None,
+        },
+    },
 }
 
 # operationId -> parameter name -> rule.
@@ -133,11 +164,17 @@ def validate_items_update_request(body: object) -> dict[str, Any]:
     return validation.validate_body(REQUEST_RULES["items_update"], body)
 
 
+def validate_items_replace_request(body: object) -> dict[str, Any]:
+    """The cleaned request body of ``items_replace``, or ``ValidationFailed``."""
+    return validation.validate_body(REQUEST_RULES["items_replace"], body)
+
+
 REQUEST_VALIDATORS: dict[str, Callable[[object], dict[str, Any]]] = {
     "lists_create": validate_lists_create_request,
     "lists_update": validate_lists_update_request,
     "items_create": validate_items_create_request,
     "items_update": validate_items_update_request,
+    "items_replace": validate_items_replace_request,
 }
 QUERY_VALIDATORS: dict[str, Callable[[Mapping[str, str]], dict[str, str]]] = {}
 
@@ -154,4 +191,5 @@ __all__ = [
     "validate_lists_update_request",
     "validate_items_create_request",
     "validate_items_update_request",
+    "validate_items_replace_request",
 ]

@@ -490,6 +490,10 @@ def day_series(
 
 # The largest key a path parameter or cursor may hold (a signed 64-bit key).
 MAX_KEY = 2**63 - 1
+# Resource methods at the item path, with a body, and that write.
+ITEM_VERBS = ("get", "update", "replace", "delete")
+BODY_VERBS = ("create", "update", "replace")
+WRITE_VERBS = ("create", "update", "replace", "delete")
 
 
 class Refused(Exception):
@@ -526,13 +530,15 @@ def resource_keys(cfg: Mapping[str, Any], verb: str) -> Callable[..., None]:
     dependencies after the user's run before the body's model."""
 
     def keys(request: Request) -> None:
+        for name, kind in cfg["ancestors"][::-1]:
+            _key(request.path_params.get(name), kind, name)
         if cfg["parent"] is not None:
             _key(
                 request.path_params.get(cfg["parent"][0]),
                 cfg["parent"][1],
                 cfg["parent"][0],
             )
-        if verb in ("get", "update", "delete"):
+        if verb in ITEM_VERBS:
             _key(
                 request.path_params.get(cfg["item"][0]), cfg["item"][1], cfg["item"][0]
             )
@@ -626,12 +632,16 @@ def serve_resource(
     if user_id is None:
         return unauthorized(cache)
     parent_id = item_id = None
+    above: dict[str, Any] = {}
     try:
+        # Outermost first, as the path names them: the first malformed one is reported.
+        for key_name, kind in cfg["ancestors"][::-1]:
+            above[key_name] = _key(path_params.get(key_name), kind, key_name)
         if cfg["parent"] is not None:
             parent_id = _key(
                 path_params.get(cfg["parent"][0]), cfg["parent"][1], cfg["parent"][0]
             )
-        if verb in ("get", "update", "delete"):
+        if verb in ITEM_VERBS:
             item_id = _key(
                 path_params.get(cfg["item"][0]), cfg["item"][1], cfg["item"][0]
             )
@@ -643,7 +653,9 @@ def serve_resource(
     owner_id = user_id if cfg["parent"] is None else parent_id
     what = cfg["what"]
     headers: dict[str, str] = {}
-    keys: dict[str, Any] = {}
+    keys: dict[str, Any] = dict(above)
+    # Parameters of the ownership queries after the parent's: the ancestors, nearest first.
+    chain = tuple(above[key_name] for key_name, _ in cfg["ancestors"])
     if cfg["parent"] is not None:
         keys[cfg["parent"][0]] = parent_id
     if item_id is not None:
@@ -655,26 +667,21 @@ def serve_resource(
         nonlocal data
         if before is None:
             return
-        if verb in ("create", "update"):
+        if verb in BODY_VERBS:
             data = _returned(before, before(cur, user_id, dict(body or {}), dict(keys)))
         else:
             before(cur, user_id, None, dict(keys))
 
     try:
-        if verb in ("create", "update", "delete"):
+        if verb in WRITE_VERBS:
             _begin_write(conn, dialect)
         with transaction(conn) as cur:
-            if cfg["parent"] is not None and verb in (
-                "list",
-                "get",
-                "update",
-                "delete",
-            ):
+            if cfg["parent"] is not None and verb != "create":
                 key = f"{name}:parent"
                 _check_owned(
                     cur,
                     sql[key],
-                    (user_id, parent_id),
+                    (user_id, parent_id) + chain,
                     cfg["not_owner"],
                     cfg["parent_what"],
                 )
@@ -683,7 +690,7 @@ def serve_resource(
                     _check_owned(
                         cur,
                         sql[f"{name}:parent_lock"],
-                        (user_id, parent_id),
+                        (user_id, parent_id) + chain,
                         cfg["not_owner"],
                         cfg["parent_what"],
                     )
@@ -709,7 +716,7 @@ def serve_resource(
                 cur.execute(sql[f"{name}:insert"], tuple(values))
                 new_id = cur.fetchone()[0] if dialect == "postgres" else cur.lastrowid
                 result: Any = _row(cur, sql, name, cfg, new_id)
-                ids = {cfg["item"][0]: new_id}
+                ids = {**above, cfg["item"][0]: new_id}
                 if cfg["parent"] is not None:
                     ids[cfg["parent"][0]] = parent_id
                 headers["Location"] = cfg["item_path"].format(**ids)
@@ -729,8 +736,10 @@ def serve_resource(
                 status = 200
             else:
                 lock = verb != "get"
-                params: tuple[Any, ...] = (user_id, item_id) + (
-                    (parent_id,) if cfg["parent"] is not None else ()
+                params: tuple[Any, ...] = (
+                    (user_id, item_id)
+                    + ((parent_id,) if cfg["parent"] is not None else ())
+                    + chain
                 )
                 statement = sql[f"{name}:{'lock' if lock else 'owner'}"]
                 try:
@@ -753,6 +762,13 @@ def serve_resource(
                             )
                     if data and f"{name}:touch" in sql:
                         cur.execute(sql[f"{name}:touch"], (item_id,))
+                if verb == "replace":
+                    # PUT stores the whole row: an absent field is its default, or NULL.
+                    values = [
+                        to_db(data.get(field, cfg["defaults"].get(field)), kind)
+                        for field, kind in cfg["fields"]
+                    ]
+                    cur.execute(sql[f"{name}:replace"], tuple(values) + (item_id,))
                 if verb == "delete":
                     cur.execute(sql[f"{name}:delete"], (item_id,))
                     result, status = None, 204
