@@ -82,7 +82,12 @@ def test_the_example_writes_handlers_data_layer_functions_and_tests(tmp_path: Pa
         )
     ]
     assert {s.id for s in project.specs} == {"theme-preference", "profile-links-titles", "dashboard-stats-endpoints"}
-    assert sorted(files) == sorted(per_spec + [runtime / name for name in ("db.js", "db.pg.js", "db.prisma.js", "http.js", "validation.js")])
+    offline = PurePosixPath("_project/serverless/tests/specc")
+    assert sorted(files) == sorted(
+        per_spec
+        + [runtime / name for name in ("db.js", "db.pg.js", "db.prisma.js", "http.js", "validation.js")]
+        + [offline / name for name in ("auth-hooks.js", "gateway.js", "offline.js", "over-http.js", "test-auth.js")]
+    )
     handler = files[spec / "src/handlers/theme-preference.js"]
     assert "export const getPreferences = async (event) =>" in handler
     assert "export const updatePreferences = async (event) =>" in handler
@@ -151,3 +156,81 @@ def test_an_unknown_stack_is_a_located_config_error(valine: Path) -> None:
         build_project(valine / "specs")
     (d,) = err.value.diagnostics
     assert d.span.file.endswith("specc.yaml") and "stack" in d.message, d
+
+
+GATEWAY_CHECKS = r"""
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { compileRoute, findRoute, parseFunctions, toEvent, toResponse } from './gateway.js';
+
+const fragment = readFileSync(process.argv[2], 'utf8');
+const routes = parseFunctions(fragment, 'theme.yml').map(compileRoute);
+assert.deepEqual(routes.map((r) => [r.name, r.handler, r.routeKey]), [
+  ['themePreferenceGetPreferences', 'src/handlers/theme-preference.getPreferences', 'GET /api/me/preferences'],
+  ['themePreferenceUpdatePreferences', 'src/handlers/theme-preference.updatePreferences', 'PATCH /api/me/preferences'],
+]);
+assert.equal(findRoute(routes, 'PATCH', '/api/me/preferences').route.name, 'themePreferenceUpdatePreferences');
+assert.equal(findRoute(routes, 'DELETE', '/api/me/preferences'), null);
+assert.equal(findRoute(routes, 'GET', '/api/me/preferences/x'), null);
+
+// A path template's parameters, as httpApi gives them.
+const item = compileRoute({ name: 'f', handler: 'src/handlers/a.b', method: 'GET', path: '/lists/{listId}/items/{itemId}' });
+assert.deepEqual(findRoute([item], 'GET', '/lists/7/items/a%20b').params, { listId: '7', itemId: 'a b' });
+
+// Handlers outside the service folder, and anything but specc's fragment lines, are refused.
+for (const bad of ['../x.y', '/etc/x.y', 'src/../x.y']) {
+  assert.throws(() => parseFunctions(`functions:\n  f:\n    handler: ${JSON.stringify(bad)}\n    events:\n      - httpApi:\n          path: "/a"\n          method: get\n`), /bad handler/);
+}
+assert.throws(() => parseFunctions('functions:\n  f:\n    handler: "src/handlers/a.b"\n    layers: [x]\n'), /theme|serverless.functions.yml:4/);
+
+const route = routes[1];
+const event = toEvent({
+  method: 'PATCH',
+  target: '/api/me/preferences?a=1&a=2&b=',
+  rawHeaders: ['Content-Type', 'application/json', 'X-Twice', 'one', 'X-Twice', 'two', 'Cookie', 'c=1; d=2'],
+  body: Buffer.from('{"theme":"dark"}'),
+  route,
+  params: {},
+  sourceIp: '127.0.0.1',
+  requestId: 'r',
+  now: new Date(0),
+});
+assert.equal(event.version, '2.0');
+assert.equal(event.routeKey, 'PATCH /api/me/preferences');
+assert.equal(event.rawQueryString, 'a=1&a=2&b=');
+assert.deepEqual(event.queryStringParameters, { a: '1,2', b: '' });
+assert.deepEqual(event.headers, { 'content-type': 'application/json', 'x-twice': 'one,two' });
+assert.deepEqual(event.cookies, ['c=1', 'd=2']);
+assert.equal(event.body, '{"theme":"dark"}');
+assert.equal(event.isBase64Encoded, false);
+assert.equal(event.requestContext.http.method, 'PATCH');
+assert.equal('pathParameters' in event, false);
+const binary = toEvent({ method: 'PATCH', target: '/x', rawHeaders: ['content-type', 'application/octet-stream'], body: Buffer.from('{}'), route, params: {}, sourceIp: '', requestId: 'r' });
+assert.deepEqual([binary.isBase64Encoded, binary.body], [true, Buffer.from('{}').toString('base64')]);
+const empty = toEvent({ method: 'GET', target: '/x', rawHeaders: [], body: Buffer.alloc(0), route, params: {}, sourceIp: '', requestId: 'r' });
+assert.equal('body' in empty, false);
+
+const ok = toResponse({ statusCode: 201, headers: { 'Cache-Control': 'no-store' }, cookies: ['s=1'], body: 'aGk=', isBase64Encoded: true });
+assert.deepEqual([ok.status, ok.headers, ok.body.toString()], [201, { 'Cache-Control': 'no-store', 'set-cookie': ['s=1'] }, 'hi']);
+assert.deepEqual([toResponse({ a: 1 }).status, toResponse({ a: 1 }).body.toString()], [200, '{"a":1}']);
+assert.equal(toResponse({ statusCode: 'x' }).status, 500);
+assert.equal(toResponse(undefined).status, 500);
+console.log('gateway ok');
+"""
+
+
+def test_the_local_server_maps_requests_to_api_gateway_v2_events(tmp_path: Path) -> None:
+    """gateway.js (the local server's mapping), run by node on the example's functions fragment."""
+    node = shutil.which("node")
+    if node is None:
+        if engines_required():
+            pytest.fail("node is not installed (required here: CI=true or SPECC_REQUIRE_ENGINES=1)", pytrace=False)
+        pytest.skip("node is not installed")
+    files = get("node").emit(build_project(VALINE / "specs"))
+    (tmp_path / "gateway.js").write_text(files[PurePosixPath("_project/serverless/tests/specc/gateway.js")], "utf-8")
+    (tmp_path / "package.json").write_text('{"type": "module"}', "utf-8")
+    (tmp_path / "theme.yml").write_text(files[PurePosixPath("theme-preference/serverless/serverless.functions.yml")], "utf-8")
+    (tmp_path / "checks.js").write_text(GATEWAY_CHECKS, "utf-8")
+    done = subprocess.run([node, "checks.js", "theme.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "gateway ok"

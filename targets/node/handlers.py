@@ -18,7 +18,9 @@ the FastAPI output is unchanged either way.  Per spec with endpoints, under
   (`targets.node.contract`).
 
 and once for the project, `_project/serverless/src/specc/runtime/*.js`
-(validation, the handler flow, the pg and Prisma data layers).  What the
+(validation, the handler flow, the pg and Prisma data layers) and
+`_project/serverless/tests/specc/*.js` (a local API Gateway v2 server for
+the handlers and the tests' HTTP transport, targets/node/offline/).  What the
 target cannot render yet is a located E284 and nothing is written.
 Endpoints that read or update the signed-in user's own row and list fields
 (a list in a request replaces the user's rows, then the cap is checked) are
@@ -50,6 +52,9 @@ STACK = "node-serverless"
 ROOT = PurePosixPath("serverless")
 UNSUPPORTED = "E284"
 RUNTIME = ("validation.js", "http.js", "db.js", "db.pg.js", "db.prisma.js")
+# The local API Gateway v2 server and the contract tests' HTTP transport (docs/node.md,
+# "Over HTTP"): test tooling, so under tests/ and out of the Lambda bundle's src/.
+OFFLINE = ("offline.js", "gateway.js", "auth-hooks.js", "test-auth.js", "over-http.js")
 # Column kinds a request field may have in this target.
 REQUEST_KINDS = frozenset({"string", "text", "url", "enum", "int", "bigint", "bool", "uuid", "timestamp", "date", "json"})
 SERVERLESS = PrGroup("serverless", "serverless.yml functions", 35, "add the serverless.yml function entries")
@@ -477,15 +482,17 @@ def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
 
 
 @cache
-def runtime_text(name: str) -> str:
-    return resources.files("targets.node").joinpath("runtime", name).read_text("utf-8")
+def runtime_text(name: str, folder: str = "runtime") -> str:
+    return resources.files("targets.node").joinpath(folder, name).read_text("utf-8")
 
 
 def emit_project(project: Project) -> dict[PurePosixPath, str]:
     if not _on(project) or not any(s.endpoints for s in project.specs):
         return {}
-    folder = PurePosixPath("_project") / ROOT / "src" / "specc" / "runtime"
-    return {folder / name: runtime_text(name) for name in RUNTIME}
+    root = PurePosixPath("_project") / ROOT
+    files = {root / "src" / "specc" / "runtime" / name: runtime_text(name) for name in RUNTIME}
+    files.update({root / "tests" / "specc" / name: runtime_text(name, "offline") for name in OFFLINE})
+    return files
 
 
 def spec_key(project: Project, spec: Spec) -> str:
@@ -499,6 +506,7 @@ TARGET = Target(
         FileKind(".js", SLASH, VALIDATION, NODE_CHECK, where="*/serverless/src/specc/*/rules.js"),
         FileKind(".js", SLASH, APPLICATION, NODE_CHECK, where="*/serverless/src/specc/*"),
         FileKind(".js", SLASH, TESTS, NODE_CHECK, where="*/serverless/tests/*.test.js"),
+        FileKind(".js", SLASH, TESTS, NODE_CHECK, where="*/serverless/tests/specc/*"),
         FileKind(".yml", HASH, SERVERLESS, YAML, where="*/serverless/serverless.functions.yml"),
     ),
     emit_spec=emit_spec,
