@@ -85,7 +85,7 @@ def test_the_example_writes_handlers_data_layer_functions_and_tests(tmp_path: Pa
     offline = PurePosixPath("_project/serverless/tests/specc")
     assert sorted(files) == sorted(
         per_spec
-        + [runtime / name for name in ("db.js", "db.pg.js", "db.prisma.js", "http.js", "validation.js")]
+        + [runtime / name for name in ("db.js", "db.pg.js", "db.prisma.js", "http.js", "resource.js", "validation.js")]
         + [offline / name for name in ("auth-hooks.js", "gateway.js", "offline.js", "over-http.js", "test-auth.js")]
     )
     handler = files[spec / "src/handlers/theme-preference.js"]
@@ -132,21 +132,50 @@ def bundled_on_node(tmp_path: Path) -> Path:
     return tmp_path / "b" / "specs"
 
 
-def test_the_bundled_specs_render_except_resources(bundled_on_node: Path, tmp_path: Path) -> None:
+def test_the_bundled_specs_render_resources_too(bundled_on_node: Path, tmp_path: Path) -> None:
     project = build_project(bundled_on_node)
     target = get("node")
     for spec in project.specs:
-        if spec.resources:
-            with pytest.raises(SpecError) as err:
-                target.spec_files(project, spec)
-            (d,) = err.value.diagnostics
-            assert d.code == "E284" and d.span.file.endswith(f"{spec.id}.yaml"), str(d.span)
-            assert "resources (" in d.message
-            continue
         files = target.spec_files(project, spec)
         assert PurePosixPath(spec.id, "serverless", "src", "handlers", f"{spec.id}.js") in files
         _node_check(files, tmp_path)
-    assert any(s.resources for s in project.specs) and any(not s.resources for s in project.specs)
+    spec = project.spec("reading-lists")
+    assert spec is not None and spec.resources
+    files = target.spec_files(project, spec)
+    handler = files[PurePosixPath("reading-lists/serverless/src/handlers/reading-lists.js")]
+    for op in ("lists_create", "lists_list", "lists_get", "lists_update", "lists_delete", "items_create", "items_delete"):
+        assert f"export const {op} = async (event) =>" in handler
+    sql = files[PurePosixPath("reading-lists/serverless/src/specc/reading-lists/sql.js")]
+    # The create locks the parent list before counting its items; every value is a parameter.
+    assert '"parent_lock": "SELECT \\"t1\\".\\"id\\", CASE WHEN \\"t1\\".\\"owner_id\\" = $1 THEN 1 ELSE 0 END AS owned FROM \\"reading_lists\\" AS t1 WHERE \\"t1\\".\\"id\\" = $2 FOR UPDATE"' in sql
+    assert 'RETURNING \\"id\\""' in sql
+    functions = files[PurePosixPath("reading-lists/serverless/serverless.functions.yml")]
+    assert 'path: "/api/reading-lists/{list_id}/items/{item_id}"' in functions and "method: delete" in functions
+
+
+def test_resources_the_node_target_cannot_test_are_a_located_e284(bundled_on_node: Path) -> None:
+    """A url field with a host rule: its cases could not make distinct rows, so no handler is written."""
+    path = bundled_on_node / "reading-lists.yaml"
+    text = path.read_text("utf-8").replace("enums:\n", "enums:\n  item_kind: [site, imdb]\n", 1)
+    text = text.replace(
+        "      note: {type: text, nullable: true}\n",
+        "      note: {type: text, nullable: true}\n      kind: {type: enum, enum: item_kind, nullable: false, default: site}\n",
+        1,
+    )
+    text = text.replace(
+        "url: {type: url, max: 2048, nullable: false, description: The article's absolute http(s) URL.}",
+        "url: {type: url, max: 2048, nullable: false, hosts: {by: kind, allow: {imdb: [imdb.com]}}}",
+    )
+    text = text.replace("fields: [url, title, status, note]", "fields: [url, title, status, note, kind]")
+    path.write_text(text, "utf-8")
+    project = build_project(bundled_on_node)
+    spec = project.spec("reading-lists")
+    assert spec is not None
+    with pytest.raises(SpecError) as err:
+        get("node").spec_files(project, spec)
+    (d,) = err.value.diagnostics
+    assert d.code == "E284" and d.span.file.endswith("reading-lists.yaml") and d.span.line > 0, str(d.span)
+    assert "host rules (items.url)" in d.message
 
 
 def test_an_unknown_stack_is_a_located_config_error(valine: Path) -> None:

@@ -28,31 +28,16 @@ from compiler.ir import Column, ColumnField, Endpoint, ListField, MetricField, M
 from targets import jsonschema_bodies as js_bodies
 from targets.fastapi import contract_cases as cases
 from targets.fastapi import route_queries as q
+from targets.node.case_values import qi as _qi
+from targets.node.case_values import value
 from targets.node.js import ident, lit
+from targets.node.resource_contract import ResourceCases
 
 NO_USER = "specc-no-such-user"
 # The absent user must still be a valid key: a number for integer keys (identity
 # keys start at 1), a UUID no generator returns for uuid keys.
 NO_USER_NUMBER = "0"
 NO_USER_UUID = "00000000-0000-4000-8000-000000000000"
-
-
-def value(v: Any) -> str:
-    """A case value as a JS expression (a Rep as `prefix + char.repeat(n)`)."""
-    if isinstance(v, cases.Rep):
-        return f"({lit(v.prefix)} + {lit(v.char)}.repeat({v.count}))"
-    if isinstance(v, list):
-        return "[" + ", ".join(value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{lit(k)}: {value(x)}" for k, x in v.items()) + "}"
-    return lit(v)
-
-
-def _qi(name: str) -> str:
-    """A quoted SQL identifier (names come from the validated IR)."""
-    if '"' in name or "\x00" in name:
-        raise AssertionError(f"identifier {name!r} cannot be quoted safely")
-    return '"' + name + '"'
 
 
 def _seed_value(column: Column) -> str:
@@ -170,12 +155,13 @@ let db;
 let userId;
 
 // A synthetic API Gateway v2 (httpApi, payload 2.0) event.
-function event(method, path, { user, body, raw, base64 = false, query = DEFAULT_QUERY[`${method} ${path}`] ?? '' } = {}) {
+// `route` is the path template and `params` its values, for resource paths ({list_id}).
+function event(method, path, { user, body, raw, base64 = false, query = DEFAULT_QUERY[`${method} ${path}`] ?? '', route = path, params } = {}) {
   const headers = { 'content-type': 'application/json', origin: 'http://localhost:5173' };
   if (user !== undefined) headers[USER_HEADER] = user;
   let text = raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body);
   if (base64 && text !== undefined) text = Buffer.from(text, 'utf8').toString('base64');
-  const routeKey = `${method} ${path}`;
+  const routeKey = `${method} ${route}`;
   return {
     version: '2.0',
     routeKey,
@@ -188,6 +174,7 @@ function event(method, path, { user, body, raw, base64 = false, query = DEFAULT_
       routeKey,
       stage: '$default',
     },
+    ...(params ? { pathParameters: params } : {}),
     body: text,
     isBase64Encoded: base64,
   };
@@ -227,16 +214,29 @@ beforeAll(async () => {
     db = createPgDb(pool);
   }
   setDb(db);
-  const rows = (await pool.query(SEED_SQL, SEED_PARAMS())).rows;
+  const rows = (await pool.query(SEED_SQL, SEED_PARAMS(tag))).rows;
   userId = rows[0].key;
 });
 
 afterAll(async () => {
   if (pool === undefined) return;
   if (userId !== undefined) await pool.query(DELETE_SQL, [userId]);
+  for (const id of seeded) await pool.query(DELETE_SQL, [id]);
   await pool.end();
   if (prisma !== undefined) await prisma.$disconnect();
 });
+
+// A new number for each row a test makes, so unique values never repeat within a run.
+let seq = 0;
+const next = () => (seq += 1);
+
+// One more users row: an owner of rows the test user must not reach, or a fresh owner for a cap.
+const seeded = [];
+async function seedUser() {
+  const id = (await pool.query(SEED_SQL, SEED_PARAMS(randomUUID().slice(0, 8)))).rows[0].key;
+  seeded.push(id);
+  return id;
+}
 
 async function stored(column) {
   const rows = (await pool.query(`SELECT ${column} AS v FROM ${USERS} WHERE ${KEY} = $1`, [userId])).rows;
@@ -331,7 +331,7 @@ class _Writer:
         self.add(f"const USERS = {lit(_qi(self.users.name))};")
         self.add(f"const KEY = {lit(_qi(key))};")
         self.add(f"const SEED_SQL = {lit(sql)};")
-        self.add(f"const SEED_PARAMS = () => [{', '.join(params)}];")
+        self.add(f"const SEED_PARAMS = (tag) => [{', '.join(params)}];")
         self.add(f"const DELETE_SQL = {lit(f'DELETE FROM {_qi(self.users.name)} WHERE {_qi(key)} = $1')};")
         defaults = {}
         for ep in spec.endpoints:
@@ -703,6 +703,7 @@ class _Writer:
         start = len(self.lines)
         for e in self.spec.endpoints:
             self.endpoint(e)
+        ResourceCases(self.spec, self.add, self.no_user).write()
         # One line per add() and no multi-line literals (lit() escapes newlines), so indenting is safe.
         self.lines[start:] = [f"  {line}" if line else line for line in "\n".join(self.lines[start:]).rstrip("\n").split("\n")]
         self.add(SUITE_TAIL)

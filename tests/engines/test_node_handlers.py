@@ -149,9 +149,10 @@ IN_PROCESS = {False: 37, True: 37 + 134}  # the three seed tasks of examples/val
 # case of each endpoint (in-process only), plus one 404 case per test file: the
 # example's 4 endpoints in 3 files, account-settings' 3 in 1.
 EXPECTED = {False: 2 * 37 - 4 + 3, True: 2 * (37 + 134) - 7 + 4}
-# The bundled specs but reading-lists (see the test): 109 in-process, and over HTTP
-# the same but 5 endpoints' 503 cases, plus 3 files' 404 cases.
-BUNDLED_EXPECTED = 2 * 109 - 5 + 3
+# The bundled specs: 109 endpoint cases in-process, and over HTTP the same but 5
+# endpoints' 503 cases, plus 3 files' 404 cases; reading-lists' resources have 142
+# cases, run both ways, plus its file's 404 case.
+BUNDLED_EXPECTED = (2 * 109 - 5 + 3) + (2 * 142 + 1)
 
 
 @pytest.fixture(scope="module")
@@ -266,11 +267,13 @@ def http_titles(result: dict[str, Any]) -> set[str]:
 
 def test_vitest_contract_tests_of_the_bundled_specs_pass_on_postgres(vitest: Path, pg_server: PgServer, pg_db: str, tmp_path: Path) -> None:
     """The bundled specs (specc's own profile: bigint identity keys, snake_case
-    columns) but reading-lists, whose resources the node target does not
-    render: profile links with URL host rules and a cap of 10, dashboard
-    metrics counted through a join, on the pg data layer."""
+    columns): profile links with URL host rules and a cap of 10, dashboard
+    metrics counted through a join, and reading-lists' resources (lists of
+    the user, items owned through their list: 403 for another user's, a cap
+    of 50 per list under a lock on the list, a unique url per list), on the
+    pg data layer."""
     specs = tmp_path / "project" / "specs"
-    shutil.copytree(ROOT / "specs", specs, ignore=shutil.ignore_patterns("reading-lists.yaml"))
+    shutil.copytree(ROOT / "specs", specs)
     (specs.parent / "specc.yaml").write_text("version: 1\nprofile: fastapi-sql\nstack: node-serverless\n", "utf-8")
     project = build_project(specs)
     tree = {str(path): text for path, text in render(project).items()}
@@ -279,7 +282,7 @@ def test_vitest_contract_tests_of_the_bundled_specs_pass_on_postgres(vitest: Pat
         if f"{spec.id}/migrations/postgres/up.sql" in tree:  # a spec without schema changes has none
             pg_server.run_sql(pg_db, tree[f"{spec.id}/migrations/postgres/up.sql"])
     work, count = _scratch(tree, tmp_path / "serverless")
-    assert count == len([s for s in project.specs if s.endpoints]) > 0
+    assert count == len([s for s in project.specs if s.endpoints or s.resources]) > 0
     env = {**os.environ, "DATABASE_URL": _database_url(pg_server, pg_db), "TZ": "UTC"}
     env.pop("SPECC_PRISMA_CLIENT", None)
     with offline_server(work, env) as base_url:

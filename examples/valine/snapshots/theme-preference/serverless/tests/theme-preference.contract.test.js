@@ -21,7 +21,7 @@ import { createPrismaDb } from '../src/specc/runtime/db.prisma.js';
 const USERS = "\"users\"";
 const KEY = "\"id\"";
 const SEED_SQL = "INSERT INTO \"users\" (\"id\", \"username\", \"email\", \"normalizedEmail\", \"passwordHash\", \"updatedAt\") VALUES ($1, $2, $3, $4, $5, $6) RETURNING \"id\" AS key";
-const SEED_PARAMS = () => [`specc-${tag}`, `t${tag}-username`, `t${tag}-email`, `t${tag}-normalizedEmail`, `t${tag}-passwordHash`, new Date()];
+const SEED_PARAMS = (tag) => [`specc-${tag}`, `t${tag}-username`, `t${tag}-email`, `t${tag}-normalizedEmail`, `t${tag}-passwordHash`, new Date()];
 const DELETE_SQL = "DELETE FROM \"users\" WHERE \"id\" = $1";
 // The query of each endpoint's requests when a test gives none: required parameters only.
 const DEFAULT_QUERY = {};
@@ -34,12 +34,13 @@ let db;
 let userId;
 
 // A synthetic API Gateway v2 (httpApi, payload 2.0) event.
-function event(method, path, { user, body, raw, base64 = false, query = DEFAULT_QUERY[`${method} ${path}`] ?? '' } = {}) {
+// `route` is the path template and `params` its values, for resource paths ({list_id}).
+function event(method, path, { user, body, raw, base64 = false, query = DEFAULT_QUERY[`${method} ${path}`] ?? '', route = path, params } = {}) {
   const headers = { 'content-type': 'application/json', origin: 'http://localhost:5173' };
   if (user !== undefined) headers[USER_HEADER] = user;
   let text = raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body);
   if (base64 && text !== undefined) text = Buffer.from(text, 'utf8').toString('base64');
-  const routeKey = `${method} ${path}`;
+  const routeKey = `${method} ${route}`;
   return {
     version: '2.0',
     routeKey,
@@ -52,6 +53,7 @@ function event(method, path, { user, body, raw, base64 = false, query = DEFAULT_
       routeKey,
       stage: '$default',
     },
+    ...(params ? { pathParameters: params } : {}),
     body: text,
     isBase64Encoded: base64,
   };
@@ -91,16 +93,29 @@ beforeAll(async () => {
     db = createPgDb(pool);
   }
   setDb(db);
-  const rows = (await pool.query(SEED_SQL, SEED_PARAMS())).rows;
+  const rows = (await pool.query(SEED_SQL, SEED_PARAMS(tag))).rows;
   userId = rows[0].key;
 });
 
 afterAll(async () => {
   if (pool === undefined) return;
   if (userId !== undefined) await pool.query(DELETE_SQL, [userId]);
+  for (const id of seeded) await pool.query(DELETE_SQL, [id]);
   await pool.end();
   if (prisma !== undefined) await prisma.$disconnect();
 });
+
+// A new number for each row a test makes, so unique values never repeat within a run.
+let seq = 0;
+const next = () => (seq += 1);
+
+// One more users row: an owner of rows the test user must not reach, or a fresh owner for a cap.
+const seeded = [];
+async function seedUser() {
+  const id = (await pool.query(SEED_SQL, SEED_PARAMS(randomUUID().slice(0, 8)))).rows[0].key;
+  seeded.push(id);
+  return id;
+}
 
 async function stored(column) {
   const rows = (await pool.query(`SELECT ${column} AS v FROM ${USERS} WHERE ${KEY} = $1`, [userId])).rows;
