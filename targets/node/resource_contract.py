@@ -255,7 +255,9 @@ class ResourceCases:
             add(f"    expectError(response, 409, {lit(conflict)}, ['conflict']);")
             add("  });")
         lock_table, lock_key = self._lock_target(r)
-        lock_sql = f"SELECT 1 FROM {_qi(lock_table)} WHERE {_qi(lock_key)} = $1 FOR UPDATE"
+        # FOR NO KEY UPDATE: it conflicts with the create's FOR UPDATE but not with the
+        # KEY SHARE lock the insert's foreign key check takes, so only the create's own lock waits.
+        lock_sql = f"SELECT 1 FROM {_qi(lock_table)} WHERE {_qi(lock_key)} = $1 FOR NO KEY UPDATE"
         if r.cap is not None:
             add("")
             add(f"  it('accepts {r.cap.max} rows per {r.cap.per} and refuses the next with 409 cap_exceeded, writing nothing', async () => {{")
@@ -277,17 +279,21 @@ class ResourceCases:
         add(f"  it({lit(f'create waits for a lock on the {lock_table} row it counts under')}, async () => {{")
         add(f"    const parent = {self._parent_for(r, 'me')};")
         add("    const other_client = await pool.connect();")
+        add("    let open = false;")
         add("    try {")
         add("      await other_client.query('BEGIN');")
+        add("      open = true;")
         add(f"      await other_client.query({lit(lock_sql)}, [{'parent' if r.parent is not None else 'me'}]);")
         add("      let finished = false;")
         add(f"      const pending = send_{n}(handlers.{op}, 'POST', at_{n}(parent), {{ user: me, body: body_{n}(next()) }}).then((r) => {{ finished = true; return r; }});")
         add("      await new Promise((resolve) => setTimeout(resolve, 300));")
         add("      expect(finished).toBe(false);")
         add("      await other_client.query('COMMIT');")
+        add("      open = false;")
         add("      const response = await pending;")
         add("      expect(response.statusCode, response.body).toBe(201);")
         add("    } finally {")
+        add("      if (open) await other_client.query('ROLLBACK'); // a failed case must not keep the lock")
         add("      other_client.release();")
         add("    }")
         add("  });")
@@ -443,6 +449,9 @@ class ResourceCases:
         add(f"    expect([...page1.items, ...page2.items].map((row) => row.{key})).toEqual(made);")
         add(f"    const all = bodyOf(await send_{n}(handlers.{op}, 'GET', at_{n}(parent), {{ user }}));")
         add(f"    expect(all.items.map((row) => row.{key})).toEqual(made);")
+        add("    expect(all.next_cursor).toBe(null);")
+        add(f"    const exact = bodyOf(await send_{n}(handlers.{op}, 'GET', at_{n}(parent), {{ user, query: 'limit=3' }}));")
+        add("    expect([exact.items.length, exact.next_cursor]).toEqual([3, null]); // a full last page has no next one")
         add("  });")
         add("")
         refusals = [

@@ -206,17 +206,21 @@ function contract(call, overHttp) {
 
     it('waits for a concurrent writer of the same user (the row lock)', async () => {
       const other = await pool.connect();
+      let open = false;
       try {
         await other.query('BEGIN');
+        open = true;
         await other.query(LOCK_SQL, [userId]);
         let finished = false;
         const pending = call(handlers.updatePreferences, event("PATCH", "/api/me/preferences", { user: userId, body: {} })).then((r) => { finished = true; return r; });
         await new Promise((resolve) => setTimeout(resolve, 300));
         expect(finished).toBe(false);
         await other.query('COMMIT');
+        open = false;
         const response = await pending;
         expect(response.statusCode, response.body).toBe(200);
       } finally {
+        if (open) await other.query('ROLLBACK'); // a failed case must not keep the lock
         other.release();
       }
     });
