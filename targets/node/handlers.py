@@ -24,8 +24,9 @@ the handlers and the tests' HTTP transport, targets/node/offline/).  What the
 target cannot render yet is a located E284 and nothing is written.
 Endpoints that read or update the signed-in user's own row and list fields
 (a list in a request replaces the user's rows, then the cap is checked) are
-rendered, and aggregate endpoints (metrics over a window picked by a query
-parameter); resources are not.
+rendered, aggregate endpoints (metrics over a window picked by a query
+parameter), and resources (runtime/resource.js; their contract cases are
+targets.node.resource_contract).
 """
 
 from __future__ import annotations
