@@ -205,6 +205,7 @@ assert.equal(findRoute(routes, 'GET', '/api/me/preferences/x'), null);
 // A path template's parameters, as httpApi gives them.
 const item = compileRoute({ name: 'f', handler: 'src/handlers/a.b', method: 'GET', path: '/lists/{listId}/items/{itemId}' });
 assert.deepEqual(findRoute([item], 'GET', '/lists/7/items/a%20b').params, { listId: '7', itemId: 'a b' });
+assert.equal(findRoute([item], 'GET', '/lists/7/items/%E0%A4%A'), null); // a malformed escape: no route, no throw
 
 // Handlers outside the service folder, and anything but specc's fragment lines, are refused.
 for (const bad of ['../x.y', '/etc/x.y', 'src/../x.y']) {

@@ -106,7 +106,9 @@ class ResourceCases:
 
     def helpers(self, r: Resource) -> None:
         n = ident(r.name)
-        add = self.add
+
+        def add(text: str) -> None:  # at the suite's scope: one level out of the describes
+            self.add(text[2:] if text.startswith("  ") else text)
         body = ", ".join(f"{lit(f.name)}: {value_js(f.column)}" for f in r.fields if f.column.kind != "json")
         required = ", ".join(f"{lit(f.name)}: {value_js(f.column)}" for f in r.fields if f.required)
         add(f"  const body_{n} = (i) => ({{ {body} }});")
@@ -123,7 +125,8 @@ class ResourceCases:
         if "create" in r.methods:
             parent = self.creator(r)
             make_parent = f"parent ?? (await make_{ident(parent.name)}(user)).{self.key_field(parent)}" if parent is not None else "null"
-            add(f"  // A new {n} row of `user` (and a new parent row for it unless one is given): the created row.")
+            made = " (under `parent`, or a new parent row of `user`)" if parent is not None else ""
+            add(f"  // A new {n} row of `user`{made}: the created row, with the parent key as `under`.")
             add(f"  async function make_{n}(user, parent = undefined, body = body_{n}(next())) {{")
             add(f"    const under = {make_parent};")
             add(f"    const response = await send_{n}(handlers.{ident(r.op('create'))}, 'POST', at_{n}(under), {{ user, body }});")
@@ -162,8 +165,8 @@ class ResourceCases:
         add("  it.each([")
         for v, op in verbs.items():
             where = f"item_{n}({parent_any}, '1')" if v in ("get", "update", "delete") else f"at_{n}({parent_any})"
-            body = ", body: {}" if v in ("create", "update") else ""
-            add(f"    [{lit(v)}, () => send_{n}(handlers.{op}, {lit(RESOURCE_HTTP[v])}, {where}, {{ {body.lstrip(', ')} }})],")
+            options = "{ body: {} }" if v in ("create", "update") else "{}"
+            add(f"    [{lit(v)}, () => send_{n}(handlers.{op}, {lit(RESOURCE_HTTP[v])}, {where}, {options})],")
         add("  ])('%s answers 401 without a signed-in user, never cached', async (_verb, request) => {")
         add("    expectError(await request(), 401, '', ['unauthorized']);")
         add("  });")

@@ -89,32 +89,38 @@ const server = http.createServer((req, res) => {
     size += chunk.length;
     if (size <= MAX_BODY) chunks.push(chunk);
   });
-  req.on('end', async () => {
-    if (size > MAX_BODY) return send(res, TOO_LARGE);
-    const target = req.url ?? '/';
-    const rawPath = target.split('?')[0];
-    const found = findRoute(routes, req.method, rawPath);
-    if (found === null) return send(res, NOT_FOUND);
-    const event = toEvent({
-      method: req.method,
-      target,
-      rawHeaders: req.rawHeaders,
-      body: Buffer.concat(chunks),
-      route: found.route,
-      params: found.params,
-      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-      requestId: randomUUID(),
-    });
-    let result;
-    try {
-      result = await handlers.get(found.route)(event, { functionName: found.route.name, awsRequestId: event.requestContext.requestId });
-    } catch (err) {
-      console.error(`specc offline: ${found.route.routeKey} threw`, err);
-      return send(res, INTERNAL);
-    }
-    send(res, toResponse(result));
-  });
+  req.on('end', () => answer(req, res, size, chunks).catch((err) => {
+    console.error('specc offline: the request failed', err);
+    if (!res.headersSent) send(res, INTERNAL);
+  }));
 });
+
+// One request: the route's event to its handler, the result as the response.
+async function answer(req, res, size, chunks) {
+  if (size > MAX_BODY) return send(res, TOO_LARGE);
+  const target = req.url ?? '/';
+  const rawPath = target.split('?')[0];
+  const found = findRoute(routes, req.method, rawPath);
+  if (found === null) return send(res, NOT_FOUND);
+  const event = toEvent({
+    method: req.method,
+    target,
+    rawHeaders: req.rawHeaders,
+    body: Buffer.concat(chunks),
+    route: found.route,
+    params: found.params,
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    requestId: randomUUID(),
+  });
+  let result;
+  try {
+    result = await handlers.get(found.route)(event, { functionName: found.route.name, awsRequestId: event.requestContext.requestId });
+  } catch (err) {
+    console.error(`specc offline: ${found.route.routeKey} threw`, err);
+    return send(res, INTERNAL);
+  }
+  send(res, toResponse(result));
+}
 
 server.listen(options.port, '127.0.0.1', () => {
   console.log(`specc offline: listening on http://127.0.0.1:${server.address().port}`);

@@ -93,9 +93,13 @@ export function findRoute(routes, method, path) {
     const m = route.regex.exec(path);
     if (m === null) continue;
     const params = {};
-    route.names.forEach((name, i) => {
-      params[name] = decodeURIComponent(m[i + 1]);
-    });
+    try {
+      route.names.forEach((name, i) => {
+        params[name] = decodeURIComponent(m[i + 1]);
+      });
+    } catch {
+      return null; // a malformed %-escape matches no route
+    }
     return { route, params };
   }
   return null;
