@@ -3,9 +3,15 @@
 They call each handler with synthetic API Gateway v2 (httpApi) events,
 against a real PostgreSQL reached through `DATABASE_URL` (the base schema
 and the spec's migration applied) through the pg data layer.  Without
-`DATABASE_URL` they fail, never skip.  The signed-in user comes from a
-`vi.mock` of the repository's src/handlers/auth.js (as Valine's own tests
-mock modules); the tests seed one users row and delete it afterwards.  With
+`DATABASE_URL` they fail, never skip.  The same cases run a second time
+over HTTP when `SPECC_BASE_URL` names a server (the emitted
+tests/specc/offline.js, targets/node/offline/): each event is sent as the
+request it stands for; unset, that suite is reported as skipped under a
+title saying why.  The signed-in user comes from tests/specc/test-auth.js
+(the `x-specc-test-user` header), put in place of the repository's
+src/handlers/auth.js by `vi.mock` (as Valine's own tests mock modules) and
+by the local server's module hook alike; the tests seed one users row and
+delete it afterwards.  With
 SPECC_PRISMA_CLIENT naming a module that exports `prisma` (a client of the
 same database), the handlers run on the Prisma data layer instead.
 
@@ -22,32 +28,16 @@ from compiler.ir import Column, ColumnField, Endpoint, ListField, MetricField, M
 from targets import jsonschema_bodies as js_bodies
 from targets.fastapi import contract_cases as cases
 from targets.fastapi import route_queries as q
+from targets.node.case_values import qi as _qi
+from targets.node.case_values import value
 from targets.node.js import ident, lit
+from targets.node.resource_contract import ResourceCases
 
-USER_HEADER = "x-specc-test-user"
 NO_USER = "specc-no-such-user"
 # The absent user must still be a valid key: a number for integer keys (identity
 # keys start at 1), a UUID no generator returns for uuid keys.
 NO_USER_NUMBER = "0"
 NO_USER_UUID = "00000000-0000-4000-8000-000000000000"
-
-
-def value(v: Any) -> str:
-    """A case value as a JS expression (a Rep as `prefix + char.repeat(n)`)."""
-    if isinstance(v, cases.Rep):
-        return f"({lit(v.prefix)} + {lit(v.char)}.repeat({v.count}))"
-    if isinstance(v, list):
-        return "[" + ", ".join(value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{lit(k)}: {value(x)}" for k, x in v.items()) + "}"
-    return lit(v)
-
-
-def _qi(name: str) -> str:
-    """A quoted SQL identifier (names come from the validated IR)."""
-    if '"' in name or "\x00" in name:
-        raise AssertionError(f"identifier {name!r} cannot be quoted safely")
-    return '"' + name + '"'
 
 
 def _seed_value(column: Column) -> str:
@@ -149,10 +139,12 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-// The signed-in user: the test's header stands in for the repository's session check.
-vi.mock('../src/handlers/auth.js', () => ({
-  getUserFromEvent: (event) => event?.headers?.['x-specc-test-user'] ?? null,
-}));
+import { sendEvent } from './specc/over-http.js';
+import { TEST_USER_HEADER as USER_HEADER } from './specc/test-auth.js';
+
+// The signed-in user: the test's header stands in for the repository's session check
+// (the local server, ./specc/offline.js, puts the same module in place of auth.js).
+vi.mock('../src/handlers/auth.js', () => import('./specc/test-auth.js'));
 """
 
 HELPERS = """\
@@ -163,12 +155,13 @@ let db;
 let userId;
 
 // A synthetic API Gateway v2 (httpApi, payload 2.0) event.
-function event(method, path, { user, body, raw, base64 = false, query = DEFAULT_QUERY[`${method} ${path}`] ?? '' } = {}) {
+// `route` is the path template and `params` its values, for resource paths ({list_id}).
+function event(method, path, { user, body, raw, base64 = false, query = DEFAULT_QUERY[`${method} ${path}`] ?? '', route = path, params } = {}) {
   const headers = { 'content-type': 'application/json', origin: 'http://localhost:5173' };
   if (user !== undefined) headers[USER_HEADER] = user;
   let text = raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body);
   if (base64 && text !== undefined) text = Buffer.from(text, 'utf8').toString('base64');
-  const routeKey = `${method} ${path}`;
+  const routeKey = `${method} ${route}`;
   return {
     version: '2.0',
     routeKey,
@@ -181,6 +174,7 @@ function event(method, path, { user, body, raw, base64 = false, query = DEFAULT_
       routeKey,
       stage: '$default',
     },
+    ...(params ? { pathParameters: params } : {}),
     body: text,
     isBase64Encoded: base64,
   };
@@ -220,21 +214,63 @@ beforeAll(async () => {
     db = createPgDb(pool);
   }
   setDb(db);
-  const rows = (await pool.query(SEED_SQL, SEED_PARAMS())).rows;
+  const rows = (await pool.query(SEED_SQL, SEED_PARAMS(tag))).rows;
   userId = rows[0].key;
 });
 
 afterAll(async () => {
   if (pool === undefined) return;
   if (userId !== undefined) await pool.query(DELETE_SQL, [userId]);
+  for (const id of seeded) await pool.query(DELETE_SQL, [id]);
   await pool.end();
   if (prisma !== undefined) await prisma.$disconnect();
 });
+
+// A new number for each row a test makes, so unique values never repeat within a run.
+let seq = 0;
+const next = () => (seq += 1);
+
+// One more users row: an owner of rows the test user must not reach, or a fresh owner for a cap.
+const seeded = [];
+async function seedUser() {
+  const id = (await pool.query(SEED_SQL, SEED_PARAMS(randomUUID().slice(0, 8)))).rows[0].key;
+  seeded.push(id);
+  return id;
+}
 
 async function stored(column) {
   const rows = (await pool.query(`SELECT ${column} AS v FROM ${USERS} WHERE ${KEY} = $1`, [userId])).rows;
   return rows[0].v;
 }
+"""
+
+
+# Every case is written once, in contract(call, overHttp), and run twice: on the
+# handlers in-process, and over HTTP when SPECC_BASE_URL names a server.
+SUITE_HEAD = """\
+// The contract cases.  `call(handler, event)` answers one event: the handler itself, or the
+// HTTP request the event stands for; `overHttp` leaves out what only works in-process.
+function contract(call, overHttp) {"""
+
+SUITE_TAIL = """\
+}
+
+describe('handlers, invoked with synthetic httpApi events', () => {
+  contract((handler, ev) => handler(ev), false);
+});
+
+// The same cases over HTTP against SPECC_BASE_URL: tests/specc/offline.js (or a stage that signs
+// users in the same way) on the database of DATABASE_URL.  Unset, they are reported as skipped.
+const BASE_URL = process.env.SPECC_BASE_URL;
+describe.skipIf(!BASE_URL)(BASE_URL ? `over HTTP at ${BASE_URL}` : 'over HTTP: skipped, SPECC_BASE_URL is not set', () => {
+  contract((_handler, ev) => sendEvent(BASE_URL, ev), true);
+
+  it('is answered through the gateway: a route outside the functions fragments is 404', async () => {
+    const response = await sendEvent(BASE_URL, event('GET', '/specc-no-such-route', { user: userId }));
+    expect(response.statusCode).toBe(404);
+    expect(bodyOf(response)).toEqual({ message: 'Not Found' });
+  });
+});
 """
 
 
@@ -284,18 +320,18 @@ class _Writer:
         spec = self.spec
         assert self.users is not None
         sql, params, key = seed(self.users)
-        self.add(f"// vitest contract tests of spec {lit(spec.id)}: its handlers on synthetic httpApi events, on PostgreSQL.")
+        self.add(f"// vitest contract tests of spec {lit(spec.id)}: its handlers on synthetic httpApi events, on PostgreSQL,")
+        self.add("// and the same cases over HTTP when SPECC_BASE_URL is set (skipped, and reported so, when not).")
         self.add(PRELUDE)
         self.add(f"import * as handlers from '../src/handlers/{spec.id}.js';")
         self.add("import { setDb } from '../src/specc/runtime/db.js';")
         self.add("import { createPgDb } from '../src/specc/runtime/db.pg.js';")
         self.add("import { createPrismaDb } from '../src/specc/runtime/db.prisma.js';")
         self.add("")
-        self.add(f"const USER_HEADER = {lit(USER_HEADER)};")
         self.add(f"const USERS = {lit(_qi(self.users.name))};")
         self.add(f"const KEY = {lit(_qi(key))};")
         self.add(f"const SEED_SQL = {lit(sql)};")
-        self.add(f"const SEED_PARAMS = () => [{', '.join(params)}];")
+        self.add(f"const SEED_PARAMS = (tag) => [{', '.join(params)}];")
         self.add(f"const DELETE_SQL = {lit(f'DELETE FROM {_qi(self.users.name)} WHERE {_qi(key)} = $1')};")
         defaults = {}
         for ep in spec.endpoints:
@@ -352,14 +388,14 @@ class _Writer:
         if e.auth:
             self.add("  it('answers 401 without a signed-in user', async () => {")
             anonymous = ", { body: {} }" if write else ""
-            self.add(f"    const response = await handlers.{op}(event({base}{anonymous}));")
+            self.add(f"    const response = await call(handlers.{op}, event({base}{anonymous}));")
             self.add("    expectError(response, 401, '', ['unauthorized']);")
             self.add("  });")
             self.add("")
         if e.kind == "aggregate":
             # Metrics of a user without a row are zeros, as in the Python routes.
             self.add("  it('answers 200 with zeros for a user that has no row', async () => {")
-            self.add(f"    const response = await handlers.{op}(event({base}, {{ user: {lit(self.no_user)} }}));")
+            self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: {lit(self.no_user)} }}));")
             self.add("    expect(response.statusCode, response.body).toBe(200);")
             for f in e.response:
                 if isinstance(f, MetricField):
@@ -368,12 +404,12 @@ class _Writer:
             self.add("  });")
         else:
             self.add("  it('answers 401 for a user that has no row', async () => {")
-            self.add(f"    const response = await handlers.{op}(event({base}, {{ user: {lit(self.no_user)}{empty} }}));")
+            self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: {lit(self.no_user)}{empty} }}));")
             self.add("    expectError(response, 401, '', ['unauthorized']);")
             self.add("  });")
         self.add("")
         self.add(f"  it('answers {ok} with the documented shape and cache headers', async () => {{")
-        self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId{empty} }}));")
+        self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: userId{empty} }}));")
         self.add(f"    expect(response.statusCode, response.body).toBe({ok});")
         if cache is not None:
             self.add(f"    expect(header(response, 'Cache-Control')).toBe({lit(cache)});")
@@ -383,18 +419,21 @@ class _Writer:
         required = {g.name: cases.valid_scalar(g.column) for g in e.request if isinstance(g, ColumnField) and g.required}
         body = ", body: {" + ", ".join(f"{lit(k)}: {value(v)}" for k, v in required.items()) + "}" if write else ""
         self.add("")
-        self.add("  it('answers 503 unavailable in the error shape when the database cannot be reached', async () => {")
-        self.add("    const down = new pg.Pool({ host: '127.0.0.1', port: 1, connectionTimeoutMillis: 500 });")
-        self.add("    setDb(createPgDb(down));")
-        self.add("    try {")
-        self.add(f"      const response = await handlers.{op}(event({base}, {{ user: userId{body} }}));")
-        self.add("      expectError(response, 503, '', ['unavailable']);")
-        self.add("      expect(response.body).not.toMatch(/ECONNREFUSED|127\\.0\\.0\\.1/);")
-        self.add("    } finally {")
-        self.add("      setDb(db);")
-        self.add("      await down.end();")
-        self.add("    }")
-        self.add("  });")
+        self.add("  // Only in-process: over HTTP the server's database cannot be taken away from here.")
+        self.add("  if (!overHttp) {")
+        self.add("    it('answers 503 unavailable in the error shape when the database cannot be reached', async () => {")
+        self.add("      const down = new pg.Pool({ host: '127.0.0.1', port: 1, connectionTimeoutMillis: 500 });")
+        self.add("      setDb(createPgDb(down));")
+        self.add("      try {")
+        self.add(f"        const response = await call(handlers.{op}, event({base}, {{ user: userId{body} }}));")
+        self.add("        expectError(response, 503, '', ['unavailable']);")
+        self.add("        expect(response.body).not.toMatch(/ECONNREFUSED|127\\.0\\.0\\.1/);")
+        self.add("      } finally {")
+        self.add("        setDb(db);")
+        self.add("        await down.end();")
+        self.add("      }")
+        self.add("    });")
+        self.add("  }")
         for param in e.query:
             self.query_tests(e, param)
         if e.kind == "aggregate":
@@ -403,17 +442,21 @@ class _Writer:
             self.add("")
             self.add("  it('waits for a concurrent writer of the same user (the row lock)', async () => {")
             self.add("    const other = await pool.connect();")
+            self.add("    let open = false;")
             self.add("    try {")
             self.add("      await other.query('BEGIN');")
+            self.add("      open = true;")
             self.add("      await other.query(LOCK_SQL, [userId]);")
             self.add("      let finished = false;")
-            self.add(f"      const pending = handlers.{op}(event({base}, {{ user: userId{body} }})).then((r) => {{ finished = true; return r; }});")
+            self.add(f"      const pending = call(handlers.{op}, event({base}, {{ user: userId{body} }})).then((r) => {{ finished = true; return r; }});")
             self.add("      await new Promise((resolve) => setTimeout(resolve, 300));")
             self.add("      expect(finished).toBe(false);")
             self.add("      await other.query('COMMIT');")
+            self.add("      open = false;")
             self.add("      const response = await pending;")
             self.add("      expect(response.statusCode, response.body).toBe(200);")
             self.add("    } finally {")
+            self.add("      if (open) await other.query('ROLLBACK'); // a failed case must not keep the lock")
             self.add("      other.release();")
             self.add("    }")
             self.add("  });")
@@ -442,14 +485,14 @@ class _Writer:
             for a in accepts:
                 self.add(f"    [{lit(a.id)}, {value(a.value)}, {value(a.expected)}],")
             self.add(f"  ])('stores an accepted {f.name}: %s', async (_id, given, expected) => {{")
-            self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: given{extra} }} }}));")
+            self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ {name}: given{extra} }} }}));")
             self.add("    expect(response.statusCode, response.body).toBe(200);")
             if echoed:
                 self.add(f"    expect(bodyOf(response)[{name}]).toEqual(expected);")
             if f.column.kind in ("string", "text", "url", "enum", "bool", "uuid", "date"):
                 self.add(f"    expect(await stored({column})).toEqual(expected);")
             if reader is not None and any(r.name == f.name for r in reader.response):
-                self.add(f"    const read = await handlers.{ident(reader.operation_id)}(event({lit(reader.method)}, {lit(reader.path)}, {{ user: userId }}));")
+                self.add(f"    const read = await call(handlers.{ident(reader.operation_id)}, event({lit(reader.method)}, {lit(reader.path)}, {{ user: userId }}));")
                 self.add(f"    expect(bodyOf(read)[{name}]).toEqual(expected);")
             self.add("  });")
             keep = cases.valid_scalar(f.column)
@@ -458,26 +501,26 @@ class _Writer:
             for r in rejects:
                 self.add(f"    [{lit(r.id)}, {value(r.value)}, {lit(list(r.codes))}],")
             self.add(f"  ])('rejects a bad {f.name} with 422 and keeps the stored value: %s', async (_id, given, codes) => {{")
-            self.add(f"    const before = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: {value(keep)}{extra} }} }}));")
+            self.add(f"    const before = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ {name}: {value(keep)}{extra} }} }}));")
             self.add("    expect(before.statusCode, before.body).toBe(200);")
             self.add(f"    const snapshot = await stored({column});")
-            self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: given{extra} }} }}));")
+            self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ {name}: given{extra} }} }}));")
             self.add(f"    expectError(response, 422, {name}, codes);")
             self.add(f"    expect(await stored({column})).toEqual(snapshot);")
             self.add("  });")
         self.add("")
         self.add("  it('rejects an unknown field with 422 unknown_field', async () => {")
-        self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ specc_unknown_field: 1 }} }}));")
+        self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ specc_unknown_field: 1 }} }}));")
         self.add("    expectError(response, 422, 'specc_unknown_field', ['unknown_field']);")
         self.add("  });")
         self.add("")
         self.add("  it.each([['a list', []], ['a string', 'x'], ['null', null], ['a number', 1]])('rejects a body that is %s with 422 type', async (_id, body) => {")
-        self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body }}));")
+        self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: userId, body }}));")
         self.add("    expectError(response, 422, '', ['type']);")
         self.add("  });")
         self.add("")
         self.add("  it.each([['truncated', '{'], ['empty', ''], ['text', 'theme=dark']])('rejects a body that is not JSON (%s) with 422 type', async (_id, raw) => {")
-        self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, raw }}));")
+        self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: userId, raw }}));")
         self.add("    expectError(response, 422, '', ['type']);")
         self.add("  });")
         scalars = [f for f in e.request if isinstance(f, ColumnField)]
@@ -489,16 +532,16 @@ class _Writer:
             column = lit(_qi(f.column.name))
             self.add("")
             self.add("  it('reads a base64-encoded body (isBase64Encoded)', async () => {")
-            self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ {lit(f.name)}: {value(v1)}{extra} }}, base64: true }}));")
+            self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ {lit(f.name)}: {value(v1)}{extra} }}, base64: true }}));")
             self.add("    expect(response.statusCode, response.body).toBe(200);")
             self.add(f"    expect(await stored({column})).toEqual({value(v1)});")
             self.add("  });")
             if not required:
                 self.add("")
                 self.add("  it('keeps absent fields as they are (PATCH)', async () => {")
-                self.add(f"    const set = await handlers.{op}(event({base}, {{ user: userId, body: {{ {lit(f.name)}: {value(v0)} }} }}));")
+                self.add(f"    const set = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ {lit(f.name)}: {value(v0)} }} }}));")
                 self.add("    expect(set.statusCode, set.body).toBe(200);")
-                self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{}} }}));")
+                self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: userId, body: {{}} }}));")
                 self.add("    expect(response.statusCode, response.body).toBe(200);")
                 self.add(f"    expect(await stored({column})).toEqual({value(v0)});")
                 self.add("  });")
@@ -513,7 +556,7 @@ class _Writer:
         series = next((f.name for f in e.response if isinstance(f, MetricField) and f.metric.series), None)
         self.add("")
         self.add(f"  it.each({lit(list(param.enum.values))})('accepts {param.name}=%s', async (given) => {{")
-        self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, query: `{prefix}{param.name}=${{encodeURIComponent(given)}}` }}));")
+        self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: userId, query: `{prefix}{param.name}=${{encodeURIComponent(given)}}` }}));")
         self.add("    expect(response.statusCode, response.body).toBe(200);")
         if echo is not None:
             self.add(f"    expect(bodyOf(response)[{lit(echo)}]).toBe(given);")
@@ -524,15 +567,15 @@ class _Writer:
         outside = "not-a-" + param.enum.name
         self.add("")
         self.add(f"  it('rejects {param.name} outside its values, twice, and unknown parameters with 422', async () => {{")
-        self.add(f"    expectError(await handlers.{op}(event({base}, {{ user: userId, query: {lit(prefix + param.name + '=' + outside)} }})), 422, {lit(param.name)}, ['enum']);")
+        self.add(f"    expectError(await call(handlers.{op}, event({base}, {{ user: userId, query: {lit(prefix + param.name + '=' + outside)} }})), 422, {lit(param.name)}, ['enum']);")
         dup = f"{prefix}{param.name}={param.enum.values[0]}&{param.name}={param.enum.values[0]}"
-        self.add(f"    expectError(await handlers.{op}(event({base}, {{ user: userId, query: {lit(dup)} }})), 422, {lit(param.name)}, ['duplicate']);")
-        self.add(f"    expectError(await handlers.{op}(event({base}, {{ user: userId, query: {lit(prefix + 'specc_unknown=1')} }})), 422, 'specc_unknown', ['unknown_field']);")
+        self.add(f"    expectError(await call(handlers.{op}, event({base}, {{ user: userId, query: {lit(dup)} }})), 422, {lit(param.name)}, ['duplicate']);")
+        self.add(f"    expectError(await call(handlers.{op}, event({base}, {{ user: userId, query: {lit(prefix + 'specc_unknown=1')} }})), 422, 'specc_unknown', ['unknown_field']);")
         self.add("  });")
         if param.default is None and param.required:
             self.add("")
             self.add(f"  it('requires {param.name}', async () => {{")
-            self.add(f"    expectError(await handlers.{op}(event({base}, {{ user: userId, query: {lit(others)} }})), 422, {lit(param.name)}, ['required']);")
+            self.add(f"    expectError(await call(handlers.{op}, event({base}, {{ user: userId, query: {lit(others)} }})), 422, {lit(param.name)}, ['required']);")
             self.add("  });")
 
     def metric_tests(self, e: Endpoint) -> None:
@@ -553,11 +596,11 @@ class _Writer:
                 self.add("")
                 self.add(f"  it({lit(f'counts a new {source.table} row of the user in {f.name}')}, async () => {{")
                 self.add(f"    const total = {total};")
-                self.add(f"    const before = await handlers.{op}(event({base}, {{ user: userId }}));")
+                self.add(f"    const before = await call(handlers.{op}, event({base}, {{ user: userId }}));")
                 self.add("    expect(before.statusCode, before.body).toBe(200);")
                 self.add(f"    const inserted = (await pool.query({lit(sql)}, [{', '.join(params)}])).rows[0].key;")
                 self.add("    try {")
-                self.add(f"      const after = await handlers.{op}(event({base}, {{ user: userId }}));")
+                self.add(f"      const after = await call(handlers.{op}, event({base}, {{ user: userId }}));")
                 self.add("      expect(total(after)).toBe(total(before) + 1);")
                 if f.metric.series:
                     self.add("      const today = new Date().toISOString().slice(0, 10);")
@@ -586,14 +629,14 @@ class _Writer:
             self.add("")
             self.add(f"  it('replaces the whole {f.name} list and reads it back', async () => {{")
             self.add(f"    const items = {value(items)};")
-            self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: items{extra} }} }}));")
+            self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ {name}: items{extra} }} }}));")
             self.add("    expect(response.statusCode, response.body).toBe(200);")
             self.add(f"    expect(await count_{f.name}()).toBe(items.length);")
             if any(r.name == f.name for r in e.response):
                 self.add(f"    const picked = bodyOf(response)[{name}].map((item) => Object.fromEntries(Object.keys(items[0]).map((k) => [k, item[k]])));")
                 self.add("    const sort = (list) => list.map((item) => JSON.stringify(item)).sort();")
                 self.add("    expect(sort(picked)).toEqual(sort(items));")
-            self.add(f"    const emptied = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: []{extra} }} }}));")
+            self.add(f"    const emptied = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ {name}: []{extra} }} }}));")
             self.add("    expect(emptied.statusCode, emptied.body).toBe(200);")
             self.add(f"    expect(await count_{f.name}()).toBe(0);")
             self.add("  });")
@@ -603,10 +646,10 @@ class _Writer:
                 self.add("")
                 self.add(f"  it('accepts {f.cap.max} {f.name} and rejects {f.cap.max + 1} with 422 cap_exceeded, writing nothing', async () => {{")
                 self.add(f"    const items = {value(full)};")
-                self.add(f"    const ok = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: items.slice(0, {f.cap.max}){extra} }} }}));")
+                self.add(f"    const ok = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ {name}: items.slice(0, {f.cap.max}){extra} }} }}));")
                 self.add("    expect(ok.statusCode, ok.body).toBe(200);")
                 self.add(f"    expect(await count_{f.name}()).toBe({f.cap.max});")
-                self.add(f"    const over = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: items{extra} }} }}));")
+                self.add(f"    const over = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ {name}: items{extra} }} }}));")
                 self.add(f"    expectError(over, 422, {name}, ['cap_exceeded']);")
                 self.add(f"    expect(await count_{f.name}()).toBe({f.cap.max});")
                 self.add("  });")
@@ -623,7 +666,7 @@ class _Writer:
                 for rid, bad, path, codes in rows:
                     self.add(f"    [{lit(rid)}, {value(bad)}, {lit(path)}, {lit(codes)}],")
                 self.add(f"  ])('rejects a bad {f.name} item with 422: %s', async (_id, item, path, codes) => {{")
-                self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: [item]{extra} }} }}));")
+                self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ {name}: [item]{extra} }} }}));")
                 self.add("    expectError(response, 422, path, codes);")
                 self.add("  });")
             by_column = {c.column.name: c.name for c in f.fields}
@@ -638,20 +681,20 @@ class _Writer:
                     label = f"{c.name} when {when} is {rule.when_value}"
                     self.add("")
                     self.add(f"  it({lit(f'allows only the listed hosts (and subdomains) for {label}')}, async () => {{")
-                    self.add(f"    const ok = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: [{value(good)}]{extra} }} }}));")
+                    self.add(f"    const ok = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ {name}: [{value(good)}]{extra} }} }}));")
                     self.add("    expect(ok.statusCode, ok.body).toBe(200);")
-                    self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: [{value(bad)}]{extra} }} }}));")
+                    self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ {name}: [{value(bad)}]{extra} }} }}));")
                     self.add(f"    expectError(response, 422, {lit(f'{f.name}[0].{c.name}')}, ['host_not_allowed']);")
                     self.add("  });")
             for key in keys:
                 self.add("")
                 self.add(f"  it('rejects two {f.name} items with the same {' and '.join(key)} with 422 duplicate', async () => {{")
-                self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: [{value(item)}, {value(item)}]{extra} }} }}));")
+                self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ {name}: [{value(item)}, {value(item)}]{extra} }} }}));")
                 self.add(f"    expectError(response, 422, {lit(f'{f.name}[1].{key[0]}')}, ['duplicate']);")
                 self.add("  });")
         self.add("")
         self.add(f"  it('rejects a {f.name} that is not a list with 422 type', async () => {{")
-        self.add(f"    const response = await handlers.{op}(event({base}, {{ user: userId, body: {{ {name}: 'x'{extra} }} }}));")
+        self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ {name}: 'x'{extra} }} }}));")
         self.add(f"    expectError(response, 422, {name}, ['type']);")
         self.add("  });")
 
@@ -660,8 +703,14 @@ class _Writer:
         for e in self.spec.endpoints:
             if e.response:
                 self.shape(e)
+        self.add(SUITE_HEAD)
+        start = len(self.lines)
         for e in self.spec.endpoints:
             self.endpoint(e)
+        ResourceCases(self.spec, self.add, self.no_user).write()
+        # One line per add() and no multi-line literals (lit() escapes newlines), so indenting is safe.
+        self.lines[start:] = [f"  {line}" if line else line for line in "\n".join(self.lines[start:]).rstrip("\n").split("\n")]
+        self.add(SUITE_TAIL)
         return "\n".join(self.lines).rstrip("\n") + "\n"
 
 

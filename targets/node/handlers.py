@@ -18,12 +18,15 @@ the FastAPI output is unchanged either way.  Per spec with endpoints, under
   (`targets.node.contract`).
 
 and once for the project, `_project/serverless/src/specc/runtime/*.js`
-(validation, the handler flow, the pg and Prisma data layers).  What the
+(validation, the handler flow, the pg and Prisma data layers) and
+`_project/serverless/tests/specc/*.js` (a local API Gateway v2 server for
+the handlers and the tests' HTTP transport, targets/node/offline/).  What the
 target cannot render yet is a located E284 and nothing is written.
 Endpoints that read or update the signed-in user's own row and list fields
 (a list in a request replaces the user's rows, then the cap is checked) are
-rendered, and aggregate endpoints (metrics over a window picked by a query
-parameter); resources are not.
+rendered, aggregate endpoints (metrics over a window picked by a query
+parameter), and resources (runtime/resource.js; their contract cases are
+targets.node.resource_contract).
 """
 
 from __future__ import annotations
@@ -38,32 +41,44 @@ from sqlglot import exp
 from compiler.build.header import HASH, SLASH
 from compiler.checkers import YAML
 from compiler.diagnostics import Diagnostic, SpecError
-from compiler.ir import BodyField, Column, ColumnField, Endpoint, ListField, MetricField, Project, Spec, WindowField
+from compiler.ir import RESOURCE_HTTP, BodyField, Column, ColumnField, Endpoint, ListField, MetricField, Project, Resource, Spec, WindowField
 from compiler.target import APPLICATION, TESTS, VALIDATION, FileKind, PrGroup, Target
 from targets import jsonschema_bodies as js_bodies
 from targets.fastapi import route_queries as q
-from targets.node import contract
+from targets.node import contract, resource_contract
 from targets.node.js import camel, ident, lit
 from targets.node.syntax import NODE_CHECK
 
 STACK = "node-serverless"
 ROOT = PurePosixPath("serverless")
 UNSUPPORTED = "E284"
-RUNTIME = ("validation.js", "http.js", "db.js", "db.pg.js", "db.prisma.js")
+RUNTIME = ("validation.js", "http.js", "resource.js", "db.js", "db.pg.js", "db.prisma.js")
+# The local API Gateway v2 server and the contract tests' HTTP transport (docs/node.md,
+# "Over HTTP"): test tooling, so under tests/ and out of the Lambda bundle's src/.
+OFFLINE = ("offline.js", "gateway.js", "auth-hooks.js", "test-auth.js", "over-http.js")
 # Column kinds a request field may have in this target.
 REQUEST_KINDS = frozenset({"string", "text", "url", "enum", "int", "bigint", "bool", "uuid", "timestamp", "date", "json"})
 SERVERLESS = PrGroup("serverless", "serverless.yml functions", 35, "add the serverless.yml function entries")
 
 
-def _error(spec: Spec, what: str, endpoint: Endpoint | None = None) -> SpecError:
+def _error(spec: Spec, what: str, endpoint: Endpoint | Resource | None = None) -> SpecError:
     where = endpoint.span if endpoint is not None and endpoint.span.line else spec.span
     return SpecError([Diagnostic(where, UNSUPPORTED, f"the node target cannot render {what} yet", hint="see docs/node.md for what it renders")])
 
 
 def check_supported(spec: Spec) -> None:
-    """Raise E284 for what this target does not render yet (resources)."""
-    if spec.resources:
-        raise _error(spec, f"resources ({spec.resources[0].name})")
+    """Raise E284 for what this target does not render yet."""
+    for r in spec.resources:
+        # Keys travel as integers in paths and cursors (resource.js parseKey).
+        if r.parent is not None and r.parent.column.kind not in ("id", "int", "bigint"):
+            raise _error(spec, f"resources under a parent with a {r.parent.column.kind} key ({r.name})", r)
+        for f in r.fields:
+            if f.column.kind not in REQUEST_KINDS:
+                raise _error(spec, f"{f.column.kind} resource fields ({r.name}.{f.name})", r)
+        # Its contract tests must be able to make many distinct rows; no handler without them.
+        problem = resource_contract.distinct_problem(r)
+        if problem:
+            raise _error(spec, f"resources with {problem}", r)
     for e in spec.endpoints:
         if e.kind not in ("read", "update", "aggregate"):
             raise _error(spec, f"{e.kind} endpoints ({e.operation_id})", e)
@@ -125,7 +140,43 @@ def object_rules(spec: Spec, fields: tuple[BodyField, ...]) -> dict[str, Any]:
 
 
 def request_rules(spec: Spec) -> dict[str, dict[str, Any]]:
-    return {e.operation_id: object_rules(spec, e.request) for e in spec.endpoints if e.kind == "update"}
+    rules = {e.operation_id: object_rules(spec, e.request) for e in spec.endpoints if e.kind == "update"}
+    for r in spec.resources:
+        siblings = {f.column.name: f.name for f in r.fields}
+        if "create" in r.methods:
+            rules[r.op("create")] = {f.name: column_rule(f.column, f.required, siblings) for f in r.fields}
+        if "update" in r.methods:  # PATCH: every field optional
+            rules[r.op("update")] = {f.name: column_rule(f.column, False, siblings) for f in r.fields}
+    return rules
+
+
+def _resource_default(field: ColumnField) -> Any:
+    """What create stores for an absent field: its literal default, else NULL (as the Python routes)."""
+    default = field.column.default
+    return None if default is None or default == "now" else default
+
+
+def resource_config(spec: Spec, r: Resource) -> dict[str, Any]:
+    """What runtime/resource.js needs to serve `r`, as data (the Python routes' resource_config)."""
+    keyed = [cols for cols in (tuple(c for c in u if c != r.owner_column) for u in r.unique) if cols]
+    by_column = {f.column.name: f.name for f in r.response}
+    return {
+        "item": [r.item.name, r.item.column.kind],
+        "parent": [r.parent.name, r.parent.column.kind] if r.parent else None,
+        "what": r.table,
+        "parent_what": r.parent.table if r.parent else "",
+        "not_owner": r.not_owner,
+        "delete_missing": r.delete_missing,
+        "fields": [[f.name, f.column.kind] for f in r.fields],
+        "defaults": {f.name: d for f in r.fields if (d := _resource_default(f)) is not None},
+        "response": [[f.name, f.column.kind, f.column.name] for f in r.response],
+        "key_field": by_column.get(r.item.column.name, r.item.column.name),
+        "cap": r.cap.max if r.cap and "create" in r.methods else None,
+        "page_max": r.page_max,
+        "page_default": r.page_default,
+        "item_path": r.item_path,
+        "conflict_path": by_column.get(keyed[0][0], keyed[0][0]) if len(keyed) == 1 else "",
+    }
 
 
 def query_rules(spec: Spec) -> dict[str, dict[str, Any]]:
@@ -173,6 +224,13 @@ def render_rules(spec: Spec) -> str:
     lines.append("")
     lines.append("// table -> the most rows one owner may have (checked inside the write transaction).")
     lines.append(f"export const CAPS = Object.freeze({lit(caps(spec))});")
+    if spec.resources:
+        lines.append("")
+        lines.append("// resource -> what ../runtime/resource.js needs to serve it (keys, ownership, fields, cap, pages).")
+        lines.append("export const RESOURCES = Object.freeze({")
+        for r in spec.resources:
+            lines.append(f"  {ident(r.name)}: {lit(resource_config(spec, r))},")
+        lines.append("});")
     return "\n".join(lines) + "\n"
 
 
@@ -183,6 +241,8 @@ def postgres_sql(statement: q.Statement) -> str:
     """`statement` as PostgreSQL with node-postgres's numbered placeholders."""
     counter = iter(range(1, 10_000))
     tree = statement.expression.copy().transform(lambda n: exp.var(f"${next(counter)}") if isinstance(n, exp.Placeholder) else n)
+    if statement.returning:
+        tree.set("returning", exp.Returning(expressions=[q.col(statement.returning)]))
     return tree.sql(dialect="postgres")
 
 
@@ -226,6 +286,16 @@ def render_sql(spec: Spec) -> str:
     for key, st in statements(spec).items():
         lines.append(f"  {lit(key)}: {lit(postgres_sql(st))},")
     lines.append("});")
+    if spec.resources:
+        lines.append("")
+        lines.append("// resource -> purpose -> statement (../runtime/resource.js).")
+        lines.append("export const RESOURCE_SQL = Object.freeze({")
+        for r in spec.resources:
+            lines.append(f"  {ident(r.name)}: Object.freeze({{")
+            for st in q.resource_statements(r, spec.schema_after):
+                lines.append(f"    {lit(st.key.split(':', 1)[1])}: {lit(postgres_sql(st))},")
+            lines.append("  }),")
+        lines.append("});")
     return "\n".join(lines) + "\n"
 
 
@@ -402,11 +472,14 @@ def render_handler(spec: Spec) -> str:
         "import { serve } from '../specc/runtime/http.js';",
         "import { validateBody, validateQuery } from '../specc/runtime/validation.js';",
         f"import * as data from '../specc/{sid}/data.js';",
-        f"import {{ QUERY_RULES, REQUEST_RULES }} from '../specc/{sid}/rules.js';",
-        "",
-        "const helpers = { json, getUserFromEvent, getDb };",
-        "",
+        f"import {{ QUERY_RULES, REQUEST_RULES{', RESOURCES' if spec.resources else ''} }} from '../specc/{sid}/rules.js';",
     ]
+    if spec.resources:
+        lines += [
+            "import { serveResource } from '../specc/runtime/resource.js';",
+            f"import {{ RESOURCE_SQL }} from '../specc/{sid}/sql.js';",
+        ]
+    lines += ["", "const helpers = { json, getUserFromEvent, getDb };", ""]
     for e in spec.endpoints:
         op = ident(e.operation_id)
         lines.append(f"// {e.method} {lit(e.path)}: {lit(e.summary)}")
@@ -423,16 +496,38 @@ def render_handler(spec: Spec) -> str:
         lines.append(f"    work: (db, userId, body, query) => data.{op}(db, userId, body, query),")
         lines.append("  });")
         lines.append("")
+    for r in spec.resources:
+        name = ident(r.name)
+        for verb in r.methods:
+            op = ident(r.op(verb))
+            path = r.path if verb in ("create", "list") else r.item_path
+            lines.append(f"// {RESOURCE_HTTP[verb]} {lit(path)}: {verb} {lit(r.table)}")
+            lines.append(f"export const {op} = async (event) =>")
+            lines.append("  serveResource(event, helpers, {")
+            lines.append(f"    verb: {lit(verb)},")
+            lines.append(f"    cfg: RESOURCES.{name},")
+            lines.append(f"    sql: RESOURCE_SQL.{name},")
+            if verb in ("create", "update"):
+                lines.append(f"    validate: (body) => validateBody(REQUEST_RULES.{op}, body),")
+            lines.append("  });")
+            lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 # --- serverless.yml ----------------------------------------------------------------------
 
 
-def function_name(spec: Spec, endpoint: Endpoint) -> str:
+def function_name(spec: Spec, op: str) -> str:
     """The serverless.yml function key: spec and operation, so it cannot take an existing one's name."""
-    op = endpoint.operation_id
     return ident(camel(spec.id) + op[:1].upper() + op[1:])
+
+
+def routes(spec: Spec) -> list[tuple[str, str, str]]:
+    """(operationId, method, path) of every endpoint and resource method."""
+    out: list[tuple[str, str, str]] = [(e.operation_id, e.method, e.path) for e in spec.endpoints]
+    for r in spec.resources:
+        out += [(r.op(verb), RESOURCE_HTTP[verb], r.path if verb in ("create", "list") else r.item_path) for verb in r.methods]
+    return out
 
 
 def render_functions(spec: Spec) -> str:
@@ -441,14 +536,14 @@ def render_functions(spec: Spec) -> str:
         "# Add the layers your service gives handlers that use Prisma (Valine: `- { Ref: PrismaV2LambdaLayer }`).",
         "functions:",
     ]
-    for e in spec.endpoints:
+    for op, method, path in routes(spec):
         lines += [
-            f"  {function_name(spec, e)}:",
-            f"    handler: {lit(f'src/handlers/{spec.id}.{ident(e.operation_id)}')}",
+            f"  {function_name(spec, op)}:",
+            f"    handler: {lit(f'src/handlers/{spec.id}.{ident(op)}')}",
             "    events:",
             "      - httpApi:",
-            f"          path: {lit(e.path)}",
-            f"          method: {e.method.lower()}",
+            f"          path: {lit(path)}",
+            f"          method: {method.lower()}",
         ]
     return "\n".join(lines) + "\n"
 
@@ -477,15 +572,17 @@ def emit_spec(project: Project, spec: Spec) -> dict[PurePosixPath, str]:
 
 
 @cache
-def runtime_text(name: str) -> str:
-    return resources.files("targets.node").joinpath("runtime", name).read_text("utf-8")
+def runtime_text(name: str, folder: str = "runtime") -> str:
+    return resources.files("targets.node").joinpath(folder, name).read_text("utf-8")
 
 
 def emit_project(project: Project) -> dict[PurePosixPath, str]:
-    if not _on(project) or not any(s.endpoints for s in project.specs):
+    if not _on(project) or not any(s.endpoints or s.resources for s in project.specs):
         return {}
-    folder = PurePosixPath("_project") / ROOT / "src" / "specc" / "runtime"
-    return {folder / name: runtime_text(name) for name in RUNTIME}
+    root = PurePosixPath("_project") / ROOT
+    files = {root / "src" / "specc" / "runtime" / name: runtime_text(name) for name in RUNTIME}
+    files.update({root / "tests" / "specc" / name: runtime_text(name, "offline") for name in OFFLINE})
+    return files
 
 
 def spec_key(project: Project, spec: Spec) -> str:
@@ -499,6 +596,7 @@ TARGET = Target(
         FileKind(".js", SLASH, VALIDATION, NODE_CHECK, where="*/serverless/src/specc/*/rules.js"),
         FileKind(".js", SLASH, APPLICATION, NODE_CHECK, where="*/serverless/src/specc/*"),
         FileKind(".js", SLASH, TESTS, NODE_CHECK, where="*/serverless/tests/*.test.js"),
+        FileKind(".js", SLASH, TESTS, NODE_CHECK, where="*/serverless/tests/specc/*"),
         FileKind(".yml", HASH, SERVERLESS, YAML, where="*/serverless/serverless.functions.yml"),
     ),
     emit_spec=emit_spec,

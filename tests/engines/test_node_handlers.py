@@ -7,7 +7,10 @@ helpers (tests/node/valine-standins, see its README) and tests/node's
 node_modules (vitest 4.1.12, vite 8.3.8, pg), applies the base schema and
 specc's PostgreSQL migrations to a fresh database, runs `vitest run` with
 DATABASE_URL pointing at it, and checks the real counts from vitest's JSON
-report.  The second case adds a spec with string, int, bool and url fields,
+report.  Every run also starts the emitted local server
+(tests/specc/offline.js: API Gateway v2 events from the routes of the
+functions fragments) on a free port and sets SPECC_BASE_URL, so the same
+cases run over HTTP too and none is skipped.  The second case adds a spec with string, int, bool and url fields,
 a capped list with a host rule, and metrics over a window.  Each
 runs twice: on the pg data layer, and on the Prisma one, with a Prisma 6.19
 client generated offline from specc's schema.prisma (engineType = "client",
@@ -26,7 +29,11 @@ import os
 import re
 import shutil
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -137,9 +144,15 @@ endpoints:
 # its refusals, a new post counted in the total and today's point).  A change of
 # the generator that changes these numbers must change them here too, so a
 # silently dropped test shows.
-EXPECTED = {False: 37, True: 37 + 134}  # the three seed tasks of examples/valine; + account-settings
-# The bundled specs but reading-lists (see the test).
-BUNDLED_EXPECTED = 109
+IN_PROCESS = {False: 37, True: 37 + 134}  # the three seed tasks of examples/valine; + account-settings
+# The same cases again over HTTP through the local server (SPECC_BASE_URL), but the 503
+# case of each endpoint (in-process only), plus one 404 case per test file: the
+# example's 4 endpoints in 3 files, account-settings' 3 in 1.
+EXPECTED = {False: 2 * 37 - 4 + 3, True: 2 * (37 + 134) - 7 + 4}
+# The bundled specs: 109 endpoint cases in-process, and over HTTP the same but 5
+# endpoints' 503 cases, plus 3 files' 404 cases; reading-lists' resources have 142
+# cases, run both ways, plus its file's 404 case.
+BUNDLED_EXPECTED = (2 * 109 - 5 + 3) + (2 * 142 + 1)
 
 
 @pytest.fixture(scope="module")
@@ -169,9 +182,10 @@ def _scratch(tree: dict[str, str], work: Path) -> tuple[Path, int]:
     specs = set()
     for path, text in tree.items():
         parts = Path(path).parts
-        if len(parts) < 2 or parts[1] != "serverless" or path.endswith(".yml"):
+        if len(parts) < 2 or parts[1] != "serverless":
             continue
-        target = work.joinpath(*parts[2:])
+        # The functions fragments, for the local server (in Valine they are merged into serverless.yml).
+        target = work / "functions" / f"{parts[0]}.yml" if path.endswith(".yml") else work.joinpath(*parts[2:])
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, "utf-8")
         if parts[0] != "_project":
@@ -195,13 +209,71 @@ def _prisma_client(tree: dict[str, str], project: Project, work: Path, env: dict
     return work / "prisma-client.js"
 
 
+@contextmanager
+def offline_server(work: Path, env: dict[str, str]) -> Iterator[str]:
+    """The emitted local server (tests/specc/offline.js) on a free port of
+    127.0.0.1, serving the scratch project's handlers on the routes of its
+    functions fragments; yields its base URL and stops it afterwards."""
+    fragments = sorted(str(p.relative_to(work)) for p in (work / "functions").glob("*.yml"))
+    assert fragments, "no functions fragments in the scratch project"
+    proc = subprocess.Popen(
+        ["node", "tests/specc/offline.js", "--port", "0", *fragments], cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        first: list[str] = []
+        reader = threading.Thread(target=lambda: first.append(proc.stdout.readline() if proc.stdout else ""), daemon=True)
+        reader.start()
+        reader.join(timeout=60)
+        match = re.match(r"specc offline: listening on (http://127\.0\.0\.1:\d+)$", first[0].strip() if first else "")
+        if match is None:
+            proc.kill()
+            raise AssertionError(f"the local server did not start: {first!r}\n{proc.communicate(timeout=10)[1][-3000:]}")
+        # Keep draining its output so a chatty handler cannot block it on a full pipe.
+        threading.Thread(target=lambda: proc.stdout and proc.stdout.read(), daemon=True).start()
+        log: list[str] = []
+        threading.Thread(target=lambda: proc.stderr and log.append(proc.stderr.read()), daemon=True).start()
+        yield match.group(1)
+        assert proc.poll() is None, f"the local server exited early:\n{''.join(log)[-3000:]}"
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=20)
+
+
+def run_vitest(vitest: Path, work: Path, env: dict[str, str], report: Path) -> dict[str, Any]:
+    """`vitest run` in the scratch project; vitest's JSON report."""
+    done = subprocess.run(
+        ["node", str(vitest), "run", "--reporter=json", f"--outputFile={report}", "--reporter=default"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    print(done.stdout[-3000:])
+    assert done.returncode == 0, f"vitest failed ({done.returncode}):\n{done.stdout[-8000:]}\n{done.stderr[-3000:]}"
+    result: dict[str, Any] = json.loads(report.read_text("utf-8"))
+    return result
+
+
+def http_titles(result: dict[str, Any]) -> set[str]:
+    """The top-level describe titles of the HTTP suite's tests."""
+    return {t["ancestorTitles"][0] for f in result["testResults"] for t in f["assertionResults"] if t["ancestorTitles"][0].startswith("over HTTP")}
+
+
 def test_vitest_contract_tests_of_the_bundled_specs_pass_on_postgres(vitest: Path, pg_server: PgServer, pg_db: str, tmp_path: Path) -> None:
     """The bundled specs (specc's own profile: bigint identity keys, snake_case
-    columns) but reading-lists, whose resources the node target does not
-    render: profile links with URL host rules and a cap of 10, dashboard
-    metrics counted through a join, on the pg data layer."""
+    columns): profile links with URL host rules and a cap of 10, dashboard
+    metrics counted through a join, and reading-lists' resources (lists of
+    the user, items owned through their list: 403 for another user's, a cap
+    of 50 per list under a lock on the list, a unique url per list), on the
+    pg data layer."""
     specs = tmp_path / "project" / "specs"
-    shutil.copytree(ROOT / "specs", specs, ignore=shutil.ignore_patterns("reading-lists.yaml"))
+    shutil.copytree(ROOT / "specs", specs)
     (specs.parent / "specc.yaml").write_text("version: 1\nprofile: fastapi-sql\nstack: node-serverless\n", "utf-8")
     project = build_project(specs)
     tree = {str(path): text for path, text in render(project).items()}
@@ -210,19 +282,14 @@ def test_vitest_contract_tests_of_the_bundled_specs_pass_on_postgres(vitest: Pat
         if f"{spec.id}/migrations/postgres/up.sql" in tree:  # a spec without schema changes has none
             pg_server.run_sql(pg_db, tree[f"{spec.id}/migrations/postgres/up.sql"])
     work, count = _scratch(tree, tmp_path / "serverless")
-    assert count == len([s for s in project.specs if s.endpoints]) > 0
-    report = tmp_path / "vitest.json"
+    assert count == len([s for s in project.specs if s.endpoints or s.resources]) > 0
     env = {**os.environ, "DATABASE_URL": _database_url(pg_server, pg_db), "TZ": "UTC"}
     env.pop("SPECC_PRISMA_CLIENT", None)
-    done = subprocess.run(
-        ["node", str(vitest), "run", "--reporter=json", f"--outputFile={report}", "--reporter=default"],
-        cwd=work, env=env, capture_output=True, text=True, timeout=300,
-    )
-    print(done.stdout[-3000:])
-    assert done.returncode == 0, f"vitest failed ({done.returncode}):\n{done.stdout[-8000:]}\n{done.stderr[-3000:]}"
-    result = json.loads(report.read_text("utf-8"))
+    with offline_server(work, env) as base_url:
+        result = run_vitest(vitest, work, {**env, "SPECC_BASE_URL": base_url}, tmp_path / "vitest.json")
     assert result["numFailedTests"] == 0 and result["numPendingTests"] == 0, result
     assert result["numPassedTests"] == result["numTotalTests"] == BUNDLED_EXPECTED, result["numPassedTests"]
+    assert http_titles(result) == {f"over HTTP at {base_url}"}
 
 
 @pytest.mark.parametrize("layer", ["pg", "prisma"])
@@ -241,26 +308,42 @@ def test_vitest_contract_tests_pass_on_postgres(vitest: Path, pg_server: PgServe
             pg_server.run_sql(pg_db, up)
     work, specs = _scratch(tree, tmp_path / "serverless")
     assert specs == len(project.specs), sorted(tree)
-    report = tmp_path / "vitest.json"
     env = {**os.environ, "DATABASE_URL": _database_url(pg_server, pg_db), "TZ": "UTC"}
     env.pop("SPECC_PRISMA_CLIENT", None)
     if layer == "prisma":
+        # The server and the in-process handlers both on the Prisma data layer.
         env["SPECC_PRISMA_CLIENT"] = str(_prisma_client(tree, project, work, env))
-    done = subprocess.run(
-        ["node", str(vitest), "run", "--reporter=json", f"--outputFile={report}", "--reporter=default"],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    print(done.stdout[-3000:])
-    assert done.returncode == 0, f"vitest failed ({done.returncode}):\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
-    result = json.loads(report.read_text("utf-8"))
+    with offline_server(work, env) as base_url:
+        result = run_vitest(vitest, work, {**env, "SPECC_BASE_URL": base_url}, tmp_path / "vitest.json")
     assert result["numFailedTests"] == 0 and result["numPendingTests"] == 0, result
     assert result["numPassedTests"] == result["numTotalTests"] > 0, result
     assert result["numPassedTests"] == EXPECTED[extra], result["numPassedTests"]
     assert result["numTotalTestSuites"] > 0 and len(result["testResults"]) == len(project.specs)
+    assert http_titles(result) == {f"over HTTP at {base_url}"}
+
+
+def test_the_http_suite_is_skipped_with_its_reason_without_a_base_url(vitest: Path, pg_server: PgServer, pg_db: str, tmp_path: Path) -> None:
+    """Without SPECC_BASE_URL the HTTP cases are reported as skipped, under a
+    title that says why, and never as passed; the in-process ones still run."""
+    project_dir = tmp_path / "project"
+    shutil.copytree(VALINE, project_dir, ignore=shutil.ignore_patterns("snapshots", ".specc"))
+    project = build_project(project_dir / "specs")
+    tree = {str(path): text for path, text in render(project).items()}
+    pg_server.run_file(pg_db, project_dir / "specs" / "base" / "schema.sql")
+    for spec in project.specs:
+        up = tree.get(f"{spec.id}/migrations/postgres/up.sql")
+        if up is not None:
+            pg_server.run_sql(pg_db, up)
+    work, _ = _scratch(tree, tmp_path / "serverless")
+    env = {**os.environ, "DATABASE_URL": _database_url(pg_server, pg_db), "TZ": "UTC"}
+    for name in ("SPECC_PRISMA_CLIENT", "SPECC_BASE_URL"):
+        env.pop(name, None)
+    result = run_vitest(vitest, work, env, tmp_path / "vitest.json")
+    assert result["numFailedTests"] == 0
+    assert (result["numPassedTests"], result["numPendingTests"]) == (IN_PROCESS[False], EXPECTED[False] - IN_PROCESS[False])
+    skipped = {t["ancestorTitles"][0] for f in result["testResults"] for t in f["assertionResults"] if t["status"] != "passed"}
+    assert skipped == {"over HTTP: skipped, SPECC_BASE_URL is not set"}
+    assert http_titles(result) == skipped
 
 
 def test_vitest_fails_without_a_database(vitest: Path, tmp_path: Path) -> None:

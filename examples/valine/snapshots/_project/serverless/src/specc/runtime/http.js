@@ -16,7 +16,7 @@
 import { ValidationFailed } from './validation.js';
 
 export const ERROR_CACHE_CONTROL = 'no-store';
-const INVALID_JSON = Symbol('invalid JSON');
+export const INVALID_JSON = Symbol('invalid JSON');
 
 /** The parsed JSON body of an httpApi event (base64 decoded when flagged), or INVALID_JSON. */
 export function parseBody(event) {
@@ -29,12 +29,12 @@ export function parseBody(event) {
   }
 }
 
-function failure(json, event, status, errors, cache) {
+export function failure(json, event, status, errors, cache) {
   const headers = { ...cache, 'Cache-Control': ERROR_CACHE_CONTROL, event };
   return json({ error: errors[0].message, errors }, status, headers);
 }
 
-const one = (code, message) => [{ path: '', code, message }];
+export const one = (code, message, path = '') => [{ path, code, message }];
 
 // The SQLSTATE: pg's error.code, or what Prisma's driver adapter reports for a raw query
 // (P2010 with meta.driverAdapterError.cause.originalCode).
