@@ -264,3 +264,17 @@ def test_the_local_server_maps_requests_to_api_gateway_v2_events(tmp_path: Path)
     done = subprocess.run([node, "checks.js", "theme.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "gateway ok"
+
+
+def test_a_path_naming_the_chain_above_the_parent_is_a_located_e284(bundled_on_node: Path) -> None:
+    """resource.js checks the parent and the item only: a path that also names
+    the row above the parent would be served without its check, so nothing is written."""
+    shutil.copy(Path(__file__).parent / "fixtures" / "nested" / "fleet-chains.yaml", bundled_on_node / "fleet-chains.yaml")
+    project = build_project(bundled_on_node)
+    spec = project.spec("fleet-chains")
+    assert spec is not None and any(r.ancestors for r in spec.resources)
+    with pytest.raises(SpecError) as err:
+        get("node").spec_files(project, spec)
+    (d,) = err.value.diagnostics
+    assert d.code == "E284" and d.span.file.endswith("fleet-chains.yaml") and d.span.line > 0, str(d.span)
+    assert "{fleet_id}" in d.message

@@ -69,6 +69,10 @@ def _error(spec: Spec, what: str, endpoint: Endpoint | Resource | None = None) -
 def check_supported(spec: Spec) -> None:
     """Raise E284 for what this target does not render yet."""
     for r in spec.resources:
+        # resource.js checks the parent and the item, not the rows above the
+        # parent that a nested path names: serving it would skip that check.
+        if r.ancestors:
+            raise _error(spec, f"resource paths that name the owner chain above the parent ({r.name}: {', '.join('{' + a.name + '}' for a in r.ancestors)})", r)
         # Keys travel as integers in paths and cursors (resource.js parseKey).
         if r.parent is not None and r.parent.column.kind not in ("id", "int", "bigint"):
             raise _error(spec, f"resources under a parent with a {r.parent.column.kind} key ({r.name})", r)
