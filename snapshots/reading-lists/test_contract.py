@@ -168,6 +168,7 @@ def test_lists_requires_credentials(
         pytest.param("-1", id="-1"),
         pytest.param("1.5", id="1.5"),
         pytest.param("9223372036854775808", id="9223372036854775808"),
+        pytest.param("00000000000000000001", id="00000000000000000001"),
     ],
 )
 def test_lists_malformed_item_id_is_422(
@@ -206,6 +207,7 @@ def test_lists_create_returns_201_the_row_and_its_location(
         pytest.param("name", 12345, ["type"], id="name-not-a-string"),
         pytest.param("name", "a\x00b", ["invalid_text"], id="name-nul"),
         pytest.param("name", "\x00", ["invalid_text"], id="name-nul-only"),
+        pytest.param("name", "\x00" * 81, ["invalid_text"], id="name-nul-length-81"),
         pytest.param("name", None, ["not_nullable"], id="name-null"),
         pytest.param("name", MISSING, ["required"], id="name-missing"),
         pytest.param("no_such_field", 1, ["unknown_field"], id="unknown-field"),
@@ -476,6 +478,7 @@ def test_items_requires_credentials(
         pytest.param("-1", id="-1"),
         pytest.param("1.5", id="1.5"),
         pytest.param("9223372036854775808", id="9223372036854775808"),
+        pytest.param("00000000000000000001", id="00000000000000000001"),
     ],
 )
 def test_items_malformed_item_id_is_422(
@@ -494,6 +497,7 @@ def test_items_malformed_item_id_is_422(
         pytest.param("-1", id="-1"),
         pytest.param("1.5", id="1.5"),
         pytest.param("9223372036854775808", id="9223372036854775808"),
+        pytest.param("00000000000000000001", id="00000000000000000001"),
     ],
 )
 def test_items_malformed_parent_id_is_422(
@@ -542,6 +546,30 @@ def test_items_create_applies_default_of_status(
 @pytest.mark.parametrize(
     ("field", "value", "codes"),
     [
+        pytest.param(
+            "url",
+            "https://ıstanbul.example/a",
+            ["url_host"],
+            id="url-url-latin-look-alike-host",
+        ),
+        pytest.param(
+            "url",
+            "https://ab́c.example/a",
+            ["url_host"],
+            id="url-url-combining-mark-host",
+        ),
+        pytest.param(
+            "url",
+            "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example/a",
+            ["url_host"],
+            id="url-url-host-label-64-over-max",
+        ),
+        pytest.param(
+            "url",
+            "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/a",
+            ["url_host"],
+            id="url-url-host-254-over-max",
+        ),
         pytest.param(
             "url",
             "https://example.com/" + "a" * 2029,
@@ -671,6 +699,9 @@ def test_items_create_applies_default_of_status(
         pytest.param("title", 12345, ["type"], id="title-not-a-string"),
         pytest.param("title", "a\x00b", ["invalid_text"], id="title-nul"),
         pytest.param("title", "\x00", ["invalid_text"], id="title-nul-only"),
+        pytest.param(
+            "title", "\x00" * 201, ["invalid_text"], id="title-nul-length-201"
+        ),
         pytest.param("title", None, ["not_nullable"], id="title-null"),
         pytest.param("title", MISSING, ["required"], id="title-missing"),
         pytest.param(
