@@ -95,6 +95,10 @@ class Known:
     new: str
     why: str
     nth: int | None = None
+    # For a line text that recurs: the function it is in, and which of its
+    # lines with that text (from 0).
+    func: str | None = None
+    func_nth: int = 0
 
 
 KNOWN = (
@@ -125,6 +129,30 @@ KNOWN = (
           "the runtime compares not_owner only with 403: any other value answers 404"),
     Known("equivalent", "", '"delete_missing": 404,', "404", "405",
           "the runtime compares delete_missing only with 204: any other value answers 404"),
+    Known("unreachable", "specc_app/runtime/validation.py", "if allowed_hosts is not None and not _host_allowed(host, allowed_hosts):", "not ", "",
+          "the served app never passes allowed_hosts (its host rules depend on a sibling field and run in _check_object); "
+          "only user code calling normalize_url can (tests/test_url_corpus.py tests it)", nth=1),
+    Known("equivalent", "specc_app/runtime/validation.py", "return False", "False", "True",
+          "after the too_long error is appended: a string field's check returns at once and the request is refused; "
+          "a URL field checks only its minimum here", func="_check_string", func_nth=1),
+    Known("equivalent", "specc_app/runtime/http.py", "return int(row[0] or 0) if row else 0", "0", "1",
+          "a COUNT query always returns one row", nth=2),
+    Known("equivalent", "", "auth=True,", "True", "False",
+          "every route with auth=True also depends on signed_in, which refuses a request without a user before serve runs"),
+    Known("equivalent", "specc_app/reading_lists/validators.py", 'CAPS: dict[str, int] = {"reading_list_items": 50, "reading_lists": 20}', "50", "51",
+          "resources read their cap from RESOURCES (serve_resource); nothing reads the CAPS entries of resource tables"),
+    Known("equivalent", "specc_app/reading_lists/validators.py", 'CAPS: dict[str, int] = {"reading_list_items": 50, "reading_lists": 20}', "20", "21",
+          "resources read their cap from RESOURCES (serve_resource); nothing reads the CAPS entries of resource tables"),
+    Known("unreachable", "specc_app/runtime/http.py", 'hook = getattr(services, name, None) if services is not None else None', "not ", "",
+          "service hooks are user code; the check app passes services=None, and getattr(None, name, None) is None too"),
+    Known("unreachable", "specc_app/runtime/http.py", 'lock = verb != "get"', "!=", "==",
+          "SQLite has no row locks: its locking and plain ownership queries are the same statement (PostgreSQL and MySQL "
+          "add FOR UPDATE; the engine tests run those)"),
+    Known("unreachable", "specc_app/runtime/http.py", 'if "IntegrityError" in _names(exc) and _unique_violation(exc):', "and", "or",
+          "differs only for an IntegrityError that is not a unique violation, which no request the validators accept causes"),
+    Known("unreachable", "specc_app/reading_lists/routes.py", '"page_default": 20,', "20", "21",
+          "through the API a user has at most 20 lists (the cap, counted in the create's transaction), so a default page "
+          "of 20 or 21 shows the same rows; only rows written around the API could tell"),
     Known("unreachable", "specc_app/runtime/http.py", "if args and args[0] == 1062:", "1062", "1063",
           "MySQL's duplicate-key error number: specc check runs on SQLite (the engine tests run MySQL)"),
     Known("unreachable", "specc_app/runtime/http.py", 'state = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)', "or", "and",
@@ -145,9 +173,26 @@ def known(mutant: Mutant, text: str) -> Known | None:
     col = mutant.col - (len(row) - len(row.lstrip()))
     for entry in KNOWN:
         same = entry.path in ("", mutant.path) and entry.line_text == line and (entry.old, entry.new) == (mutant.old, mutant.new)
-        if same and (entry.nth is None or _nth(line, entry.old, entry.nth) == col):
+        if not same or (entry.nth is not None and _nth(line, entry.old, entry.nth) != col):
+            continue
+        if entry.func is None or _place_in_function(text, mutant.line) == (entry.func, entry.func_nth):
             return entry
     return None
+
+
+def _place_in_function(text: str, line: int) -> tuple[str, int] | None:
+    """The innermost function holding `line`, and which of its lines with the
+    same stripped text it is (from 0)."""
+    rows = text.splitlines()
+    inner = None
+    for node in ast.walk(ast.parse(text)):
+        holds = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= (node.end_lineno or node.lineno)
+        if holds and (inner is None or node.lineno > inner.lineno):
+            inner = node
+    if inner is None:
+        return None
+    same = [n for n in range(inner.lineno, line + 1) if rows[n - 1].strip() == rows[line - 1].strip()]
+    return inner.name, len(same) - 1
 
 
 def _nth(line: str, token: str, n: int) -> int:

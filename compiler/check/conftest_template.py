@@ -7,7 +7,8 @@ bearer token of the seeded test user ($SPECC_CHECK_USER), and
 `specc_other_token`, the token of a second user ($SPECC_CHECK_OTHER_USER) that
 resource tests use as the owner of rows the first user must not reach,
 `specc_rowless_token`, the token of a signed-in user who has no row in the
-database (ROWLESS_USER), and `specc_seed`, which writes rows straight into that database for the tests of
+database (ROWLESS_USER), `specc_legacy_token`, the token of the user stored
+before the migrations ran ($SPECC_CHECK_LEGACY_USER), and `specc_seed`, which writes rows straight into that database for the tests of
 what the API only reads (metrics on seeded rows).  Without those
 variables (a tree kept with `specc check --keep DIR`, re-run with plain
 `python -m pytest DIR`) both come from `specc-check.json` next to this file,
@@ -40,6 +41,7 @@ if str(ROOT) not in sys.path:
 TOKEN = "specc-check-token"
 OTHER_TOKEN = "specc-check-other-token"
 ROWLESS_TOKEN = "specc-check-rowless-token"
+LEGACY_TOKEN = "specc-check-legacy-token"
 # No row has this id: specc check seeds the test users with other UUIDs.
 ROWLESS_USER = str(uuid.UUID(int=0xDEAD))
 SETTINGS = ROOT / "specc-check.json"
@@ -68,12 +70,15 @@ def get_connection() -> Iterator[sqlite3.Connection]:
 
 def get_current_user_id(request: Request) -> Any:
     """The seeded user for `Authorization: Bearer <TOKEN>`, the other seeded
-    user for OTHER_TOKEN, ROWLESS_USER for ROWLESS_TOKEN; None otherwise."""
+    user for OTHER_TOKEN, the user stored before the migrations for
+    LEGACY_TOKEN, ROWLESS_USER for ROWLESS_TOKEN; None otherwise."""
     header = request.headers.get("authorization")
     if header == f"Bearer {TOKEN}":
         return _setting("SPECC_CHECK_USER", "user")
     if header == f"Bearer {OTHER_TOKEN}":
         return _setting("SPECC_CHECK_OTHER_USER", "other_user")
+    if header == f"Bearer {LEGACY_TOKEN}":
+        return _setting("SPECC_CHECK_LEGACY_USER", "legacy_user")
     if header == f"Bearer {ROWLESS_TOKEN}":
         return ROWLESS_USER
     return None
@@ -106,6 +111,11 @@ def specc_other_token() -> str:
 @pytest.fixture(scope="session")
 def specc_rowless_token() -> str:
     return ROWLESS_TOKEN
+
+
+@pytest.fixture(scope="session")
+def specc_legacy_token() -> str:
+    return LEGACY_TOKEN
 
 
 def _quoted(name: str) -> str:

@@ -351,6 +351,7 @@ def run_tests(root: Path, out: Path, project: Project, specs: tuple[Spec, ...], 
         section.add("contract: (all)", "not_run", "no database")
         return
     base_structure = check_db.structure(base_db)
+    check_db.seed_user(db, project.base, check_db.LEGACY_USER_ID, "-legacy")
     if not _migrate(db, chain, "up", tree, section):
         section.add("contract: (all)", "not_run", "the up migrations failed")
         return
@@ -412,6 +413,7 @@ def run_contract_tests(root: Path, out: Path, db: Path, user_id: str, specs: tup
         SPECC_CHECK_DB=str(db),
         SPECC_CHECK_USER=user_id,
         SPECC_CHECK_OTHER_USER=check_db.OTHER_USER_ID,
+        SPECC_CHECK_LEGACY_USER=check_db.LEGACY_USER_ID,
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
         PYTHONDONTWRITEBYTECODE="1",
     )
@@ -462,7 +464,7 @@ def _self_contained(root: Path, out: Path, db: Path, user_id: str, files: list[P
     database and user in `out/specc-check.json` (paths relative to `out`),
     a pytest.ini with the options `specc check` passes and the test files of
     the checked specs (the database has only their migrations), a README."""
-    settings = {"db": os.path.relpath(db, out), "user": user_id, "other_user": check_db.OTHER_USER_ID}
+    settings = {"db": os.path.relpath(db, out), "user": user_id, "other_user": check_db.OTHER_USER_ID, "legacy_user": check_db.LEGACY_USER_ID}
     (out / "specc-check.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
     ini = "[pytest]\naddopts = --import-mode=importlib -p no:cacheprovider\n"
     (root / "pytest.ini").write_text(ini, encoding="utf-8")

@@ -798,6 +798,19 @@ def test_updateProfile_accepts(
                 "links": [
                     {
                         **valid_updateProfile_links_item(0),
+                        "url": "https://?@example.com/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host", "url_invalid"],
+            id="links[0].url-url-empty-host-before-query",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
                         "url": "https://exa mple.com/a",
                     }
                 ]
@@ -919,6 +932,19 @@ def test_updateProfile_accepts(
             "links[0].url",
             ["url_invalid"],
             id="links[0].url-url-nul",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://example.com/a\u200bb",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_invalid"],
+            id="links[0].url-url-zero-width-space",
         ),
         pytest.param(
             {"links": [{**valid_updateProfile_links_item(0), "url": None}]},
@@ -1057,6 +1083,7 @@ def test_updateProfile_accepts(
             id="links[0]-unknown-field",
         ),
         pytest.param({"links": "not a list"}, "links", ["type"], id="links-not-a-list"),
+        pytest.param({"links": None}, "links", ["not_nullable"], id="links-null"),
         pytest.param(
             {"links": ["not an object"]},
             "links[0]",

@@ -135,6 +135,9 @@ _URL_REJECTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("username", "https://user@example.com/a", ("url_credentials",)),
     ("no-host", "https:///a", ("url_host", "url_invalid")),
     ("empty-host", "https://", ("url_host", "url_invalid")),
+    # The host ends at the first '/', '?' or '#', even right after '//': the
+    # '@' after it is in the query, not a user name.
+    ("empty-host-before-query", "https://?@example.com/a", ("url_host", "url_invalid")),
     ("host-with-space", "https://exa mple.com/a", ("url_host", "url_invalid")),
     ("bad-port", "https://example.com:99999/a", ("url_invalid", "url_host")),
     ("port-zero", "https://example.com:0/a", ("url_invalid", "url_host")),
@@ -201,6 +204,8 @@ def url_cases(column: Column, host: str = HOST) -> tuple[list[Accept], list[Reje
     rejects.append(Reject("not-a-string", 12345, ("type",)))
     # A control character anywhere, NUL included (no database stores it).
     rejects.append(Reject("url-nul", f"https://{host}/a\x00b", ("url_invalid",)))
+    # An invisible format character (zero-width space) anywhere, the path too.
+    rejects.append(Reject("url-zero-width-space", f"https://{host}/a\u200bb", ("url_invalid",)))
     return accepts, rejects
 
 
