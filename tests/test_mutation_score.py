@@ -99,3 +99,18 @@ def test_known_survivors_match_line_token_and_occurrence() -> None:
 
 def test_every_known_entry_says_why() -> None:
     assert all(k.kind in ("equivalent", "unreachable") and k.why for k in ms.KNOWN)
+
+
+def test_a_recurring_line_is_known_only_in_its_function_and_place() -> None:
+    text = (
+        "def _check_string(rule, value, errors):\n"
+        "    if value < 1:\n        errors.append(1)\n        return False\n"
+        "    if value > 9:\n        errors.append(2)\n        return False\n"
+        "    return True\n\n\n"
+        "def _storable(value):\n    return False\n"
+    )
+    path = PurePosixPath("specc_app/runtime/validation.py")
+    falses = [m for m in ms.mutants_of(path, text) if m.old == "False"]
+    assert [m.line for m in falses] == [4, 7, 12]
+    # Only the second `return False` of _check_string (after too_long) is listed.
+    assert [ms.known(m, text) is not None for m in falses] == [False, True, False]
