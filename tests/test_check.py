@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 from contextlib import redirect_stdout
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 from compiler import pypackage
 from compiler.check.run import Section, lint, run_checks
 from compiler.cli import main
+from compiler.emit import render
 from compiler.ir import Project
+from compiler.project import build_project
 from tests.check_runs import green_cli_json, mutate, statuses
 from tests.conftest import SPECS
 
@@ -132,4 +135,31 @@ def test_a_down_migration_that_forgets_a_column_fails_the_check(project: Project
     result = run_checks(project, [THEME], tree=mutate(tree, path, statement + "\n", ""))
     checks = statuses(result.as_dict()["tests"])
     assert checks["migrations: down restores the base schema"] == "failed"
+    assert not result.success
+
+
+DIGEST_SPEC = SPECS.parent / "tests" / "fixtures" / "user-default" / "digest-frequency.yaml"
+DIGEST_DEFAULT_TEST = "contract: digest-frequency::test_getDigest_digest_of_an_older_row_is_its_default"
+
+
+def _digest_project(tmp_path: Path) -> Project:
+    """The base schema and one spec adding a NOT NULL column with a default to users."""
+    specs = tmp_path / "specs"
+    shutil.copytree(SPECS / "base", specs / "base")
+    shutil.copy(DIGEST_SPEC, specs)
+    return build_project(specs, tmp_path)
+
+
+def test_a_default_added_to_users_is_what_an_older_row_reads(tmp_path: Path) -> None:
+    """The generated test reads the new column as the user stored before the
+    migration ran: it passes on the real migration, and fails when the
+    migration gives existing rows another value."""
+    project = _digest_project(tmp_path)
+    tree = dict(render(project))
+    result = run_checks(project, tree=tree)
+    assert result.success, result.message
+    assert statuses(result.as_dict()["tests"])[DIGEST_DEFAULT_TEST] == "passed"
+    wrong = mutate(tree, "digest-frequency/migrations/sqlite/up.sql", "DEFAULT 'weekly'", "DEFAULT 'daily'")
+    result = run_checks(project, tree=wrong)
+    assert statuses(result.as_dict()["tests"])[DIGEST_DEFAULT_TEST] == "failed"
     assert not result.success

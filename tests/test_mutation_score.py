@@ -61,3 +61,56 @@ def test_only_application_modules_are_mutated() -> None:
         "specc_app/a/__init__.py", "specc_app/a/backfills/b.py", "a/test_contract.py", "a/openapi.yaml",
     )}  # fmt: skip
     assert [p.as_posix() for p in ms.application_modules(tree)] == ["specc_app/a/routes.py", "specc_app/app.py", "specc_app/runtime/http.py"]
+
+
+SPEC_MODULE = '''"""A spec's validators."""
+
+SPEC_ID = "a"
+CAPS: dict[str, int] = {"t": 20}
+REQUEST_RULES = {"op": {"name": {"required": True, "min_length": 1, "kind": "string"}}}
+OTHER = {"n": 3, "flag": True}
+
+
+def check(value: int) -> bool:
+    return value < 2
+'''
+
+
+def test_constraint_tables_of_spec_modules_are_mutated() -> None:
+    """A spec's constraint tables (its caps, rules, resources) are data the
+    runtime reads: their numbers and booleans are mutated; other module-level
+    data is not, nor the same tables in a module that is not a spec's."""
+    found = [(m.line, m.old, m.new) for m in ms.mutants_of(PurePosixPath("specc_app/a/validators.py"), SPEC_MODULE)]
+    assert found == [(4, "20", "21"), (5, "True", "False"), (5, "1", "2"), (10, "<", "<="), (10, "2", "3")]
+    assert [m.line for m in ms.mutants_of(PurePosixPath("specc_app/runtime/validators.py"), SPEC_MODULE)] == [10, 10]
+
+
+def test_known_survivors_match_line_token_and_occurrence() -> None:
+    text = 'def f(path_params, cfg):\n    return g(\n        path_params.get(cfg["item"][0]), cfg["item"][1], cfg["item"][0]\n    )\n'
+    zeros = [m for m in ms.mutants_of(PurePosixPath("specc_app/runtime/http.py"), text) if m.old == "0"]
+    assert len(zeros) == 2
+    # Only the error path (the second `0`) is listed equivalent: the first
+    # picks the key that is checked, and changing it refuses every request.
+    assert ms.known(zeros[0], text) is None
+    entry = ms.known(zeros[1], text)
+    assert entry is not None and entry.kind == "equivalent" and entry.why
+    assert ms.known(zeros[1], text.replace("item", "other")) is None
+
+
+def test_every_known_entry_says_why() -> None:
+    assert all(k.kind in ("equivalent", "unreachable") and k.why for k in ms.KNOWN)
+
+
+def test_a_recurring_line_is_known_only_in_its_function_and_place() -> None:
+    text = (
+        "def _check_string(rule, value, errors):\n"
+        "    if value < 1:\n        errors.append(1)\n        return False\n"
+        "    if value > 9:\n        errors.append(2)\n        return False\n"
+        "    return True\n\n\n"
+        "def _storable(value):\n    return False\n"
+    )
+    path = PurePosixPath("specc_app/runtime/validation.py")
+    falses = [m for m in ms.mutants_of(path, text) if m.old == "False"]
+    assert [m.line for m in falses] == [4, 7, 12]
+    # Only the second `return False` of _check_string (after too_long) is listed.
+    assert [ms.known(m, text) is not None for m in falses] == [False, True, False]

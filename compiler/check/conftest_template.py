@@ -6,8 +6,10 @@ database `specc check` migrated: sqlite, PostgreSQL or MariaDB as
 `specc-check.json` says, named by $SPECC_CHECK_DB) and `specc_token`, the
 bearer token of the seeded test user ($SPECC_CHECK_USER), and
 `specc_other_token`, the token of a second user ($SPECC_CHECK_OTHER_USER) that
-resource tests use as the owner of rows the first user must not reach, and
-`specc_seed`, which writes rows straight into that database for the tests of
+resource tests use as the owner of rows the first user must not reach,
+`specc_rowless_token`, the token of a signed-in user who has no row in the
+database (ROWLESS_USER), `specc_legacy_token`, the token of the user stored
+before the migrations ran ($SPECC_CHECK_LEGACY_USER), and `specc_seed`, which writes rows straight into that database for the tests of
 what the API only reads (metrics on seeded rows).  Without those
 variables (a tree kept with `specc check --keep DIR`, re-run with plain
 `python -m pytest DIR`) both come from `specc-check.json` next to this file,
@@ -39,6 +41,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 TOKEN = "specc-check-token"
 OTHER_TOKEN = "specc-check-other-token"
+ROWLESS_TOKEN = "specc-check-rowless-token"
+LEGACY_TOKEN = "specc-check-legacy-token"
+# No row has this id: specc check seeds the test users with other UUIDs.
+ROWLESS_USER = str(uuid.UUID(int=0xDEAD))
 SETTINGS = ROOT / "specc-check.json"
 
 
@@ -102,12 +108,17 @@ def get_connection() -> Iterator[Any]:
 
 def get_current_user_id(request: Request) -> Any:
     """The seeded user for `Authorization: Bearer <TOKEN>`, the other seeded
-    user for OTHER_TOKEN; None otherwise."""
+    user for OTHER_TOKEN, the user stored before the migrations for
+    LEGACY_TOKEN, ROWLESS_USER for ROWLESS_TOKEN; None otherwise."""
     header = request.headers.get("authorization")
     if header == f"Bearer {TOKEN}":
         return _setting("SPECC_CHECK_USER", "user")
     if header == f"Bearer {OTHER_TOKEN}":
         return _setting("SPECC_CHECK_OTHER_USER", "other_user")
+    if header == f"Bearer {LEGACY_TOKEN}":
+        return _setting("SPECC_CHECK_LEGACY_USER", "legacy_user")
+    if header == f"Bearer {ROWLESS_TOKEN}":
+        return ROWLESS_USER
     return None
 
 
@@ -133,6 +144,16 @@ def specc_token() -> str:
 @pytest.fixture(scope="session")
 def specc_other_token() -> str:
     return OTHER_TOKEN
+
+
+@pytest.fixture(scope="session")
+def specc_rowless_token() -> str:
+    return ROWLESS_TOKEN
+
+
+@pytest.fixture(scope="session")
+def specc_legacy_token() -> str:
+    return LEGACY_TOKEN
 
 
 def _quoted(name: str) -> str:

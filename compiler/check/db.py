@@ -20,6 +20,10 @@ from compiler.ir import Schema
 TEST_USER_ID = str(uuid.UUID(int=0x5BEC))  # fixed: output and runs stay deterministic
 # A second user: the owner of the rows that resource contract tests must not reach.
 OTHER_USER_ID = str(uuid.UUID(int=0x0DD))
+# A third user, stored on the base schema before the up migrations run (as a
+# live database's users are) and never written by a test: it reads what the
+# migrations gave existing rows, e.g. the default of a column a spec adds.
+LEGACY_USER_ID = str(uuid.UUID(int=0x01D))
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -377,6 +377,7 @@ def run_tests(
         section.add("contract: (all)", "not_run", "no database")
         return
     base_structure = db.structure("base")
+    db.seed_user(project.base, check_db.LEGACY_USER_ID, "-legacy")
     if not _migrate(db, chain, "up", tree, section):
         section.add("contract: (all)", "not_run", "the up migrations failed")
         return
@@ -443,6 +444,7 @@ def run_contract_tests(
         SPECC_CHECK_DB=str(settings["db"]),
         SPECC_CHECK_USER=user_id,
         SPECC_CHECK_OTHER_USER=check_db.OTHER_USER_ID,
+        SPECC_CHECK_LEGACY_USER=check_db.LEGACY_USER_ID,
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
         PYTHONDONTWRITEBYTECODE="1",
     )
@@ -494,7 +496,7 @@ def _self_contained(root: Path, out: Path, db: dict[str, Any], user_id: str, fil
     database and user in `out/specc-check.json` (paths relative to `out`),
     a pytest.ini with the options `specc check` passes and the test files of
     the checked specs (the database has only their migrations), a README."""
-    settings = {**db, "user": user_id, "other_user": check_db.OTHER_USER_ID, "keys": keys}
+    settings = {**db, "user": user_id, "other_user": check_db.OTHER_USER_ID, "legacy_user": check_db.LEGACY_USER_ID, "keys": keys}
     if db["dialect"] == "sqlite":
         settings["db"] = os.path.relpath(db["db"], out)
     (out / "specc-check.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")

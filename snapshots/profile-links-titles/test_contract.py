@@ -18,6 +18,7 @@ from specc_app.testing import (
     client,
     is_int,
     pick,
+    rowless_auth,
     without,
 )
 
@@ -46,6 +47,14 @@ def test_getProfile_requires_credentials(client: httpx.Client) -> None:
 def test_getProfile_rejects_unknown_credentials(client: httpx.Client) -> None:
     """With a credential of no user: 401 `unauthorized`."""
     response = client.get("/api/me/profile", headers=BAD_CREDENTIALS)
+    assert_unauthorized(response)
+
+
+def test_getProfile_user_without_row_is_401(
+    client: httpx.Client, rowless_auth: dict[str, str]
+) -> None:
+    """Signed in as a user who has no row: 401 `unauthorized`."""
+    response = client.get("/api/me/profile", headers=rowless_auth)
     assert_unauthorized(response)
 
 
@@ -87,6 +96,14 @@ def test_updateProfile_requires_credentials(client: httpx.Client) -> None:
 def test_updateProfile_rejects_unknown_credentials(client: httpx.Client) -> None:
     """With a credential of no user: 401 `unauthorized`."""
     response = client.patch("/api/me/profile", json={}, headers=BAD_CREDENTIALS)
+    assert_unauthorized(response)
+
+
+def test_updateProfile_user_without_row_is_401(
+    client: httpx.Client, rowless_auth: dict[str, str]
+) -> None:
+    """Signed in as a user who has no row: 401 `unauthorized`."""
+    response = client.patch("/api/me/profile", json={}, headers=rowless_auth)
     assert_unauthorized(response)
 
 
@@ -281,6 +298,79 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
         pytest.param(
             {
                 "links": [
+                    {**valid_updateProfile_links_item(0), "url": "https://пример.рф/a"}
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://xn--e1afmkfd.xn--p1ai/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-idna-cyrillic-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://例えテスト.jp/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://xn--r8jwmjbj5840b.jp/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-idna-japanese-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-host-label-63-max",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-host-253-max",
+        ),
+        pytest.param(
+            {
+                "links": [
                     {
                         **valid_updateProfile_links_item(0),
                         "url": "https://example.com/" + "a" * 2028,
@@ -433,6 +523,12 @@ def test_updateProfile_accepts(
         pytest.param({"title": "a\x00b"}, "title", ["invalid_text"], id="title-nul"),
         pytest.param({"title": "\x00"}, "title", ["invalid_text"], id="title-nul-only"),
         pytest.param(
+            {"title": "\x00" * 101},
+            "title",
+            ["invalid_text"],
+            id="title-nul-length-101",
+        ),
+        pytest.param(
             {"links": [{**valid_updateProfile_links_item(0), "label": "x" * 41}]},
             "links[0].label",
             ["too_long"],
@@ -469,6 +565,12 @@ def test_updateProfile_accepts(
             id="links[0].label-nul-only",
         ),
         pytest.param(
+            {"links": [{**valid_updateProfile_links_item(0), "label": "\x00" * 41}]},
+            "links[0].label",
+            ["invalid_text"],
+            id="links[0].label-nul-length-41",
+        ),
+        pytest.param(
             {"links": [{**valid_updateProfile_links_item(0), "label": None}]},
             "links[0].label",
             ["not_nullable"],
@@ -479,6 +581,58 @@ def test_updateProfile_accepts(
             "links[0].label",
             ["required"],
             id="links[0].label-missing",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://ıstanbul.example/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-latin-look-alike-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://ab́c.example/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-combining-mark-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-host-label-64-over-max",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-host-254-over-max",
         ),
         pytest.param(
             {
@@ -644,6 +798,19 @@ def test_updateProfile_accepts(
                 "links": [
                     {
                         **valid_updateProfile_links_item(0),
+                        "url": "https://?@example.com/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host", "url_invalid"],
+            id="links[0].url-url-empty-host-before-query",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
                         "url": "https://exa mple.com/a",
                     }
                 ]
@@ -765,6 +932,19 @@ def test_updateProfile_accepts(
             "links[0].url",
             ["url_invalid"],
             id="links[0].url-url-nul",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://example.com/a\u200bb",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_invalid"],
+            id="links[0].url-url-zero-width-space",
         ),
         pytest.param(
             {"links": [{**valid_updateProfile_links_item(0), "url": None}]},
@@ -903,6 +1083,7 @@ def test_updateProfile_accepts(
             id="links[0]-unknown-field",
         ),
         pytest.param({"links": "not a list"}, "links", ["type"], id="links-not-a-list"),
+        pytest.param({"links": None}, "links", ["not_nullable"], id="links-null"),
         pytest.param(
             {"links": ["not an object"]},
             "links[0]",

@@ -168,6 +168,7 @@ def test_lists_requires_credentials(
         pytest.param("-1", id="-1"),
         pytest.param("1.5", id="1.5"),
         pytest.param("9223372036854775808", id="9223372036854775808"),
+        pytest.param("00000000000000000001", id="00000000000000000001"),
     ],
 )
 def test_lists_malformed_item_id_is_422(
@@ -190,6 +191,12 @@ def test_lists_create_returns_201_the_row_and_its_location(
     assert set(row) == {"created_at", "id", "name", "owner_id", "updated_at"}
     assert response.headers["location"] == item_lists(row["id"])
     assert_matches(row, body)
+    assert row["created_at"].endswith("Z") or row["created_at"][-6] in "+-", row[
+        "created_at"
+    ]
+    assert row["updated_at"].endswith("Z") or row["updated_at"][-6] in "+-", row[
+        "updated_at"
+    ]
     again = client.get(response.headers["location"], headers=auth)
     assert again.status_code == 200, again.text
     assert again.json() == row
@@ -206,6 +213,7 @@ def test_lists_create_returns_201_the_row_and_its_location(
         pytest.param("name", 12345, ["type"], id="name-not-a-string"),
         pytest.param("name", "a\x00b", ["invalid_text"], id="name-nul"),
         pytest.param("name", "\x00", ["invalid_text"], id="name-nul-only"),
+        pytest.param("name", "\x00" * 81, ["invalid_text"], id="name-nul-length-81"),
         pytest.param("name", None, ["not_nullable"], id="name-null"),
         pytest.param("name", MISSING, ["required"], id="name-missing"),
         pytest.param("no_such_field", 1, ["unknown_field"], id="unknown-field"),
@@ -229,6 +237,73 @@ def test_lists_create_rejects_invalid(
     if response.status_code == 201:
         made.append((response.headers["location"], auth))
     assert_errors(response, field, codes)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        pytest.param("name", "x" * 80, "x" * 80, id="name-length-80-max"),
+        pytest.param("name", "😀" * 80, "😀" * 80, id="name-length-80-max-astral"),
+        pytest.param("name", "x", "x", id="name-length-1-min"),
+    ],
+)
+def test_lists_create_accepts_every_boundary(
+    client: httpx.Client,
+    auth: dict[str, str],
+    made: list[tuple[str, dict[str, str]]],
+    field: str,
+    value: Any,
+    expected: Any,
+) -> None:
+    """A create body at a column's boundary (or with any value it allows): 201, stored as `expected` (normalised)."""
+    body = {**body_lists(next(_SEQ)), field: value}
+    response = client.post(path_lists(), json=body, headers=auth)
+    assert response.status_code == 201, response.text
+    made.append((response.headers["location"], auth))
+    assert response.json()[field] == expected
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "codes"),
+    [
+        pytest.param("name", "x" * 81, ["too_long"], id="name-length-81-over-max"),
+        pytest.param(
+            "name", "😀" * 81, ["too_long"], id="name-length-81-over-max-astral"
+        ),
+        pytest.param("name", "", ["too_short"], id="name-length-0-under-min"),
+        pytest.param("name", 12345, ["type"], id="name-not-a-string"),
+        pytest.param("name", "a\x00b", ["invalid_text"], id="name-nul"),
+        pytest.param("name", "\x00", ["invalid_text"], id="name-nul-only"),
+        pytest.param("name", "\x00" * 81, ["invalid_text"], id="name-nul-length-81"),
+        pytest.param("name", None, ["not_nullable"], id="name-null"),
+        pytest.param("no_such_field", 1, ["unknown_field"], id="unknown-field"),
+    ],
+)
+def test_lists_update_rejects_invalid(
+    client: httpx.Client,
+    auth: dict[str, str],
+    made: list[tuple[str, dict[str, str]]],
+    field: str,
+    value: Any,
+    codes: list[str],
+) -> None:
+    """An update body outside a column's constraints: 422 at the field, nothing written."""
+    row = make_lists(client, auth, made)
+    location = made[-1][0]
+    assert_errors(
+        client.patch(location, json={field: value}, headers=auth), field, codes
+    )
+    assert client.get(location, headers=auth).json() == row
+
+
+def test_lists_update_with_an_empty_body_changes_nothing(
+    client: httpx.Client, auth: dict[str, str], made: list[tuple[str, dict[str, str]]]
+) -> None:
+    """PATCH semantics: no field is required, and absent fields stay as they are."""
+    row = make_lists(client, auth, made)
+    response = client.patch(made[-1][0], json={}, headers=auth)
+    assert response.status_code == 200, response.text
+    assert response.json() == row
 
 
 def test_lists_duplicate_name_is_409(
@@ -429,16 +504,33 @@ def test_lists_pages_cover_every_row_exactly_once(
 def test_lists_default_page_is_20_and_max_is_50(
     client: httpx.Client, auth: dict[str, str], made: list[tuple[str, dict[str, str]]]
 ) -> None:
-    """`limit` defaults to 20 and may be at most 50; over it: 422 at `limit`."""
+    """`limit` defaults to 20 (one row more than that is on a second page, up to the cap) and may be at most 50; over it: 422 at `limit`."""
     url = path_lists()
     mine = [r["id"] for r in collect_lists(client, auth, url, 50)]
+    while len(mine) < 20:
+        mine.append(make_lists(client, auth, made)["id"])
     response = client.get(url, headers=auth)
     assert response.status_code == 200, response.text
-    assert len(response.json()["items"]) <= 20
+    assert len(response.json()["items"]) == min(len(mine), 20)
+    one = client.get(url, params={"limit": 1}, headers=auth)
+    assert one.status_code == 200, one.text
+    assert len(one.json()["items"]) <= 1
     assert client.get(url, params={"limit": 50}, headers=auth).status_code == 200
     assert_errors(
         client.get(url, params={"limit": 51}, headers=auth), "limit", ["too_large"]
     )
+
+
+def test_lists_list_documents_its_page_limit(client: httpx.Client) -> None:
+    """The served OpenAPI documents `limit` as the runtime applies it: 1 to 50, default 20."""
+    response = client.get("/openapi.json")
+    if response.status_code == 404:
+        pytest.skip("this server does not serve /openapi.json")
+    assert response.status_code == 200, response.text
+    parameters = response.json()["paths"]["/api/reading-lists"]["get"]["parameters"]
+    schema = next(p["schema"] for p in parameters if p["name"] == "limit")
+    documented = [schema["minimum"], schema["maximum"], schema["default"]]
+    assert documented == [1, 50, 20], schema
 
 
 @pytest.mark.parametrize(
@@ -506,6 +598,7 @@ def test_items_requires_credentials(
         pytest.param("-1", id="-1"),
         pytest.param("1.5", id="1.5"),
         pytest.param("9223372036854775808", id="9223372036854775808"),
+        pytest.param("00000000000000000001", id="00000000000000000001"),
     ],
 )
 def test_items_malformed_item_id_is_422(
@@ -524,6 +617,7 @@ def test_items_malformed_item_id_is_422(
         pytest.param("-1", id="-1"),
         pytest.param("1.5", id="1.5"),
         pytest.param("9223372036854775808", id="9223372036854775808"),
+        pytest.param("00000000000000000001", id="00000000000000000001"),
     ],
 )
 def test_items_malformed_parent_id_is_422(
@@ -556,6 +650,12 @@ def test_items_create_returns_201_the_row_and_its_location(
     }
     assert response.headers["location"] == item_items(parent, row["id"])
     assert_matches(row, body)
+    assert row["created_at"].endswith("Z") or row["created_at"][-6] in "+-", row[
+        "created_at"
+    ]
+    assert row["updated_at"].endswith("Z") or row["updated_at"][-6] in "+-", row[
+        "updated_at"
+    ]
     again = client.get(response.headers["location"], headers=auth)
     assert again.status_code == 200, again.text
     assert again.json() == row
@@ -564,14 +664,41 @@ def test_items_create_returns_201_the_row_and_its_location(
 def test_items_create_applies_default_of_status(
     client: httpx.Client, auth: dict[str, str], made: list[tuple[str, dict[str, str]]]
 ) -> None:
-    """Without `status`, create stores its default 'unread'."""
+    """Without `status`, create stores its default 'unread', and it reads back."""
     row = make_items(client, auth, made)
     assert row["status"] == "unread"
+    again = client.get(made[-1][0], headers=auth)
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "unread"
 
 
 @pytest.mark.parametrize(
     ("field", "value", "codes"),
     [
+        pytest.param(
+            "url",
+            "https://ıstanbul.example/a",
+            ["url_host"],
+            id="url-url-latin-look-alike-host",
+        ),
+        pytest.param(
+            "url",
+            "https://ab́c.example/a",
+            ["url_host"],
+            id="url-url-combining-mark-host",
+        ),
+        pytest.param(
+            "url",
+            "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example/a",
+            ["url_host"],
+            id="url-url-host-label-64-over-max",
+        ),
+        pytest.param(
+            "url",
+            "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/a",
+            ["url_host"],
+            id="url-url-host-254-over-max",
+        ),
         pytest.param(
             "url",
             "https://example.com/" + "a" * 2029,
@@ -644,6 +771,12 @@ def test_items_create_applies_default_of_status(
         ),
         pytest.param(
             "url",
+            "https://?@example.com/a",
+            ["url_host", "url_invalid"],
+            id="url-url-empty-host-before-query",
+        ),
+        pytest.param(
+            "url",
             "https://exa mple.com/a",
             ["url_host", "url_invalid"],
             id="url-url-host-with-space",
@@ -691,6 +824,12 @@ def test_items_create_applies_default_of_status(
         pytest.param(
             "url", "https://example.com/a\x00b", ["url_invalid"], id="url-url-nul"
         ),
+        pytest.param(
+            "url",
+            "https://example.com/a\u200bb",
+            ["url_invalid"],
+            id="url-url-zero-width-space",
+        ),
         pytest.param("url", None, ["not_nullable"], id="url-null"),
         pytest.param("url", MISSING, ["required"], id="url-missing"),
         pytest.param("title", "x" * 201, ["too_long"], id="title-length-201-over-max"),
@@ -701,6 +840,9 @@ def test_items_create_applies_default_of_status(
         pytest.param("title", 12345, ["type"], id="title-not-a-string"),
         pytest.param("title", "a\x00b", ["invalid_text"], id="title-nul"),
         pytest.param("title", "\x00", ["invalid_text"], id="title-nul-only"),
+        pytest.param(
+            "title", "\x00" * 201, ["invalid_text"], id="title-nul-length-201"
+        ),
         pytest.param("title", None, ["not_nullable"], id="title-null"),
         pytest.param("title", MISSING, ["required"], id="title-missing"),
         pytest.param(
@@ -734,6 +876,323 @@ def test_items_create_rejects_invalid(
     if response.status_code == 201:
         made.append((response.headers["location"], auth))
     assert_errors(response, field, codes)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        pytest.param(
+            "url",
+            "https://example.com/a?b=1",
+            "https://example.com/a?b=1",
+            id="url-url-plain",
+        ),
+        pytest.param(
+            "url",
+            "HTTPS://EXAMPLE.COM/Path",
+            "https://example.com/Path",
+            id="url-url-lowercases-scheme-and-host",
+        ),
+        pytest.param(
+            "url",
+            "https://example.com:443/a",
+            "https://example.com/a",
+            id="url-url-drops-default-port",
+        ),
+        pytest.param(
+            "url",
+            "https://example.com:8443/a",
+            "https://example.com:8443/a",
+            id="url-url-keeps-other-port",
+        ),
+        pytest.param(
+            "url",
+            "https://example.com:1/a",
+            "https://example.com:1/a",
+            id="url-url-port-1",
+        ),
+        pytest.param(
+            "url",
+            "https://example.com:65535/a",
+            "https://example.com:65535/a",
+            id="url-url-port-65535",
+        ),
+        pytest.param(
+            "url",
+            "https://bücher.example/a",
+            "https://xn--bcher-kva.example/a",
+            id="url-url-idna-host",
+        ),
+        pytest.param(
+            "url",
+            "https://пример.рф/a",
+            "https://xn--e1afmkfd.xn--p1ai/a",
+            id="url-url-idna-cyrillic-host",
+        ),
+        pytest.param(
+            "url",
+            "https://例えテスト.jp/a",
+            "https://xn--r8jwmjbj5840b.jp/a",
+            id="url-url-idna-japanese-host",
+        ),
+        pytest.param(
+            "url",
+            "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example/a",
+            "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example/a",
+            id="url-url-host-label-63-max",
+        ),
+        pytest.param(
+            "url",
+            "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/a",
+            "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/a",
+            id="url-url-host-253-max",
+        ),
+        pytest.param(
+            "url",
+            "https://example.com/" + "a" * 2028,
+            "https://example.com/" + "a" * 2028,
+            id="url-url-length-2048-max",
+        ),
+        pytest.param(
+            "url",
+            "http://example.com:80/a",
+            "http://example.com/a",
+            id="url-url-http-drops-default-port",
+        ),
+        pytest.param("title", "x" * 200, "x" * 200, id="title-length-200-max"),
+        pytest.param("title", "😀" * 200, "😀" * 200, id="title-length-200-max-astral"),
+        pytest.param("title", "x", "x", id="title-length-1-min"),
+        pytest.param("status", "unread", "unread", id="status-enum-unread"),
+        pytest.param("status", "reading", "reading", id="status-enum-reading"),
+        pytest.param("status", "done", "done", id="status-enum-done"),
+        pytest.param("note", None, None, id="note-null"),
+    ],
+)
+def test_items_create_accepts_every_boundary(
+    client: httpx.Client,
+    auth: dict[str, str],
+    made: list[tuple[str, dict[str, str]]],
+    field: str,
+    value: Any,
+    expected: Any,
+) -> None:
+    """A create body at a column's boundary (or with any value it allows): 201, stored as `expected` (normalised)."""
+    parent = make_lists(client, auth, made)["id"]
+    body = {**body_items(next(_SEQ)), field: value}
+    response = client.post(path_items(parent), json=body, headers=auth)
+    assert response.status_code == 201, response.text
+    made.append((response.headers["location"], auth))
+    assert response.json()[field] == expected
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "codes"),
+    [
+        pytest.param(
+            "url",
+            "https://ıstanbul.example/a",
+            ["url_host"],
+            id="url-url-latin-look-alike-host",
+        ),
+        pytest.param(
+            "url",
+            "https://ab́c.example/a",
+            ["url_host"],
+            id="url-url-combining-mark-host",
+        ),
+        pytest.param(
+            "url",
+            "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example/a",
+            ["url_host"],
+            id="url-url-host-label-64-over-max",
+        ),
+        pytest.param(
+            "url",
+            "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/a",
+            ["url_host"],
+            id="url-url-host-254-over-max",
+        ),
+        pytest.param(
+            "url",
+            "https://example.com/" + "a" * 2029,
+            ["url_too_long", "too_long"],
+            id="url-url-length-2049-over-max",
+        ),
+        pytest.param(
+            "url", "javascript:alert(1)", ["url_scheme"], id="url-url-javascript"
+        ),
+        pytest.param(
+            "url",
+            "JaVaScRiPt:alert(1)",
+            ["url_scheme"],
+            id="url-url-javascript-mixed-case",
+        ),
+        pytest.param(
+            "url",
+            "  javascript:alert(1)",
+            ["url_scheme", "url_invalid"],
+            id="url-url-javascript-leading-space",
+        ),
+        pytest.param(
+            "url",
+            "\x01javascript:alert(1)",
+            ["url_scheme", "url_invalid"],
+            id="url-url-javascript-leading-control",
+        ),
+        pytest.param(
+            "url",
+            "java\tscript:alert(1)",
+            ["url_scheme", "url_invalid"],
+            id="url-url-javascript-embedded-tab",
+        ),
+        pytest.param(
+            "url",
+            "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+            ["url_scheme"],
+            id="url-url-data",
+        ),
+        pytest.param(
+            "url", "vbscript:msgbox(1)", ["url_scheme"], id="url-url-vbscript"
+        ),
+        pytest.param("url", "file:///etc/passwd", ["url_scheme"], id="url-url-file"),
+        pytest.param(
+            "url", "example.com/a", ["url_scheme", "url_invalid"], id="url-url-relative"
+        ),
+        pytest.param(
+            "url",
+            "//example.com/a",
+            ["url_scheme", "url_invalid"],
+            id="url-url-scheme-relative",
+        ),
+        pytest.param(
+            "url",
+            "https://user:secret@example.com/a",
+            ["url_credentials"],
+            id="url-url-credentials",
+        ),
+        pytest.param(
+            "url",
+            "https://user@example.com/a",
+            ["url_credentials"],
+            id="url-url-username",
+        ),
+        pytest.param(
+            "url", "https:///a", ["url_host", "url_invalid"], id="url-url-no-host"
+        ),
+        pytest.param(
+            "url", "https://", ["url_host", "url_invalid"], id="url-url-empty-host"
+        ),
+        pytest.param(
+            "url",
+            "https://?@example.com/a",
+            ["url_host", "url_invalid"],
+            id="url-url-empty-host-before-query",
+        ),
+        pytest.param(
+            "url",
+            "https://exa mple.com/a",
+            ["url_host", "url_invalid"],
+            id="url-url-host-with-space",
+        ),
+        pytest.param(
+            "url",
+            "https://example.com:99999/a",
+            ["url_invalid", "url_host"],
+            id="url-url-bad-port",
+        ),
+        pytest.param(
+            "url",
+            "https://example.com:0/a",
+            ["url_invalid", "url_host"],
+            id="url-url-port-zero",
+        ),
+        pytest.param(
+            "url",
+            "https://example.com:65536/a",
+            ["url_invalid", "url_host"],
+            id="url-url-port-65536",
+        ),
+        pytest.param(
+            "url", "https://192.168.0.1/a", ["url_host"], id="url-url-ip-address-host"
+        ),
+        pytest.param(
+            "url", "https://localhost/a", ["url_host"], id="url-url-single-label-host"
+        ),
+        pytest.param(
+            "url", "https://аpple.com/a", ["url_host"], id="url-url-mixed-script-host"
+        ),
+        pytest.param(
+            "url",
+            "https://xn--pple-43d.com/a",
+            ["url_host"],
+            id="url-url-punycode-mixed-script-host",
+        ),
+        pytest.param(
+            "url",
+            "ftp://example.com/a",
+            ["url_scheme"],
+            id="url-url-scheme-not-allowed",
+        ),
+        pytest.param("url", 12345, ["type"], id="url-not-a-string"),
+        pytest.param(
+            "url", "https://example.com/a\x00b", ["url_invalid"], id="url-url-nul"
+        ),
+        pytest.param(
+            "url",
+            "https://example.com/a\u200bb",
+            ["url_invalid"],
+            id="url-url-zero-width-space",
+        ),
+        pytest.param("url", None, ["not_nullable"], id="url-null"),
+        pytest.param("title", "x" * 201, ["too_long"], id="title-length-201-over-max"),
+        pytest.param(
+            "title", "😀" * 201, ["too_long"], id="title-length-201-over-max-astral"
+        ),
+        pytest.param("title", "", ["too_short"], id="title-length-0-under-min"),
+        pytest.param("title", 12345, ["type"], id="title-not-a-string"),
+        pytest.param("title", "a\x00b", ["invalid_text"], id="title-nul"),
+        pytest.param("title", "\x00", ["invalid_text"], id="title-nul-only"),
+        pytest.param(
+            "title", "\x00" * 201, ["invalid_text"], id="title-nul-length-201"
+        ),
+        pytest.param("title", None, ["not_nullable"], id="title-null"),
+        pytest.param(
+            "status", "not-a-reading_status", ["enum"], id="status-enum-outside"
+        ),
+        pytest.param("status", "UNREAD", ["enum"], id="status-enum-unread-upper-case"),
+        pytest.param("status", 1, ["type"], id="status-not-a-string"),
+        pytest.param("status", None, ["not_nullable"], id="status-null"),
+        pytest.param("note", 12345, ["type"], id="note-not-a-string"),
+        pytest.param("note", "a\x00b", ["invalid_text"], id="note-nul"),
+        pytest.param("note", "\x00", ["invalid_text"], id="note-nul-only"),
+        pytest.param("no_such_field", 1, ["unknown_field"], id="unknown-field"),
+    ],
+)
+def test_items_update_rejects_invalid(
+    client: httpx.Client,
+    auth: dict[str, str],
+    made: list[tuple[str, dict[str, str]]],
+    field: str,
+    value: Any,
+    codes: list[str],
+) -> None:
+    """An update body outside a column's constraints: 422 at the field, nothing written."""
+    row = make_items(client, auth, made)
+    location = made[-1][0]
+    assert_errors(
+        client.patch(location, json={field: value}, headers=auth), field, codes
+    )
+    assert client.get(location, headers=auth).json() == row
+
+
+def test_items_update_with_an_empty_body_changes_nothing(
+    client: httpx.Client, auth: dict[str, str], made: list[tuple[str, dict[str, str]]]
+) -> None:
+    """PATCH semantics: no field is required, and absent fields stay as they are."""
+    row = make_items(client, auth, made)
+    response = client.patch(made[-1][0], json={}, headers=auth)
+    assert response.status_code == 200, response.text
+    assert response.json() == row
 
 
 def test_items_duplicate_url_is_409(
@@ -1072,17 +1531,36 @@ def test_items_pages_cover_every_row_exactly_once(
 def test_items_default_page_is_25_and_max_is_100(
     client: httpx.Client, auth: dict[str, str], made: list[tuple[str, dict[str, str]]]
 ) -> None:
-    """`limit` defaults to 25 and may be at most 100; over it: 422 at `limit`."""
+    """`limit` defaults to 25 (one row more than that is on a second page, up to the cap) and may be at most 100; over it: 422 at `limit`."""
     parent = make_lists(client, auth, made)["id"]
     url = path_items(parent)
     mine: list[Any] = []
+    while len(mine) < 26:
+        mine.append(make_items(client, auth, made, parent=parent)["id"])
     response = client.get(url, headers=auth)
     assert response.status_code == 200, response.text
-    assert len(response.json()["items"]) <= 25
+    assert len(response.json()["items"]) == min(len(mine), 25)
+    one = client.get(url, params={"limit": 1}, headers=auth)
+    assert one.status_code == 200, one.text
+    assert len(one.json()["items"]) <= 1
     assert client.get(url, params={"limit": 100}, headers=auth).status_code == 200
     assert_errors(
         client.get(url, params={"limit": 101}, headers=auth), "limit", ["too_large"]
     )
+
+
+def test_items_list_documents_its_page_limit(client: httpx.Client) -> None:
+    """The served OpenAPI documents `limit` as the runtime applies it: 1 to 100, default 25."""
+    response = client.get("/openapi.json")
+    if response.status_code == 404:
+        pytest.skip("this server does not serve /openapi.json")
+    assert response.status_code == 200, response.text
+    parameters = response.json()["paths"]["/api/reading-lists/{list_id}/items"]["get"][
+        "parameters"
+    ]
+    schema = next(p["schema"] for p in parameters if p["name"] == "limit")
+    documented = [schema["minimum"], schema["maximum"], schema["default"]]
+    assert documented == [1, 100, 25], schema
 
 
 @pytest.mark.parametrize(

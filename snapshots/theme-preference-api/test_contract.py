@@ -17,6 +17,7 @@ from specc_app.testing import (
     auth,
     client,
     pick,
+    rowless_auth,
 )
 
 
@@ -36,6 +37,14 @@ def test_getPreferences_requires_credentials(client: httpx.Client) -> None:
 def test_getPreferences_rejects_unknown_credentials(client: httpx.Client) -> None:
     """With a credential of no user: 401 `unauthorized`."""
     response = client.get("/api/me/preferences", headers=BAD_CREDENTIALS)
+    assert_unauthorized(response)
+
+
+def test_getPreferences_user_without_row_is_401(
+    client: httpx.Client, rowless_auth: dict[str, str]
+) -> None:
+    """Signed in as a user who has no row: 401 `unauthorized`."""
+    response = client.get("/api/me/preferences", headers=rowless_auth)
     assert_unauthorized(response)
 
 
@@ -73,6 +82,14 @@ def test_updatePreferences_requires_credentials(client: httpx.Client) -> None:
 def test_updatePreferences_rejects_unknown_credentials(client: httpx.Client) -> None:
     """With a credential of no user: 401 `unauthorized`."""
     response = client.patch("/api/me/preferences", json={}, headers=BAD_CREDENTIALS)
+    assert_unauthorized(response)
+
+
+def test_updatePreferences_user_without_row_is_401(
+    client: httpx.Client, rowless_auth: dict[str, str]
+) -> None:
+    """Signed in as a user who has no row: 401 `unauthorized`."""
+    response = client.patch("/api/me/preferences", json={}, headers=rowless_auth)
     assert_unauthorized(response)
 
 

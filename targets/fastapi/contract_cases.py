@@ -80,6 +80,9 @@ def string_cases(column: Column) -> tuple[list[Accept], list[Reject]]:
     # stops at it), whatever the column's length.
     rejects.append(Reject("nul", "a\x00b", ("invalid_text",)))
     rejects.append(Reject("nul-only", "\x00", ("invalid_text",)))
+    if column.max_length is not None:
+        # Over the length too, yet one error: the first rule broken speaks.
+        rejects.append(Reject(f"nul-length-{column.max_length + 1}", text_value(column.max_length + 1, "\x00"), ("invalid_text",)))
     return accepts, rejects
 
 
@@ -132,6 +135,9 @@ _URL_REJECTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("username", "https://user@example.com/a", ("url_credentials",)),
     ("no-host", "https:///a", ("url_host", "url_invalid")),
     ("empty-host", "https://", ("url_host", "url_invalid")),
+    # The host ends at the first '/', '?' or '#', even right after '//': the
+    # '@' after it is in the query, not a user name.
+    ("empty-host-before-query", "https://?@example.com/a", ("url_host", "url_invalid")),
     ("host-with-space", "https://exa mple.com/a", ("url_host", "url_invalid")),
     ("bad-port", "https://example.com:99999/a", ("url_invalid", "url_host")),
     ("port-zero", "https://example.com:0/a", ("url_invalid", "url_host")),
@@ -141,6 +147,22 @@ _URL_REJECTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("mixed-script-host", "https://\u0430pple.com/a", ("url_host",)),  # Cyrillic a + "pple"
     ("punycode-mixed-script-host", "https://xn--pple-43d.com/a", ("url_host",)),  # the same, as punycode
 )
+
+
+# Internationalised hosts the homograph policy must accept (one script per
+# label, or one of the CJK script groups) and refuse (a Latin look-alike
+# letter, combining marks on Latin letters), as the browsers' IDN display
+# rules do.
+_IDN_ACCEPTS = (
+    Accept("url-idna-cyrillic-host", "https://пример.рф/a", "https://xn--e1afmkfd.xn--p1ai/a"),
+    Accept("url-idna-japanese-host", "https://例えテスト.jp/a", "https://xn--r8jwmjbj5840b.jp/a"),  # Han + Hiragana + Katakana
+)
+_IDN_REJECTS = (
+    ("latin-look-alike-host", "https://\u0131stanbul.example/a"),  # dotless i
+    ("combining-mark-host", "https://ab\u0301c.example/a"),
+)
+# A host of exactly 253 characters (three labels of 63, one of 61).
+_LONGEST_HOST = ".".join(["a" * 63] * 3 + ["b" * 61])
 
 
 def url_cases(column: Column, host: str = HOST) -> tuple[list[Accept], list[Reject]]:
@@ -158,6 +180,15 @@ def url_cases(column: Column, host: str = HOST) -> tuple[list[Accept], list[Reje
         accepts.append(Accept("url-port-65535", f"https://{host}:65535/a", f"https://{host}:65535/a"))
         if host == HOST:
             accepts.append(Accept("url-idna-host", "https://bücher.example/a", "https://xn--bcher-kva.example/a"))
+            accepts.extend(_IDN_ACCEPTS)
+            rejects.extend(Reject(f"url-{name}", value, ("url_host",)) for name, value in _IDN_REJECTS)
+            # Host length limits, at their boundaries: a label of 63
+            # characters and a host of 253 are the longest allowed.
+            accepts.append(Accept("url-host-label-63-max", f"https://{'a' * 63}.example/a", f"https://{'a' * 63}.example/a"))
+            rejects.append(Reject("url-host-label-64-over-max", f"https://{'a' * 64}.example/a", ("url_host",)))
+            if column.max_length is None or column.max_length >= len(_LONGEST_HOST) + 10:
+                accepts.append(Accept("url-host-253-max", f"https://{_LONGEST_HOST}/a", f"https://{_LONGEST_HOST}/a"))
+                rejects.append(Reject("url-host-254-over-max", f"https://{_LONGEST_HOST}b/a", ("url_host",)))
         if column.max_length is not None:
             n = column.max_length
             accepts.append(Accept(f"url-length-{n}-max", url_of_length(n, host), url_of_length(n, host)))
@@ -173,6 +204,8 @@ def url_cases(column: Column, host: str = HOST) -> tuple[list[Accept], list[Reje
     rejects.append(Reject("not-a-string", 12345, ("type",)))
     # A control character anywhere, NUL included (no database stores it).
     rejects.append(Reject("url-nul", f"https://{host}/a\x00b", ("url_invalid",)))
+    # An invisible format character (zero-width space) anywhere, the path too.
+    rejects.append(Reject("url-zero-width-space", f"https://{host}/a\u200bb", ("url_invalid",)))
     return accepts, rejects
 
 

@@ -239,7 +239,9 @@ def test_{n}_requires_credentials(client: httpx.Client, method: str, url: str, h
     assert_cache(response, ERROR_CACHE_CONTROL, None)
 '''
         )
-        bad_ids = ["'abc'", "'0'", "'-1'", "'1.5'", f"'{MISSING_ID + 1}'"]
+        # The last: 20 digits are refused even when the value (1) is a key;
+        # the digit count bounds what the runtime converts.
+        bad_ids = ["'abc'", "'0'", "'-1'", "'1.5'", f"'{MISSING_ID + 1}'", f"'{'0' * 19}1'"]
         if set(ITEM_VERBS) & set(resource.methods):
             verb = next(v for v in ITEM_VERBS if v in resource.methods)
             method = RESOURCE_HTTP[verb]
@@ -287,6 +289,12 @@ def test_{n}_malformed_parent_id_is_422(client: httpx.Client, auth: dict[str, st
                 maker = self.creator(resource)
                 assert maker is not None
                 parent_line = f"    parent = make_{maker.name}(client, auth, made)['id']\n"
+            # An RFC 3339 date-time always has its offset ("Z" or +hh:mm).
+            stamps = "".join(
+                f"\n    assert row[{f.name!r}].endswith('Z') or row[{f.name!r}][-6] in '+-', row[{f.name!r}]"
+                for f in resource.response
+                if f.column.kind == "timestamp"
+            )
             parts.append(
                 f'''def test_{n}_create_returns_201_the_row_and_its_location(client: httpx.Client, auth: dict[str, str], {need}) -> None:
     """POST creates: 201, the created row with every column, `Location` of the new item."""
@@ -297,16 +305,25 @@ def test_{n}_malformed_parent_id_is_422(client: httpx.Client, auth: dict[str, st
     made.append((response.headers["location"], auth))
     assert set(row) == {{{", ".join(repr(name) for name in sorted(f.name for f in resource.response))}}}
     assert response.headers["location"] == item_{n}({pp}row["id"])
-    assert_matches(row, body){get_back}
+    assert_matches(row, body){stamps}{get_back}
 '''
             )
             defaults = [f for f in resource.fields if f.column.default is not None and f.column.default != "now" and not f.required]
             for f in defaults:
+                # Stored, not only answered: read back when the resource can be read.
+                read_back = (
+                    f"""
+    again = client.get(made[-1][0], headers=auth)
+    assert again.status_code == 200, again.text
+    assert again.json()[{f.name!r}] == {f.column.default!r}"""
+                    if "get" in resource.methods
+                    else ""
+                )
                 parts.append(
                     f'''def test_{n}_create_applies_default_of_{f.name}(client: httpx.Client, auth: dict[str, str], {need}) -> None:
-    """Without `{f.name}`, create stores its default {f.column.default!r}."""
+    """Without `{f.name}`, create stores its default {f.column.default!r}, and it reads back."""
     row = {mk})
-    assert row[{f.name!r}] == {f.column.default!r}
+    assert row[{f.name!r}] == {f.column.default!r}{read_back}
 '''
                 )
             rejects = []
@@ -339,6 +356,44 @@ def test_{n}_create_rejects_invalid(client: httpx.Client, auth: dict[str, str], 
     assert_errors(response, field, codes)
 '''
             )
+            accepts = []
+            for f in resource.fields:
+                good, _ = cc.column_cases(f.column)
+                for ok in good:
+                    accepts.append(f"pytest.param({f.name!r}, {self.lit(ok.value)}, {self.lit(ok.expected)}, id={(f.name + '-' + ok.id)!r})")
+            if accepts:
+                parts.append(
+                    f'''@pytest.mark.parametrize(("field", "value", "expected"), [{", ".join(accepts)}])
+def test_{n}_create_accepts_every_boundary(client: httpx.Client, auth: dict[str, str], {need}, field: str, value: Any, expected: Any) -> None:
+    """A create body at a column's boundary (or with any value it allows): 201, stored as `expected` (normalised)."""
+{parent_line2}    body = {{**body_{n}(next(_SEQ)), field: value}}
+    response = client.post({target}, json=body, headers=auth)
+    assert response.status_code == 201, response.text
+    made.append((response.headers["location"], auth))
+    assert response.json()[field] == expected
+'''
+                )
+            if "update" in resource.methods:
+                update_rejects = [r for r in rejects if "MISSING" not in r]
+                parts.append(
+                    f'''@pytest.mark.parametrize(("field", "value", "codes"), [{", ".join(update_rejects)}])
+def test_{n}_update_rejects_invalid(client: httpx.Client, auth: dict[str, str], {need}, field: str, value: Any, codes: list[str]) -> None:
+    """An update body outside a column's constraints: 422 at the field, nothing written."""
+    row = {mk})
+    location = made[-1][0]
+    assert_errors(client.patch(location, json={{field: value}}, headers=auth), field, codes)
+    assert client.get(location, headers=auth).json() == row
+'''
+                )
+                parts.append(
+                    f'''def test_{n}_update_with_an_empty_body_changes_nothing(client: httpx.Client, auth: dict[str, str], {need}) -> None:
+    """PATCH semantics: no field is required, and absent fields stay as they are."""
+    row = {mk})
+    response = client.patch(made[-1][0], json={{}}, headers=auth)
+    assert response.status_code == 200, response.text
+    assert response.json() == row
+'''
+                )
             for cols in resource.unique:
                 keyed = tuple(c for c in cols if c != resource.owner_column)
                 if not keyed or not all(any(f.name == c for f in resource.fields) for c in keyed):
@@ -627,6 +682,8 @@ def test_{n}_malformed_{top.name}_is_422(client: httpx.Client, auth: dict[str, s
             setup = f"    url = path_{n}()\n    mine = [r['id'] for r in collect_{n}(client, auth, url, {pmax})]\n"
             extra = ""
         count = min(5, resource.cap.max if resource.cap else 5)
+        # Rows for the default page test: one more than a page, within the cap.
+        want = min(resource.page_default + 1, resource.cap.max if resource.cap else resource.page_default + 1)
         if not parent and resource.cap:
             count = 0  # the user's own rows may already be at the cap; the walk still covers them
         other_parent = ""
@@ -691,12 +748,29 @@ def test_{n}_pages_cover_every_row_exactly_once(client: httpx.Client, auth: dict
 
 
 def test_{n}_default_page_is_{resource.page_default}_and_max_is_{pmax}(client: httpx.Client, auth: dict[str, str], {"made: list[tuple[str, dict[str, str]]]"}) -> None:
-    """`limit` defaults to {resource.page_default} and may be at most {pmax}; over it: 422 at `limit`."""
-{setup}    response = client.get(url, headers=auth)
+    """`limit` defaults to {resource.page_default} (one row more than that is on a second page, up to the cap) and may be at most {pmax}; over it: 422 at `limit`."""
+{setup}    while len(mine) < {want}:
+        mine.append(make_{n}(client, auth, made{extra})["id"])
+    response = client.get(url, headers=auth)
     assert response.status_code == 200, response.text
-    assert len(response.json()["items"]) <= {resource.page_default}
+    assert len(response.json()["items"]) == min(len(mine), {resource.page_default})
+    one = client.get(url, params={{"limit": 1}}, headers=auth)
+    assert one.status_code == 200, one.text
+    assert len(one.json()["items"]) <= 1
     assert client.get(url, params={{"limit": {pmax}}}, headers=auth).status_code == 200
     assert_errors(client.get(url, params={{"limit": {pmax + 1}}}, headers=auth), "limit", ["too_large"])
+
+
+def test_{n}_list_documents_its_page_limit(client: httpx.Client) -> None:
+    """The served OpenAPI documents `limit` as the runtime applies it: 1 to {pmax}, default {resource.page_default}."""
+    response = client.get("/openapi.json")
+    if response.status_code == 404:
+        pytest.skip("this server does not serve /openapi.json")
+    assert response.status_code == 200, response.text
+    parameters = response.json()["paths"][{resource.path!r}]["get"]["parameters"]
+    schema = next(p["schema"] for p in parameters if p["name"] == "limit")
+    documented = [schema["minimum"], schema["maximum"], schema["default"]]
+    assert documented == [1, {pmax}, {resource.page_default}], schema
 
 
 @pytest.mark.parametrize(("params", "path", "codes"), [pytest.param({{"limit": "0"}}, "limit", ["type"], id="limit-0"), pytest.param({{"limit": "x"}}, "limit", ["type"], id="limit-not-int"), pytest.param({{"cursor": "x"}}, "cursor", ["type"], id="cursor-not-int"), pytest.param({{"page": "1"}}, "page", ["unknown_field"], id="unknown-parameter")])

@@ -15,6 +15,7 @@ from specc_app.testing import (
     auth,
     client,
     is_int,
+    rowless_auth,
 )
 
 
@@ -41,6 +42,14 @@ def test_getProfileLinks_requires_credentials(client: httpx.Client) -> None:
 def test_getProfileLinks_rejects_unknown_credentials(client: httpx.Client) -> None:
     """With a credential of no user: 401 `unauthorized`."""
     response = client.get("/api/me/profile/links", headers=BAD_CREDENTIALS)
+    assert_unauthorized(response)
+
+
+def test_getProfileLinks_user_without_row_is_401(
+    client: httpx.Client, rowless_auth: dict[str, str]
+) -> None:
+    """Signed in as a user who has no row: 401 `unauthorized`."""
+    response = client.get("/api/me/profile/links", headers=rowless_auth)
     assert_unauthorized(response)
 
 
