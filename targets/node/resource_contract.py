@@ -7,6 +7,7 @@ defaults and refuses values outside each column's constraints; a duplicate of
 a unique index is 409 `conflict`; the cap is 409 `cap_exceeded` and waits for
 a lock on the parent row; rows of another user answer the resource's
 not-owner status and stay as they were; update sets only the fields given;
+replace writes the whole row (absent optional fields reset) and never creates;
 delete is 204; lists page by keyset.  Each resource's cases run on users
 seeded for them, so the two runs of a file do not share rows.
 """
