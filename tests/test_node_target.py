@@ -10,9 +10,10 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from compiler.diagnostics import SpecError
+from compiler.ir import ITEM_VERBS, RESOURCE_HTTP, RESOURCE_VERBS
 from compiler.project import build_project
 from targets import get, kind_of
-from targets.node.handlers import postgres_sql, statements
+from targets.node.handlers import postgres_sql, runtime_text, statements
 from tests.conftest import ROOT, SPECS
 from tests.engines.conftest import engines_required
 
@@ -151,6 +152,38 @@ def test_the_bundled_specs_render_resources_too(bundled_on_node: Path, tmp_path:
     assert 'RETURNING \\"id\\""' in sql
     functions = files[PurePosixPath("reading-lists/serverless/serverless.functions.yml")]
     assert 'path: "/api/reading-lists/{list_id}/items/{item_id}"' in functions and "method: delete" in functions
+
+
+def test_replace_is_a_whole_row_put_with_create_rules(bundled_on_node: Path) -> None:
+    """items' replace: its handler validates (required fields as on create), and
+    its statement is one parameterised UPDATE of every field and updated_at."""
+    project = build_project(bundled_on_node)
+    spec = project.spec("reading-lists")
+    assert spec is not None
+    files = get("node").spec_files(project, spec)
+    lib = PurePosixPath("reading-lists/serverless/src/specc/reading-lists")
+    handler = files[PurePosixPath("reading-lists/serverless/src/handlers/reading-lists.js")]
+    assert 'verb: "replace",\n    cfg: RESOURCES.items,\n    sql: RESOURCE_SQL.items,\n    validate: (body) => validateBody(REQUEST_RULES.items_replace, body),' in handler
+    rules = files[lib / "rules.js"]
+    replace_rules = rules.split("  items_replace: {\n", 1)[1].split("  },", 1)[0]
+    assert '"url": {"kind": "url", "required": true' in replace_rules and '"status": {"kind": "enum", "required": false' in replace_rules
+    sql = files[lib / "sql.js"]
+    assert '"replace": "UPDATE \\"reading_list_items\\" SET \\"url\\" = $1, \\"title\\" = $2, \\"status\\" = $3, \\"note\\" = $4, \\"updated_at\\" = CURRENT_TIMESTAMP WHERE \\"id\\" = $5"' in sql
+    functions = files[PurePosixPath("reading-lists/serverless/serverless.functions.yml")]
+    assert "handler: \"src/handlers/reading-lists.items_replace\"" in functions and "method: put" in functions
+
+
+def test_resource_js_answers_every_resource_verb_of_the_ir() -> None:
+    """A verb the IR gains must be served by runtime/resource.js, not fall
+    through to a 200 with the unchanged row (issue 14)."""
+    text = runtime_text("resource.js")
+    status = text.split("const STATUS = Object.freeze({", 1)[1].split("});", 1)[0]
+    assert {part.split(":")[0].strip() for part in status.split(",")} == set(RESOURCE_VERBS) == set(RESOURCE_HTTP)
+    items = text.split("const ITEM_VERBS = Object.freeze([", 1)[1].split("]);", 1)[0]
+    assert [v.strip().strip("'") for v in items.split(",")] == list(ITEM_VERBS)
+    for verb in RESOURCE_VERBS:
+        if verb not in ("get", "list"):
+            assert f"verb === '{verb}'" in text, verb
 
 
 def test_resources_the_node_target_cannot_test_are_a_located_e284(bundled_on_node: Path) -> None:

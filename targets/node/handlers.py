@@ -147,8 +147,9 @@ def request_rules(spec: Spec) -> dict[str, dict[str, Any]]:
     rules = {e.operation_id: object_rules(spec, e.request) for e in spec.endpoints if e.kind == "update"}
     for r in spec.resources:
         siblings = {f.column.name: f.name for f in r.fields}
-        if "create" in r.methods:
-            rules[r.op("create")] = {f.name: column_rule(f.column, f.required, siblings) for f in r.fields}
+        for verb in ("create", "replace"):  # POST and PUT: the whole row, required fields required
+            if verb in r.methods:
+                rules[r.op(verb)] = {f.name: column_rule(f.column, f.required, siblings) for f in r.fields}
         if "update" in r.methods:  # PATCH: every field optional
             rules[r.op("update")] = {f.name: column_rule(f.column, False, siblings) for f in r.fields}
     return rules
@@ -511,7 +512,7 @@ def render_handler(spec: Spec) -> str:
             lines.append(f"    verb: {lit(verb)},")
             lines.append(f"    cfg: RESOURCES.{name},")
             lines.append(f"    sql: RESOURCE_SQL.{name},")
-            if verb in ("create", "update"):
+            if verb in ("create", "update", "replace"):
                 lines.append(f"    validate: (body) => validateBody(REQUEST_RULES.{op}, body),")
             lines.append("  });")
             lines.append("")

@@ -7,6 +7,7 @@ defaults and refuses values outside each column's constraints; a duplicate of
 a unique index is 409 `conflict`; the cap is 409 `cap_exceeded` and waits for
 a lock on the parent row; rows of another user answer the resource's
 not-owner status and stay as they were; update sets only the fields given;
+replace writes the whole row (absent optional fields reset) and never creates;
 delete is 204; lists page by keyset.  Each resource's cases run on users
 seeded for them, so the two runs of a file do not share rows.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.ir import RESOURCE_HTTP, Column, Resource, Spec
+from compiler.ir import ITEM_VERBS, RESOURCE_HTTP, Column, ColumnField, Resource, Spec
 from targets.fastapi import contract_cases as cases
 from targets.node.case_values import qi as _qi
 from targets.node.case_values import value as js_value
@@ -24,6 +25,8 @@ from targets.node.js import ident, lit
 # Keys no row has (the largest key is 2^63 - 1; this one is inside it).
 MISSING = "999999999999"
 BAD_KEYS = ("abc", "0", "-1", "1.5", "99999999999999999999")
+BODY_VERBS = ("create", "update", "replace")
+STAMPS = ["created_at", "updated_at"]  # columns a write may move on its own
 
 
 def value_js(column: Column) -> str:
@@ -63,6 +66,12 @@ def distinct_problem(resource: Resource) -> str:
         if not any(f.column.kind in ("string", "text", "url", "uuid") or (f.column.kind in ("int", "bigint") and f.column.maximum is None) for f in cols):
             return f"unique keys without a free text or number column ({resource.name}: {', '.join(key)})"
     return ""
+
+
+def stored_default(field: ColumnField) -> Any:
+    """What an absent optional field is stored as on create and replace: its literal default, or null."""
+    default = field.column.default
+    return None if default is None or default == "now" else default
 
 
 class ResourceCases:
@@ -164,19 +173,19 @@ class ResourceCases:
         add("")
         add("  it.each([")
         for v, op in verbs.items():
-            where = f"item_{n}({parent_any}, '1')" if v in ("get", "update", "delete") else f"at_{n}({parent_any})"
-            options = "{ body: {} }" if v in ("create", "update") else "{}"
+            where = f"item_{n}({parent_any}, '1')" if v in ITEM_VERBS else f"at_{n}({parent_any})"
+            options = "{ body: {} }" if v in BODY_VERBS else "{}"
             add(f"    [{lit(v)}, () => send_{n}(handlers.{op}, {lit(RESOURCE_HTTP[v])}, {where}, {options})],")
         add("  ])('%s answers 401 without a signed-in user, never cached', async (_verb, request) => {")
         add("    expectError(await request(), 401, '', ['unauthorized']);")
         add("  });")
-        items = [v for v in ("get", "update", "delete") if v in verbs]
+        items = [v for v in ITEM_VERBS if v in verbs]
         if items:
             add("")
             add(f"  it.each({lit([[v, k] for v in items for k in BAD_KEYS])})('%s refuses the malformed {r.item.name} %s with 422 type', async (verb, raw) => {{")
             add(f"    const handler = {{ {', '.join(f'{v}: handlers.{verbs[v]}' for v in items)} }}[verb];")
-            add("    const method = { get: 'GET', update: 'PATCH', delete: 'DELETE' }[verb];")
-            add(f"    const response = await send_{n}(handler, method, item_{n}({parent_any}, raw), {{ user: me, ...(verb === 'update' ? {{ body: {{}} }} : {{}}) }});")
+            add(f"    const method = {lit({v: RESOURCE_HTTP[v] for v in items})}[verb];")
+            add(f"    const response = await send_{n}(handler, method, item_{n}({parent_any}, raw), {{ user: me, ...({lit([v for v in items if v in BODY_VERBS])}.includes(verb) ? {{ body: {{}} }} : {{}}) }});")
             add(f"    expectError(response, 422, {lit(r.item.name)}, ['type']);")
             add("  });")
         if r.parent is not None and "list" in verbs:
@@ -399,6 +408,8 @@ class ResourceCases:
             add(f"    const row = await make_{n}(me, await mine());")
             add(f"    expectError(await send_{n}(handlers.{upd}, 'PATCH', item_{n}({under}, row.{key}), {{ user: me, body: {{ specc_unknown_field: 1 }} }}), 422, 'specc_unknown_field', ['unknown_field']);")
             add("  });")
+        if "replace" in verbs and r.fields:
+            self.replace_cases(r, n, key, verbs)
         if "delete" in verbs:
             dele = verbs["delete"]
             add("")
@@ -424,6 +435,78 @@ class ResourceCases:
             if "get" in verbs:
                 add(f"    expect((await send_{n}(handlers.{verbs['get']}, 'GET', item_{n}({under}, row.{key}), {{ user: other }})).statusCode).toBe(200);")
             add("  });")
+
+    def replace_cases(self, r: Resource, n: str, key: str, verbs: dict[str, str]) -> None:
+        """PUT: the whole row (absent optional fields reset to their default or
+        null), 422 without a required field, never creates, the owner rules."""
+        add = self.add
+        put = verbs["replace"]
+        get = verbs.get("get")
+        code = "forbidden" if r.not_owner == 403 else "not_found"
+        reset = {f.name: stored_default(f) for f in r.fields if not f.required and f.column.kind != "json"}
+        # Optional enum fields start away from their default, so the reset shows.
+        away = {}
+        for f in r.fields:
+            values = f.column.enum.values if f.column.kind == "enum" and f.column.enum else ()
+            if f.name in reset and any(v != reset[f.name] for v in values):
+                away[f.name] = next(v for v in values if v != reset[f.name])
+        add("")
+        shown = ", ".join(f"{k}={lit(v)}" for k, v in reset.items()) or "none"
+        add(f"  it({lit(f'replace with the required fields only is 200 with the whole row: every optional field reset ({shown})')}, async () => {{")
+        add(f"    const row = await make_{n}(me, await mine(), {{ ...body_{n}(next()), ...{lit(away)} }});")
+        for name in reset:  # only where the made row surely differs from the reset value
+            if reset[name] is None or name in away:
+                add(f"    expect(row[{lit(name)}], 'set before the replace').not.toEqual({lit(reset[name])});")
+        add(f"    const body = required_{n}(next());")
+        add(f"    const response = await send_{n}(handlers.{put}, 'PUT', item_{n}(row.under, row.{key}), {{ user: me, body }});")
+        add("    expect(response.statusCode, response.body).toBe(200);")
+        add("    expect(header(response, 'Cache-Control')).toBe('no-store');")
+        add("    const after = bodyOf(response);")
+        add(f"    expect(Object.keys(after).sort()).toEqual({lit(sorted(f.name for f in r.response))});")
+        add("    for (const [name, value] of Object.entries(body)) expect(after[name], name).toEqual(value);")
+        add(f"    const reset = {lit(reset)};")
+        add("    for (const [name, value] of Object.entries(reset)) expect(after[name], name).toEqual(value);")
+        add(f"    for (const name of Object.keys(after)) if (!(name in body) && !(name in reset) && !{lit(STAMPS)}.includes(name)) expect(after[name], name).toEqual(row[name]);")
+        if get is not None:
+            add(f"    const again = await send_{n}(handlers.{get}, 'GET', item_{n}(row.under, row.{key}), {{ user: me }});")
+            add("    expect(again.statusCode, again.body).toBe(200);")
+            add("    expect(bodyOf(again)).toEqual(after);")
+        add("  });")
+        required = [f for f in r.fields if f.required]
+        if required:
+            first = required[0]
+            add("")
+            add(f"  it({lit(f'replace without the required {first.name} is 422 required, and the row stays as it was')}, async () => {{")
+            add(f"    const row = await make_{n}(me, await mine());")
+            add(f"    const {{ [{lit(first.name)}]: _dropped, ...body }} = body_{n}(next());")
+            add(f"    expectError(await send_{n}(handlers.{put}, 'PUT', item_{n}(row.under, row.{key}), {{ user: me, body }}), 422, {lit(first.name)}, ['required']);")
+            if get is not None:
+                add(f"    const kept = bodyOf(await send_{n}(handlers.{get}, 'GET', item_{n}(row.under, row.{key}), {{ user: me }}));")
+                add("    expect(kept).toEqual(Object.fromEntries(Object.keys(kept).map((name) => [name, row[name]])));")
+            add("  });")
+        add("")
+        add("  it('replace refuses an unknown field with 422 unknown_field', async () => {")
+        add(f"    const row = await make_{n}(me, await mine());")
+        add(f"    const response = await send_{n}(handlers.{put}, 'PUT', item_{n}(row.under, row.{key}), {{ user: me, body: {{ ...body_{n}(next()), specc_unknown_field: 1 }} }});")
+        add("    expectError(response, 422, 'specc_unknown_field', ['unknown_field']);")
+        add("  });")
+        add("")
+        add(f"  it('replace of another user\\'s row is {r.not_owner}, and the row stays as it was', async () => {{")
+        add(f"    const row = await make_{n}(other);")
+        add(f"    const response = await send_{n}(handlers.{put}, 'PUT', item_{n}(row.under, row.{key}), {{ user: me, body: body_{n}(next()) }});")
+        add(f"    expectError(response, {r.not_owner}, '', [{lit(code)}]);")
+        if get is not None:
+            add(f"    const kept = bodyOf(await send_{n}(handlers.{get}, 'GET', item_{n}(row.under, row.{key}), {{ user: other }}));")
+            add("    expect(kept).toEqual(Object.fromEntries(Object.keys(kept).map((name) => [name, row[name]])));")
+        add("  });")
+        add("")
+        add("  it('replace of a key no row has is 404 and creates nothing (PUT never creates)', async () => {")
+        add(f"    const row = await make_{n}(me, await mine());")
+        owner = "row.under" if r.parent is not None else "me"
+        add(f"    const before = await count_{n}({owner});")
+        add(f"    expectError(await send_{n}(handlers.{put}, 'PUT', item_{n}(row.under, {lit(MISSING)}), {{ user: me, body: body_{n}(next()) }}), 404, '', ['not_found']);")
+        add(f"    expect(await count_{n}({owner})).toBe(before);")
+        add("  });")
 
     def list_cases(self, r: Resource, n: str, key: str, op: str) -> None:
         add = self.add

@@ -1,6 +1,6 @@
 /**
  * How every generated resource handler answers: create, list, get, update
- * and delete of rows the signed-in user owns, directly or through a chain
+ * (PATCH: the fields given), replace (PUT: the whole row) and delete of rows the signed-in user owns, directly or through a chain
  * of parent rows (specc's Python serve_resource, in the same order).
  *
  * 401 without a user; 422 for a path key or list query that is malformed,
@@ -20,7 +20,8 @@ import { databaseFailure, failure, INVALID_JSON, one, parseBody, queryPairs, toD
 import { ValidationFailed } from './validation.js';
 
 const NO_STORE = Object.freeze({ 'Cache-Control': 'no-store' });
-const STATUS = Object.freeze({ create: 201, list: 200, get: 200, update: 200, delete: 204 });
+const STATUS = Object.freeze({ create: 201, list: 200, get: 200, update: 200, replace: 200, delete: 204 });
+const ITEM_VERBS = Object.freeze(['get', 'update', 'replace', 'delete']);
 const MAX_KEY = 2n ** 63n - 1n; // a signed 64-bit key
 
 class Refused extends Error {
@@ -131,6 +132,12 @@ async function work(db, verb, cfg, sql, userId, keys, page, body) {
       }
       if (Object.keys(body).length && sql.touch) await q.exec(sql.touch, [itemId]);
     }
+    if (verb === 'replace') {
+      // PUT stores the whole row in one UPDATE (its updated_at too, when it has one):
+      // an absent field is its default, or NULL, as on create.
+      const values = cfg.fields.map(([name, kind]) => toDb(Object.hasOwn(body, name) ? body[name] : (cfg.defaults[name] ?? null), kind));
+      await q.exec(sql.replace, [...values, itemId]);
+    }
     if (verb === 'delete') {
       await q.exec(sql.delete, [itemId]);
       return { status: 204 };
@@ -157,7 +164,7 @@ export async function serveResource(event, helpers, { verb, cfg, sql, validate }
     const params = event?.pathParameters ?? {};
     keys = {
       parent: cfg.parent !== null ? parseKey(params[cfg.parent[0]], cfg.parent[0]) : null,
-      item: verb === 'get' || verb === 'update' || verb === 'delete' ? parseKey(params[cfg.item[0]], cfg.item[0]) : null,
+      item: ITEM_VERBS.includes(verb) ? parseKey(params[cfg.item[0]], cfg.item[0]) : null,
     };
     if (verb === 'list') page = pageQuery(queryPairs(event), cfg);
     if (validate) {
