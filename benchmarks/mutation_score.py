@@ -132,6 +132,15 @@ KNOWN = (
     Known("unreachable", "specc_app/runtime/validation.py", "if allowed_hosts is not None and not _host_allowed(host, allowed_hosts):", "not ", "",
           "the served app never passes allowed_hosts (its host rules depend on a sibling field and run in _check_object); "
           "only user code calling normalize_url can (tests/test_url_corpus.py tests it)", nth=1),
+    Known("equivalent", "specc_app/runtime/validation.py", "or not any(lo <= ord(ch) <= hi for lo, hi in _LATIN_RANGES)", "<=", "<",
+          "the first letter of each block is never a mapped label's: ß (U+00DF) is a deviation character, refused before "
+          "this line runs, and Ā (U+0100) and Ḁ (U+1E00) are capitals, which UTS #46 maps to the next code point", nth=0),
+    Known("unreachable", "specc_app/runtime/validation.py", "return False", "False", "True",
+          "after the too_short error is appended: a string field is refused all the same; only a URL column with a minimum "
+          "length would go on to normalise (a second error), and no bundled spec has one", func="_check_string", func_nth=0),
+    Known("unreachable", "specc_app/runtime/http.py", 'if dialect == "sqlite" and not conn.in_transaction:', "and", "or",
+          "on SQLite both read the same (a resource write starts outside a transaction); only PostgreSQL and MySQL "
+          "connections, which the engine tests use and specc check does not, would be sent BEGIN IMMEDIATE"),
     Known("equivalent", "specc_app/runtime/validation.py", "return False", "False", "True",
           "after the too_long error is appended: a string field's check returns at once and the request is refused; "
           "a URL field checks only its minimum here", func="_check_string", func_nth=1),

@@ -335,6 +335,63 @@ def valid_updateProfile_links_item(i: int) -> dict[str, Any]:
                 "links": [
                     {
                         **valid_updateProfile_links_item(0),
+                        "url": "https://BÜCHER.example/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://xn--bcher-kva.example/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-idna-upper-case-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://ÿes.example/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://xn--es-5ka.example/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-idna-latin-1-last-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://ỿes.example/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
+                        "url": "https://xn--es-get.example/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-idna-latin-additional-last-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
                         "url": "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example/a",
                     }
                 ]
@@ -600,6 +657,19 @@ def test_updateProfile_accepts(
                 "links": [
                     {
                         **valid_updateProfile_links_item(0),
+                        "url": "https://ƀar.example/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-latin-outside-blocks-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfile_links_item(0),
                         "url": "https://ab́c.example/a",
                     }
                 ]
@@ -607,6 +677,16 @@ def test_updateProfile_accepts(
             "links[0].url",
             ["url_host"],
             id="links[0].url-url-combining-mark-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {**valid_updateProfile_links_item(0), "url": "https://कক.example/a"}
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-mixed-script-label-host",
         ),
         pytest.param(
             {
@@ -677,7 +757,7 @@ def test_updateProfile_accepts(
                 ]
             },
             "links[0].url",
-            ["url_scheme", "url_invalid"],
+            ["url_scheme"],
             id="links[0].url-url-javascript-leading-space",
         ),
         pytest.param(
@@ -690,7 +770,7 @@ def test_updateProfile_accepts(
                 ]
             },
             "links[0].url",
-            ["url_scheme", "url_invalid"],
+            ["url_scheme"],
             id="links[0].url-url-javascript-leading-control",
         ),
         pytest.param(
@@ -703,7 +783,7 @@ def test_updateProfile_accepts(
                 ]
             },
             "links[0].url",
-            ["url_scheme", "url_invalid"],
+            ["url_scheme"],
             id="links[0].url-url-javascript-embedded-tab",
         ),
         pytest.param(
@@ -744,6 +824,22 @@ def test_updateProfile_accepts(
             "links[0].url",
             ["url_scheme", "url_invalid"],
             id="links[0].url-url-relative",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfile_links_item(0), "url": "https"}]},
+            "links[0].url",
+            ["url_scheme"],
+            id="links[0].url-url-scheme-name-only",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {**valid_updateProfile_links_item(0), "url": "https:example.com/a"}
+                ]
+            },
+            "links[0].url",
+            ["url_invalid"],
+            id="links[0].url-url-no-slashes-after-scheme",
         ),
         pytest.param(
             {

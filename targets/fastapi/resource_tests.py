@@ -773,7 +773,7 @@ def test_{n}_list_documents_its_page_limit(client: httpx.Client) -> None:
     assert documented == [1, {pmax}, {resource.page_default}], schema
 
 
-@pytest.mark.parametrize(("params", "path", "codes"), [pytest.param({{"limit": "0"}}, "limit", ["type"], id="limit-0"), pytest.param({{"limit": "x"}}, "limit", ["type"], id="limit-not-int"), pytest.param({{"cursor": "x"}}, "cursor", ["type"], id="cursor-not-int"), pytest.param({{"page": "1"}}, "page", ["unknown_field"], id="unknown-parameter")])
+@pytest.mark.parametrize(("params", "path", "codes"), [pytest.param({{"limit": "0"}}, "limit", ["type"], id="limit-0"), pytest.param({{"limit": "x"}}, "limit", ["type"], id="limit-not-int"), pytest.param({{"limit": "0000000000"}}, "limit", ["type"], id="limit-10-zeros"), pytest.param({{"limit": "1000000000"}}, "limit", ["too_large"], id="limit-10-digits"), pytest.param({{"limit": "9" * 40}}, "limit", ["too_large"], id="limit-40-digits"), pytest.param({{"cursor": "x"}}, "cursor", ["type"], id="cursor-not-int"), pytest.param({{"page": "1"}}, "page", ["unknown_field"], id="unknown-parameter")])
 def test_{n}_list_rejects_bad_parameters(client: httpx.Client, auth: dict[str, str], {"made: list[tuple[str, dict[str, str]]]"}, params: dict[str, str], path: str, codes: list[str]) -> None:
     """Malformed `limit` or `cursor`, or an unknown parameter: 422 at it."""
 {setup}    assert_errors(client.get(url, params=params, headers=auth), path, codes){other_parent}

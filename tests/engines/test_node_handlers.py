@@ -146,18 +146,23 @@ endpoints:
 # silently dropped test shows.
 # account-settings: 134 cases, plus 16 of the shared URL and text corpus (host labels of
 # 63/64 characters, hosts of 253/254, look-alikes, combining marks, a zero-width space,
-# an empty host before `?@`, NUL strings over the length) that reach its URL and text fields.
-IN_PROCESS = {False: 37, True: 37 + 150}  # the three seed tasks of examples/valine; + account-settings
+# an empty host before `?@`, NUL strings over the length) that reach its URL and text fields,
+# and 11 more: 4 URL rejects (a bare scheme name, no slashes after the scheme, a Latin
+# letter outside the allowed blocks, a label mixing two Indic scripts) on each of its two
+# URL fields, 3 IDN accepts (upper case, the last letters of Latin-1 and of Latin
+# Extended Additional) on website_url.
+IN_PROCESS = {False: 37, True: 37 + 161}  # the three seed tasks of examples/valine; + account-settings
 # The same cases again over HTTP through the local server (SPECC_BASE_URL), but the 503
 # case of each endpoint (in-process only), plus one 404 case per test file: the
 # example's 4 endpoints in 3 files, account-settings' 3 in 1.
-EXPECTED = {False: 2 * 37 - 4 + 3, True: 2 * (37 + 150) - 7 + 4}
-# The bundled specs: 125 endpoint cases in-process (109, plus 16 of the shared URL and text corpus), and over HTTP the same but 5
-# endpoints' 503 cases, plus 3 files' 404 cases; reading-lists' resources have 153
+EXPECTED = {False: 2 * 37 - 4 + 3, True: 2 * (37 + 161) - 7 + 4}
+# The bundled specs: 129 endpoint cases in-process (109, plus 20 of the shared URL and text corpus), and over HTTP the same but 5
+# endpoints' 503 cases, plus 3 files' 404 cases; reading-lists' resources have 163
 # cases (items' replace: 401, five malformed keys, the whole-row reset read back,
-# a missing required field, an unknown field, another user's row, a missing row),
-# run both ways, plus its file's 404 case.
-BUNDLED_EXPECTED = (2 * 125 - 5 + 3) + (2 * 153 + 1)
+# a missing required field, an unknown field, another user's row, a missing row;
+# 4 of the URL corpus on items' url; per resource, a limit of 10 and of 40 digits
+# and one of 10 zeros), run both ways, plus its file's 404 case.
+BUNDLED_EXPECTED = (2 * 129 - 5 + 3) + (2 * 163 + 1)
 
 
 @pytest.fixture(scope="module")

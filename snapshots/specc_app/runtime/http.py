@@ -530,7 +530,7 @@ def resource_keys(cfg: Mapping[str, Any], verb: str) -> Callable[..., None]:
     dependencies after the user's run before the body's model."""
 
     def keys(request: Request) -> None:
-        for name, kind in cfg["ancestors"][::-1]:
+        for name, kind in reversed(cfg["ancestors"]):
             _key(request.path_params.get(name), kind, name)
         if cfg["parent"] is not None:
             _key(
@@ -587,13 +587,14 @@ def _page_query(query: Mapping[str, str], cfg: Mapping[str, Any]) -> tuple[int, 
     limit = cfg["page_default"]
     if "limit" in query:
         text = query["limit"]
-        if not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) < 1:
+        if not (text.isascii() and text.isdigit()) or not text.strip("0"):
             raise Refused(422, "limit", "type", "must be a positive integer")
-        limit = int(text)
-        if limit > cfg["page_max"]:
-            raise Refused(
-                422, "limit", "too_large", f"must be at most {cfg['page_max']}"
-            )
+        # However many digits, a number over the page max is too large; the
+        # digits are compared before int() (which refuses over 4,300 digits).
+        digits, page_max = text.lstrip("0"), cfg["page_max"]
+        if len(digits) > len(str(page_max)) or int(digits) > page_max:
+            raise Refused(422, "limit", "too_large", f"must be at most {page_max}")
+        limit = int(digits)
     after = 0
     if "cursor" in query:
         after = _key(query["cursor"], "id", "cursor")
@@ -635,7 +636,7 @@ def serve_resource(
     above: dict[str, Any] = {}
     try:
         # Outermost first, as the path names them: the first malformed one is reported.
-        for key_name, kind in cfg["ancestors"][::-1]:
+        for key_name, kind in reversed(cfg["ancestors"]):
             above[key_name] = _key(path_params.get(key_name), kind, key_name)
         if cfg["parent"] is not None:
             parent_id = _key(

@@ -175,6 +175,8 @@ _URL_ASCII = frozenset(
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _LDH = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 _PORT = re.compile(r"[0-9]{1,5}\Z")
+# Where the host of a normalised URL ends: its port, path, query or fragment.
+_HOST_END = re.compile(r"[:/?#]")
 _DOT_LIKE = frozenset("\u3002\uff0e\uff61")
 # Characters IDNA 2003 maps away but IDNA 2008 keeps: the same text would
 # name two different hosts depending on the browser.
@@ -458,9 +460,7 @@ def normalize_url(
 
 def _url_host(url: str) -> str:
     """The host of a URL that ``normalize_url`` returned."""
-    rest = url.partition("://")[2]
-    cut = min([i for i in (rest.find(c) for c in "/?#:") if i >= 0] or [len(rest)])
-    return rest[:cut]
+    return _HOST_END.split(url.partition("://")[2])[0]
 
 
 # --- bodies ----------------------------------------------------------------

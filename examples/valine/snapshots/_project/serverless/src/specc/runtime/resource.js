@@ -52,9 +52,13 @@ export function pageQuery(pairs, cfg) {
     if (seen.has(name)) throw new Refused(422, name, 'duplicate', 'is given more than once');
     seen.add(name);
     if (name === 'limit') {
-      if (!/^[0-9]{1,9}$/.test(value) || Number(value) < 1) throw new Refused(422, 'limit', 'type', 'must be a positive integer');
-      limit = Number(value);
-      if (limit > cfg.page_max) throw new Refused(422, 'limit', 'too_large', `must be at most ${cfg.page_max}`);
+      if (!/^[0-9]+$/.test(value) || /^0+$/.test(value)) throw new Refused(422, 'limit', 'type', 'must be a positive integer');
+      // However many digits, a number over the page max is too large (digits compared first: Number() rounds).
+      const digits = value.replace(/^0+/, '');
+      if (digits.length > String(cfg.page_max).length || Number(digits) > cfg.page_max) {
+        throw new Refused(422, 'limit', 'too_large', `must be at most ${cfg.page_max}`);
+      }
+      limit = Number(digits);
     } else {
       after = parseKey(value, 'cursor');
     }
