@@ -453,6 +453,30 @@ class ListField:
     order_by: str | None = None
     cap: Cap | None = None
     required: bool = False
+    # What an INSERT of one item sets beyond the owner and `fields` (requests
+    # only; lowering refuses a list that would leave a NOT NULL column unset):
+    # the key when the application makes it (a TEXT or uuid key with no
+    # database default: Prisma's `@default(uuid())` is filled by its client),
+    # timestamps with no database default (Prisma's `@updatedAt`), and
+    # references to the user's one row of another table.
+    app_key: str | None = None
+    stamped: tuple[str, ...] = ()
+    parents: tuple[UserRowRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class UserRowRef:
+    """A NOT NULL column of a list's rows that points at the signed-in user's
+    one row of `table`: `table` has a unique NOT NULL reference to the user
+    (`owner_column`), so `SELECT key FROM table WHERE owner_column = user`
+    names at most one row.  E.g. Valine's profile_links."profileId", from
+    profiles where "userId" is the user.  A write of items by a user who has no
+    such row is refused (409 `parent_missing`)."""
+
+    column: str
+    table: str
+    key: str
+    owner_column: str
 
 
 @dataclass(frozen=True)

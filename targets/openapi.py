@@ -142,10 +142,20 @@ def _operation(spec: Spec, endpoint: Endpoint) -> dict[str, Any]:
             responses[str(code)] = _ref("responses", "Unauthorized")
         elif code == VALIDATION_STATUS:
             responses[str(code)] = _ref("responses", "ValidationFailed")
+        elif code == 409 and _user_rows(endpoint):
+            responses[str(code)] = _error_response(
+                f"Conflict with the stored rows: the signed-in user has no {_user_rows(endpoint)} row for the new rows to belong to (`parent_missing`)."
+            )
         else:
             responses[str(code)] = _error_response(HTTPStatus(code).phrase)
     op["responses"] = responses
     return op
+
+
+def _user_rows(endpoint: Endpoint) -> str:
+    """The tables of the user's one rows that new list items of `endpoint` reference."""
+    tables = sorted({ref.table for f in endpoint.request if isinstance(f, ListField) for ref in f.parents})
+    return " or ".join(tables)
 
 
 def _resource_component(resource: Resource, suffix: str) -> str:

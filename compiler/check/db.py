@@ -13,7 +13,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlglot import exp
 
 from compiler.ir import Schema
 
@@ -79,33 +78,6 @@ def structure(path: Path) -> dict[str, Any]:
 def _quote(name: str) -> str:
     # PRAGMA arguments cannot be parameters; names come from sqlite_master.
     return '"' + name.replace('"', '""') + '"'
-
-
-def seed_user(path: Path, schema: Schema, user_id: str = TEST_USER_ID, suffix: str = "") -> str:
-    """Insert a test user the contract tests sign in as (by default the main
-    one; `suffix` keeps the other user's filler values distinct); its id."""
-    users = schema.table("users")
-    if users is None or users.primary_key is None:
-        raise AssertionError("the base schema has no users table with a primary key")
-    values: dict[str, Any] = {}
-    for column in users.columns:
-        if column.primary_key:
-            values[column.name] = user_id
-        elif not column.nullable and column.default is None:
-            filler = _filler(column.kind, column.name)
-            values[column.name] = filler + suffix if isinstance(filler, str) and filler.startswith("specc-check-") else filler
-    insert = exp.insert(
-        exp.values([tuple(exp.Placeholder() for _ in values)]),
-        exp.Table(this=exp.to_identifier(users.name, quoted=True)),
-        columns=[exp.to_identifier(n, quoted=True) for n in values],
-    )
-    conn = connect(path)
-    try:
-        with conn:
-            conn.execute(insert.sql(dialect="sqlite"), tuple(values.values()))
-    finally:
-        conn.close()
-    return user_id
 
 
 def _filler(kind: str, name: str) -> Any:

@@ -26,14 +26,14 @@ import shutil
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
 
 from compiler.check import db as sqlite_db
-from compiler.ir import Schema
+from compiler.ir import Schema, Table, UserRowRef
 
 ENGINES = ("sqlite", "postgres", "mysql")
 SCRIPT_TIMEOUT_SECONDS = 300
@@ -63,8 +63,9 @@ class Database:
         """The schema of database `which` as plain, comparable data."""
         raise NotImplementedError
 
-    def seed_user(self, schema: Schema, user_id: str, suffix: str = "") -> None:
-        """Insert a user of the `users` table into the checked database."""
+    def seed_user(self, schema: Schema, user_id: str, suffix: str = "", parents: Iterable[UserRowRef] = ()) -> None:
+        """Insert a user of the `users` table, and its one row of each table
+        of `parents`, into the checked database (see `user_rows`)."""
         raise NotImplementedError
 
     def settings(self) -> dict[str, Any]:
@@ -82,18 +83,33 @@ def _base_ddl(schema: Schema, dialect: str) -> str:
     return render_schema(schema, dialect)
 
 
-def user_row(schema: Schema, user_id: str, suffix: str) -> dict[str, Any]:
-    """The column values of a seeded user: its key, and a filler value for
+def user_rows(schema: Schema, user_id: str, suffix: str, parents: Iterable[UserRowRef] = ()) -> list[tuple[str, dict[str, Any]]]:
+    """The rows of a seeded user, as (table, column values) in insert order:
+    its `users` row, then its one row of each table of `parents` (the rows
+    new list items reference, e.g. Valine's profile).  Each row has its key
+    (the user's id; a parent's from the user's id) and a filler value for
     every NOT NULL column without a default (`suffix` keeps two users'
     values distinct)."""
     users = schema.table("users")
     if users is None or users.primary_key is None:
         raise AssertionError("the base schema has no users table with a primary key")
-    values: dict[str, Any] = {}
-    for column in users.columns:
-        if column.primary_key:
-            values[column.name] = user_id
-        elif not column.nullable and column.default is None:
+    rows = [("users", _row(users, suffix, {users.primary_key.name: user_id}))]
+    for ref in sorted({(p.table, p.owner_column) for p in parents}):
+        table = schema.table(ref[0])
+        key = table.primary_key if table is not None else None
+        if table is None or key is None:
+            continue
+        given: dict[str, Any] = {ref[1]: user_id}
+        if key.kind != "id":  # an identity numbers itself
+            given[key.name] = str(uuid.uuid5(uuid.UUID(int=0x5EED), f"{table.name}:{user_id}"))
+        rows.append((table.name, _row(table, f"{suffix}-{table.name}", given)))
+    return rows
+
+
+def _row(table: Table, suffix: str, given: dict[str, Any]) -> dict[str, Any]:
+    values = dict(given)
+    for column in table.columns:
+        if column.name not in values and not column.primary_key and not column.nullable and column.default is None:
             filler = sqlite_db._filler(column.kind, column.name)
             values[column.name] = filler + suffix if isinstance(filler, str) and filler.startswith("specc-check-") else filler
     return values
@@ -130,8 +146,14 @@ class SqliteDatabase(Database):
     def structure(self, which: str) -> dict[str, Any]:
         return sqlite_db.structure(self.paths[which])
 
-    def seed_user(self, schema: Schema, user_id: str, suffix: str = "") -> None:
-        sqlite_db.seed_user(self.paths["check"], schema, user_id, suffix)
+    def seed_user(self, schema: Schema, user_id: str, suffix: str = "", parents: Iterable[UserRowRef] = ()) -> None:
+        conn = sqlite_db.connect(self.paths["check"])
+        try:
+            with conn:
+                for table, values in user_rows(schema, user_id, suffix, parents):
+                    conn.execute(insert_sql(table, list(values), "sqlite"), tuple(values.values()))
+        finally:
+            conn.close()
 
     def settings(self) -> dict[str, Any]:
         return {"dialect": "sqlite", "db": str(self.paths["check"])}
@@ -201,10 +223,10 @@ class PostgresDatabase(Database):
         with self._connect(self.names[which]) as conn:
             return {key: conn.execute(query).fetchall() for key, query in PG_CATALOG.items()}
 
-    def seed_user(self, schema: Schema, user_id: str, suffix: str = "") -> None:
-        values = user_row(schema, user_id, suffix)
+    def seed_user(self, schema: Schema, user_id: str, suffix: str = "", parents: Iterable[UserRowRef] = ()) -> None:
         with self._connect(self.names["check"]) as conn:
-            conn.execute(insert_sql("users", list(values), "postgres"), tuple(values.values()))
+            for table, values in user_rows(schema, user_id, suffix, parents):
+                conn.execute(insert_sql(table, list(values), "postgres"), tuple(values.values()))
 
     def settings(self) -> dict[str, Any]:
         return {"dialect": "postgres", "db": self.names["check"], "connect": {"host": self.host, "port": self.port, "user": self.user}}
@@ -280,12 +302,12 @@ class MysqlDatabase(Database):
         finally:
             conn.close()
 
-    def seed_user(self, schema: Schema, user_id: str, suffix: str = "") -> None:
-        values = user_row(schema, user_id, suffix)
+    def seed_user(self, schema: Schema, user_id: str, suffix: str = "", parents: Iterable[UserRowRef] = ()) -> None:
         conn = self._connect(self.names["check"])
         try:
             with conn.cursor() as cur:
-                cur.execute(insert_sql("users", list(values), "mysql"), tuple(values.values()))
+                for table, values in user_rows(schema, user_id, suffix, parents):
+                    cur.execute(insert_sql(table, list(values), "mysql"), tuple(values.values()))
         finally:
             conn.close()
 

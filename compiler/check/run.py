@@ -39,7 +39,7 @@ from typing import Any, Literal
 from compiler import once, progress
 from compiler.check import db as check_db
 from compiler.check import engines
-from compiler.ir import Project, Spec
+from compiler.ir import ListField, Project, Spec
 
 Status = Literal["passed", "failed", "skipped", "not_run"]
 PYTEST_TIMEOUT_SECONDS = 600
@@ -382,8 +382,12 @@ def run_tests(
         section.add("contract: (all)", "not_run", "the up migrations failed")
         return
     migrated = db.structure("check")
-    db.seed_user(project.final_schema, check_db.TEST_USER_ID)
-    db.seed_user(project.final_schema, check_db.OTHER_USER_ID, "-other")
+    # The user's one rows that list writes reference (e.g. a profile), for the
+    # main and the other user; the legacy user has none, so the contract tests
+    # can show that a write needing one is refused.
+    parents = [ref for s in project.specs for e in s.endpoints for f in e.request if isinstance(f, ListField) for ref in f.parents]
+    db.seed_user(project.final_schema, check_db.TEST_USER_ID, parents=parents)
+    db.seed_user(project.final_schema, check_db.OTHER_USER_ID, "-other", parents=parents)
     if app_built:
         run_contract_tests(root, out, db, check_db.TEST_USER_ID, specs, section, keys=engines.table_keys(project.final_schema))
     else:

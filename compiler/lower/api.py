@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from compiler.lower import questions
@@ -10,6 +11,7 @@ from compiler.diagnostics import Collector, did_you_mean
 from compiler.ir import (
     BodyField,
     CachePolicy,
+    Column,
     ColumnField,
     Endpoint,
     EndpointKind,
@@ -21,6 +23,8 @@ from compiler.ir import (
     OpenQuestion,
     QueryParam,
     Schema,
+    Table,
+    UserRowRef,
     WindowField,
 )
 from compiler.frontend.document import Document
@@ -31,8 +35,14 @@ from compiler.names import python_name_problem
 SUBJECT_TABLE = "users"
 VALIDATION_STATUS = 422
 UNAUTHORIZED_STATUS = 401
+CONFLICT_STATUS = 409
 # Methods whose real semantics (create, delete) spec 1 cannot express.
 NO_V1_SEMANTICS = ("POST", "DELETE")
+# NOT NULL timestamps without a database default that an insert sets to the
+# current time (Prisma's `@updatedAt` is filled by its client, not the database).
+STAMPS = ("created_at", "updated_at")
+# Primary keys without a database default that the application makes (a new uuid).
+APP_KEY_KINDS = ("text", "string", "uuid")
 
 
 class ApiLowering:
@@ -172,6 +182,8 @@ class ApiLowering:
             errors.add(UNAUTHORIZED_STATUS)
         if request or query:
             errors.add(VALIDATION_STATUS)
+        if any(isinstance(f, ListField) and f.parents for f in request):
+            errors.add(CONFLICT_STATUS)  # parent_missing: the user has no row for new rows to reference
         return Endpoint(
             operation_id=op_id,
             method=method,
@@ -320,4 +332,54 @@ class ApiLowering:
             order_by = naming.column(order_by) if table.column(order_by) is None else order_by
         if order_by and table.column(order_by) is None:
             self.diags.error(self.doc.span(path + ("order_by",)), "E202", f"unknown column {table.name}.{order_by}")
-        return ListField(name, table.name, owner.name, tuple(fields), order_by, table.cap, bool(raw.get("required")))
+        listed = ListField(name, table.name, owner.name, tuple(fields), order_by, table.cap, bool(raw.get("required")))
+        return self._insert_fills(listed, table, path) if request else listed
+
+    def _insert_fills(self, listed: ListField, table: Table, path: tuple[Any, ...]) -> ListField:
+        """What an INSERT of one item of `listed` sets beyond the owner and the
+        item's fields; a located E223 for a NOT NULL column nothing sets (the
+        insert would fail on every non-empty write)."""
+        covered = {listed.owner_column} | {f.column.name for f in listed.fields}
+        stamps = set(STAMPS) | {naming.column(n) for n in STAMPS}
+        app_key: str | None = None
+        stamped: list[str] = []
+        parents: list[UserRowRef] = []
+        for col in table.columns:
+            if col.name in covered or col.default is not None:
+                continue
+            if col.primary_key:
+                if col.kind in APP_KEY_KINDS:
+                    app_key = col.name
+                    continue
+                if col.kind == "id":
+                    continue  # an identity: the database numbers it
+            elif col.nullable:
+                continue
+            elif col.kind == "timestamp" and col.name in stamps:
+                stamped.append(col.name)
+                continue
+            else:
+                parent = self._user_row_ref(col)
+                if parent is not None:
+                    parents.append(parent)
+                    continue
+            self.diags.error(
+                self.doc.span(path + ("list",)),
+                "E223",
+                f"list {listed.name}: {table.name}.{col.name} is NOT NULL without a default, and a write of this list does not set it",
+                hint=f"add {col.name} to the list's fields, or give the column a default",
+            )
+        return replace(listed, app_key=app_key, stamped=tuple(stamped), parents=tuple(parents))
+
+    def _user_row_ref(self, col: Column) -> UserRowRef | None:
+        """`col` as a reference to the signed-in user's one row of another
+        table: one with a unique NOT NULL reference to the user."""
+        ref = col.references
+        target = self.schema.table(ref.table) if ref is not None else None
+        if ref is None or target is None or target.name == SUBJECT_TABLE:
+            return None
+        unique = {ix.columns for ix in target.indexes if ix.unique}
+        for owner in target.columns:
+            if owner.references and owner.references.table == SUBJECT_TABLE and not owner.nullable and (owner.name,) in unique:
+                return UserRowRef(col.name, target.name, ref.column, owner.name)
+        return None

@@ -682,6 +682,21 @@ def test_{op}_{name}_ordered_by_{_slug(field.order_by)}(client: httpx.Client, au
     assert "duplicate" in codes, errors{chr(10) + "    after = " + read + ".json()" + chr(10) + "    assert after == before" if read else ""}
 '''
             )
+        if field.parents:
+            tables = " or ".join(sorted({ref.table for ref in field.parents}))
+            self.parts.append(
+                f'''def test_{op}_{name}_needs_the_users_{_slug(tables.replace(" or ", "_"))}_row(client: httpx.Client, legacy_auth: dict[str, str]) -> None:
+    """New {field.name} rows reference the user's own {tables} row: a user with
+    none (the one stored before the migrations) gets 409 `parent_missing`
+    for an item; an empty list needs no row."""
+    response = {self.call(endpoint, headers="legacy_auth", body="{" + base + repr(field.name) + ": [" + fn + "(0)]}")}
+    assert response.status_code == 409, response.text
+    errors = response.json()["errors"]
+    assert [(e["path"], e["code"]) for e in errors] == [({field.name!r}, "parent_missing")], errors
+    response = {self.call(endpoint, headers="legacy_auth", body="{" + base + repr(field.name) + ": []}")}
+    assert response.status_code == {ok}, response.text
+'''
+            )
         if field.cap is None:
             return
         cap = field.cap.max

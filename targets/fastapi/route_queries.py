@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from compiler.ir import ColumnField, Endpoint, ListField, Metric, MetricField, MetricSource, Resource, Schema, Table
+from compiler.ir import ColumnField, Endpoint, ListField, Metric, MetricField, MetricSource, Resource, Schema, Table, UserRowRef
 
 DIALECTS = ("mysql", "postgres", "sqlite")
 PLACEHOLDER = {"mysql": "%s", "postgres": "%s", "sqlite": "?"}
@@ -132,14 +132,23 @@ def delete_list(op: str, field: ListField) -> Statement:
 
 
 def insert_list_item(op: str, field: ListField) -> Statement:
-    """INSERT one child row: the owner, then every request field of the list."""
-    names = [field.owner_column] + [f.column.name for f in field.fields]
-    query = exp.insert(
-        exp.values([tuple(param() for _ in names)]),
-        table_ref(field.table),
-        columns=[ident(n) for n in names],
-    )
-    return Statement(f"{op}:insert:{field.name}", query, ("user_id",) + tuple(f.name for f in field.fields))
+    """INSERT one child row: its key when the application makes it, the
+    owner, the user's rows it references, every request field of the list,
+    and the current time in the timestamps without a database default."""
+    params = ((field.app_key,) if field.app_key else ()) + ("user_id",) + tuple(p.column for p in field.parents) + tuple(f.name for f in field.fields)
+    names = [*((field.app_key,) if field.app_key else ()), field.owner_column, *(p.column for p in field.parents), *(f.column.name for f in field.fields)]
+    values: list[exp.Expression] = [param() for _ in names]
+    names += field.stamped
+    values += [exp.CurrentTimestamp() for _ in field.stamped]
+    query = exp.insert(exp.values([tuple(values)]), table_ref(field.table), columns=[ident(n) for n in names])
+    return Statement(f"{op}:insert:{field.name}", query, params)
+
+
+def select_user_row(op: str, field: ListField, ref: UserRowRef) -> Statement:
+    """SELECT the key of the user's one row of `ref.table`, which each new
+    row of `field` references (at most one: its owner column is unique)."""
+    query = exp.select(col(ref.key)).from_(table_ref(ref.table)).where(col(ref.owner_column).eq(param()))
+    return Statement(f"{op}:parent:{field.name}:{ref.column}", query, ("user_id",))
 
 
 def count_list(op: str, field: ListField) -> Statement:
@@ -223,6 +232,7 @@ def endpoint_statements(endpoint: Endpoint, schema: Schema) -> tuple[Statement, 
                 out.append(touch)
         for field in endpoint.request:
             if isinstance(field, ListField):
+                out.extend(select_user_row(op, field, ref) for ref in field.parents)
                 out.append(delete_list(op, field))
                 out.append(insert_list_item(op, field))
                 out.append(count_list(op, field))

@@ -213,9 +213,13 @@ def _endpoint_context(endpoint: Endpoint, spec: Spec) -> dict[str, Any]:
             "count_key_lit": py(f"{op}:count:{f.name}"),
             "item_params": [_item_param(c) for c in f.fields],
             "cap_table_lit": py(f.table) if f.cap is not None else "",
+            "app_key": bool(f.app_key),
+            "parents": [
+                {"key_lit": py(f"{op}:parent:{f.name}:{ref.column}"), "var": f"parent_{i}_{j}", "table_lit": py(ref.table)}
+                for j, ref in enumerate(f.parents)
+            ],
         }
-        for f in endpoint.request
-        if isinstance(f, ListField)
+        for i, f in enumerate(field for field in endpoint.request if isinstance(field, ListField))
     ]
     window = window_param(endpoint)
     if window is not None:

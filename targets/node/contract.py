@@ -85,6 +85,25 @@ def seed(users: Table) -> tuple[str, list[str], str]:
     return sql, params, key.name
 
 
+def user_row_seed(table: Table, owner_column: str) -> tuple[str, list[str]]:
+    """(INSERT, its JS parameters in terms of `tag` and `id`) of the user's
+    one row of `table`, which new rows of a list reference (see UserRowRef):
+    the user's id in `owner_column`, a new key unless the database numbers
+    it, and a filler for every other NOT NULL column without a default."""
+    cols: list[tuple[Column, str]] = []
+    for column in table.columns:
+        if column.name == owner_column:
+            cols.append((column, "id"))
+        elif column.primary_key:
+            if column.kind != "id":
+                cols.append((column, "randomUUID()"))
+        elif not column.nullable and column.default is None:
+            cols.append((column, _seed_value(column)))
+    names = ", ".join(_qi(c.name) for c, _ in cols)
+    marks = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
+    return f"INSERT INTO {_qi(table.name)} ({names}) VALUES ({marks})", [v for _, v in cols]
+
+
 def _source_seed(table: Table, source: MetricSource) -> tuple[str, list[str]] | None:
     """(INSERT ... RETURNING key, its JS parameters) of one row of a metric
     source owned by the test user at the current time; None when a NOT NULL
@@ -216,12 +235,19 @@ beforeAll(async () => {
   setDb(db);
   const rows = (await pool.query(SEED_SQL, SEED_PARAMS(tag))).rows;
   userId = rows[0].key;
+  for (const [sql, params] of USER_ROWS) await pool.query(sql, params(tag, userId));
 });
+
+// Remove a seeded user: the rows that reference it first, then its users row.
+async function unseed(id) {
+  for (const sql of UNSEED_SQL) await pool.query(sql, [id]);
+  await pool.query(DELETE_SQL, [id]);
+}
 
 afterAll(async () => {
   if (pool === undefined) return;
-  if (userId !== undefined) await pool.query(DELETE_SQL, [userId]);
-  for (const id of seeded) await pool.query(DELETE_SQL, [id]);
+  if (userId !== undefined) await unseed(userId);
+  for (const id of seeded) await unseed(id);
   await pool.end();
   if (prisma !== undefined) await prisma.$disconnect();
 });
@@ -232,9 +258,12 @@ const next = () => (seq += 1);
 
 // One more users row: an owner of rows the test user must not reach, or a fresh owner for a cap.
 const seeded = [];
-async function seedUser() {
-  const id = (await pool.query(SEED_SQL, SEED_PARAMS(randomUUID().slice(0, 8)))).rows[0].key;
+// With `rows`, also its one row of each table that new list rows reference (USER_ROWS).
+async function seedUser(rows = true) {
+  const tag = randomUUID().slice(0, 8);
+  const id = (await pool.query(SEED_SQL, SEED_PARAMS(tag))).rows[0].key;
   seeded.push(id);
+  if (rows) for (const [sql, params] of USER_ROWS) await pool.query(sql, params(tag, id));
   return id;
 }
 
@@ -333,6 +362,19 @@ class _Writer:
         self.add(f"const SEED_SQL = {lit(sql)};")
         self.add(f"const SEED_PARAMS = (tag) => [{', '.join(params)}];")
         self.add(f"const DELETE_SQL = {lit(f'DELETE FROM {_qi(self.users.name)} WHERE {_qi(key)} = $1')};")
+        lists = [f for ep in spec.endpoints for f in ep.request if isinstance(f, ListField)]
+        parents = sorted({(ref.table, ref.owner_column) for f in lists for ref in f.parents})
+        seeds = []
+        for table_name, owner_column in parents:
+            table = spec.schema_after.table(table_name)
+            assert table is not None
+            row_sql, row_params = user_row_seed(table, owner_column)
+            seeds.append(f"[{lit(row_sql)}, (tag, id) => [{', '.join(row_params)}]]")
+        self.add("// The user's one row of each table that new list rows reference (a profile, say): seeded with each user.")
+        self.add(f"const USER_ROWS = [{', '.join(seeds)}];")
+        unseed = sorted({(f.table, f.owner_column) for f in lists if f.parents}) + parents
+        self.add("// What must go before a seeded users row: its list rows that reference those rows, then those rows.")
+        self.add(f"const UNSEED_SQL = {lit([f'DELETE FROM {_qi(t)} WHERE {_qi(c)} = $1' for t, c in unseed])};")
         defaults = {}
         for ep in spec.endpoints:
             needed = [f"{p.name}={p.enum.values[0]}" for p in ep.query if p.required and p.default is None]
@@ -692,6 +734,16 @@ class _Writer:
                 self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ {name}: [{value(item)}, {value(item)}]{extra} }} }}));")
                 self.add(f"    expectError(response, 422, {lit(f'{f.name}[1].{key[0]}')}, ['duplicate']);")
                 self.add("  });")
+        if f.parents and one is not None:
+            tables = " or ".join(sorted({ref.table for ref in f.parents}))
+            self.add("")
+            self.add(f"  it('refuses {f.name} items with 409 parent_missing for a user without a {tables} row; an empty list needs none', async () => {{")
+            self.add("    const bare = await seedUser(false);")
+            self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: bare, body: {{ {name}: [{value(one[0])}]{extra} }} }}));")
+            self.add(f"    expectError(response, 409, {name}, ['parent_missing']);")
+            self.add(f"    const emptied = await call(handlers.{op}, event({base}, {{ user: bare, body: {{ {name}: []{extra} }} }}));")
+            self.add("    expect(emptied.statusCode, emptied.body).toBe(200);")
+            self.add("  });")
         self.add("")
         self.add(f"  it('rejects a {f.name} that is not a list with 422 type', async () => {{")
         self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ {name}: 'x'{extra} }} }}));")

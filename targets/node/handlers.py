@@ -251,32 +251,11 @@ def postgres_sql(statement: q.Statement) -> str:
     return tree.sql(dialect="postgres")
 
 
-def app_key(spec: Spec, field: ListField) -> Column | None:
-    """The child table's primary key when the application must fill it
-    (a TEXT key, as under prisma-postgres, or a uuid without a default)."""
-    table = spec.schema_after.table(field.table)
-    key = table.primary_key if table is not None else None
-    if key is None or key.kind not in ("text", "string", "uuid") or key.default is not None:
-        return None
-    return key
-
-
-def insert_item(op: str, spec: Spec, field: ListField) -> q.Statement:
-    """INSERT one child row: its key when the application fills it, the owner, the item's fields."""
-    key = app_key(spec, field)
-    names = ([key.name] if key is not None else []) + [field.owner_column] + [f.column.name for f in field.fields]
-    query = exp.insert(exp.values([tuple(q.param() for _ in names)]), q.table_ref(field.table), columns=[q.ident(n) for n in names])
-    return q.Statement(f"{op}:insert:{field.name}", query, ())
-
-
 def statements(spec: Spec) -> dict[str, q.Statement]:
     out: dict[str, q.Statement] = {}
     for e in spec.endpoints:
         for st in q.endpoint_statements(e, spec.schema_after):
             out[st.key] = st
-        for f in e.request:
-            if isinstance(f, ListField):
-                out[f"{e.operation_id}:insert:{f.name}"] = insert_item(e.operation_id, spec, f)
     return out
 
 
@@ -375,9 +354,13 @@ def _item_param(field: ColumnField) -> str:
 
 def _list_write(spec: Spec, op: str, f: ListField) -> list[str]:
     """Replace the user's rows of list `f` (a list in a request replaces the whole set), then check its cap."""
-    params = (["randomUUID()"] if app_key(spec, f) is not None else []) + ["userId"] + [_item_param(c) for c in f.fields]
-    out = [
-        f"    if (Object.hasOwn(body, {lit(f.name)})) {{",
+    parents = [f"parent{i}" for i in range(len(f.parents))]
+    params = (["randomUUID()"] if f.app_key else []) + ["userId"] + parents + [_item_param(c) for c in f.fields]
+    out = [f"    if (Object.hasOwn(body, {lit(f.name)})) {{"]
+    for var, ref in zip(parents, f.parents, strict=True):
+        rows = f"await q.rows(SQL[{lit(op + ':parent:' + f.name + ':' + ref.column)}], [userId])"
+        out.append(f"      const {var} = userRow({rows}, body[{lit(f.name)}], {lit(f.name)}, {lit(ref.table)});")
+    out += [
         f"      await q.exec(SQL[{lit(op + ':delete:' + f.name)}], [userId]);",
         f"      for (const item of body[{lit(f.name)}]) {{",
         f"        await q.exec(SQL[{lit(op + ':insert:' + f.name)}], [{', '.join(params)}]);",
@@ -402,10 +385,13 @@ def render_data(spec: Spec) -> str:
         "",
     ]
     lists = [f for e in spec.endpoints for f in e.request if isinstance(f, ListField)]
-    if any(app_key(spec, f) is not None for f in lists):
+    if any(f.app_key for f in lists):
         lines.append("import { randomUUID } from 'node:crypto';")
     aggregates = any(e.kind == "aggregate" for e in spec.endpoints)
-    lines.append("import { " + ("count, daySeries, toDb, toJson, utcToday, windowEnd, windowStart" if aggregates else "toDb, toJson") + " } from '../runtime/http.js';")
+    runtime = ["count", "daySeries", "toDb", "toJson", "utcToday", "windowEnd", "windowStart"] if aggregates else ["toDb", "toJson"]
+    if any(f.parents for f in lists):
+        runtime = sorted([*runtime, "userRow"])
+    lines.append("import { " + ", ".join(runtime) + " } from '../runtime/http.js';")
     names = (["CAPS"] if any(f.cap is not None for f in lists) else []) + (["WINDOW_DAYS"] if any(window_param(e) for e in spec.endpoints) else [])
     if any(f.cap is not None for f in lists):
         lines.append("import { checkCap } from '../runtime/validation.js';")

@@ -3,8 +3,8 @@
  *
  * The order is that of specc's Python routes: 401 without a signed-in user;
  * 422 for a body that is not JSON or is invalid (every error found); then the
- * spec's data-access function, whose writes run in one transaction; 401 when
- * the user has no row; otherwise the spec's status with its cache headers.
+ * spec's data-access function, whose writes run in one transaction (409 when
+ * they conflict with the stored rows); 401 when the user has no row; otherwise the spec's status with its cache headers.
  * Errors keep Valine's shape {error: message} and add the machine-readable
  * list {errors: [{path, code, message}]} with specc's codes; they are never
  * cached.  A database failure answers in the same shape (409 conflict,
@@ -34,6 +34,25 @@ export function failure(json, event, status, errors, cache) {
 }
 
 export const one = (code, message, path = '') => [{ path, code, message }];
+
+/** A write refused because it conflicts with the stored rows (409; the transaction rolls back). */
+export class Conflict extends Error {
+  constructor(path, code, message) {
+    super(code);
+    this.errors = one(code, message, path);
+  }
+}
+
+/**
+ * The key of the user's one row of `table` (`rows`: what its SELECT found),
+ * which each new row of list `path` references; 409 parent_missing when
+ * there is none and `items` would need it.
+ */
+export function userRow(rows, items, path, table) {
+  if (rows.length > 0) return Object.values(rows[0])[0];
+  if (items.length > 0) throw new Conflict(path, 'parent_missing', `the signed-in user has no ${table} row for these rows to belong to`);
+  return null;
+}
 
 // The SQLSTATE: pg's error.code, or what Prisma's driver adapter reports for a raw query
 // (P2010 with meta.driverAdapterError.cause.originalCode).
@@ -100,6 +119,7 @@ export async function serve(event, helpers, endpoint) {
     result = await endpoint.work(db, userId, body, query);
   } catch (err) {
     if (err instanceof ValidationFailed) return failure(json, event, 422, err.errors, cache);
+    if (err instanceof Conflict) return failure(json, event, 409, err.errors, cache);
     const [status, errors] = databaseFailure(err);
     console.error(`specc handler: database failure ${status} ${errors[0].code}`, err);
     return failure(json, event, status, errors, cache);

@@ -11,11 +11,16 @@ import pytest
 from specc_app.testing import (
     BAD_CREDENTIALS,
     assert_cache,
+    assert_errors,
+    assert_matches,
     assert_unauthorized,
     auth,
     client,
     is_int,
+    legacy_auth,
+    pick,
     rowless_auth,
+    without,
 )
 
 
@@ -69,3 +74,1093 @@ def test_getProfileLinks_response_shape(
     response = client.get("/api/me/profile/links", headers=auth)
     assert response.status_code == 200, response.text
     check_getProfileLinks_shape(response.json())
+
+
+def check_updateProfileLinks_shape(body: Any) -> None:
+    """The response of updateProfileLinks has exactly its documented fields and types."""
+    assert set(body) == {"links"}, body
+    assert isinstance(body["links"], list)
+    for item in body["links"]:
+        assert set(item) == {"id", "label", "position", "type", "url"}, item
+        assert isinstance(item["id"], str), item["id"]
+        assert isinstance(item["label"], str), item["label"]
+        assert isinstance(item["url"], str), item["url"]
+        assert item["type"] in ["website", "imdb", "showreel", "other"], item["type"]
+        assert is_int(item["position"]), item["position"]
+
+
+def test_updateProfileLinks_requires_credentials(client: httpx.Client) -> None:
+    """Without a credential: 401 `unauthorized`, never cached."""
+    response = client.patch("/api/me/profile/links", json={}, headers={})
+    assert_unauthorized(response)
+    assert_cache(response, "no-store", None)
+
+
+def test_updateProfileLinks_rejects_unknown_credentials(client: httpx.Client) -> None:
+    """With a credential of no user: 401 `unauthorized`."""
+    response = client.patch("/api/me/profile/links", json={}, headers=BAD_CREDENTIALS)
+    assert_unauthorized(response)
+
+
+def test_updateProfileLinks_user_without_row_is_401(
+    client: httpx.Client, rowless_auth: dict[str, str]
+) -> None:
+    """Signed in as a user who has no row: 401 `unauthorized`."""
+    response = client.patch("/api/me/profile/links", json={}, headers=rowless_auth)
+    assert_unauthorized(response)
+
+
+def test_updateProfileLinks_cache_headers(
+    client: httpx.Client, auth: dict[str, str]
+) -> None:
+    """Success carries exactly the spec's Cache-Control and Vary."""
+    response = client.patch("/api/me/profile/links", json={}, headers=auth)
+    assert response.status_code == 200, response.text
+    assert_cache(response, "no-store", None)
+
+
+def test_updateProfileLinks_response_shape(
+    client: httpx.Client, auth: dict[str, str]
+) -> None:
+    """The documented response shape: exactly these fields, these types."""
+    response = client.patch("/api/me/profile/links", json={}, headers=auth)
+    assert response.status_code == 200, response.text
+    check_updateProfileLinks_shape(response.json())
+
+
+def valid_updateProfileLinks_links_item(i: int) -> dict[str, Any]:
+    """A valid i-th item of `links` in updateProfileLinks: unique where the table needs it."""
+    return {
+        "label": f"v{i}",
+        "url": f"https://example.com/url/{i}",
+        "type": "website",
+        "position": i,
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "label": "x" * 40}]},
+            {"links": [{**valid_updateProfileLinks_links_item(0), "label": "x" * 40}]},
+            id="links[0].label-length-40-max",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "label": "😀" * 40}]},
+            {"links": [{**valid_updateProfileLinks_links_item(0), "label": "😀" * 40}]},
+            id="links[0].label-length-40-max-astral",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "label": "x"}]},
+            {"links": [{**valid_updateProfileLinks_links_item(0), "label": "x"}]},
+            id="links[0].label-length-1-min",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com/a?b=1",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com/a?b=1",
+                    }
+                ]
+            },
+            id="links[0].url-url-plain",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "HTTPS://EXAMPLE.COM/Path",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com/Path",
+                    }
+                ]
+            },
+            id="links[0].url-url-lowercases-scheme-and-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com:443/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-drops-default-port",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com:8443/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com:8443/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-keeps-other-port",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com:1/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com:1/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-port-1",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com:65535/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com:65535/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-port-65535",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://bücher.example/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://xn--bcher-kva.example/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-idna-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://пример.рф/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://xn--e1afmkfd.xn--p1ai/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-idna-cyrillic-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://例えテスト.jp/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://xn--r8jwmjbj5840b.jp/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-idna-japanese-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://BÜCHER.example/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://xn--bcher-kva.example/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-idna-upper-case-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://ÿes.example/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://xn--es-5ka.example/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-idna-latin-1-last-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://ỿes.example/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://xn--es-get.example/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-idna-latin-additional-last-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-host-label-63-max",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-host-253-max",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com/" + "a" * 2028,
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com/" + "a" * 2028,
+                    }
+                ]
+            },
+            id="links[0].url-url-length-2048-max",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "http://example.com:80/a",
+                    }
+                ]
+            },
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "http://example.com/a",
+                    }
+                ]
+            },
+            id="links[0].url-url-http-drops-default-port",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "type": "website"}]},
+            {"links": [{**valid_updateProfileLinks_links_item(0), "type": "website"}]},
+            id="links[0].type-enum-website",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "type": "imdb"}]},
+            {"links": [{**valid_updateProfileLinks_links_item(0), "type": "imdb"}]},
+            id="links[0].type-enum-imdb",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "type": "showreel"}]},
+            {"links": [{**valid_updateProfileLinks_links_item(0), "type": "showreel"}]},
+            id="links[0].type-enum-showreel",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "type": "other"}]},
+            {"links": [{**valid_updateProfileLinks_links_item(0), "type": "other"}]},
+            id="links[0].type-enum-other",
+        ),
+    ],
+)
+def test_updateProfileLinks_accepts(
+    client: httpx.Client, auth: dict[str, str], body: Any, expected: Any
+) -> None:
+    """Values inside every constraint are accepted, stored and read back (normalised)."""
+    response = client.patch("/api/me/profile/links", json=body, headers=auth)
+    assert response.status_code == 200, response.text
+    assert_cache(response, "no-store", None)
+    assert_matches(response.json(), pick(expected, {"links"}))
+    assert_matches(
+        client.get("/api/me/profile/links", headers=auth).json(),
+        pick(expected, {"links"}),
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "path", "codes"),
+    [
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "label": "x" * 41}]},
+            "links[0].label",
+            ["too_long"],
+            id="links[0].label-length-41-over-max",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "label": "😀" * 41}]},
+            "links[0].label",
+            ["too_long"],
+            id="links[0].label-length-41-over-max-astral",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "label": ""}]},
+            "links[0].label",
+            ["too_short"],
+            id="links[0].label-length-0-under-min",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "label": 12345}]},
+            "links[0].label",
+            ["type"],
+            id="links[0].label-not-a-string",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "label": "a\x00b"}]},
+            "links[0].label",
+            ["invalid_text"],
+            id="links[0].label-nul",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "label": "\x00"}]},
+            "links[0].label",
+            ["invalid_text"],
+            id="links[0].label-nul-only",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {**valid_updateProfileLinks_links_item(0), "label": "\x00" * 41}
+                ]
+            },
+            "links[0].label",
+            ["invalid_text"],
+            id="links[0].label-nul-length-41",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "label": None}]},
+            "links[0].label",
+            ["not_nullable"],
+            id="links[0].label-null",
+        ),
+        pytest.param(
+            {"links": [without(valid_updateProfileLinks_links_item(0), "label")]},
+            "links[0].label",
+            ["required"],
+            id="links[0].label-missing",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://ıstanbul.example/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-latin-look-alike-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://ƀar.example/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-latin-outside-blocks-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://ab́c.example/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-combining-mark-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://कক.example/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-mixed-script-label-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-host-label-64-over-max",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-host-254-over-max",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com/" + "a" * 2029,
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_too_long", "too_long"],
+            id="links[0].url-url-length-2049-over-max",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "javascript:alert(1)",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_scheme"],
+            id="links[0].url-url-javascript",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "JaVaScRiPt:alert(1)",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_scheme"],
+            id="links[0].url-url-javascript-mixed-case",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "  javascript:alert(1)",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_scheme"],
+            id="links[0].url-url-javascript-leading-space",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "\x01javascript:alert(1)",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_scheme"],
+            id="links[0].url-url-javascript-leading-control",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "java\tscript:alert(1)",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_scheme"],
+            id="links[0].url-url-javascript-embedded-tab",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_scheme"],
+            id="links[0].url-url-data",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "vbscript:msgbox(1)",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_scheme"],
+            id="links[0].url-url-vbscript",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "file:///etc/passwd",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_scheme"],
+            id="links[0].url-url-file",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {**valid_updateProfileLinks_links_item(0), "url": "example.com/a"}
+                ]
+            },
+            "links[0].url",
+            ["url_scheme", "url_invalid"],
+            id="links[0].url-url-relative",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "url": "https"}]},
+            "links[0].url",
+            ["url_scheme"],
+            id="links[0].url-url-scheme-name-only",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https:example.com/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_invalid"],
+            id="links[0].url-url-no-slashes-after-scheme",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {**valid_updateProfileLinks_links_item(0), "url": "//example.com/a"}
+                ]
+            },
+            "links[0].url",
+            ["url_scheme", "url_invalid"],
+            id="links[0].url-url-scheme-relative",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://user:secret@example.com/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_credentials"],
+            id="links[0].url-url-credentials",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://user@example.com/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_credentials"],
+            id="links[0].url-url-username",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {**valid_updateProfileLinks_links_item(0), "url": "https:///a"}
+                ]
+            },
+            "links[0].url",
+            ["url_host", "url_invalid"],
+            id="links[0].url-url-no-host",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "url": "https://"}]},
+            "links[0].url",
+            ["url_host", "url_invalid"],
+            id="links[0].url-url-empty-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://?@example.com/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host", "url_invalid"],
+            id="links[0].url-url-empty-host-before-query",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://exa mple.com/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host", "url_invalid"],
+            id="links[0].url-url-host-with-space",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com:99999/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_invalid", "url_host"],
+            id="links[0].url-url-bad-port",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com:0/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_invalid", "url_host"],
+            id="links[0].url-url-port-zero",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com:65536/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_invalid", "url_host"],
+            id="links[0].url-url-port-65536",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://192.168.0.1/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-ip-address-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://localhost/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-single-label-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://аpple.com/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-mixed-script-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://xn--pple-43d.com/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_host"],
+            id="links[0].url-url-punycode-mixed-script-host",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "ftp://example.com/a",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_scheme"],
+            id="links[0].url-url-scheme-not-allowed",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "url": 12345}]},
+            "links[0].url",
+            ["type"],
+            id="links[0].url-not-a-string",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com/a\x00b",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_invalid"],
+            id="links[0].url-url-nul",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "url": "https://example.com/a\u200bb",
+                    }
+                ]
+            },
+            "links[0].url",
+            ["url_invalid"],
+            id="links[0].url-url-zero-width-space",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "url": None}]},
+            "links[0].url",
+            ["not_nullable"],
+            id="links[0].url-null",
+        ),
+        pytest.param(
+            {"links": [without(valid_updateProfileLinks_links_item(0), "url")]},
+            "links[0].url",
+            ["required"],
+            id="links[0].url-missing",
+        ),
+        pytest.param(
+            {
+                "links": [
+                    {
+                        **valid_updateProfileLinks_links_item(0),
+                        "type": "not-a-link_type",
+                    }
+                ]
+            },
+            "links[0].type",
+            ["enum"],
+            id="links[0].type-enum-outside",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "type": "WEBSITE"}]},
+            "links[0].type",
+            ["enum"],
+            id="links[0].type-enum-website-upper-case",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "type": 1}]},
+            "links[0].type",
+            ["type"],
+            id="links[0].type-not-a-string",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "type": None}]},
+            "links[0].type",
+            ["not_nullable"],
+            id="links[0].type-null",
+        ),
+        pytest.param(
+            {"links": [without(valid_updateProfileLinks_links_item(0), "type")]},
+            "links[0].type",
+            ["required"],
+            id="links[0].type-missing",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "position": "1"}]},
+            "links[0].position",
+            ["type"],
+            id="links[0].position-string-not-int",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "position": 1.5}]},
+            "links[0].position",
+            ["type"],
+            id="links[0].position-float-not-int",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "position": True}]},
+            "links[0].position",
+            ["type"],
+            id="links[0].position-bool-not-int",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "position": None}]},
+            "links[0].position",
+            ["not_nullable"],
+            id="links[0].position-null",
+        ),
+        pytest.param(
+            {"links": [{**valid_updateProfileLinks_links_item(0), "no_such_field": 1}]},
+            "links[0].no_such_field",
+            ["unknown_field"],
+            id="links[0]-unknown-field",
+        ),
+        pytest.param({"links": "not a list"}, "links", ["type"], id="links-not-a-list"),
+        pytest.param({"links": None}, "links", ["not_nullable"], id="links-null"),
+        pytest.param(
+            {"links": ["not an object"]},
+            "links[0]",
+            ["type"],
+            id="links[0]-not-an-object",
+        ),
+        pytest.param(
+            {"no_such_field": 1}, "no_such_field", ["unknown_field"], id="unknown-field"
+        ),
+        pytest.param([], "", ["type"], id="body-not-an-object"),
+        pytest.param("text", "", ["type"], id="body-a-string"),
+    ],
+)
+def test_updateProfileLinks_rejects(
+    client: httpx.Client, auth: dict[str, str], body: Any, path: str, codes: list[str]
+) -> None:
+    """Values outside a constraint: 422 with the error at its path, nothing written."""
+    before = client.get("/api/me/profile/links", headers=auth).json()
+    response = client.patch("/api/me/profile/links", json=body, headers=auth)
+    assert_errors(response, path, codes)
+    assert_cache(response, "no-store", None)
+    after = client.get("/api/me/profile/links", headers=auth).json()
+    assert after == before, "a rejected request wrote something"
+
+
+def test_updateProfileLinks_rejects_invalid_json(
+    client: httpx.Client, auth: dict[str, str]
+) -> None:
+    """A body that is not JSON: 422 at the root."""
+    headers = {**auth, "Content-Type": "application/json"}
+    response = client.patch(
+        "/api/me/profile/links", content=b"{not json", headers=headers
+    )
+    assert_errors(response, "", ["type"])
+
+
+def test_updateProfileLinks_empty_body_changes_nothing(
+    client: httpx.Client, auth: dict[str, str]
+) -> None:
+    """PATCH semantics: absent fields stay as they are."""
+    before = client.get("/api/me/profile/links", headers=auth).json()
+    response = client.patch("/api/me/profile/links", json={}, headers=auth)
+    assert response.status_code == 200, response.text
+    after = client.get("/api/me/profile/links", headers=auth).json()
+    assert after == before
+
+
+def test_updateProfileLinks_links_rejects_duplicate_position(
+    client: httpx.Client, auth: dict[str, str]
+) -> None:
+    """Two items with the same position (unique per user): 422 `duplicate`, nothing written."""
+    before = client.get("/api/me/profile/links", headers=auth).json()
+    first = valid_updateProfileLinks_links_item(0)
+    items = [
+        first,
+        {**valid_updateProfileLinks_links_item(1), "position": first["position"]},
+    ]
+    response = client.patch(
+        "/api/me/profile/links", json={"links": items}, headers=auth
+    )
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    codes = [e["code"] for e in errors if e["path"].startswith("links")]
+    assert "duplicate" in codes, errors
+    after = client.get("/api/me/profile/links", headers=auth).json()
+    assert after == before
+
+
+def test_updateProfileLinks_links_needs_the_users_profiles_row(
+    client: httpx.Client, legacy_auth: dict[str, str]
+) -> None:
+    """New links rows reference the user's own profiles row: a user with
+    none (the one stored before the migrations) gets 409 `parent_missing`
+    for an item; an empty list needs no row."""
+    response = client.patch(
+        "/api/me/profile/links",
+        json={"links": [valid_updateProfileLinks_links_item(0)]},
+        headers=legacy_auth,
+    )
+    assert response.status_code == 409, response.text
+    errors = response.json()["errors"]
+    assert [(e["path"], e["code"]) for e in errors] == [("links", "parent_missing")], (
+        errors
+    )
+    response = client.patch(
+        "/api/me/profile/links", json={"links": []}, headers=legacy_auth
+    )
+    assert response.status_code == 200, response.text

@@ -14,10 +14,12 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field
 
 from ..runtime import models as runtime
+from . import validators
 
 # The patterns of the bodies' strings, as in the emitted OpenAPI document.
 TEXT_PATTERN = "^[^\\u0000]*$"
 PATTERN_1 = "^(?:http|https)://(?=[^\\s\\x00-\\x1f\\x7f\\\\@/?#:]{1,253}\\.?(?:[:/?#]|$))(?:[A-Za-z0-9\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.)+[A-Za-z\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.?(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:[/?#][^\\s\\x00-\\x1f\\x7f\\\\]*)?$"
+PATTERN_2 = "^(?:[hH][tT][tT][pP]|[hH][tT][tT][pP][sS])://(?=[^\\s\\x00-\\x1f\\x7f\\\\@/?#:]{1,253}\\.?(?:[:/?#]|$))(?:[A-Za-z0-9\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.)+[A-Za-z\\u00A0-\\uFFFF](?:[-A-Za-z0-9\\u00A0-\\uFFFF]{0,61}[A-Za-z0-9\\u00A0-\\uFFFF])?\\.?(?::(?:0{0,4}[1-9]|0{0,3}[1-9][0-9]|0{0,2}[1-9][0-9]{2}|0?[1-9][0-9]{3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:[/?#][^\\s\\x00-\\x1f\\x7f\\\\]*)?$"
 
 
 # Part of a body: `GetProfileLinksResponseLinksItem`.
@@ -34,4 +36,36 @@ class GetProfileLinksResponseLinksItem(runtime.Model):
 
 # The response body of getProfileLinks.
 class GetProfileLinksResponse(runtime.Model):
+    links: list[GetProfileLinksResponseLinksItem]
+
+
+# Part of a body: `UpdateProfileLinksRequestLinksItem`.
+class UpdateProfileLinksRequestLinksItem(runtime.Model):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"additionalProperties": False}
+    )
+    label: Annotated[str, Field(pattern=TEXT_PATTERN, min_length=1, max_length=40)]
+    url: Annotated[
+        str,
+        Field(pattern=PATTERN_2, max_length=2048, json_schema_extra={"format": "iri"}),
+    ]
+    type: Literal["website", "imdb", "showreel", "other"]
+    position: Annotated[int, Field(ge=-2147483648, le=2147483647)] = Field(
+        default_factory=runtime.absent
+    )
+
+
+# The request body of updateProfileLinks: validated by validators.validate_updateProfileLinks_request.
+class UpdateProfileLinksRequest(runtime.RequestBody):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"additionalProperties": False}
+    )
+    validate_body = staticmethod(validators.validate_updateProfileLinks_request)
+    links: list[UpdateProfileLinksRequestLinksItem] = Field(
+        default_factory=runtime.absent
+    )
+
+
+# The response body of updateProfileLinks.
+class UpdateProfileLinksResponse(runtime.Model):
     links: list[GetProfileLinksResponseLinksItem]

@@ -24,19 +24,43 @@ SQL: dict[str, dict[str, str]] = {
     "mysql": {
         "getProfileLinks:user": "SELECT `id` FROM `users` WHERE `id` = %s",
         "getProfileLinks:list:links": "SELECT `id`, `label`, `url`, `type`, `position` FROM `profile_links` WHERE `userId` = %s ORDER BY CASE WHEN `position` IS NULL THEN 1 ELSE 0 END, `position`, CASE WHEN `id` IS NULL THEN 1 ELSE 0 END, `id`",
+        "updateProfileLinks:user": "SELECT `id` FROM `users` WHERE `id` = %s",
+        "updateProfileLinks:list:links": "SELECT `id`, `label`, `url`, `type`, `position` FROM `profile_links` WHERE `userId` = %s ORDER BY CASE WHEN `position` IS NULL THEN 1 ELSE 0 END, `position`, CASE WHEN `id` IS NULL THEN 1 ELSE 0 END, `id`",
+        "updateProfileLinks:lock": "SELECT `id` FROM `users` WHERE `id` = %s FOR UPDATE",
+        "updateProfileLinks:parent:links:profileId": "SELECT `id` FROM `profiles` WHERE `userId` = %s",
+        "updateProfileLinks:delete:links": "DELETE FROM `profile_links` WHERE `userId` = %s",
+        "updateProfileLinks:insert:links": "INSERT INTO `profile_links` (`id`, `userId`, `profileId`, `label`, `url`, `type`, `position`, `updatedAt`) VALUES (%s, %s, %s, %s, %s, %s, %s, CURRENT_TIMESTAMP())",
+        "updateProfileLinks:count:links": "SELECT COUNT(*) FROM `profile_links` WHERE `userId` = %s",
     },
     "postgres": {
         "getProfileLinks:user": 'SELECT "id" FROM "users" WHERE "id" = %s',
         "getProfileLinks:list:links": 'SELECT "id", "label", "url", "type", "position" FROM "profile_links" WHERE "userId" = %s ORDER BY "position", "id"',
+        "updateProfileLinks:user": 'SELECT "id" FROM "users" WHERE "id" = %s',
+        "updateProfileLinks:list:links": 'SELECT "id", "label", "url", "type", "position" FROM "profile_links" WHERE "userId" = %s ORDER BY "position", "id"',
+        "updateProfileLinks:lock": 'SELECT "id" FROM "users" WHERE "id" = %s FOR UPDATE',
+        "updateProfileLinks:parent:links:profileId": 'SELECT "id" FROM "profiles" WHERE "userId" = %s',
+        "updateProfileLinks:delete:links": 'DELETE FROM "profile_links" WHERE "userId" = %s',
+        "updateProfileLinks:insert:links": 'INSERT INTO "profile_links" ("id", "userId", "profileId", "label", "url", "type", "position", "updatedAt") VALUES (%s, %s, %s, %s, %s, %s, %s, CURRENT_TIMESTAMP)',
+        "updateProfileLinks:count:links": 'SELECT COUNT(*) FROM "profile_links" WHERE "userId" = %s',
     },
     "sqlite": {
         "getProfileLinks:user": 'SELECT "id" FROM "users" WHERE "id" = ?',
         "getProfileLinks:list:links": 'SELECT "id", "label", "url", "type", "position" FROM "profile_links" WHERE "userId" = ? ORDER BY "position" NULLS LAST, "id" NULLS LAST',
+        "updateProfileLinks:user": 'SELECT "id" FROM "users" WHERE "id" = ?',
+        "updateProfileLinks:list:links": 'SELECT "id", "label", "url", "type", "position" FROM "profile_links" WHERE "userId" = ? ORDER BY "position" NULLS LAST, "id" NULLS LAST',
+        "updateProfileLinks:lock": 'SELECT "id" FROM "users" WHERE "id" = ?',
+        "updateProfileLinks:parent:links:profileId": 'SELECT "id" FROM "profiles" WHERE "userId" = ?',
+        "updateProfileLinks:delete:links": 'DELETE FROM "profile_links" WHERE "userId" = ?',
+        "updateProfileLinks:insert:links": 'INSERT INTO "profile_links" ("id", "userId", "profileId", "label", "url", "type", "position", "updatedAt") VALUES (?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)',
+        "updateProfileLinks:count:links": 'SELECT COUNT(*) FROM "profile_links" WHERE "userId" = ?',
     },
 }
 
 # The exact cache headers of each endpoint's successful responses.
-CACHE: dict[str, dict[str, str]] = {"getProfileLinks": {"Cache-Control": "no-store"}}
+CACHE: dict[str, dict[str, str]] = {
+    "getProfileLinks": {"Cache-Control": "no-store"},
+    "updateProfileLinks": {"Cache-Control": "no-store"},
+}
 
 
 def build_router(
@@ -98,6 +122,51 @@ def build_router(
             after=after_getProfileLinks,
         )
 
+    before_updateProfileLinks, after_updateProfileLinks = runtime.service_hooks(
+        services, "updateProfileLinks"
+    )
+
+    @router.patch(
+        "/api/me/profile/links",
+        operation_id="updateProfileLinks",
+        summary="Replace the signed-in user's profile links with the set given.",
+        description='Partial update: absent fields are left unchanged; `null` clears a nullable field. `links` replaces the whole list. Validation errors answer 422 with `{"errors": [{path, code, message}]}`. Without valid credentials: 401 with code `unauthorized`.',
+        tags=["profile-links-titles"],
+        response_class=JSONResponse,
+        status_code=200,
+        response_model=models.UpdateProfileLinksResponse,
+        response_description="OK",
+        responses={
+            200: {
+                "description": "OK",
+                "headers": {"Cache-Control": runtime_models.exact_header("no-store")},
+            },
+            401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
+            409: runtime_models.error_response(
+                "Conflict with the stored rows: the signed-in user has no profiles row for the new rows to belong to (`parent_missing`)."
+            ),
+            422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
+        },
+    )
+    def route_updateProfileLinks(
+        *,
+        body: models.UpdateProfileLinksRequest,
+        conn: Any = Depends(get_connection),
+        user_id: Any = Depends(user),
+    ) -> Response:
+        return runtime.serve(
+            conn,
+            user_id,
+            CACHE["updateProfileLinks"],
+            lambda cur, data, query: _write_updateProfileLinks(cur, sql, user_id, data),
+            ok_status=200,
+            auth=True,
+            row_required=True,
+            body=runtime.cleaned(body),
+            before=before_updateProfileLinks,
+            after=after_updateProfileLinks,
+        )
+
     return router
 
 
@@ -123,3 +192,58 @@ def _read_getProfileLinks(
         ),
     )
     return result
+
+
+def _read_updateProfileLinks(
+    cur: Any, sql: Mapping[str, str], user_id: Any
+) -> dict[str, Any] | None:
+    """The response body of updateProfileLinks: the user's own row and child rows, or
+    None when the user has no row."""
+    cur.execute(sql["updateProfileLinks:user"], (user_id,))
+    row = cur.fetchone()
+    if row is None:
+        return None
+    result: dict[str, Any] = {}
+    cur.execute(sql["updateProfileLinks:list:links"], (user_id,))
+    result["links"] = runtime.records(
+        cur.fetchall(),
+        (
+            ("id", "text"),
+            ("label", "string"),
+            ("url", "url"),
+            ("type", "enum"),
+            ("position", "int"),
+        ),
+    )
+    return result
+
+
+def _write_updateProfileLinks(
+    cur: Any, sql: Mapping[str, str], user_id: Any, data: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """Apply a validated updateProfileLinks body inside the caller's transaction: set
+    the columns given (PATCH), replace each list given, then enforce caps on
+    the rows as written.  None when the user has no row."""
+    cur.execute(sql["updateProfileLinks:lock"], (user_id,))
+    if cur.fetchone() is None:
+        return None
+    if "links" in data:
+        cur.execute(sql["updateProfileLinks:parent:links:profileId"], (user_id,))
+        parent_0_0 = runtime.user_row(
+            cur.fetchone(), data["links"], "links", "profiles"
+        )
+        cur.execute(sql["updateProfileLinks:delete:links"], (user_id,))
+        for item in data["links"]:
+            cur.execute(
+                sql["updateProfileLinks:insert:links"],
+                (
+                    runtime.new_key(),
+                    user_id,
+                    parent_0_0,
+                    runtime.to_db(item.get("label"), "string"),
+                    runtime.to_db(item.get("url"), "url"),
+                    runtime.to_db(item.get("type"), "enum"),
+                    runtime.to_db(item.get("position", 0), "int"),
+                ),
+            )
+    return _read_updateProfileLinks(cur, sql, user_id)

@@ -26,13 +26,61 @@ check_cap = partial(validation.check_cap, CAPS)
 # --- the rules of this spec -------------------------------------------------
 
 # operationId -> field name -> rule.  Generated from the spec's IR.
-REQUEST_RULES: dict[str, dict[str, validation.Rule]] = {}
+REQUEST_RULES: dict[str, dict[str, validation.Rule]] = {
+    "updateProfileLinks": {
+        "links": {
+            "kind": "list",
+            "required": False,
+            "nullable": False,
+            "table": "profile_links",
+            "items": {
+                "label": {
+                    "kind": "string",
+                    "required": True,
+                    "nullable": False,
+                    "min_length": 1,
+                    "max_length": 40,
+                },
+                "url": {
+                    "kind": "url",
+                    "required": True,
+                    "nullable": False,
+                    "min_length": None,
+                    "max_length": 2048,
+                    "schemes": ("http", "https"),
+                    "hosts": (),
+                },
+                "type": {
+                    "kind": "enum",
+                    "required": True,
+                    "nullable": False,
+                    "values": ("website", "imdb", "showreel", "other"),
+                },
+                "position": {
+                    "kind": "int",
+                    "required": False,
+                    "nullable": False,
+                    "minimum": -2147483648,
+                    "maximum": 2147483647,
+                },
+            },
+            "unique": (("position",),),
+        }
+    }
+}
 
 # operationId -> parameter name -> rule.
 QUERY_RULES: dict[str, dict[str, validation.Rule]] = {}
 
 
-REQUEST_VALIDATORS: dict[str, Callable[[object], dict[str, Any]]] = {}
+def validate_updateProfileLinks_request(body: object) -> dict[str, Any]:
+    """The cleaned request body of ``updateProfileLinks``, or ``ValidationFailed``."""
+    return validation.validate_body(REQUEST_RULES["updateProfileLinks"], body)
+
+
+REQUEST_VALIDATORS: dict[str, Callable[[object], dict[str, Any]]] = {
+    "updateProfileLinks": validate_updateProfileLinks_request,
+}
 QUERY_VALIDATORS: dict[str, Callable[[Mapping[str, str]], dict[str, str]]] = {}
 
 __all__ = [
@@ -44,4 +92,5 @@ __all__ = [
     "ValidationFailed",
     "check_cap",
     "normalize_url",
+    "validate_updateProfileLinks_request",
 ]

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import Depends, Request, Security
 from fastapi.exceptions import RequestValidationError
@@ -361,6 +361,8 @@ def serve(
             response = respond(ok_status, result, cache)
     except ValidationFailed as failed:
         return invalid(failed.errors, cache)
+    except Refused as refused:  # a conflict with the stored rows (rolled back)
+        return respond(refused.status, refused.body, cache)
     except _NoRow:
         return unauthorized(cache)
     except Exception as exc:
@@ -419,6 +421,26 @@ def to_db(value: Any, kind: str) -> Any:
     if value is not None and kind == "json":
         return json.dumps(value, sort_keys=True)
     return value
+
+
+def new_key() -> str:
+    """A new row key the application makes: a random UUID as text (Prisma's
+    `@default(uuid())` is filled the same way, by its client)."""
+    return str(uuid4())
+
+
+def user_row(
+    row: Sequence[Any] | None, items: Sequence[Any], path: str, table: str
+) -> Any:
+    """The key of the user's one row of `table` (the row a SELECT found, or
+    None), which each new row of list `path` references; 409
+    `parent_missing` when there is none and `items` would need it."""
+    if row is not None:
+        return row[0]
+    if items:
+        message = f"the signed-in user has no {table} row for these rows to belong to"
+        raise Refused(409, path, "parent_missing", message)
+    return None
 
 
 def records(

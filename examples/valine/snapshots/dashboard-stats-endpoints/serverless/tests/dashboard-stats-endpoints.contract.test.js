@@ -23,6 +23,10 @@ const KEY = "\"id\"";
 const SEED_SQL = "INSERT INTO \"users\" (\"id\", \"username\", \"email\", \"normalizedEmail\", \"passwordHash\", \"updatedAt\") VALUES ($1, $2, $3, $4, $5, $6) RETURNING \"id\" AS key";
 const SEED_PARAMS = (tag) => [`specc-${tag}`, `t${tag}-username`, `t${tag}-email`, `t${tag}-normalizedEmail`, `t${tag}-passwordHash`, new Date()];
 const DELETE_SQL = "DELETE FROM \"users\" WHERE \"id\" = $1";
+// The user's one row of each table that new list rows reference (a profile, say): seeded with each user.
+const USER_ROWS = [];
+// What must go before a seeded users row: its list rows that reference those rows, then those rows.
+const UNSEED_SQL = [];
 // The query of each endpoint's requests when a test gives none: required parameters only.
 const DEFAULT_QUERY = {};
 const LOCK_SQL = "SELECT 1 FROM \"users\" WHERE \"id\" = $1 FOR UPDATE";
@@ -95,12 +99,19 @@ beforeAll(async () => {
   setDb(db);
   const rows = (await pool.query(SEED_SQL, SEED_PARAMS(tag))).rows;
   userId = rows[0].key;
+  for (const [sql, params] of USER_ROWS) await pool.query(sql, params(tag, userId));
 });
+
+// Remove a seeded user: the rows that reference it first, then its users row.
+async function unseed(id) {
+  for (const sql of UNSEED_SQL) await pool.query(sql, [id]);
+  await pool.query(DELETE_SQL, [id]);
+}
 
 afterAll(async () => {
   if (pool === undefined) return;
-  if (userId !== undefined) await pool.query(DELETE_SQL, [userId]);
-  for (const id of seeded) await pool.query(DELETE_SQL, [id]);
+  if (userId !== undefined) await unseed(userId);
+  for (const id of seeded) await unseed(id);
   await pool.end();
   if (prisma !== undefined) await prisma.$disconnect();
 });
@@ -111,9 +122,12 @@ const next = () => (seq += 1);
 
 // One more users row: an owner of rows the test user must not reach, or a fresh owner for a cap.
 const seeded = [];
-async function seedUser() {
-  const id = (await pool.query(SEED_SQL, SEED_PARAMS(randomUUID().slice(0, 8)))).rows[0].key;
+// With `rows`, also its one row of each table that new list rows reference (USER_ROWS).
+async function seedUser(rows = true) {
+  const tag = randomUUID().slice(0, 8);
+  const id = (await pool.query(SEED_SQL, SEED_PARAMS(tag))).rows[0].key;
   seeded.push(id);
+  if (rows) for (const [sql, params] of USER_ROWS) await pool.query(sql, params(tag, id));
   return id;
 }
 

@@ -23,6 +23,10 @@ const KEY = "\"id\"";
 const SEED_SQL = "INSERT INTO \"users\" (\"id\", \"username\", \"email\", \"normalizedEmail\", \"passwordHash\", \"updatedAt\") VALUES ($1, $2, $3, $4, $5, $6) RETURNING \"id\" AS key";
 const SEED_PARAMS = (tag) => [`specc-${tag}`, `t${tag}-username`, `t${tag}-email`, `t${tag}-normalizedEmail`, `t${tag}-passwordHash`, new Date()];
 const DELETE_SQL = "DELETE FROM \"users\" WHERE \"id\" = $1";
+// The user's one row of each table that new list rows reference (a profile, say): seeded with each user.
+const USER_ROWS = [["INSERT INTO \"profiles\" (\"id\", \"userId\", \"vanityUrl\", \"updatedAt\") VALUES ($1, $2, $3, $4)", (tag, id) => [randomUUID(), id, `t${tag}-vanityUrl`, new Date()]]];
+// What must go before a seeded users row: its list rows that reference those rows, then those rows.
+const UNSEED_SQL = ["DELETE FROM \"profile_links\" WHERE \"userId\" = $1", "DELETE FROM \"profiles\" WHERE \"userId\" = $1"];
 // The query of each endpoint's requests when a test gives none: required parameters only.
 const DEFAULT_QUERY = {};
 const LOCK_SQL = "SELECT 1 FROM \"users\" WHERE \"id\" = $1 FOR UPDATE";
@@ -95,12 +99,19 @@ beforeAll(async () => {
   setDb(db);
   const rows = (await pool.query(SEED_SQL, SEED_PARAMS(tag))).rows;
   userId = rows[0].key;
+  for (const [sql, params] of USER_ROWS) await pool.query(sql, params(tag, userId));
 });
+
+// Remove a seeded user: the rows that reference it first, then its users row.
+async function unseed(id) {
+  for (const sql of UNSEED_SQL) await pool.query(sql, [id]);
+  await pool.query(DELETE_SQL, [id]);
+}
 
 afterAll(async () => {
   if (pool === undefined) return;
-  if (userId !== undefined) await pool.query(DELETE_SQL, [userId]);
-  for (const id of seeded) await pool.query(DELETE_SQL, [id]);
+  if (userId !== undefined) await unseed(userId);
+  for (const id of seeded) await unseed(id);
   await pool.end();
   if (prisma !== undefined) await prisma.$disconnect();
 });
@@ -111,9 +122,12 @@ const next = () => (seq += 1);
 
 // One more users row: an owner of rows the test user must not reach, or a fresh owner for a cap.
 const seeded = [];
-async function seedUser() {
-  const id = (await pool.query(SEED_SQL, SEED_PARAMS(randomUUID().slice(0, 8)))).rows[0].key;
+// With `rows`, also its one row of each table that new list rows reference (USER_ROWS).
+async function seedUser(rows = true) {
+  const tag = randomUUID().slice(0, 8);
+  const id = (await pool.query(SEED_SQL, SEED_PARAMS(tag))).rows[0].key;
   seeded.push(id);
+  if (rows) for (const [sql, params] of USER_ROWS) await pool.query(sql, params(tag, id));
   return id;
 }
 
@@ -123,6 +137,19 @@ async function stored(column) {
 }
 
 function check_getProfileLinks_shape(body) {
+  expect(Object.keys(body).sort()).toEqual(["links"]);
+  expect(Array.isArray(body["links"])).toBe(true);
+  for (const item of body["links"]) {
+    expect(Object.keys(item).sort()).toEqual(["id", "label", "position", "type", "url"]);
+    { const v = item["id"]; expect((typeof v === 'string'), `links.id: ${JSON.stringify(v)}`).toBe(true); }
+    { const v = item["label"]; expect((typeof v === 'string'), `links.label: ${JSON.stringify(v)}`).toBe(true); }
+    { const v = item["url"]; expect((typeof v === 'string'), `links.url: ${JSON.stringify(v)}`).toBe(true); }
+    { const v = item["type"]; expect((["website", "imdb", "showreel", "other"].includes(v)), `links.type: ${JSON.stringify(v)}`).toBe(true); }
+    { const v = item["position"]; expect((Number.isInteger(v)), `links.position: ${JSON.stringify(v)}`).toBe(true); }
+  }
+}
+
+function check_updateProfileLinks_shape(body) {
   expect(Object.keys(body).sort()).toEqual(["links"]);
   expect(Array.isArray(body["links"])).toBe(true);
   for (const item of body["links"]) {
@@ -171,6 +198,169 @@ function contract(call, overHttp) {
         }
       });
     }
+  });
+
+  describe("updateProfileLinks", () => {
+    it('answers 401 without a signed-in user', async () => {
+      const response = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { body: {} }));
+      expectError(response, 401, '', ['unauthorized']);
+    });
+
+    it('answers 401 for a user that has no row', async () => {
+      const response = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: "specc-no-such-user", body: {} }));
+      expectError(response, 401, '', ['unauthorized']);
+    });
+
+    it('answers 200 with the documented shape and cache headers', async () => {
+      const response = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: userId, body: {} }));
+      expect(response.statusCode, response.body).toBe(200);
+      expect(header(response, 'Cache-Control')).toBe("no-store");
+      check_updateProfileLinks_shape(bodyOf(response));
+    });
+
+    // Only in-process: over HTTP the server's database cannot be taken away from here.
+    if (!overHttp) {
+      it('answers 503 unavailable in the error shape when the database cannot be reached', async () => {
+        const down = new pg.Pool({ host: '127.0.0.1', port: 1, connectionTimeoutMillis: 500 });
+        setDb(createPgDb(down));
+        try {
+          const response = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: userId, body: {} }));
+          expectError(response, 503, '', ['unavailable']);
+          expect(response.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
+        } finally {
+          setDb(db);
+          await down.end();
+        }
+      });
+    }
+
+    it('waits for a concurrent writer of the same user (the row lock)', async () => {
+      const other = await pool.connect();
+      let open = false;
+      try {
+        await other.query('BEGIN');
+        open = true;
+        await other.query(LOCK_SQL, [userId]);
+        let finished = false;
+        const pending = call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: userId, body: {} })).then((r) => { finished = true; return r; });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(finished).toBe(false);
+        await other.query('COMMIT');
+        open = false;
+        const response = await pending;
+        expect(response.statusCode, response.body).toBe(200);
+      } finally {
+        if (open) await other.query('ROLLBACK'); // a failed case must not keep the lock
+        other.release();
+      }
+    });
+
+    const count_links = async () => Number((await pool.query("SELECT COUNT(*) AS n FROM \"profile_links\" WHERE \"userId\" = $1", [userId])).rows[0].n);
+
+    it('replaces the whole links list and reads it back', async () => {
+      const items = [{"label": "v0", "url": "https://example.com/v0", "type": "website", "position": 0}, {"label": "v1", "url": "https://example.com/v1", "type": "imdb", "position": 1}];
+      const response = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: userId, body: { "links": items } }));
+      expect(response.statusCode, response.body).toBe(200);
+      expect(await count_links()).toBe(items.length);
+      const picked = bodyOf(response)["links"].map((item) => Object.fromEntries(Object.keys(items[0]).map((k) => [k, item[k]])));
+      const sort = (list) => list.map((item) => JSON.stringify(item)).sort();
+      expect(sort(picked)).toEqual(sort(items));
+      const emptied = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: userId, body: { "links": [] } }));
+      expect(emptied.statusCode, emptied.body).toBe(200);
+      expect(await count_links()).toBe(0);
+    });
+
+    it.each([
+      ["label: length-41-over-max", {"label": ("" + "x".repeat(41)), "url": "https://example.com/v0", "type": "website", "position": 0}, "links[0].label", ["too_long"]],
+      ["label: length-41-over-max-astral", {"label": ("" + "\ud83d\ude00".repeat(41)), "url": "https://example.com/v0", "type": "website", "position": 0}, "links[0].label", ["too_long"]],
+      ["label: length-0-under-min", {"label": "", "url": "https://example.com/v0", "type": "website", "position": 0}, "links[0].label", ["too_short"]],
+      ["label: not-a-string", {"label": 12345, "url": "https://example.com/v0", "type": "website", "position": 0}, "links[0].label", ["type"]],
+      ["label: nul", {"label": "a\u0000b", "url": "https://example.com/v0", "type": "website", "position": 0}, "links[0].label", ["invalid_text"]],
+      ["label: nul-only", {"label": "\u0000", "url": "https://example.com/v0", "type": "website", "position": 0}, "links[0].label", ["invalid_text"]],
+      ["label: nul-length-41", {"label": ("" + "\u0000".repeat(41)), "url": "https://example.com/v0", "type": "website", "position": 0}, "links[0].label", ["invalid_text"]],
+      ["label: null", {"label": null, "url": "https://example.com/v0", "type": "website", "position": 0}, "links[0].label", ["not_nullable"]],
+      ["url: url-latin-look-alike-host", {"label": "v0", "url": "https://\u0131stanbul.example/a", "type": "website", "position": 0}, "links[0].url", ["url_host"]],
+      ["url: url-latin-outside-blocks-host", {"label": "v0", "url": "https://\u0180ar.example/a", "type": "website", "position": 0}, "links[0].url", ["url_host"]],
+      ["url: url-combining-mark-host", {"label": "v0", "url": "https://ab\u0301c.example/a", "type": "website", "position": 0}, "links[0].url", ["url_host"]],
+      ["url: url-mixed-script-label-host", {"label": "v0", "url": "https://\u0915\u0995.example/a", "type": "website", "position": 0}, "links[0].url", ["url_host"]],
+      ["url: url-host-label-64-over-max", {"label": "v0", "url": "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example/a", "type": "website", "position": 0}, "links[0].url", ["url_host"]],
+      ["url: url-host-254-over-max", {"label": "v0", "url": "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/a", "type": "website", "position": 0}, "links[0].url", ["url_host"]],
+      ["url: url-length-2049-over-max", {"label": "v0", "url": ("https://example.com/" + "a".repeat(2029)), "type": "website", "position": 0}, "links[0].url", ["url_too_long", "too_long"]],
+      ["url: url-javascript", {"label": "v0", "url": "javascript:alert(1)", "type": "website", "position": 0}, "links[0].url", ["url_scheme"]],
+      ["url: url-javascript-mixed-case", {"label": "v0", "url": "JaVaScRiPt:alert(1)", "type": "website", "position": 0}, "links[0].url", ["url_scheme"]],
+      ["url: url-javascript-leading-space", {"label": "v0", "url": "  javascript:alert(1)", "type": "website", "position": 0}, "links[0].url", ["url_scheme"]],
+      ["url: url-javascript-leading-control", {"label": "v0", "url": "\u0001javascript:alert(1)", "type": "website", "position": 0}, "links[0].url", ["url_scheme"]],
+      ["url: url-javascript-embedded-tab", {"label": "v0", "url": "java\tscript:alert(1)", "type": "website", "position": 0}, "links[0].url", ["url_scheme"]],
+      ["url: url-data", {"label": "v0", "url": "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", "type": "website", "position": 0}, "links[0].url", ["url_scheme"]],
+      ["url: url-vbscript", {"label": "v0", "url": "vbscript:msgbox(1)", "type": "website", "position": 0}, "links[0].url", ["url_scheme"]],
+      ["url: url-file", {"label": "v0", "url": "file:///etc/passwd", "type": "website", "position": 0}, "links[0].url", ["url_scheme"]],
+      ["url: url-relative", {"label": "v0", "url": "example.com/a", "type": "website", "position": 0}, "links[0].url", ["url_scheme", "url_invalid"]],
+      ["url: url-scheme-name-only", {"label": "v0", "url": "https", "type": "website", "position": 0}, "links[0].url", ["url_scheme"]],
+      ["url: url-no-slashes-after-scheme", {"label": "v0", "url": "https:example.com/a", "type": "website", "position": 0}, "links[0].url", ["url_invalid"]],
+      ["url: url-scheme-relative", {"label": "v0", "url": "//example.com/a", "type": "website", "position": 0}, "links[0].url", ["url_scheme", "url_invalid"]],
+      ["url: url-credentials", {"label": "v0", "url": "https://user:secret@example.com/a", "type": "website", "position": 0}, "links[0].url", ["url_credentials"]],
+      ["url: url-username", {"label": "v0", "url": "https://user@example.com/a", "type": "website", "position": 0}, "links[0].url", ["url_credentials"]],
+      ["url: url-no-host", {"label": "v0", "url": "https:///a", "type": "website", "position": 0}, "links[0].url", ["url_host", "url_invalid"]],
+      ["url: url-empty-host", {"label": "v0", "url": "https://", "type": "website", "position": 0}, "links[0].url", ["url_host", "url_invalid"]],
+      ["url: url-empty-host-before-query", {"label": "v0", "url": "https://?@example.com/a", "type": "website", "position": 0}, "links[0].url", ["url_host", "url_invalid"]],
+      ["url: url-host-with-space", {"label": "v0", "url": "https://exa mple.com/a", "type": "website", "position": 0}, "links[0].url", ["url_host", "url_invalid"]],
+      ["url: url-bad-port", {"label": "v0", "url": "https://example.com:99999/a", "type": "website", "position": 0}, "links[0].url", ["url_invalid", "url_host"]],
+      ["url: url-port-zero", {"label": "v0", "url": "https://example.com:0/a", "type": "website", "position": 0}, "links[0].url", ["url_invalid", "url_host"]],
+      ["url: url-port-65536", {"label": "v0", "url": "https://example.com:65536/a", "type": "website", "position": 0}, "links[0].url", ["url_invalid", "url_host"]],
+      ["url: url-ip-address-host", {"label": "v0", "url": "https://192.168.0.1/a", "type": "website", "position": 0}, "links[0].url", ["url_host"]],
+      ["url: url-single-label-host", {"label": "v0", "url": "https://localhost/a", "type": "website", "position": 0}, "links[0].url", ["url_host"]],
+      ["url: url-mixed-script-host", {"label": "v0", "url": "https://\u0430pple.com/a", "type": "website", "position": 0}, "links[0].url", ["url_host"]],
+      ["url: url-punycode-mixed-script-host", {"label": "v0", "url": "https://xn--pple-43d.com/a", "type": "website", "position": 0}, "links[0].url", ["url_host"]],
+      ["url: url-scheme-not-allowed", {"label": "v0", "url": "ftp://example.com/a", "type": "website", "position": 0}, "links[0].url", ["url_scheme"]],
+      ["url: not-a-string", {"label": "v0", "url": 12345, "type": "website", "position": 0}, "links[0].url", ["type"]],
+      ["url: url-nul", {"label": "v0", "url": "https://example.com/a\u0000b", "type": "website", "position": 0}, "links[0].url", ["url_invalid"]],
+      ["url: url-zero-width-space", {"label": "v0", "url": "https://example.com/a\u200bb", "type": "website", "position": 0}, "links[0].url", ["url_invalid"]],
+      ["url: null", {"label": "v0", "url": null, "type": "website", "position": 0}, "links[0].url", ["not_nullable"]],
+      ["type: enum-outside", {"label": "v0", "url": "https://example.com/v0", "type": "not-a-link_type", "position": 0}, "links[0].type", ["enum"]],
+      ["type: enum-website-upper-case", {"label": "v0", "url": "https://example.com/v0", "type": "WEBSITE", "position": 0}, "links[0].type", ["enum"]],
+      ["type: not-a-string", {"label": "v0", "url": "https://example.com/v0", "type": 1, "position": 0}, "links[0].type", ["type"]],
+      ["type: null", {"label": "v0", "url": "https://example.com/v0", "type": null, "position": 0}, "links[0].type", ["not_nullable"]],
+      ["position: string-not-int", {"label": "v0", "url": "https://example.com/v0", "type": "website", "position": "1"}, "links[0].position", ["type"]],
+      ["position: float-not-int", {"label": "v0", "url": "https://example.com/v0", "type": "website", "position": 1.5}, "links[0].position", ["type"]],
+      ["position: bool-not-int", {"label": "v0", "url": "https://example.com/v0", "type": "website", "position": true}, "links[0].position", ["type"]],
+      ["position: null", {"label": "v0", "url": "https://example.com/v0", "type": "website", "position": null}, "links[0].position", ["not_nullable"]],
+    ])('rejects a bad links item with 422: %s', async (_id, item, path, codes) => {
+      const response = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: userId, body: { "links": [item] } }));
+      expectError(response, 422, path, codes);
+    });
+
+    it('rejects two links items with the same position with 422 duplicate', async () => {
+      const response = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: userId, body: { "links": [{"label": "v0", "url": "https://example.com/v0", "type": "website", "position": 0}, {"label": "v0", "url": "https://example.com/v0", "type": "website", "position": 0}] } }));
+      expectError(response, 422, "links[1].position", ['duplicate']);
+    });
+
+    it('refuses links items with 409 parent_missing for a user without a profiles row; an empty list needs none', async () => {
+      const bare = await seedUser(false);
+      const response = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: bare, body: { "links": [{"label": "v0", "url": "https://example.com/v0", "type": "website", "position": 0}] } }));
+      expectError(response, 409, "links", ['parent_missing']);
+      const emptied = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: bare, body: { "links": [] } }));
+      expect(emptied.statusCode, emptied.body).toBe(200);
+    });
+
+    it('rejects a links that is not a list with 422 type', async () => {
+      const response = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: userId, body: { "links": 'x' } }));
+      expectError(response, 422, "links", ['type']);
+    });
+
+    it('rejects an unknown field with 422 unknown_field', async () => {
+      const response = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: userId, body: { specc_unknown_field: 1 } }));
+      expectError(response, 422, 'specc_unknown_field', ['unknown_field']);
+    });
+
+    it.each([['a list', []], ['a string', 'x'], ['null', null], ['a number', 1]])('rejects a body that is %s with 422 type', async (_id, body) => {
+      const response = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: userId, body }));
+      expectError(response, 422, '', ['type']);
+    });
+
+    it.each([['truncated', '{'], ['empty', ''], ['text', 'theme=dark']])('rejects a body that is not JSON (%s) with 422 type', async (_id, raw) => {
+      const response = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: userId, raw }));
+      expectError(response, 422, '', ['type']);
+    });
   });
 }
 

@@ -20,3 +20,12 @@ export const getProfileLinks = async (event) =>
     okStatus: 200,
     work: (db, userId, body, query) => data.getProfileLinks(db, userId, body, query),
   });
+
+// PATCH "/api/me/profile/links": "Replace the signed-in user's profile links with the set given."
+export const updateProfileLinks = async (event) =>
+  serve(event, helpers, {
+    cache: {"Cache-Control": "no-store"},
+    okStatus: 200,
+    validate: (body) => validateBody(REQUEST_RULES.updateProfileLinks, body),
+    work: (db, userId, body, query) => data.updateProfileLinks(db, userId, body, query),
+  });

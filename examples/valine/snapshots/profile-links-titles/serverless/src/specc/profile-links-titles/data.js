@@ -4,7 +4,8 @@
 // when the user has no row.  A write runs in one transaction that first locks the
 // user's row (SELECT ... FOR UPDATE), so concurrent writes of one user run in turn.
 
-import { toDb, toJson } from '../runtime/http.js';
+import { randomUUID } from 'node:crypto';
+import { toDb, toJson, userRow } from '../runtime/http.js';
 import { SQL } from './sql.js';
 
 // The response body of getProfileLinks: the user's own row, or null when the user has no row.
@@ -19,4 +20,31 @@ async function read_getProfileLinks(q, userId, query) {
   return result;
 }
 
+// The response body of updateProfileLinks: the user's own row, or null when the user has no row.
+async function read_updateProfileLinks(q, userId, query) {
+  const rows = await q.rows(SQL["updateProfileLinks:user"], [userId]);
+  if (rows.length === 0) return null;
+  const row = rows[0];
+  const result = {
+    "links": [],
+  };
+  result["links"] = (await q.rows(SQL["updateProfileLinks:list:links"], [userId])).map((r) => ({ "id": toJson(r["id"], "text"), "label": toJson(r["label"], "string"), "url": toJson(r["url"], "url"), "type": toJson(r["type"], "enum"), "position": toJson(r["position"], "int") }));
+  return result;
+}
+
 export const getProfileLinks = (db, userId, _body, query) => db.read((q) => read_getProfileLinks(q, userId, query));
+
+// Apply a validated updateProfileLinks body (PATCH: only the fields given) in one transaction.
+export const updateProfileLinks = (db, userId, body, query) =>
+  db.transaction(async (q) => {
+    const locked = await q.rows(SQL["updateProfileLinks:lock"], [userId]);
+    if (locked.length === 0) return null;
+    if (Object.hasOwn(body, "links")) {
+      const parent0 = userRow(await q.rows(SQL["updateProfileLinks:parent:links:profileId"], [userId]), body["links"], "links", "profiles");
+      await q.exec(SQL["updateProfileLinks:delete:links"], [userId]);
+      for (const item of body["links"]) {
+        await q.exec(SQL["updateProfileLinks:insert:links"], [randomUUID(), userId, parent0, toDb(item["label"] ?? null, "string"), toDb(item["url"] ?? null, "url"), toDb(item["type"] ?? null, "enum"), toDb(Object.hasOwn(item, "position") ? item["position"] : 0, "int")]);
+      }
+    }
+    return read_updateProfileLinks(q, userId, query);
+  });

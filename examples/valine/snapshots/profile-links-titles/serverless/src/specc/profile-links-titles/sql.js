@@ -6,4 +6,11 @@
 export const SQL = Object.freeze({
   "getProfileLinks:user": "SELECT \"id\" FROM \"users\" WHERE \"id\" = $1",
   "getProfileLinks:list:links": "SELECT \"id\", \"label\", \"url\", \"type\", \"position\" FROM \"profile_links\" WHERE \"userId\" = $1 ORDER BY \"position\", \"id\"",
+  "updateProfileLinks:user": "SELECT \"id\" FROM \"users\" WHERE \"id\" = $1",
+  "updateProfileLinks:list:links": "SELECT \"id\", \"label\", \"url\", \"type\", \"position\" FROM \"profile_links\" WHERE \"userId\" = $1 ORDER BY \"position\", \"id\"",
+  "updateProfileLinks:lock": "SELECT \"id\" FROM \"users\" WHERE \"id\" = $1 FOR UPDATE",
+  "updateProfileLinks:parent:links:profileId": "SELECT \"id\" FROM \"profiles\" WHERE \"userId\" = $1",
+  "updateProfileLinks:delete:links": "DELETE FROM \"profile_links\" WHERE \"userId\" = $1",
+  "updateProfileLinks:insert:links": "INSERT INTO \"profile_links\" (\"id\", \"userId\", \"profileId\", \"label\", \"url\", \"type\", \"position\", \"updatedAt\") VALUES ($1, $2, $3, $4, $5, $6, $7, CURRENT_TIMESTAMP)",
+  "updateProfileLinks:count:links": "SELECT COUNT(*) FROM \"profile_links\" WHERE \"userId\" = $1",
 });
