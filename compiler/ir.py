@@ -436,6 +436,12 @@ class ColumnField:
     table: str
     column: Column
     required: bool = False
+    # Endpoints only: set when `table` is not `users` but the user's one row
+    # of another table (one with a unique NOT NULL reference to the user, such
+    # as Valine's profiles."userId"): the column that holds the user.  A
+    # response reads NULL while the user has no such row; a write to it is
+    # refused (409 `parent_missing`).
+    owner_column: str | None = None
 
 
 @dataclass(frozen=True)

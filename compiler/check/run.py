@@ -39,7 +39,7 @@ from typing import Any, Literal
 from compiler import once, progress
 from compiler.check import db as check_db
 from compiler.check import engines
-from compiler.ir import ListField, Project, Spec
+from compiler.ir import ColumnField, ListField, Project, Spec, UserRowRef
 
 Status = Literal["passed", "failed", "skipped", "not_run"]
 PYTEST_TIMEOUT_SECONDS = 600
@@ -386,6 +386,7 @@ def run_tests(
     # main and the other user; the legacy user has none, so the contract tests
     # can show that a write needing one is refused.
     parents = [ref for s in project.specs for e in s.endpoints for f in e.request if isinstance(f, ListField) for ref in f.parents]
+    parents += [UserRowRef("", f.table, "", f.owner_column) for s in project.specs for e in s.endpoints for f in e.request + e.response if isinstance(f, ColumnField) and f.owner_column]
     db.seed_user(project.final_schema, check_db.TEST_USER_ID, parents=parents)
     db.seed_user(project.final_schema, check_db.OTHER_USER_ID, "-other", parents=parents)
     if app_built:

@@ -75,11 +75,34 @@ def subject_key(schema: Schema) -> str:
 
 
 def select_user(op: str, schema: Schema, fields: tuple[ColumnField, ...]) -> Statement:
-    """SELECT the user's row: its key (so the row always has a column) and `fields`."""
+    """SELECT the user's row: its key (so the row always has a column) and
+    `fields`; fields of the user's one row of another table come from a LEFT
+    JOIN on its owner column (NULL while the user has no such row)."""
     key = subject_key(schema)
-    columns = [col(key)] + [col(f.column.name) for f in fields]
-    query = exp.select(*columns).from_(table_ref(SUBJECT_TABLE)).where(col(key).eq(param()))
-    return Statement(f"{op}:user", query, ("user_id",))
+    joined = user_row_tables(fields)
+    if not joined:
+        columns = [col(key)] + [col(f.column.name) for f in fields]
+        query = exp.select(*columns).from_(table_ref(SUBJECT_TABLE)).where(col(key).eq(param()))
+        return Statement(f"{op}:user", query, ("user_id",))
+    alias = {table: f"r{i}" for i, (table, _) in enumerate(joined)}
+    # Named by field: two tables may have a column of the same name.
+    named: list[exp.Expr] = [col(key, "u")]
+    named += [exp.alias_(col(f.column.name, alias[f.table] if f.owner_column else "u"), ident(f.name)) for f in fields]
+    query = exp.select(*named).from_(table_ref(SUBJECT_TABLE, "u"))
+    for table, owner in joined:
+        query = query.join(table_ref(table, alias[table]), on=col(owner, alias[table]).eq(col(key, "u")), join_type="left")
+    return Statement(f"{op}:user", query.where(col(key, "u").eq(param())), ("user_id",))
+
+
+def user_row_tables(fields: tuple[ColumnField, ...] | list[ColumnField]) -> list[tuple[str, str]]:
+    """(table, owner column) of each user's one row that `fields` read or write, sorted."""
+    return sorted({(f.table, f.owner_column) for f in fields if f.owner_column})
+
+
+def find_user_row(op: str, table: str, owner: str) -> Statement:
+    """Whether the user has its one row of `table` (a write to it needs one)."""
+    query = exp.select(col(owner)).from_(table_ref(table)).where(col(owner).eq(param()))
+    return Statement(f"{op}:row:{table}", query, ("user_id",))
 
 
 def lock_user(op: str, schema: Schema) -> Statement:
@@ -108,21 +131,30 @@ def select_list(op: str, schema: Schema, field: ListField) -> Statement:
 
 
 def update_column(op: str, schema: Schema, field: ColumnField) -> Statement:
-    """UPDATE one column of the user's row (PATCH sets only the columns given)."""
-    key = subject_key(schema)
-    query = _update(SUBJECT_TABLE, field.column.name, param(), col(key).eq(param()))
+    """UPDATE one column of the user's row, or of its one row of another
+    table (PATCH sets only the columns given)."""
+    if field.owner_column:
+        query = _update(field.table, field.column.name, param(), col(field.owner_column).eq(param()))
+    else:
+        query = _update(SUBJECT_TABLE, field.column.name, param(), col(subject_key(schema)).eq(param()))
     return Statement(f"{op}:set:{field.name}", query, (field.name, "user_id"))
 
 
-def touch_user(op: str, schema: Schema) -> Statement | None:
-    """UPDATE users.updated_at when the table keeps one; None otherwise."""
-    table = _table(schema, SUBJECT_TABLE)
-    stamp = table.column("updated_at")
-    if stamp is None or stamp.kind != "timestamp":
+# The column a write stamps with the current time (Prisma's `@updatedAt` under
+# the prisma profile's names).
+UPDATED_AT = ("updated_at", "updatedAt")
+
+
+def touch_user(op: str, schema: Schema, table_name: str = SUBJECT_TABLE, owner: str | None = None) -> Statement | None:
+    """UPDATE the updated-at timestamp of the user's row (or of its one row
+    of `table_name`, by `owner`) when the table keeps one; None otherwise."""
+    table = _table(schema, table_name)
+    stamp = next((c for c in (table.column(n) for n in UPDATED_AT) if c is not None and c.kind == "timestamp"), None)
+    if stamp is None:
         return None
-    key = subject_key(schema)
-    query = _update(SUBJECT_TABLE, "updated_at", exp.CurrentTimestamp(), col(key).eq(param()))
-    return Statement(f"{op}:touch", query, ("user_id",))
+    where = col(owner).eq(param()) if owner else col(subject_key(schema)).eq(param())
+    query = _update(table_name, stamp.name, exp.CurrentTimestamp(), where)
+    return Statement(f"{op}:touch" if owner is None else f"{op}:touch:{table_name}", query, ("user_id",))
 
 
 def delete_list(op: str, field: ListField) -> Statement:
@@ -223,19 +255,18 @@ def endpoint_statements(endpoint: Endpoint, schema: Schema) -> tuple[Statement, 
         out.extend(select_list(op, schema, f) for f in endpoint.response if isinstance(f, ListField))
     if endpoint.kind == "update":
         out.append(lock_user(op, schema))
-        for field in endpoint.request:
-            if isinstance(field, ColumnField):
-                out.append(update_column(op, schema, field))
-        if any(isinstance(f, ColumnField) for f in endpoint.request):
-            touch = touch_user(op, schema)
-            if touch is not None:
-                out.append(touch)
-        for field in endpoint.request:
-            if isinstance(field, ListField):
-                out.extend(select_user_row(op, field, ref) for ref in field.parents)
-                out.append(delete_list(op, field))
-                out.append(insert_list_item(op, field))
-                out.append(count_list(op, field))
+        written = [f for f in endpoint.request if isinstance(f, ColumnField)]
+        out.extend(find_user_row(op, table, owner) for table, owner in user_row_tables(written))
+        out.extend(update_column(op, schema, w) for w in written)
+        touches = [touch_user(op, schema)] if any(not f.owner_column for f in written) else []
+        touches += [touch_user(op, schema, table, owner) for table, owner in user_row_tables(written)]
+        out.extend(t for t in touches if t is not None)
+        for listed in endpoint.request:
+            if isinstance(listed, ListField):
+                out.extend(select_user_row(op, listed, ref) for ref in listed.parents)
+                out.append(delete_list(op, listed))
+                out.append(insert_list_item(op, listed))
+                out.append(count_list(op, listed))
     if endpoint.kind == "aggregate":
         for field in endpoint.response:
             if isinstance(field, MetricField):

@@ -198,13 +198,30 @@ def _endpoint_context(endpoint: Endpoint, spec: Spec) -> dict[str, Any]:
                 }
             )
     ctx["response"] = response
-    scalars = [f for f in endpoint.request if isinstance(f, ColumnField)]
-    ctx["scalar_writes"] = [
-        {"name_lit": py(f.name), "key_lit": py(f"{op}:set:{f.name}"), "column_kind_lit": py(f.column.kind)} for f in scalars
-    ]
+    written = [f for f in endpoint.request if isinstance(f, ColumnField)]
+    scalars = [f for f in written if not f.owner_column]
+
+    def write(f: ColumnField) -> dict[str, str]:
+        return {"name_lit": py(f.name), "key_lit": py(f"{op}:set:{f.name}"), "column_kind_lit": py(f.column.kind)}
+
+    ctx["scalar_writes"] = [write(f) for f in scalars]
     ctx["scalar_names_lit"] = py(tuple(f.name for f in scalars))
     touch = q.touch_user(op, schema) if scalars and endpoint.kind == "update" else None
     ctx["touch_key_lit"] = py(touch.key) if touch else ""
+    # Fields of the user's one row of another table: 409 without that row.
+    ctx["row_writes"] = []
+    for table, owner in q.user_row_tables(written) if endpoint.kind == "update" else ():
+        on_row = [f for f in written if f.table == table]
+        stamp = q.touch_user(op, schema, table, owner)
+        ctx["row_writes"].append(
+            {
+                "names_lit": py(tuple(f.name for f in on_row)),
+                "find_key_lit": py(f"{op}:row:{table}"),
+                "table_lit": py(table),
+                "writes": [write(f) for f in on_row],
+                "touch_key_lit": py(stamp.key) if stamp else "",
+            }
+        )
     ctx["list_writes"] = [
         {
             "name_lit": py(f.name),

@@ -85,6 +85,14 @@ def seed(users: Table) -> tuple[str, list[str], str]:
     return sql, params, key.name
 
 
+def _stored_args(field: ColumnField) -> str:
+    """The arguments of `stored()` that read `field`'s column for the test user."""
+    column = lit(_qi(field.column.name))
+    if not field.owner_column:
+        return column
+    return f"{column}, {lit(_qi(field.table))}, {lit(_qi(field.owner_column))}"
+
+
 def user_row_seed(table: Table, owner_column: str) -> tuple[str, list[str]]:
     """(INSERT, its JS parameters in terms of `tag` and `id`) of the user's
     one row of `table`, which new rows of a list reference (see UserRowRef):
@@ -267,8 +275,9 @@ async function seedUser(rows = true) {
   return id;
 }
 
-async function stored(column) {
-  const rows = (await pool.query(`SELECT ${column} AS v FROM ${USERS} WHERE ${KEY} = $1`, [userId])).rows;
+// A column of the test user's row (or of its one row of table `from`, whose `by` holds the user).
+async function stored(column, from = USERS, by = KEY) {
+  const rows = (await pool.query(`SELECT ${column} AS v FROM ${from} WHERE ${by} = $1`, [userId])).rows;
   return rows[0].v;
 }
 """
@@ -363,7 +372,8 @@ class _Writer:
         self.add(f"const SEED_PARAMS = (tag) => [{', '.join(params)}];")
         self.add(f"const DELETE_SQL = {lit(f'DELETE FROM {_qi(self.users.name)} WHERE {_qi(key)} = $1')};")
         lists = [f for ep in spec.endpoints for f in ep.request if isinstance(f, ListField)]
-        parents = sorted({(ref.table, ref.owner_column) for f in lists for ref in f.parents})
+        owned = [f for ep in spec.endpoints for f in ep.request + ep.response if isinstance(f, ColumnField) and f.owner_column]
+        parents = sorted({(ref.table, ref.owner_column) for f in lists for ref in f.parents} | {(f.table, f.owner_column or "") for f in owned})
         seeds = []
         for table_name, owner_column in parents:
             table = spec.schema_after.table(table_name)
@@ -509,7 +519,9 @@ class _Writer:
     def writes(self, e: Endpoint) -> None:
         op = ident(e.operation_id)
         base = f"{lit(e.method)}, {lit(e.path)}"
-        reader = next((r for r in self.spec.endpoints if r.kind == "read" and r.method == "GET"), None)
+        readers = [r for r in self.spec.endpoints if r.kind == "read" and r.method == "GET"]
+        # The GET of the same path reads back what this endpoint writes; else the spec's first.
+        reader = next((r for r in readers if r.path == e.path), readers[0] if readers else None)
         required = [f.name for f in e.request if isinstance(f, ColumnField) and f.required]
         for f in e.request:
             if isinstance(f, ListField):
@@ -517,7 +529,7 @@ class _Writer:
                 continue
             assert isinstance(f, ColumnField)
             accepts, rejects = cases.column_cases(f.column)
-            column = lit(_qi(f.column.name))
+            column = _stored_args(f)
             name = lit(f.name)
             others = {r: cases.valid_scalar(fld.column) for r, fld in ((g.name, g) for g in e.request if isinstance(g, ColumnField)) if r in required and r != f.name}
             extra = "".join(f", {lit(k)}: {value(v)}" for k, v in others.items())
@@ -571,7 +583,7 @@ class _Writer:
             v0, v1 = cases.valid_scalar(f.column, 0), cases.valid_scalar(f.column, 1)
             body = {g.name: cases.valid_scalar(g.column) for g in scalars if g.required and g is not f}
             extra = "".join(f", {lit(k)}: {value(v)}" for k, v in body.items())
-            column = lit(_qi(f.column.name))
+            column = _stored_args(f)
             self.add("")
             self.add("  it('reads a base64-encoded body (isBase64Encoded)', async () => {")
             self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: userId, body: {{ {lit(f.name)}: {value(v1)}{extra} }}, base64: true }}));")
@@ -587,6 +599,21 @@ class _Writer:
                 self.add("    expect(response.statusCode, response.body).toBe(200);")
                 self.add(f"    expect(await stored({column})).toEqual({value(v0)});")
                 self.add("  });")
+
+        for table in sorted({f.table for f in scalars if f.owner_column}):
+            f = next(g for g in scalars if g.table == table)
+            body = {g.name: cases.valid_scalar(g.column) for g in scalars if g.required and g is not f}
+            extra = "".join(f", {lit(k)}: {value(v)}" for k, v in body.items())
+            self.add("")
+            self.add(f"  it('refuses {f.name} with 409 parent_missing for a user without a {table} row, who reads it as null', async () => {{")
+            self.add("    const bare = await seedUser(false);")
+            self.add(f"    const response = await call(handlers.{op}, event({base}, {{ user: bare, body: {{ {lit(f.name)}: {value(cases.valid_scalar(f.column))}{extra} }} }}));")
+            self.add("    expectError(response, 409, '', ['parent_missing']);")
+            if reader is not None and any(r.name == f.name for r in reader.response):
+                self.add(f"    const read = await call(handlers.{ident(reader.operation_id)}, event({lit(reader.method)}, {lit(reader.path)}, {{ user: bare }}));")
+                self.add("    expect(read.statusCode, read.body).toBe(200);")
+                self.add(f"    expect(bodyOf(read)[{lit(f.name)}]).toBe(null);")
+            self.add("  });")
 
     def query_tests(self, e: Endpoint, param: QueryParam) -> None:
         op = ident(e.operation_id)

@@ -297,9 +297,11 @@ def _read_function(e: Endpoint) -> list[str]:
         "  return {",
     ]
     lists = []
+    # With a field of the user's one row of another table, the SELECT names its columns by field.
+    joined = bool(q.user_row_tables([f for f in e.response if isinstance(f, ColumnField)]))
     for f in e.response:
         if isinstance(f, ColumnField):
-            out.append(f"    {lit(f.name)}: toJson(row[{lit(f.column.name)}], {lit(f.column.kind)}),")
+            out.append(f"    {lit(f.name)}: toJson(row[{lit(f.name if joined else f.column.name)}], {lit(f.column.kind)}),")
         elif isinstance(f, ListField):
             lists.append(f)
             out.append(f"    {lit(f.name)}: [],")
@@ -389,7 +391,7 @@ def render_data(spec: Spec) -> str:
         lines.append("import { randomUUID } from 'node:crypto';")
     aggregates = any(e.kind == "aggregate" for e in spec.endpoints)
     runtime = ["count", "daySeries", "toDb", "toJson", "utcToday", "windowEnd", "windowStart"] if aggregates else ["toDb", "toJson"]
-    if any(f.parents for f in lists):
+    if any(f.parents for f in lists) or any(isinstance(f, ColumnField) and f.owner_column for e in spec.endpoints for f in e.request):
         runtime = sorted([*runtime, "userRow"])
     lines.append("import { " + ", ".join(runtime) + " } from '../runtime/http.js';")
     names = (["CAPS"] if any(f.cap is not None for f in lists) else []) + (["WINDOW_DAYS"] if any(window_param(e) for e in spec.endpoints) else [])
@@ -416,7 +418,8 @@ def render_data(spec: Spec) -> str:
             f"    const locked = await q.rows(SQL[{lit(op + ':lock')}], [userId]);",
             "    if (locked.length === 0) return null;",
         ]
-        scalars = [f for f in e.request if isinstance(f, ColumnField)]
+        written = [f for f in e.request if isinstance(f, ColumnField)]
+        scalars = [f for f in written if not f.owner_column]
         for f in scalars:
             lines += [
                 f"    if (Object.hasOwn(body, {lit(f.name)})) {{",
@@ -426,6 +429,20 @@ def render_data(spec: Spec) -> str:
         if op + ":touch" in keys:
             lines.append(f"    if ({lit([f.name for f in scalars])}.some((name) => Object.hasOwn(body, name))) {{")
             lines.append(f"      await q.exec(SQL[{lit(op + ':touch')}], [userId]);")
+            lines.append("    }")
+        for table, _owner in q.user_row_tables(written):
+            # Fields of the user's one row of `table`: 409 parent_missing without that row.
+            on_row = [f for f in written if f.table == table]
+            lines.append(f"    if ({lit([f.name for f in on_row])}.some((name) => Object.hasOwn(body, name))) {{")
+            lines.append(f"      userRow(await q.rows(SQL[{lit(op + ':row:' + table)}], [userId]), [true], '', {lit(table)});")
+            for f in on_row:
+                lines += [
+                    f"      if (Object.hasOwn(body, {lit(f.name)})) {{",
+                    f"        await q.exec(SQL[{lit(op + ':set:' + f.name)}], [toDb(body[{lit(f.name)}], {lit(f.column.kind)}), userId]);",
+                    "      }",
+                ]
+            if f"{op}:touch:{table}" in keys:
+                lines.append(f"      await q.exec(SQL[{lit(op + ':touch:' + table)}], [userId]);")
             lines.append("    }")
         for lf in e.request:
             if isinstance(lf, ListField):

@@ -1164,3 +1164,166 @@ def test_updateProfileLinks_links_needs_the_users_profiles_row(
         "/api/me/profile/links", json={"links": []}, headers=legacy_auth
     )
     assert response.status_code == 200, response.text
+
+
+def check_getProfile_shape(body: Any) -> None:
+    """The response of getProfile has exactly its documented fields and types."""
+    assert set(body) == {"title"}, body
+    assert body["title"] is None or isinstance(body["title"], str), body["title"]
+
+
+def test_getProfile_requires_credentials(client: httpx.Client) -> None:
+    """Without a credential: 401 `unauthorized`, never cached."""
+    response = client.get("/api/me/profile", headers={})
+    assert_unauthorized(response)
+    assert_cache(response, "no-store", None)
+
+
+def test_getProfile_rejects_unknown_credentials(client: httpx.Client) -> None:
+    """With a credential of no user: 401 `unauthorized`."""
+    response = client.get("/api/me/profile", headers=BAD_CREDENTIALS)
+    assert_unauthorized(response)
+
+
+def test_getProfile_user_without_row_is_401(
+    client: httpx.Client, rowless_auth: dict[str, str]
+) -> None:
+    """Signed in as a user who has no row: 401 `unauthorized`."""
+    response = client.get("/api/me/profile", headers=rowless_auth)
+    assert_unauthorized(response)
+
+
+def test_getProfile_cache_headers(client: httpx.Client, auth: dict[str, str]) -> None:
+    """Success carries exactly the spec's Cache-Control and Vary."""
+    response = client.get("/api/me/profile", headers=auth)
+    assert response.status_code == 200, response.text
+    assert_cache(response, "no-store", None)
+
+
+def test_getProfile_response_shape(client: httpx.Client, auth: dict[str, str]) -> None:
+    """The documented response shape: exactly these fields, these types."""
+    response = client.get("/api/me/profile", headers=auth)
+    assert response.status_code == 200, response.text
+    check_getProfile_shape(response.json())
+
+
+def check_updateProfile_shape(body: Any) -> None:
+    """The response of updateProfile has exactly its documented fields and types."""
+    assert set(body) == {"title"}, body
+    assert body["title"] is None or isinstance(body["title"], str), body["title"]
+
+
+def test_updateProfile_requires_credentials(client: httpx.Client) -> None:
+    """Without a credential: 401 `unauthorized`, never cached."""
+    response = client.patch("/api/me/profile", json={}, headers={})
+    assert_unauthorized(response)
+    assert_cache(response, "no-store", None)
+
+
+def test_updateProfile_rejects_unknown_credentials(client: httpx.Client) -> None:
+    """With a credential of no user: 401 `unauthorized`."""
+    response = client.patch("/api/me/profile", json={}, headers=BAD_CREDENTIALS)
+    assert_unauthorized(response)
+
+
+def test_updateProfile_user_without_row_is_401(
+    client: httpx.Client, rowless_auth: dict[str, str]
+) -> None:
+    """Signed in as a user who has no row: 401 `unauthorized`."""
+    response = client.patch("/api/me/profile", json={}, headers=rowless_auth)
+    assert_unauthorized(response)
+
+
+def test_updateProfile_cache_headers(
+    client: httpx.Client, auth: dict[str, str]
+) -> None:
+    """Success carries exactly the spec's Cache-Control and Vary."""
+    response = client.patch("/api/me/profile", json={}, headers=auth)
+    assert response.status_code == 200, response.text
+    assert_cache(response, "no-store", None)
+
+
+def test_updateProfile_response_shape(
+    client: httpx.Client, auth: dict[str, str]
+) -> None:
+    """The documented response shape: exactly these fields, these types."""
+    response = client.patch("/api/me/profile", json={}, headers=auth)
+    assert response.status_code == 200, response.text
+    check_updateProfile_shape(response.json())
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [pytest.param({"title": None}, {"title": None}, id="title-null")],
+)
+def test_updateProfile_accepts(
+    client: httpx.Client, auth: dict[str, str], body: Any, expected: Any
+) -> None:
+    """Values inside every constraint are accepted, stored and read back (normalised)."""
+    response = client.patch("/api/me/profile", json=body, headers=auth)
+    assert response.status_code == 200, response.text
+    assert_cache(response, "no-store", None)
+    assert_matches(response.json(), pick(expected, {"title"}))
+    assert_matches(
+        client.get("/api/me/profile", headers=auth).json(), pick(expected, {"title"})
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "path", "codes"),
+    [
+        pytest.param({"title": 12345}, "title", ["type"], id="title-not-a-string"),
+        pytest.param({"title": "a\x00b"}, "title", ["invalid_text"], id="title-nul"),
+        pytest.param({"title": "\x00"}, "title", ["invalid_text"], id="title-nul-only"),
+        pytest.param(
+            {"no_such_field": 1}, "no_such_field", ["unknown_field"], id="unknown-field"
+        ),
+        pytest.param([], "", ["type"], id="body-not-an-object"),
+        pytest.param("text", "", ["type"], id="body-a-string"),
+    ],
+)
+def test_updateProfile_rejects(
+    client: httpx.Client, auth: dict[str, str], body: Any, path: str, codes: list[str]
+) -> None:
+    """Values outside a constraint: 422 with the error at its path, nothing written."""
+    before = client.get("/api/me/profile", headers=auth).json()
+    response = client.patch("/api/me/profile", json=body, headers=auth)
+    assert_errors(response, path, codes)
+    assert_cache(response, "no-store", None)
+    after = client.get("/api/me/profile", headers=auth).json()
+    assert after == before, "a rejected request wrote something"
+
+
+def test_updateProfile_rejects_invalid_json(
+    client: httpx.Client, auth: dict[str, str]
+) -> None:
+    """A body that is not JSON: 422 at the root."""
+    headers = {**auth, "Content-Type": "application/json"}
+    response = client.patch("/api/me/profile", content=b"{not json", headers=headers)
+    assert_errors(response, "", ["type"])
+
+
+def test_updateProfile_empty_body_changes_nothing(
+    client: httpx.Client, auth: dict[str, str]
+) -> None:
+    """PATCH semantics: absent fields stay as they are."""
+    before = client.get("/api/me/profile", headers=auth).json()
+    response = client.patch("/api/me/profile", json={}, headers=auth)
+    assert response.status_code == 200, response.text
+    after = client.get("/api/me/profile", headers=auth).json()
+    assert after == before
+
+
+def test_updateProfile_needs_the_users_profiles_row(
+    client: httpx.Client, legacy_auth: dict[str, str]
+) -> None:
+    """title is a column of the user's own profiles row: a user with none
+    (the one stored before the migrations) gets 409 `parent_missing`, and
+    reads it as null."""
+    response = client.patch("/api/me/profile", json={"title": "a"}, headers=legacy_auth)
+    assert response.status_code == 409, response.text
+    errors = response.json()["errors"]
+    assert [(e["path"], e["code"]) for e in errors] == [("", "parent_missing")], errors
+    read = client.get("/api/me/profile", headers=legacy_auth)
+    assert read.status_code == 200, read.text
+    assert {k: read.json()[k] for k in ["title"]} == {"title": None}

@@ -69,3 +69,24 @@ class UpdateProfileLinksRequest(runtime.RequestBody):
 # The response body of updateProfileLinks.
 class UpdateProfileLinksResponse(runtime.Model):
     links: list[GetProfileLinksResponseLinksItem]
+
+
+# The response body of getProfile.
+class GetProfileResponse(runtime.Model):
+    title: Annotated[str, Field(pattern=TEXT_PATTERN)] | None
+
+
+# The request body of updateProfile: validated by validators.validate_updateProfile_request.
+class UpdateProfileRequest(runtime.RequestBody):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"additionalProperties": False}
+    )
+    validate_body = staticmethod(validators.validate_updateProfile_request)
+    title: Annotated[str, Field(pattern=TEXT_PATTERN)] | None = Field(
+        default_factory=runtime.absent
+    )
+
+
+# The response body of updateProfile.
+class UpdateProfileResponse(runtime.Model):
+    title: Annotated[str, Field(pattern=TEXT_PATTERN)] | None

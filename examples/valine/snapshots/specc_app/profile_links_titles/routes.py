@@ -31,6 +31,12 @@ SQL: dict[str, dict[str, str]] = {
         "updateProfileLinks:delete:links": "DELETE FROM `profile_links` WHERE `userId` = %s",
         "updateProfileLinks:insert:links": "INSERT INTO `profile_links` (`id`, `userId`, `profileId`, `label`, `url`, `type`, `position`, `updatedAt`) VALUES (%s, %s, %s, %s, %s, %s, %s, CURRENT_TIMESTAMP())",
         "updateProfileLinks:count:links": "SELECT COUNT(*) FROM `profile_links` WHERE `userId` = %s",
+        "getProfile:user": "SELECT `u`.`id`, `r0`.`title` AS `title` FROM `users` AS u LEFT JOIN `profiles` AS r0 ON `r0`.`userId` = `u`.`id` WHERE `u`.`id` = %s",
+        "updateProfile:user": "SELECT `u`.`id`, `r0`.`title` AS `title` FROM `users` AS u LEFT JOIN `profiles` AS r0 ON `r0`.`userId` = `u`.`id` WHERE `u`.`id` = %s",
+        "updateProfile:lock": "SELECT `id` FROM `users` WHERE `id` = %s FOR UPDATE",
+        "updateProfile:row:profiles": "SELECT `userId` FROM `profiles` WHERE `userId` = %s",
+        "updateProfile:set:title": "UPDATE `profiles` SET `title` = %s WHERE `userId` = %s",
+        "updateProfile:touch:profiles": "UPDATE `profiles` SET `updatedAt` = CURRENT_TIMESTAMP() WHERE `userId` = %s",
     },
     "postgres": {
         "getProfileLinks:user": 'SELECT "id" FROM "users" WHERE "id" = %s',
@@ -42,6 +48,12 @@ SQL: dict[str, dict[str, str]] = {
         "updateProfileLinks:delete:links": 'DELETE FROM "profile_links" WHERE "userId" = %s',
         "updateProfileLinks:insert:links": 'INSERT INTO "profile_links" ("id", "userId", "profileId", "label", "url", "type", "position", "updatedAt") VALUES (%s, %s, %s, %s, %s, %s, %s, CURRENT_TIMESTAMP)',
         "updateProfileLinks:count:links": 'SELECT COUNT(*) FROM "profile_links" WHERE "userId" = %s',
+        "getProfile:user": 'SELECT "u"."id", "r0"."title" AS "title" FROM "users" AS u LEFT JOIN "profiles" AS r0 ON "r0"."userId" = "u"."id" WHERE "u"."id" = %s',
+        "updateProfile:user": 'SELECT "u"."id", "r0"."title" AS "title" FROM "users" AS u LEFT JOIN "profiles" AS r0 ON "r0"."userId" = "u"."id" WHERE "u"."id" = %s',
+        "updateProfile:lock": 'SELECT "id" FROM "users" WHERE "id" = %s FOR UPDATE',
+        "updateProfile:row:profiles": 'SELECT "userId" FROM "profiles" WHERE "userId" = %s',
+        "updateProfile:set:title": 'UPDATE "profiles" SET "title" = %s WHERE "userId" = %s',
+        "updateProfile:touch:profiles": 'UPDATE "profiles" SET "updatedAt" = CURRENT_TIMESTAMP WHERE "userId" = %s',
     },
     "sqlite": {
         "getProfileLinks:user": 'SELECT "id" FROM "users" WHERE "id" = ?',
@@ -53,6 +65,12 @@ SQL: dict[str, dict[str, str]] = {
         "updateProfileLinks:delete:links": 'DELETE FROM "profile_links" WHERE "userId" = ?',
         "updateProfileLinks:insert:links": 'INSERT INTO "profile_links" ("id", "userId", "profileId", "label", "url", "type", "position", "updatedAt") VALUES (?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)',
         "updateProfileLinks:count:links": 'SELECT COUNT(*) FROM "profile_links" WHERE "userId" = ?',
+        "getProfile:user": 'SELECT "u"."id", "r0"."title" AS "title" FROM "users" AS u LEFT JOIN "profiles" AS r0 ON "r0"."userId" = "u"."id" WHERE "u"."id" = ?',
+        "updateProfile:user": 'SELECT "u"."id", "r0"."title" AS "title" FROM "users" AS u LEFT JOIN "profiles" AS r0 ON "r0"."userId" = "u"."id" WHERE "u"."id" = ?',
+        "updateProfile:lock": 'SELECT "id" FROM "users" WHERE "id" = ?',
+        "updateProfile:row:profiles": 'SELECT "userId" FROM "profiles" WHERE "userId" = ?',
+        "updateProfile:set:title": 'UPDATE "profiles" SET "title" = ? WHERE "userId" = ?',
+        "updateProfile:touch:profiles": 'UPDATE "profiles" SET "updatedAt" = CURRENT_TIMESTAMP WHERE "userId" = ?',
     },
 }
 
@@ -60,6 +78,8 @@ SQL: dict[str, dict[str, str]] = {
 CACHE: dict[str, dict[str, str]] = {
     "getProfileLinks": {"Cache-Control": "no-store"},
     "updateProfileLinks": {"Cache-Control": "no-store"},
+    "getProfile": {"Cache-Control": "no-store"},
+    "updateProfile": {"Cache-Control": "no-store"},
 }
 
 
@@ -167,6 +187,86 @@ def build_router(
             after=after_updateProfileLinks,
         )
 
+    before_getProfile, after_getProfile = runtime.service_hooks(services, "getProfile")
+
+    @router.get(
+        "/api/me/profile",
+        operation_id="getProfile",
+        summary="Read the signed-in user's profile title (null without a profile).",
+        description="Without valid credentials: 401 with code `unauthorized`.",
+        tags=["profile-links-titles"],
+        response_class=JSONResponse,
+        status_code=200,
+        response_model=models.GetProfileResponse,
+        response_description="OK",
+        responses={
+            200: {
+                "description": "OK",
+                "headers": {"Cache-Control": runtime_models.exact_header("no-store")},
+            },
+            401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
+        },
+    )
+    def route_getProfile(
+        *,
+        conn: Any = Depends(get_connection),
+        user_id: Any = Depends(user),
+    ) -> Response:
+        return runtime.serve(
+            conn,
+            user_id,
+            CACHE["getProfile"],
+            lambda cur, data, query: _read_getProfile(cur, sql, user_id),
+            ok_status=200,
+            auth=True,
+            row_required=True,
+            before=before_getProfile,
+            after=after_getProfile,
+        )
+
+    before_updateProfile, after_updateProfile = runtime.service_hooks(
+        services, "updateProfile"
+    )
+
+    @router.patch(
+        "/api/me/profile",
+        operation_id="updateProfile",
+        summary="Change the signed-in user's profile title.",
+        description='Partial update: absent fields are left unchanged; `null` clears a nullable field. Validation errors answer 422 with `{"errors": [{path, code, message}]}`. Without valid credentials: 401 with code `unauthorized`.',
+        tags=["profile-links-titles"],
+        response_class=JSONResponse,
+        status_code=200,
+        response_model=models.UpdateProfileResponse,
+        response_description="OK",
+        responses={
+            200: {
+                "description": "OK",
+                "headers": {"Cache-Control": runtime_models.exact_header("no-store")},
+            },
+            401: runtime_models.error_response(runtime_models.UNAUTHORIZED),
+            409: runtime_models.error_response("Conflict"),
+            422: runtime_models.error_response(runtime_models.VALIDATION_FAILED),
+        },
+    )
+    def route_updateProfile(
+        *,
+        body: models.UpdateProfileRequest,
+        conn: Any = Depends(get_connection),
+        user_id: Any = Depends(user),
+    ) -> Response:
+        return runtime.serve(
+            conn,
+            user_id,
+            CACHE["updateProfile"],
+            lambda cur, data, query: _write_updateProfile(cur, sql, user_id, data),
+            ok_status=200,
+            auth=True,
+            row_required=True,
+            body=runtime.cleaned(body),
+            before=before_updateProfile,
+            after=after_updateProfile,
+        )
+
     return router
 
 
@@ -247,3 +347,52 @@ def _write_updateProfileLinks(
                 ),
             )
     return _read_updateProfileLinks(cur, sql, user_id)
+
+
+def _read_getProfile(
+    cur: Any, sql: Mapping[str, str], user_id: Any
+) -> dict[str, Any] | None:
+    """The response body of getProfile: the user's own row and child rows, or
+    None when the user has no row."""
+    cur.execute(sql["getProfile:user"], (user_id,))
+    row = cur.fetchone()
+    if row is None:
+        return None
+    result: dict[str, Any] = {}
+    result["title"] = runtime.to_json(row[1], "text")
+    return result
+
+
+def _read_updateProfile(
+    cur: Any, sql: Mapping[str, str], user_id: Any
+) -> dict[str, Any] | None:
+    """The response body of updateProfile: the user's own row and child rows, or
+    None when the user has no row."""
+    cur.execute(sql["updateProfile:user"], (user_id,))
+    row = cur.fetchone()
+    if row is None:
+        return None
+    result: dict[str, Any] = {}
+    result["title"] = runtime.to_json(row[1], "text")
+    return result
+
+
+def _write_updateProfile(
+    cur: Any, sql: Mapping[str, str], user_id: Any, data: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """Apply a validated updateProfile body inside the caller's transaction: set
+    the columns given (PATCH), replace each list given, then enforce caps on
+    the rows as written.  None when the user has no row."""
+    cur.execute(sql["updateProfile:lock"], (user_id,))
+    if cur.fetchone() is None:
+        return None
+    if any(name in data for name in ("title",)):
+        cur.execute(sql["updateProfile:row:profiles"], (user_id,))
+        runtime.user_row(cur.fetchone(), ("title",), "", "profiles")
+        if "title" in data:
+            cur.execute(
+                sql["updateProfile:set:title"],
+                (runtime.to_db(data["title"], "text"), user_id),
+            )
+        cur.execute(sql["updateProfile:touch:profiles"], (user_id,))
+    return _read_updateProfile(cur, sql, user_id)

@@ -66,7 +66,16 @@ REQUEST_RULES: dict[str, dict[str, validation.Rule]] = {
             },
             "unique": (("position",),),
         }
-    }
+    },
+    "updateProfile": {
+        "title": {
+            "kind": "string",
+            "required": False,
+            "nullable": True,
+            "min_length": None,
+            "max_length": None,
+        }
+    },
 }
 
 # operationId -> parameter name -> rule.
@@ -78,8 +87,14 @@ def validate_updateProfileLinks_request(body: object) -> dict[str, Any]:
     return validation.validate_body(REQUEST_RULES["updateProfileLinks"], body)
 
 
+def validate_updateProfile_request(body: object) -> dict[str, Any]:
+    """The cleaned request body of ``updateProfile``, or ``ValidationFailed``."""
+    return validation.validate_body(REQUEST_RULES["updateProfile"], body)
+
+
 REQUEST_VALIDATORS: dict[str, Callable[[object], dict[str, Any]]] = {
     "updateProfileLinks": validate_updateProfileLinks_request,
+    "updateProfile": validate_updateProfile_request,
 }
 QUERY_VALIDATORS: dict[str, Callable[[Mapping[str, str]], dict[str, str]]] = {}
 
@@ -93,4 +108,5 @@ __all__ = [
     "check_cap",
     "normalize_url",
     "validate_updateProfileLinks_request",
+    "validate_updateProfile_request",
 ]

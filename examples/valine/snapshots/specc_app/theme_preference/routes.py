@@ -26,18 +26,21 @@ SQL: dict[str, dict[str, str]] = {
         "updatePreferences:user": "SELECT `id`, `themePreference` FROM `users` WHERE `id` = %s",
         "updatePreferences:lock": "SELECT `id` FROM `users` WHERE `id` = %s FOR UPDATE",
         "updatePreferences:set:theme": "UPDATE `users` SET `themePreference` = %s WHERE `id` = %s",
+        "updatePreferences:touch": "UPDATE `users` SET `updatedAt` = CURRENT_TIMESTAMP() WHERE `id` = %s",
     },
     "postgres": {
         "getPreferences:user": 'SELECT "id", "themePreference" FROM "users" WHERE "id" = %s',
         "updatePreferences:user": 'SELECT "id", "themePreference" FROM "users" WHERE "id" = %s',
         "updatePreferences:lock": 'SELECT "id" FROM "users" WHERE "id" = %s FOR UPDATE',
         "updatePreferences:set:theme": 'UPDATE "users" SET "themePreference" = %s WHERE "id" = %s',
+        "updatePreferences:touch": 'UPDATE "users" SET "updatedAt" = CURRENT_TIMESTAMP WHERE "id" = %s',
     },
     "sqlite": {
         "getPreferences:user": 'SELECT "id", "themePreference" FROM "users" WHERE "id" = ?',
         "updatePreferences:user": 'SELECT "id", "themePreference" FROM "users" WHERE "id" = ?',
         "updatePreferences:lock": 'SELECT "id" FROM "users" WHERE "id" = ?',
         "updatePreferences:set:theme": 'UPDATE "users" SET "themePreference" = ? WHERE "id" = ?',
+        "updatePreferences:touch": 'UPDATE "users" SET "updatedAt" = CURRENT_TIMESTAMP WHERE "id" = ?',
     },
 }
 
@@ -194,4 +197,6 @@ def _write_updatePreferences(
             sql["updatePreferences:set:theme"],
             (runtime.to_db(data["theme"], "enum"), user_id),
         )
+    if any(name in data for name in ("theme",)):
+        cur.execute(sql["updatePreferences:touch"], (user_id,))
     return _read_updatePreferences(cur, sql, user_id)

@@ -131,8 +131,9 @@ async function seedUser(rows = true) {
   return id;
 }
 
-async function stored(column) {
-  const rows = (await pool.query(`SELECT ${column} AS v FROM ${USERS} WHERE ${KEY} = $1`, [userId])).rows;
+// A column of the test user's row (or of its one row of table `from`, whose `by` holds the user).
+async function stored(column, from = USERS, by = KEY) {
+  const rows = (await pool.query(`SELECT ${column} AS v FROM ${from} WHERE ${by} = $1`, [userId])).rows;
   return rows[0].v;
 }
 
@@ -160,6 +161,16 @@ function check_updateProfileLinks_shape(body) {
     { const v = item["type"]; expect((["website", "imdb", "showreel", "other"].includes(v)), `links.type: ${JSON.stringify(v)}`).toBe(true); }
     { const v = item["position"]; expect((Number.isInteger(v)), `links.position: ${JSON.stringify(v)}`).toBe(true); }
   }
+}
+
+function check_getProfile_shape(body) {
+  expect(Object.keys(body).sort()).toEqual(["title"]);
+  { const v = body["title"]; expect(v === null || (typeof v === 'string'), `title: ${JSON.stringify(v)}`).toBe(true); }
+}
+
+function check_updateProfile_shape(body) {
+  expect(Object.keys(body).sort()).toEqual(["title"]);
+  { const v = body["title"]; expect(v === null || (typeof v === 'string'), `title: ${JSON.stringify(v)}`).toBe(true); }
 }
 
 // The contract cases.  `call(handler, event)` answers one event: the handler itself, or the
@@ -360,6 +371,159 @@ function contract(call, overHttp) {
     it.each([['truncated', '{'], ['empty', ''], ['text', 'theme=dark']])('rejects a body that is not JSON (%s) with 422 type', async (_id, raw) => {
       const response = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: userId, raw }));
       expectError(response, 422, '', ['type']);
+    });
+  });
+
+  describe("getProfile", () => {
+    it('answers 401 without a signed-in user', async () => {
+      const response = await call(handlers.getProfile, event("GET", "/api/me/profile"));
+      expectError(response, 401, '', ['unauthorized']);
+    });
+
+    it('answers 401 for a user that has no row', async () => {
+      const response = await call(handlers.getProfile, event("GET", "/api/me/profile", { user: "specc-no-such-user" }));
+      expectError(response, 401, '', ['unauthorized']);
+    });
+
+    it('answers 200 with the documented shape and cache headers', async () => {
+      const response = await call(handlers.getProfile, event("GET", "/api/me/profile", { user: userId }));
+      expect(response.statusCode, response.body).toBe(200);
+      expect(header(response, 'Cache-Control')).toBe("no-store");
+      check_getProfile_shape(bodyOf(response));
+    });
+
+    // Only in-process: over HTTP the server's database cannot be taken away from here.
+    if (!overHttp) {
+      it('answers 503 unavailable in the error shape when the database cannot be reached', async () => {
+        const down = new pg.Pool({ host: '127.0.0.1', port: 1, connectionTimeoutMillis: 500 });
+        setDb(createPgDb(down));
+        try {
+          const response = await call(handlers.getProfile, event("GET", "/api/me/profile", { user: userId }));
+          expectError(response, 503, '', ['unavailable']);
+          expect(response.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
+        } finally {
+          setDb(db);
+          await down.end();
+        }
+      });
+    }
+  });
+
+  describe("updateProfile", () => {
+    it('answers 401 without a signed-in user', async () => {
+      const response = await call(handlers.updateProfile, event("PATCH", "/api/me/profile", { body: {} }));
+      expectError(response, 401, '', ['unauthorized']);
+    });
+
+    it('answers 401 for a user that has no row', async () => {
+      const response = await call(handlers.updateProfile, event("PATCH", "/api/me/profile", { user: "specc-no-such-user", body: {} }));
+      expectError(response, 401, '', ['unauthorized']);
+    });
+
+    it('answers 200 with the documented shape and cache headers', async () => {
+      const response = await call(handlers.updateProfile, event("PATCH", "/api/me/profile", { user: userId, body: {} }));
+      expect(response.statusCode, response.body).toBe(200);
+      expect(header(response, 'Cache-Control')).toBe("no-store");
+      check_updateProfile_shape(bodyOf(response));
+    });
+
+    // Only in-process: over HTTP the server's database cannot be taken away from here.
+    if (!overHttp) {
+      it('answers 503 unavailable in the error shape when the database cannot be reached', async () => {
+        const down = new pg.Pool({ host: '127.0.0.1', port: 1, connectionTimeoutMillis: 500 });
+        setDb(createPgDb(down));
+        try {
+          const response = await call(handlers.updateProfile, event("PATCH", "/api/me/profile", { user: userId, body: {} }));
+          expectError(response, 503, '', ['unavailable']);
+          expect(response.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
+        } finally {
+          setDb(db);
+          await down.end();
+        }
+      });
+    }
+
+    it('waits for a concurrent writer of the same user (the row lock)', async () => {
+      const other = await pool.connect();
+      let open = false;
+      try {
+        await other.query('BEGIN');
+        open = true;
+        await other.query(LOCK_SQL, [userId]);
+        let finished = false;
+        const pending = call(handlers.updateProfile, event("PATCH", "/api/me/profile", { user: userId, body: {} })).then((r) => { finished = true; return r; });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(finished).toBe(false);
+        await other.query('COMMIT');
+        open = false;
+        const response = await pending;
+        expect(response.statusCode, response.body).toBe(200);
+      } finally {
+        if (open) await other.query('ROLLBACK'); // a failed case must not keep the lock
+        other.release();
+      }
+    });
+
+    it.each([
+      ["null", null, null],
+    ])('stores an accepted title: %s', async (_id, given, expected) => {
+      const response = await call(handlers.updateProfile, event("PATCH", "/api/me/profile", { user: userId, body: { "title": given } }));
+      expect(response.statusCode, response.body).toBe(200);
+      expect(bodyOf(response)["title"]).toEqual(expected);
+      expect(await stored("\"title\"", "\"profiles\"", "\"userId\"")).toEqual(expected);
+      const read = await call(handlers.getProfile, event("GET", "/api/me/profile", { user: userId }));
+      expect(bodyOf(read)["title"]).toEqual(expected);
+    });
+
+    it.each([
+      ["not-a-string", 12345, ["type"]],
+      ["nul", "a\u0000b", ["invalid_text"]],
+      ["nul-only", "\u0000", ["invalid_text"]],
+    ])('rejects a bad title with 422 and keeps the stored value: %s', async (_id, given, codes) => {
+      const before = await call(handlers.updateProfile, event("PATCH", "/api/me/profile", { user: userId, body: { "title": "a" } }));
+      expect(before.statusCode, before.body).toBe(200);
+      const snapshot = await stored("\"title\"", "\"profiles\"", "\"userId\"");
+      const response = await call(handlers.updateProfile, event("PATCH", "/api/me/profile", { user: userId, body: { "title": given } }));
+      expectError(response, 422, "title", codes);
+      expect(await stored("\"title\"", "\"profiles\"", "\"userId\"")).toEqual(snapshot);
+    });
+
+    it('rejects an unknown field with 422 unknown_field', async () => {
+      const response = await call(handlers.updateProfile, event("PATCH", "/api/me/profile", { user: userId, body: { specc_unknown_field: 1 } }));
+      expectError(response, 422, 'specc_unknown_field', ['unknown_field']);
+    });
+
+    it.each([['a list', []], ['a string', 'x'], ['null', null], ['a number', 1]])('rejects a body that is %s with 422 type', async (_id, body) => {
+      const response = await call(handlers.updateProfile, event("PATCH", "/api/me/profile", { user: userId, body }));
+      expectError(response, 422, '', ['type']);
+    });
+
+    it.each([['truncated', '{'], ['empty', ''], ['text', 'theme=dark']])('rejects a body that is not JSON (%s) with 422 type', async (_id, raw) => {
+      const response = await call(handlers.updateProfile, event("PATCH", "/api/me/profile", { user: userId, raw }));
+      expectError(response, 422, '', ['type']);
+    });
+
+    it('reads a base64-encoded body (isBase64Encoded)', async () => {
+      const response = await call(handlers.updateProfile, event("PATCH", "/api/me/profile", { user: userId, body: { "title": "b" }, base64: true }));
+      expect(response.statusCode, response.body).toBe(200);
+      expect(await stored("\"title\"", "\"profiles\"", "\"userId\"")).toEqual("b");
+    });
+
+    it('keeps absent fields as they are (PATCH)', async () => {
+      const set = await call(handlers.updateProfile, event("PATCH", "/api/me/profile", { user: userId, body: { "title": "a" } }));
+      expect(set.statusCode, set.body).toBe(200);
+      const response = await call(handlers.updateProfile, event("PATCH", "/api/me/profile", { user: userId, body: {} }));
+      expect(response.statusCode, response.body).toBe(200);
+      expect(await stored("\"title\"", "\"profiles\"", "\"userId\"")).toEqual("a");
+    });
+
+    it('refuses title with 409 parent_missing for a user without a profiles row, who reads it as null', async () => {
+      const bare = await seedUser(false);
+      const response = await call(handlers.updateProfile, event("PATCH", "/api/me/profile", { user: bare, body: { "title": "a" } }));
+      expectError(response, 409, '', ['parent_missing']);
+      const read = await call(handlers.getProfile, event("GET", "/api/me/profile", { user: bare }));
+      expect(read.statusCode, read.body).toBe(200);
+      expect(bodyOf(read)["title"]).toBe(null);
     });
   });
 }

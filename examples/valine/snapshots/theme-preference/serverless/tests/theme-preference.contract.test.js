@@ -131,8 +131,9 @@ async function seedUser(rows = true) {
   return id;
 }
 
-async function stored(column) {
-  const rows = (await pool.query(`SELECT ${column} AS v FROM ${USERS} WHERE ${KEY} = $1`, [userId])).rows;
+// A column of the test user's row (or of its one row of table `from`, whose `by` holds the user).
+async function stored(column, from = USERS, by = KEY) {
+  const rows = (await pool.query(`SELECT ${column} AS v FROM ${from} WHERE ${by} = $1`, [userId])).rows;
   return rows[0].v;
 }
 

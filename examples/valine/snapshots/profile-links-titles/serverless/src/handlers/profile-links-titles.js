@@ -29,3 +29,20 @@ export const updateProfileLinks = async (event) =>
     validate: (body) => validateBody(REQUEST_RULES.updateProfileLinks, body),
     work: (db, userId, body, query) => data.updateProfileLinks(db, userId, body, query),
   });
+
+// GET "/api/me/profile": "Read the signed-in user's profile title (null without a profile)."
+export const getProfile = async (event) =>
+  serve(event, helpers, {
+    cache: {"Cache-Control": "no-store"},
+    okStatus: 200,
+    work: (db, userId, body, query) => data.getProfile(db, userId, body, query),
+  });
+
+// PATCH "/api/me/profile": "Change the signed-in user's profile title."
+export const updateProfile = async (event) =>
+  serve(event, helpers, {
+    cache: {"Cache-Control": "no-store"},
+    okStatus: 200,
+    validate: (body) => validateBody(REQUEST_RULES.updateProfile, body),
+    work: (db, userId, body, query) => data.updateProfile(db, userId, body, query),
+  });

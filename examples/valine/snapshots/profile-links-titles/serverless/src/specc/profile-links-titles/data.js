@@ -32,6 +32,28 @@ async function read_updateProfileLinks(q, userId, query) {
   return result;
 }
 
+// The response body of getProfile: the user's own row, or null when the user has no row.
+async function read_getProfile(q, userId, query) {
+  const rows = await q.rows(SQL["getProfile:user"], [userId]);
+  if (rows.length === 0) return null;
+  const row = rows[0];
+  const result = {
+    "title": toJson(row["title"], "text"),
+  };
+  return result;
+}
+
+// The response body of updateProfile: the user's own row, or null when the user has no row.
+async function read_updateProfile(q, userId, query) {
+  const rows = await q.rows(SQL["updateProfile:user"], [userId]);
+  if (rows.length === 0) return null;
+  const row = rows[0];
+  const result = {
+    "title": toJson(row["title"], "text"),
+  };
+  return result;
+}
+
 export const getProfileLinks = (db, userId, _body, query) => db.read((q) => read_getProfileLinks(q, userId, query));
 
 // Apply a validated updateProfileLinks body (PATCH: only the fields given) in one transaction.
@@ -47,4 +69,21 @@ export const updateProfileLinks = (db, userId, body, query) =>
       }
     }
     return read_updateProfileLinks(q, userId, query);
+  });
+
+export const getProfile = (db, userId, _body, query) => db.read((q) => read_getProfile(q, userId, query));
+
+// Apply a validated updateProfile body (PATCH: only the fields given) in one transaction.
+export const updateProfile = (db, userId, body, query) =>
+  db.transaction(async (q) => {
+    const locked = await q.rows(SQL["updateProfile:lock"], [userId]);
+    if (locked.length === 0) return null;
+    if (["title"].some((name) => Object.hasOwn(body, name))) {
+      userRow(await q.rows(SQL["updateProfile:row:profiles"], [userId]), [true], '', "profiles");
+      if (Object.hasOwn(body, "title")) {
+        await q.exec(SQL["updateProfile:set:title"], [toDb(body["title"], "text"), userId]);
+      }
+      await q.exec(SQL["updateProfile:touch:profiles"], [userId]);
+    }
+    return read_updateProfile(q, userId, query);
   });

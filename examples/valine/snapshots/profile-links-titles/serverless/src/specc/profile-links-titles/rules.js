@@ -6,6 +6,9 @@ export const REQUEST_RULES = Object.freeze({
   updateProfileLinks: {
     "links": {"kind": "list", "required": false, "nullable": false, "table": "profile_links", "items": {"label": {"kind": "string", "required": true, "nullable": false, "min_length": 1, "max_length": 40}, "url": {"kind": "url", "required": true, "nullable": false, "min_length": null, "max_length": 2048, "schemes": ["http", "https"], "hosts": []}, "type": {"kind": "enum", "required": true, "nullable": false, "values": ["website", "imdb", "showreel", "other"]}, "position": {"kind": "int", "required": false, "nullable": false, "minimum": -2147483648, "maximum": 2147483647}}, "unique": [["position"]]},
   },
+  updateProfile: {
+    "title": {"kind": "string", "required": false, "nullable": true, "min_length": null, "max_length": null},
+  },
 });
 
 // operationId -> query parameter -> {values, default, required} (validateQuery).

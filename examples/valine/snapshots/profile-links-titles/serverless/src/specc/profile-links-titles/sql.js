@@ -13,4 +13,10 @@ export const SQL = Object.freeze({
   "updateProfileLinks:delete:links": "DELETE FROM \"profile_links\" WHERE \"userId\" = $1",
   "updateProfileLinks:insert:links": "INSERT INTO \"profile_links\" (\"id\", \"userId\", \"profileId\", \"label\", \"url\", \"type\", \"position\", \"updatedAt\") VALUES ($1, $2, $3, $4, $5, $6, $7, CURRENT_TIMESTAMP)",
   "updateProfileLinks:count:links": "SELECT COUNT(*) FROM \"profile_links\" WHERE \"userId\" = $1",
+  "getProfile:user": "SELECT \"u\".\"id\", \"r0\".\"title\" AS \"title\" FROM \"users\" AS u LEFT JOIN \"profiles\" AS r0 ON \"r0\".\"userId\" = \"u\".\"id\" WHERE \"u\".\"id\" = $1",
+  "updateProfile:user": "SELECT \"u\".\"id\", \"r0\".\"title\" AS \"title\" FROM \"users\" AS u LEFT JOIN \"profiles\" AS r0 ON \"r0\".\"userId\" = \"u\".\"id\" WHERE \"u\".\"id\" = $1",
+  "updateProfile:lock": "SELECT \"id\" FROM \"users\" WHERE \"id\" = $1 FOR UPDATE",
+  "updateProfile:row:profiles": "SELECT \"userId\" FROM \"profiles\" WHERE \"userId\" = $1",
+  "updateProfile:set:title": "UPDATE \"profiles\" SET \"title\" = $1 WHERE \"userId\" = $2",
+  "updateProfile:touch:profiles": "UPDATE \"profiles\" SET \"updatedAt\" = CURRENT_TIMESTAMP WHERE \"userId\" = $1",
 });

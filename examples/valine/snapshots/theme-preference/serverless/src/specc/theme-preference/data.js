@@ -39,5 +39,8 @@ export const updatePreferences = (db, userId, body, query) =>
     if (Object.hasOwn(body, "theme")) {
       await q.exec(SQL["updatePreferences:set:theme"], [toDb(body["theme"], "enum"), userId]);
     }
+    if (["theme"].some((name) => Object.hasOwn(body, name))) {
+      await q.exec(SQL["updatePreferences:touch"], [userId]);
+    }
     return read_updatePreferences(q, userId, query);
   });

@@ -8,4 +8,5 @@ export const SQL = Object.freeze({
   "updatePreferences:user": "SELECT \"id\", \"themePreference\" FROM \"users\" WHERE \"id\" = $1",
   "updatePreferences:lock": "SELECT \"id\" FROM \"users\" WHERE \"id\" = $1 FOR UPDATE",
   "updatePreferences:set:theme": "UPDATE \"users\" SET \"themePreference\" = $1 WHERE \"id\" = $2",
+  "updatePreferences:touch": "UPDATE \"users\" SET \"updatedAt\" = CURRENT_TIMESTAMP WHERE \"id\" = $1",
 });
