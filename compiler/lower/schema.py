@@ -44,7 +44,7 @@ DEFAULT_URL_MAX = 2048
 _STRINGY = ("string", "url")
 _INTY = ("int", "bigint")
 # Keys that make a `tables` entry a change to an existing table.
-CHANGE_KEYS = ("add", "alter", "drop", "rename", "indexes")
+CHANGE_KEYS = ("add", "alter", "drop", "rename", "indexes", "cap")
 
 
 def default_problem(col: Column) -> str | None:
@@ -305,6 +305,13 @@ class SchemaLowering:
                     table = self._add_columns(table, raw["add"], path + ("add",), creating)
                 if "indexes" in raw:
                     table = alter.indexes(table, raw["indexes"], path + ("indexes",))
+                if "cap" in raw:
+                    # Enforced by the application only: no migration, and rows
+                    # stored before may be over it (a write keeping them is refused).
+                    per = str(raw["cap"]["per"])
+                    physical = per if table.column(per) is not None else naming.column(per)
+                    cols = {c.name: c for c in table.columns}
+                    table = replace(table, cap=self._cap(name, {**raw["cap"], "per": physical}, cols, path + ("cap",), table.indexes))
                 tables[name] = table
             else:
                 if name in tables:

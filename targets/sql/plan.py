@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from sqlglot import exp
+
 from compiler.ir import AddCheck, AddColumn, AddForeignKey, AlterColumn, Check, Column, CreateIndex, CreateTable, DropColumn, DropTable, RenameColumn, Spec
 from compiler.names import PHYSICAL_IDENTIFIER
 from targets.sql.postgres import LOCK_TIMEOUT, STATEMENT_TIMEOUT
@@ -115,6 +117,41 @@ def _changes(spec: Spec) -> list[str]:
     return lines
 
 
+def _preflight(spec: Spec) -> list[str]:
+    """Read-only PostgreSQL queries to run before deploying, for what the
+    stored rows may already break: duplicates under a unique index made on an
+    existing table (its CREATE fails on them), and owners over a cap given
+    to an existing table (the application refuses their writes until they
+    are under it).  Empty when the spec does neither."""
+    before = {t.name for t in spec.schema_before.tables}
+    queries: list[tuple[str, str]] = []
+    for op in spec.operations:
+        if isinstance(op, CreateIndex) and op.index.unique and op.index.table in before:
+            ix = op.index
+            query = _grouped(ix.table, ix.columns, 1)
+            queries.append((f"Rows that the unique index {code(ix.name)} would refuse (its CREATE fails while any exist):", query))
+    for table in spec.schema_after.tables:
+        old = spec.schema_before.table(table.name)
+        if old is not None and table.cap is not None and table.cap != old.cap:
+            query = _grouped(table.name, (table.cap.per,), table.cap.max)
+            what = f"Owners with more {code(table.name)} rows than the new cap of {table.cap.max} (rows stored before stay; the application refuses a write that leaves an owner over it):"
+            queries.append((what, query))
+    if not queries:
+        return []
+    lines = ["## Before deploying", "", "Read-only checks of the stored rows (PostgreSQL); each should return no rows.", ""]
+    for what, query in queries:
+        lines += [what, "", "```sql", query, "```", ""]
+    return lines
+
+
+def _grouped(table: str, columns: tuple[str, ...], over: int) -> str:
+    """SELECT columns, COUNT(*) ... GROUP BY columns HAVING COUNT(*) > over, from validated names."""
+    cols = [exp.column(exp.to_identifier(c, quoted=True)) for c in columns]
+    count = exp.Count(this=exp.Star())
+    query = exp.select(*cols, count).from_(exp.Table(this=exp.to_identifier(table, quoted=True))).group_by(*cols).having(count.copy() > exp.Literal.number(over))
+    return query.sql(dialect="postgres") + ";"
+
+
 def _safety(spec: Spec) -> list[str]:
     """Says whether the migration is safe by default; empty for purely
     additive migrations without approvals (the seed specs' plans)."""
@@ -200,6 +237,7 @@ def render_plan(spec: Spec, migration: Migration) -> str:
         "",
         *_changes(spec),
         "",
+        *_preflight(spec),
         "## PostgreSQL: up.sql",
         "",
         "Run it with `psql -v ON_ERROR_STOP=1 -f up.sql` (never with `--single-transaction`:",

@@ -151,18 +151,19 @@ endpoints:
 # letter outside the allowed blocks, a label mixing two Indic scripts) on each of its two
 # URL fields, 3 IDN accepts (upper case, the last letters of Latin-1 and of Latin
 # Extended Additional) on website_url.
-# The Valine example's links PATCH (updateProfileLinks) has 70: 401, success, 503, the
-# row lock, the body checks; its links list: round trip, each field's rejected items (the
-# URL corpus on url), a duplicate position, not a list, and 409 parent_missing for a user
+# The Valine example's links PATCH (updateProfileLinks) has 71: 401, success, 503, the
+# row lock, the body checks; its links list: round trip, the cap of 20 (Valine's
+# MAX_PROFILE_LINKS), each field's rejected items (the URL corpus on url), a duplicate
+# position, not a list, and 409 parent_missing for a user
 # without a profile (its new rows reference the user's profile).  The title's GET/PATCH
 # (getProfile, updateProfile: a column of the user's profile, not of users) has 24: the
 # same per-endpoint cases, the title's accepted and rejected values, and 409
 # parent_missing for a user without a profile, who reads the title as null.
-IN_PROCESS = {False: 37 + 70 + 24, True: 37 + 70 + 24 + 161}  # the three seed tasks of examples/valine; + account-settings
+IN_PROCESS = {False: 37 + 71 + 24, True: 37 + 71 + 24 + 161}  # the three seed tasks of examples/valine; + account-settings
 # The same cases again over HTTP through the local server (SPECC_BASE_URL), but the 503
 # case of each endpoint (in-process only), plus one 404 case per test file: the
 # example's 7 endpoints in 3 files, account-settings' 3 in 1.
-EXPECTED = {False: 2 * (37 + 70 + 24) - 7 + 3, True: 2 * (37 + 70 + 24 + 161) - 10 + 4}
+EXPECTED = {False: 2 * (37 + 71 + 24) - 7 + 3, True: 2 * (37 + 71 + 24 + 161) - 10 + 4}
 # The bundled specs: 129 endpoint cases in-process (109, plus 20 of the shared URL and text corpus), and over HTTP the same but 5
 # endpoints' 503 cases, plus 3 files' 404 cases; reading-lists' resources have 163
 # cases (items' replace: 401, five malformed keys, the whole-row reset read back,

@@ -72,3 +72,31 @@ def test_social_links_move_into_valines_profile_links(pg_server, pg_db, tmp_path
         assert module.Backfill(conn, "postgres", 2, report=lambda _: None).rollback() == 3
     with pg_server.connect(pg_db) as conn:
         assert conn.execute("SELECT count(*) FROM profile_links").fetchone()[0] == 0
+
+
+def test_the_plans_checks_before_deploying_find_what_the_change_would_refuse(pg_server, pg_db) -> None:  # type: ignore[no-untyped-def]
+    """The migration plan's read-only queries, run on Valine's schema before the
+    migration: the user whose links break the new unique ("userId", position)
+    and the new cap of 20 is found, and the user within both is not."""
+    plan = (VALINE / "snapshots" / "profile-links-titles" / "migration-plan.md").read_text("utf-8")
+    section = plan.split("## Before deploying", 1)[1].split("\n## ", 1)[0]
+    queries = [block.split("```", 1)[0].strip() for block in section.split("```sql\n")[1:]]
+    assert len(queries) == 2, section
+    done = pg_server.run_sql(pg_db, (VALINE / "specs" / "base" / "schema.sql").read_text("utf-8"))
+    assert done.returncode == 0, done.stderr
+    with pg_server.connect(pg_db, autocommit=True) as conn:
+        for n in (1, 2):
+            conn.execute(
+                'INSERT INTO users (id, username, email, "normalizedEmail", "passwordHash", "updatedAt") VALUES (%s, %s, %s, %s, %s, now())',
+                (f"u{n}", f"user{n}", f"u{n}@example.com", f"u{n}@example.com", "x"),
+            )
+            conn.execute('INSERT INTO profiles (id, "userId", "vanityUrl", "updatedAt") VALUES (%s, %s, %s, now())', (f"p{n}", f"u{n}", f"vanity{n}"))
+        # u1: 21 links, two of them at position 0; u2: one link.
+        for i, (user, position) in enumerate([("u1", p) for p in range(20)] + [("u1", 0), ("u2", 0)]):
+            conn.execute(
+                'INSERT INTO profile_links (id, "userId", "profileId", label, url, type, position, "updatedAt") VALUES (%s, %s, %s, %s, %s, %s, %s, now())',
+                (f"l{i}", user, "p" + user[1:], "Site", "https://example.com/", "website", position),
+            )
+        duplicates, over_cap = (conn.execute(q.encode()).fetchall() for q in queries)
+    assert duplicates == [("u1", 0, 2)]
+    assert over_cap == [("u1", 21)]

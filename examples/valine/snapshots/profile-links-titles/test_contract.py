@@ -1166,6 +1166,24 @@ def test_updateProfileLinks_links_needs_the_users_profiles_row(
     assert response.status_code == 200, response.text
 
 
+def test_updateProfileLinks_links_cap(
+    client: httpx.Client, auth: dict[str, str]
+) -> None:
+    """At most 20 rows per user: 20 are accepted; 21 are rejected
+    with `cap_exceeded`, and nothing of that request is written (the same
+    transaction also carried the other fields)."""
+    full = [valid_updateProfileLinks_links_item(i) for i in range(20)]
+    response = client.patch("/api/me/profile/links", json={"links": full}, headers=auth)
+    assert response.status_code == 200, response.text
+    assert_matches(response.json()["links"], full)
+    before = client.get("/api/me/profile/links", headers=auth).json()
+    over = [valid_updateProfileLinks_links_item(i) for i in range(21)]
+    response = client.patch("/api/me/profile/links", json={"links": over}, headers=auth)
+    assert_errors(response, "links", ["cap_exceeded"])
+    after = client.get("/api/me/profile/links", headers=auth).json()
+    assert after == before, "the rejected request wrote something"
+
+
 def check_getProfile_shape(body: Any) -> None:
     """The response of getProfile has exactly its documented fields and types."""
     assert set(body) == {"title"}, body

@@ -36,7 +36,9 @@ class GetProfileLinksResponseLinksItem(runtime.Model):
 
 # The response body of getProfileLinks.
 class GetProfileLinksResponse(runtime.Model):
-    links: list[GetProfileLinksResponseLinksItem]
+    links: Annotated[list[GetProfileLinksResponseLinksItem], Field(max_length=20)] = (
+        Field(description="At most 20 profile_links rows per user.")
+    )
 
 
 # Part of a body: `UpdateProfileLinksRequestLinksItem`.
@@ -61,14 +63,19 @@ class UpdateProfileLinksRequest(runtime.RequestBody):
         extra="forbid", json_schema_extra={"additionalProperties": False}
     )
     validate_body = staticmethod(validators.validate_updateProfileLinks_request)
-    links: list[UpdateProfileLinksRequestLinksItem] = Field(
-        default_factory=runtime.absent
+    links: Annotated[list[UpdateProfileLinksRequestLinksItem], Field(max_length=20)] = (
+        Field(
+            default_factory=runtime.absent,
+            description="At most 20 profile_links rows per user.",
+        )
     )
 
 
 # The response body of updateProfileLinks.
 class UpdateProfileLinksResponse(runtime.Model):
-    links: list[GetProfileLinksResponseLinksItem]
+    links: Annotated[list[GetProfileLinksResponseLinksItem], Field(max_length=20)] = (
+        Field(description="At most 20 profile_links rows per user.")
+    )
 
 
 # The response body of getProfile.

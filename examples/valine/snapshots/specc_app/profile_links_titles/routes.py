@@ -150,7 +150,7 @@ def build_router(
         "/api/me/profile/links",
         operation_id="updateProfileLinks",
         summary="Replace the signed-in user's profile links with the set given.",
-        description='Partial update: absent fields are left unchanged; `null` clears a nullable field. `links` replaces the whole list. Validation errors answer 422 with `{"errors": [{path, code, message}]}`. Without valid credentials: 401 with code `unauthorized`.',
+        description='Partial update: absent fields are left unchanged; `null` clears a nullable field. `links` replaces the whole list. At most 20 items are stored per user (422 `cap_exceeded`). Validation errors answer 422 with `{"errors": [{path, code, message}]}`. Without valid credentials: 401 with code `unauthorized`.',
         tags=["profile-links-titles"],
         response_class=JSONResponse,
         status_code=200,
@@ -346,6 +346,8 @@ def _write_updateProfileLinks(
                     runtime.to_db(item.get("position", 0), "int"),
                 ),
             )
+        cur.execute(sql["updateProfileLinks:count:links"], (user_id,))
+        validators.check_cap("profile_links", runtime.count(cur.fetchone()), "links")
     return _read_updateProfileLinks(cur, sql, user_id)
 
 

@@ -15,7 +15,7 @@ from ..runtime.validation import normalize_url as normalize_url
 SPEC_ID = "profile-links-titles"
 
 # table -> the most rows one owner may have.
-CAPS: dict[str, int] = {}
+CAPS: dict[str, int] = {"profile_links": 20}
 
 
 # check_cap(table, count, path=""): ``cap_exceeded`` over this spec's CAPS;

@@ -269,7 +269,7 @@ function contract(call, overHttp) {
     const count_links = async () => Number((await pool.query("SELECT COUNT(*) AS n FROM \"profile_links\" WHERE \"userId\" = $1", [userId])).rows[0].n);
 
     it('replaces the whole links list and reads it back', async () => {
-      const items = [{"label": "v0", "url": "https://example.com/v0", "type": "website", "position": 0}, {"label": "v1", "url": "https://example.com/v1", "type": "imdb", "position": 1}];
+      const items = [{"label": "v0", "url": "https://example.com/v0", "type": "website", "position": 0}, {"label": "v1", "url": "https://example.com/v1", "type": "imdb", "position": 1}, {"label": "v2", "url": "https://example.com/v2", "type": "showreel", "position": 2}];
       const response = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: userId, body: { "links": items } }));
       expect(response.statusCode, response.body).toBe(200);
       expect(await count_links()).toBe(items.length);
@@ -279,6 +279,16 @@ function contract(call, overHttp) {
       const emptied = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: userId, body: { "links": [] } }));
       expect(emptied.statusCode, emptied.body).toBe(200);
       expect(await count_links()).toBe(0);
+    });
+
+    it('accepts 20 links and rejects 21 with 422 cap_exceeded, writing nothing', async () => {
+      const items = [{"label": "v0", "url": "https://example.com/v0", "type": "website", "position": 0}, {"label": "v1", "url": "https://example.com/v1", "type": "imdb", "position": 1}, {"label": "v2", "url": "https://example.com/v2", "type": "showreel", "position": 2}, {"label": "v3", "url": "https://example.com/v3", "type": "other", "position": 3}, {"label": "v4", "url": "https://example.com/v4", "type": "website", "position": 4}, {"label": "v5", "url": "https://example.com/v5", "type": "imdb", "position": 5}, {"label": "v6", "url": "https://example.com/v6", "type": "showreel", "position": 6}, {"label": "v7", "url": "https://example.com/v7", "type": "other", "position": 7}, {"label": "v8", "url": "https://example.com/v8", "type": "website", "position": 8}, {"label": "v9", "url": "https://example.com/v9", "type": "imdb", "position": 9}, {"label": "v10", "url": "https://example.com/v10", "type": "showreel", "position": 10}, {"label": "v11", "url": "https://example.com/v11", "type": "other", "position": 11}, {"label": "v12", "url": "https://example.com/v12", "type": "website", "position": 12}, {"label": "v13", "url": "https://example.com/v13", "type": "imdb", "position": 13}, {"label": "v14", "url": "https://example.com/v14", "type": "showreel", "position": 14}, {"label": "v15", "url": "https://example.com/v15", "type": "other", "position": 15}, {"label": "v16", "url": "https://example.com/v16", "type": "website", "position": 16}, {"label": "v17", "url": "https://example.com/v17", "type": "imdb", "position": 17}, {"label": "v18", "url": "https://example.com/v18", "type": "showreel", "position": 18}, {"label": "v19", "url": "https://example.com/v19", "type": "other", "position": 19}, {"label": "v20", "url": "https://example.com/v20", "type": "website", "position": 20}];
+      const ok = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: userId, body: { "links": items.slice(0, 20) } }));
+      expect(ok.statusCode, ok.body).toBe(200);
+      expect(await count_links()).toBe(20);
+      const over = await call(handlers.updateProfileLinks, event("PATCH", "/api/me/profile/links", { user: userId, body: { "links": items } }));
+      expectError(over, 422, "links", ['cap_exceeded']);
+      expect(await count_links()).toBe(20);
     });
 
     it.each([

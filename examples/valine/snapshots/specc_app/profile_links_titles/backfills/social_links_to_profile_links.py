@@ -41,7 +41,7 @@ KIND = "json_rows"
 BATCH_SIZE = 500
 KEY_IS_INT = False
 TARGET_KEY_IS_UUID = True
-CAP = None
+CAP = 20
 # set: column -> value written where the column IS NULL
 SET_VALUES = []
 # json_rows: each child column, the JSON key it comes from and the rules it must meet

@@ -6,6 +6,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { toDb, toJson, userRow } from '../runtime/http.js';
+import { checkCap } from '../runtime/validation.js';
+import { CAPS } from './rules.js';
 import { SQL } from './sql.js';
 
 // The response body of getProfileLinks: the user's own row, or null when the user has no row.
@@ -67,6 +69,8 @@ export const updateProfileLinks = (db, userId, body, query) =>
       for (const item of body["links"]) {
         await q.exec(SQL["updateProfileLinks:insert:links"], [randomUUID(), userId, parent0, toDb(item["label"] ?? null, "string"), toDb(item["url"] ?? null, "url"), toDb(item["type"] ?? null, "enum"), toDb(Object.hasOwn(item, "position") ? item["position"] : 0, "int")]);
       }
+      const counted = await q.rows(SQL["updateProfileLinks:count:links"], [userId]);
+      checkCap(CAPS, "profile_links", Number(Object.values(counted[0])[0]), "links");
     }
     return read_updateProfileLinks(q, userId, query);
   });

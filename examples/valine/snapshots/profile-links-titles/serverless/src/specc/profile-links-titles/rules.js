@@ -19,4 +19,4 @@ export const QUERY_RULES = Object.freeze({
 export const WINDOW_DAYS = Object.freeze({});
 
 // table -> the most rows one owner may have (checked inside the write transaction).
-export const CAPS = Object.freeze({});
+export const CAPS = Object.freeze({"profile_links": 20});
